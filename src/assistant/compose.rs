@@ -1,0 +1,100 @@
+//! Writing an answer from retrieved passages when no curated answer fits.
+//!
+//! [`Writer`] is the seam where the local language model joins: it gets the question and
+//! the passages and returns a draft, which must then pass the verifier. Today the only
+//! writer is extractive: it quotes the passages' most relevant sentences.
+
+use std::collections::HashSet;
+
+use crate::search::{Analyzer, Hit};
+
+/// A written answer and the passages it rests on.
+pub struct Draft<'a> {
+    pub text: String,
+    pub used: Vec<&'a Hit>,
+}
+
+pub trait Writer: Send + Sync {
+    /// A draft from `passages` (best first), or `None` when they say nothing to the point.
+    fn write<'a>(
+        &self,
+        question: &str,
+        passages: &[&'a Hit],
+        analyzer: &Analyzer,
+    ) -> Option<Draft<'a>>;
+}
+
+/// Quotes the sentences of the passages that share the most words with the question.
+pub struct ExtractiveWriter;
+
+/// At most this many sentences are quoted.
+const MAX_SENTENCES: usize = 2;
+
+impl Writer for ExtractiveWriter {
+    fn write<'a>(
+        &self,
+        question: &str,
+        passages: &[&'a Hit],
+        analyzer: &Analyzer,
+    ) -> Option<Draft<'a>> {
+        let wanted: HashSet<String> = analyzer.readings(question).into_iter().collect();
+        if wanted.is_empty() {
+            return None;
+        }
+        // (overlap, passage index, sentence index, sentence)
+        let mut scored = Vec::new();
+        for (p, hit) in passages.iter().enumerate() {
+            for (s, sentence) in sentences(&hit.passage.text).into_iter().enumerate() {
+                let words: HashSet<String> = analyzer.readings(&sentence).into_iter().collect();
+                let overlap = words.intersection(&wanted).count();
+                if overlap > 0 {
+                    scored.push((overlap, p, s, sentence));
+                }
+            }
+        }
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        scored.truncate(MAX_SENTENCES);
+        if scored.is_empty() {
+            return None;
+        }
+        scored.sort_by(|a, b| a.1.cmp(&b.1).then(a.2.cmp(&b.2)));
+        let mut used: Vec<&Hit> = Vec::new();
+        for (_, p, _, _) in &scored {
+            if !used.iter().any(|h| std::ptr::eq(*h, passages[*p])) {
+                used.push(passages[*p]);
+            }
+        }
+        let first = used[0];
+        let source = match &first.passage.section {
+            Some(section) => format!("「{}」の「{}」", first.passage.title, section),
+            None => format!("「{}」", first.passage.title),
+        };
+        let quoted: Vec<String> = scored.into_iter().map(|(_, _, _, s)| s).collect();
+        Some(Draft {
+            text: format!(
+                "資料{source}には、次のように記載されています。\n{}",
+                quoted.join("\n")
+            ),
+            used,
+        })
+    }
+}
+
+/// Sentences of a passage: split after 「。」 and at line ends.
+fn sentences(text: &str) -> Vec<String> {
+    text.split_inclusive(['。', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentences;
+
+    #[test]
+    fn splits_sentences() {
+        assert_eq!(sentences("一。二。\n三"), vec!["一。", "二。", "三"]);
+    }
+}

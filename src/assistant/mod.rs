@@ -1,0 +1,365 @@
+//! `Assistant::answer` is the only place that decides what Shikaku says.
+//!
+//! Order of decisions: remove individual numbers → hand over to a person when asked (or
+//! when the question is about the user's own case) → rules that are arithmetic (deadlines,
+//! unit limits) → retrieval: a strongly matching FAQ as written, else an extractive answer
+//! from the best notice section → otherwise an honest "not in the sources" with the way to
+//! a person.
+
+pub mod compose;
+pub mod intent;
+pub mod privacy;
+pub mod rules;
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::knowledge::{Document, FaqOutcome, Kind, KnowledgeBase, SourceRef};
+use crate::search::{Hit, SearchIndex};
+use crate::text::normalize;
+pub use compose::{ExtractiveWriter, Writer};
+pub use intent::HandoffReason;
+
+/// Longest question accepted, in characters.
+pub const MAX_QUESTION_CHARS: usize = 2000;
+
+/// A passage must cover this share of the question for its FAQ to be used as written.
+const FAQ_MIN_COVERAGE: f32 = 0.55;
+/// Below this share nothing in the knowledge base answers the question.
+const ANSWER_MIN_COVERAGE: f32 = 0.5;
+/// How many passages retrieval looks at.
+const CANDIDATES: usize = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Answered,
+    Handoff,
+    NoAnswer,
+}
+
+/// Which writer produced the final text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriterKind {
+    /// A curated FAQ (or form summary) answer, as written.
+    Faq,
+    /// Computed by a rule from the form documents' numbers.
+    Rule,
+    /// Sentences quoted from a notice section.
+    Extractive,
+    /// The fixed hand-over and no-answer texts.
+    Fixed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Citation {
+    pub doc_id: String,
+    pub title: String,
+    /// The section heading, for notice sections.
+    pub section: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Cli,
+    Web,
+    Line,
+    Telegram,
+}
+
+/// One question with its context.
+#[derive(Debug, Clone)]
+pub struct Question<'a> {
+    pub text: &'a str,
+    /// The day the question is asked (JST); deadline answers depend on it.
+    pub today: NaiveDate,
+    pub channel: Channel,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    pub outcome: Outcome,
+    pub answer: String,
+    pub citations: Vec<Citation>,
+    /// 0–1: how much of the question the sources behind the answer cover.
+    pub confidence: f32,
+    pub writer: WriterKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handoff_reason: Option<HandoffReason>,
+    /// A 12-digit number was removed from the question before anything else saw it.
+    pub number_removed: bool,
+}
+
+/// Why a question was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuestionError {
+    #[error("質問が空です。ご質問を入力してください。")]
+    Empty,
+    #[error("質問が長すぎます（{chars}文字）。{max}文字以内で入力してください。")]
+    TooLong { chars: usize, max: usize },
+}
+
+/// Checks a question before it is answered.
+pub fn validate(text: &str) -> Result<(), QuestionError> {
+    if text.trim().is_empty() {
+        return Err(QuestionError::Empty);
+    }
+    let chars = text.chars().count();
+    if chars > MAX_QUESTION_CHARS {
+        return Err(QuestionError::TooLong {
+            chars,
+            max: MAX_QUESTION_CHARS,
+        });
+    }
+    Ok(())
+}
+
+/// Today in Japan (JST has no daylight saving: UTC+9).
+pub fn today_in_japan() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
+}
+
+pub struct Assistant {
+    kb: Arc<KnowledgeBase>,
+    index: SearchIndex,
+    writer: Box<dyn Writer>,
+}
+
+impl Assistant {
+    pub fn new(kb: Arc<KnowledgeBase>, index: SearchIndex) -> Self {
+        Assistant {
+            kb,
+            index,
+            writer: Box::new(ExtractiveWriter),
+        }
+    }
+
+    pub fn knowledge(&self) -> &KnowledgeBase {
+        &self.kb
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    pub fn answer(&self, question: &Question<'_>) -> Result<Answer> {
+        validate(question.text)?;
+        let redacted = privacy::redact(&normalize(question.text));
+        let text = redacted.text.as_str();
+        let mut answer = self.decide(text, question.today)?;
+        if redacted.removed {
+            answer.number_removed = true;
+            answer.answer = format!(
+                "ご質問に12桁の番号が含まれていたため、その番号は読み取らずに削除しました。\
+                 マイナンバー（個人番号）はチャットに入力しないでください。\n{}",
+                answer.answer
+            );
+        }
+        Ok(answer)
+    }
+
+    fn decide(&self, text: &str, today: NaiveDate) -> Result<Answer> {
+        if let Some(reason) = intent::handoff_reason(text) {
+            return Ok(self.handoff(reason));
+        }
+        if let Some(rule) = rules::deadline_answer(&self.kb, text, today)
+            .or_else(|| rules::units_answer(&self.kb, text))
+        {
+            return Ok(Answer {
+                outcome: Outcome::Answered,
+                answer: rule.text,
+                citations: self.cite_sources(&rule.sources),
+                confidence: 1.0,
+                writer: WriterKind::Rule,
+                handoff_reason: None,
+                number_removed: false,
+            });
+        }
+        let hits = self.retrieve(text)?;
+        let Some(best) = choose(&hits) else {
+            return Ok(self.no_answer(hits.first().map_or(0.0, |h| h.coverage)));
+        };
+        let doc = self.kb.get(&best.passage.doc_id);
+        match (best.passage.kind, doc) {
+            (Kind::Faq | Kind::Form, Some(doc)) if best.coverage >= FAQ_MIN_COVERAGE => {
+                Ok(self.curated(doc, best.coverage, today))
+            }
+            _ => {
+                let passages: Vec<&Hit> = hits
+                    .iter()
+                    .filter(|h| h.passage.kind == Kind::Notice && h.coverage >= ANSWER_MIN_COVERAGE)
+                    .take(2)
+                    .collect();
+                let draft = self.writer.write(text, &passages, self.index.analyzer());
+                match draft {
+                    Some(draft) => Ok(Answer {
+                        outcome: Outcome::Answered,
+                        answer: draft.text,
+                        citations: draft.used.iter().map(|h| citation_of_hit(h)).collect(),
+                        confidence: best.coverage,
+                        writer: WriterKind::Extractive,
+                        handoff_reason: None,
+                        number_removed: false,
+                    }),
+                    None => Ok(self.no_answer(best.coverage)),
+                }
+            }
+        }
+    }
+
+    /// The passages retrieval finds for a (normalised, redacted) question, best first.
+    pub fn retrieve(&self, text: &str) -> Result<Vec<Hit>> {
+        let expansions = self.kb.glossary.expansions(text);
+        self.index.search(text, &expansions, CANDIDATES)
+    }
+
+    /// A curated answer as written, with a note when its deadline has passed.
+    fn curated(&self, doc: &Document, coverage: f32, today: NaiveDate) -> Answer {
+        let mut text = doc.body.clone();
+        if let Some(deadline) = doc.deadline.as_deref().and_then(|id| self.kb.deadline(id))
+            && today > deadline.date
+        {
+            text.push_str(&format!(
+                "\nなお、この締切（{}）は本日（{}）時点で既に過ぎています。",
+                rules::wareki(deadline.date),
+                rules::wareki(today)
+            ));
+        }
+        let mut citations = vec![citation_of_doc(doc)];
+        citations.extend(self.cite_sources(&doc.sources));
+        if doc.outcome == FaqOutcome::NoAnswer {
+            text.push('\n');
+            text.push_str(&self.contact_text());
+            citations.extend(self.contact_citation());
+            return Answer {
+                outcome: Outcome::NoAnswer,
+                answer: text,
+                citations,
+                confidence: coverage,
+                writer: WriterKind::Faq,
+                handoff_reason: None,
+                number_removed: false,
+            };
+        }
+        Answer {
+            outcome: Outcome::Answered,
+            answer: text,
+            citations,
+            confidence: coverage,
+            writer: WriterKind::Faq,
+            handoff_reason: None,
+            number_removed: false,
+        }
+    }
+
+    fn handoff(&self, reason: HandoffReason) -> Answer {
+        let lead = match reason {
+            HandoffReason::RequestedPerson => "担当者におつなぎします。",
+            HandoffReason::OwnCase => {
+                "個別のお申込みの状況や変更は、シカクではお調べできないため、担当者がご案内します。"
+            }
+        };
+        Answer {
+            outcome: Outcome::Handoff,
+            answer: format!("{lead}\n{}", self.contact_text()),
+            citations: self.contact_citation().into_iter().collect(),
+            confidence: 1.0,
+            writer: WriterKind::Fixed,
+            handoff_reason: Some(reason),
+            number_removed: false,
+        }
+    }
+
+    fn no_answer(&self, coverage: f32) -> Answer {
+        Answer {
+            outcome: Outcome::NoAnswer,
+            answer: format!(
+                "申し訳ありません。ご質問の内容は、シカクが参照している資料では確認できませんでした。\
+                 担当者がご案内しますので、お問い合わせください。\n{}",
+                self.contact_text()
+            ),
+            citations: self.contact_citation().into_iter().collect(),
+            confidence: coverage,
+            writer: WriterKind::Fixed,
+            handoff_reason: None,
+            number_removed: false,
+        }
+    }
+
+    /// The call center's number and hours, as the contact FAQ states them.
+    fn contact_text(&self) -> String {
+        self.kb
+            .contact()
+            .map(|d| d.body.clone())
+            .unwrap_or_default()
+    }
+
+    fn contact_citation(&self) -> Option<Citation> {
+        self.kb.contact().map(citation_of_doc)
+    }
+
+    fn cite_sources(&self, sources: &[SourceRef]) -> Vec<Citation> {
+        let mut out: Vec<Citation> = Vec::new();
+        for s in sources {
+            if let Some((doc, section)) = self.kb.section(s) {
+                let c = Citation {
+                    doc_id: doc.id.clone(),
+                    title: doc.title.clone(),
+                    section: Some(section.heading.clone()),
+                };
+                if !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The passage to answer from: the best-scoring one, unless an FAQ close behind it covers
+/// the question as well (a curated answer reads better than a quote).
+fn choose(hits: &[Hit]) -> Option<&Hit> {
+    let top = hits.first()?;
+    let best = hits
+        .iter()
+        .take(4)
+        .filter(|h| h.coverage >= ANSWER_MIN_COVERAGE)
+        .max_by(|a, b| rank(a, top).total_cmp(&rank(b, top)))?;
+    Some(best)
+}
+
+/// Score relative to the top hit, and coverage, weighed together; curated answers first.
+fn rank(hit: &Hit, top: &Hit) -> f32 {
+    let relative = if top.score > 0.0 {
+        hit.score / top.score
+    } else {
+        0.0
+    };
+    let curated = if hit.passage.kind == Kind::Notice {
+        0.0
+    } else {
+        0.15
+    };
+    relative + hit.coverage + 0.5 * hit.question_match + curated
+}
+
+fn citation_of_doc(doc: &Document) -> Citation {
+    Citation {
+        doc_id: doc.id.clone(),
+        title: doc.title.clone(),
+        section: None,
+    }
+}
+
+fn citation_of_hit(hit: &Hit) -> Citation {
+    Citation {
+        doc_id: hit.passage.doc_id.clone(),
+        title: hit.passage.title.clone(),
+        section: hit.passage.section.clone(),
+    }
+}

@@ -1,0 +1,169 @@
+//! `shikaku bench`: retrieval latency, index build time and index size, on the real
+//! knowledge base and on a synthetic one of many passages built from its sentences.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::assistant::{Assistant, Channel, Question, today_in_japan};
+use crate::config::{Config, folder_size};
+use crate::knowledge::Kind;
+use crate::search::index::{fingerprint, passages};
+use crate::search::{Analyzer, Passage, SearchIndex};
+
+pub struct Options {
+    pub questions: Vec<String>,
+    pub synthetic_passages: usize,
+    pub repetitions: usize,
+}
+
+/// A small deterministic generator, so every run builds the same synthetic corpus.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Times `f` once per question per repetition; returns (p50, p99).
+fn latencies(
+    questions: &[String],
+    repetitions: usize,
+    mut f: impl FnMut(&str),
+) -> (Duration, Duration) {
+    let mut times = Vec::with_capacity(questions.len() * repetitions);
+    for q in questions {
+        f(q); // warm-up
+    }
+    for _ in 0..repetitions {
+        for q in questions {
+            let start = Instant::now();
+            f(q);
+            times.push(start.elapsed());
+        }
+    }
+    times.sort();
+    (percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
+fn synthetic(real: &[Passage], n: usize) -> Vec<Passage> {
+    let sentences: Vec<&str> = real
+        .iter()
+        .flat_map(|p| p.text.split_inclusive('。'))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let headings: Vec<&str> = real.iter().map(|p| p.heading_text.as_str()).collect();
+    let mut rng = XorShift(0x5eed_cafe_f00d_d00d);
+    (0..n)
+        .map(|i| {
+            let count = 3 + rng.below(4);
+            let text: String = (0..count)
+                .map(|_| sentences[rng.below(sentences.len())])
+                .collect();
+            Passage {
+                doc_id: format!("synthetic-{i}"),
+                section_id: Some("body".into()),
+                kind: Kind::Notice,
+                title: format!("合成文書 {i}"),
+                section: Some("本文".into()),
+                heading_text: headings[rng.below(headings.len())]
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_string(),
+                questions: String::new(),
+                text,
+            }
+        })
+        .collect()
+}
+
+pub fn run(config: &Config, options: &Options) -> Result<String> {
+    let mut out = String::new();
+    let (kb, _) = config.load_knowledge()?;
+    let start = Instant::now();
+    let analyzer = Analyzer::load(&config.dict_dir)?;
+    out.push_str(&format!("dictionary load: {}\n", ms(start.elapsed())));
+    let scratch = tempfile::tempdir()?;
+
+    let real = passages(&kb);
+    let start = Instant::now();
+    let index = SearchIndex::build(
+        &real,
+        &analyzer,
+        &scratch.path().join("real"),
+        &fingerprint(&kb),
+    )?;
+    let build = start.elapsed();
+    let size = folder_size(&scratch.path().join("real"));
+    let (p50, p99) = latencies(&options.questions, options.repetitions, |q| {
+        let exp = kb.glossary.expansions(q);
+        let _ = index.search(q, &exp, 8);
+    });
+    out.push_str(&format!(
+        "real knowledge base: {} passages, build {}, index {:.1} KiB, retrieval p50 {} p99 {}\n",
+        real.len(),
+        ms(build),
+        size as f64 / 1024.0,
+        ms(p50),
+        ms(p99)
+    ));
+    let assistant = Assistant::new(std::sync::Arc::new(kb), index);
+    let today = today_in_japan();
+    let (a50, a99) = latencies(&options.questions, options.repetitions, |q| {
+        let _ = assistant.answer(&Question {
+            text: q,
+            today,
+            channel: Channel::Cli,
+        });
+    });
+    out.push_str(&format!(
+        "real knowledge base: full answer p50 {} p99 {}\n",
+        ms(a50),
+        ms(a99)
+    ));
+
+    if options.synthetic_passages > 0 {
+        let corpus = synthetic(&real, options.synthetic_passages);
+        let dir = scratch.path().join("synthetic");
+        let start = Instant::now();
+        let index = SearchIndex::build(&corpus, &analyzer, &dir, "synthetic")?;
+        let build = start.elapsed();
+        let size = folder_size(&dir);
+        let glossary = &assistant.knowledge().glossary;
+        let (p50, p99) = latencies(&options.questions, options.repetitions, |q| {
+            let exp = glossary.expansions(q);
+            let _ = index.search(q, &exp, 8);
+        });
+        out.push_str(&format!(
+            "synthetic: {} passages, build {:.1} s, index {:.1} MiB, retrieval p50 {} p99 {}\n",
+            corpus.len(),
+            build.as_secs_f64(),
+            size as f64 / 1024.0 / 1024.0,
+            ms(p50),
+            ms(p99)
+        ));
+    }
+    Ok(out)
+}

@@ -1,0 +1,190 @@
+//! Grading question sets by the rules of `shared/eval/README.md`.
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::assistant::{Answer, Assistant, Channel, Outcome, Question};
+use crate::text::grading_form;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    pub id: String,
+    pub question: String,
+    pub expect: Expect,
+    #[serde(default)]
+    pub facts: Vec<Vec<String>>,
+    #[serde(default)]
+    pub must_not: Vec<String>,
+    #[serde(default)]
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expect {
+    Answer,
+    Handoff,
+    Decline,
+    Any,
+}
+
+/// Reads a JSON Lines question set; a bad line is an error naming its line.
+pub fn read_items(path: &Path) -> Result<Vec<Item>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut items = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let item: Item = serde_json::from_str(line)
+            .with_context(|| format!("{}:{}: not a valid question item", path.display(), i + 1))?;
+        items.push(item);
+    }
+    if items.is_empty() {
+        bail!("{} holds no questions", path.display());
+    }
+    Ok(items)
+}
+
+static MONTH_DAY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{1,2})月(\d{1,2})日$").expect("regex"));
+
+/// The strings that satisfy one fact: itself, and for `M月D日` also `M/D` and `-MM-DD`.
+fn variants(fact: &str) -> Vec<String> {
+    let fact = grading_form(fact);
+    let mut out = vec![fact.clone()];
+    if let Some(c) = MONTH_DAY.captures(&fact) {
+        let (m, d): (u32, u32) = (c[1].parse().unwrap_or(0), c[2].parse().unwrap_or(0));
+        out.push(format!("{m}/{d}"));
+        out.push(format!("-{m:02}-{d:02}"));
+    }
+    out
+}
+
+/// Why an answer fails an item, or `None` when it passes.
+pub fn grade(item: &Item, answer: &Answer) -> Option<String> {
+    let text = grading_form(&answer.answer);
+    for bad in &item.must_not {
+        if text.contains(&grading_form(bad)) {
+            return Some(format!("contains forbidden \"{bad}\""));
+        }
+    }
+    let outcome_ok = match item.expect {
+        Expect::Answer => answer.outcome == Outcome::Answered,
+        Expect::Handoff => answer.outcome == Outcome::Handoff,
+        Expect::Decline => matches!(answer.outcome, Outcome::NoAnswer | Outcome::Handoff),
+        Expect::Any => true,
+    };
+    if !outcome_ok {
+        return Some(format!(
+            "expected {:?}, got outcome {:?}",
+            item.expect, answer.outcome
+        ));
+    }
+    if item.expect == Expect::Answer {
+        for group in &item.facts {
+            let found = group
+                .iter()
+                .flat_map(|f| variants(f))
+                .any(|v| text.contains(&v));
+            if !found {
+                return Some(format!("missing fact {group:?}"));
+            }
+        }
+    }
+    None
+}
+
+pub struct Report {
+    pub passed: usize,
+    pub failures: Vec<(Item, Answer, String)>,
+}
+
+/// Answers and grades every item.
+pub fn run(assistant: &Assistant, items: &[Item], default_today: NaiveDate) -> Result<Report> {
+    let mut report = Report {
+        passed: 0,
+        failures: Vec::new(),
+    };
+    for item in items {
+        let question = Question {
+            text: &item.question,
+            today: item.today.unwrap_or(default_today),
+            channel: Channel::Cli,
+        };
+        let answer = assistant
+            .answer(&question)
+            .with_context(|| format!("answering {}", item.id))?;
+        match grade(item, &answer) {
+            None => report.passed += 1,
+            Some(reason) => report.failures.push((item.clone(), answer, reason)),
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assistant::WriterKind;
+
+    fn answer(outcome: Outcome, text: &str) -> Answer {
+        Answer {
+            outcome,
+            answer: text.into(),
+            citations: vec![],
+            confidence: 1.0,
+            writer: WriterKind::Fixed,
+            handoff_reason: None,
+            number_removed: false,
+        }
+    }
+
+    fn item(expect: Expect, facts: &[&[&str]], must_not: &[&str]) -> Item {
+        Item {
+            id: "t".into(),
+            question: "q".into(),
+            expect,
+            facts: facts
+                .iter()
+                .map(|g| g.iter().map(|s| s.to_string()).collect())
+                .collect(),
+            must_not: must_not.iter().map(|s| s.to_string()).collect(),
+            today: None,
+        }
+    }
+
+    #[test]
+    fn date_variants_and_normalisation() {
+        let i = item(Expect::Answer, &[&["3月31日"], &["8:00"]], &[]);
+        assert_eq!(
+            grade(
+                &i,
+                &answer(Outcome::Answered, "締切は３/３１、８：００から")
+            ),
+            None
+        );
+        assert_eq!(
+            grade(&i, &answer(Outcome::Answered, "締切は2021-03-31、8:00")),
+            None
+        );
+        assert!(grade(&i, &answer(Outcome::Answered, "締切は3月30日、8:00")).is_some());
+    }
+
+    #[test]
+    fn outcomes_and_must_not() {
+        let d = item(Expect::Decline, &[], &["円です"]);
+        assert_eq!(grade(&d, &answer(Outcome::Handoff, "担当者へ")), None);
+        assert!(grade(&d, &answer(Outcome::Answered, "資料にありません")).is_some());
+        assert!(grade(&d, &answer(Outcome::NoAnswer, "1 万 円です")).is_some());
+        let h = item(Expect::Handoff, &[], &[]);
+        assert!(grade(&h, &answer(Outcome::NoAnswer, "x")).is_some());
+    }
+}

@@ -1,0 +1,288 @@
+//! The knowledge base: notices, FAQs and form rules written from the official sources.
+//!
+//! Every document is a Markdown file with TOML front matter between `+++` lines. Loading
+//! never stops at the first bad file: each problem becomes a [`Diagnostic`] with file and
+//! line, the broken document is left out, and the rest still load.
+
+mod document;
+mod glossary;
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use document::{
+    Basis, Deadline, Document, FaqOutcome, FormField, FormRules, Kind, Role, Section, SourceRef,
+    UnitLimit,
+};
+pub use glossary::{Expansion, Glossary};
+
+/// One problem found in the knowledge folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub path: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+/// The loaded, cross-checked knowledge base.
+#[derive(Debug)]
+pub struct KnowledgeBase {
+    docs: Vec<Document>,
+    by_id: HashMap<String, usize>,
+    pub glossary: Glossary,
+    /// Every file that was read, with its content, for the index's staleness check.
+    pub files: Vec<(PathBuf, String)>,
+}
+
+/// The result of loading a folder: what loaded, and what was wrong.
+pub struct Loaded {
+    pub kb: KnowledgeBase,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl KnowledgeBase {
+    /// Reads every `*.md` under `dir` (sorted, so ids and errors are reproducible) and
+    /// `glossary.toml`. Fails only when the folder itself cannot be read.
+    pub fn load(dir: &Path) -> std::io::Result<Loaded> {
+        let mut paths = Vec::new();
+        collect_markdown(dir, &mut paths)?;
+        paths.sort();
+        let mut diagnostics = Vec::new();
+        let mut files = Vec::new();
+        let mut parsed = Vec::new();
+        for path in paths {
+            let raw = match std::fs::read(&path) {
+                Ok(raw) => raw,
+                Err(e) => {
+                    diagnostics.push(diag(&path, 0, format!("cannot read: {e}")));
+                    continue;
+                }
+            };
+            let text = match String::from_utf8(raw) {
+                Ok(text) => text,
+                Err(e) => {
+                    diagnostics.push(diag(&path, 0, format!("not valid UTF-8: {e}")));
+                    continue;
+                }
+            };
+            match document::parse(&path, &text) {
+                Ok(doc) => parsed.push(doc),
+                Err(mut errors) => diagnostics.append(&mut errors),
+            }
+            files.push((path, text));
+        }
+        let glossary_path = dir.join("glossary.toml");
+        let glossary = match std::fs::read_to_string(&glossary_path) {
+            Ok(text) => {
+                let glossary = Glossary::parse(&glossary_path, &text);
+                files.push((glossary_path, text));
+                match glossary {
+                    Ok(g) => g,
+                    Err(d) => {
+                        diagnostics.push(d);
+                        Glossary::default()
+                    }
+                }
+            }
+            Err(e) => {
+                diagnostics.push(diag(&glossary_path, 0, format!("cannot read: {e}")));
+                Glossary::default()
+            }
+        };
+        let docs = cross_check(parsed, &mut diagnostics);
+        let by_id = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.clone(), i))
+            .collect();
+        Ok(Loaded {
+            kb: KnowledgeBase {
+                docs,
+                by_id,
+                glossary,
+                files,
+            },
+            diagnostics,
+        })
+    }
+
+    pub fn docs(&self) -> &[Document] {
+        &self.docs
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Document> {
+        self.by_id.get(id).map(|&i| &self.docs[i])
+    }
+
+    /// The section a source reference points to (validated at load).
+    pub fn section(&self, source: &SourceRef) -> Option<(&Document, &Section)> {
+        let doc = self.get(&source.doc_id)?;
+        let section = doc.sections.iter().find(|s| s.id == source.section_id)?;
+        Some((doc, section))
+    }
+
+    /// All deadlines of all form documents.
+    pub fn deadlines(&self) -> impl Iterator<Item = &Deadline> {
+        self.docs.iter().flat_map(|d| d.form.deadlines.iter())
+    }
+
+    pub fn deadline(&self, id: &str) -> Option<&Deadline> {
+        self.deadlines().find(|d| d.id == id)
+    }
+
+    /// All per-facility unit limits.
+    pub fn unit_limits(&self) -> impl Iterator<Item = &UnitLimit> {
+        self.docs.iter().flat_map(|d| d.form.limits.iter())
+    }
+
+    /// The FAQ whose answer is the call center's contact (exactly one, checked at load).
+    pub fn contact(&self) -> Option<&Document> {
+        self.docs.iter().find(|d| d.role == Some(Role::Contact))
+    }
+}
+
+fn diag(path: &Path, line: usize, message: String) -> Diagnostic {
+    Diagnostic {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_markdown(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "md") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Checks what no single file can: unique ids, references between documents, one
+/// contact, one default deadline. A document with a broken reference is left out.
+fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Document> {
+    let mut first_seen: HashMap<String, PathBuf> = HashMap::new();
+    let mut unique = Vec::new();
+    for doc in parsed {
+        if let Some(first) = first_seen.get(&doc.id) {
+            diagnostics.push(diag(
+                &doc.path,
+                doc.id_line,
+                format!(
+                    "duplicate id \"{}\" (already used by {})",
+                    doc.id,
+                    first.display()
+                ),
+            ));
+            continue;
+        }
+        first_seen.insert(doc.id.clone(), doc.path.clone());
+        unique.push(doc);
+    }
+
+    let sections: HashMap<&str, HashSet<&str>> = unique
+        .iter()
+        .filter(|d| d.kind == Kind::Notice)
+        .map(|d| {
+            (
+                d.id.as_str(),
+                d.sections.iter().map(|s| s.id.as_str()).collect(),
+            )
+        })
+        .collect();
+    let deadline_ids: HashSet<&str> = unique
+        .iter()
+        .flat_map(|d| d.form.deadlines.iter().map(|x| x.id.as_str()))
+        .collect();
+
+    let mut broken = HashSet::new();
+    for (i, doc) in unique.iter().enumerate() {
+        let refs = doc.sources.iter().chain(doc.form.all_sources());
+        for source in refs {
+            let problem = match sections.get(source.doc_id.as_str()) {
+                None => Some(format!(
+                    "source \"{source}\": no notice with id \"{}\"",
+                    source.doc_id
+                )),
+                Some(ids) if !ids.contains(source.section_id.as_str()) => Some(format!(
+                    "source \"{source}\": notice \"{}\" has no section \"{}\"",
+                    source.doc_id, source.section_id
+                )),
+                Some(_) => None,
+            };
+            if let Some(message) = problem {
+                diagnostics.push(diag(&doc.path, source.line, message));
+                broken.insert(i);
+            }
+        }
+        if let Some(id) = &doc.deadline
+            && !deadline_ids.contains(id.as_str())
+        {
+            diagnostics.push(diag(
+                &doc.path,
+                doc.deadline_line,
+                format!("deadline \"{id}\" is not defined by any form document"),
+            ));
+            broken.insert(i);
+        }
+    }
+    let docs: Vec<Document> = unique
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !broken.contains(i))
+        .map(|(_, d)| d)
+        .collect();
+
+    let mut seen_deadlines = HashSet::new();
+    for doc in &docs {
+        for d in &doc.form.deadlines {
+            if !seen_deadlines.insert(d.id.as_str()) {
+                diagnostics.push(diag(
+                    &doc.path,
+                    d.line,
+                    format!("duplicate deadline id \"{}\"", d.id),
+                ));
+            }
+        }
+    }
+    let contacts: Vec<&Document> = docs
+        .iter()
+        .filter(|d| d.role == Some(Role::Contact))
+        .collect();
+    if contacts.len() != 1 {
+        let path = contacts
+            .get(1)
+            .map_or_else(|| PathBuf::from("knowledge"), |d| d.path.clone());
+        diagnostics.push(diag(
+            &path,
+            0,
+            format!(
+                "exactly one FAQ must have role = \"contact\" (found {})",
+                contacts.len()
+            ),
+        ));
+    }
+    let defaults = docs
+        .iter()
+        .flat_map(|d| &d.form.deadlines)
+        .filter(|d| d.default)
+        .count();
+    if defaults != 1 {
+        diagnostics.push(diag(
+            Path::new("knowledge"),
+            0,
+            format!("exactly one deadline must have default = true (found {defaults})"),
+        ));
+    }
+    docs
+}

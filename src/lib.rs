@@ -1,0 +1,12 @@
+//! Shikaku (シカク): the helpdesk assistant for online insurance-eligibility verification.
+//!
+//! See `ARCHITECTURE` in the design notes: adapters call [`assistant::Assistant::answer`],
+//! which retrieves from the [`knowledge`] base through [`search`] and cites its sources.
+
+pub mod assistant;
+pub mod bench;
+pub mod config;
+pub mod eval;
+pub mod knowledge;
+pub mod search;
+pub mod text;

@@ -1,0 +1,385 @@
+//! The `shikaku` command line.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use shikaku::assistant::{self, Answer, Assistant, Channel, Outcome, Question, today_in_japan};
+use shikaku::config::Config;
+use shikaku::search::{Analyzer, SearchIndex, dictionary};
+use shikaku::{bench, eval};
+
+#[derive(Parser)]
+#[command(
+    name = "shikaku",
+    version,
+    about = "シカク: オンライン資格確認のヘルプデスク・アシスタント"
+)]
+struct Cli {
+    /// Knowledge folder [env: SHIKAKU_KNOWLEDGE; default: knowledge]
+    #[arg(long, global = true)]
+    knowledge: Option<PathBuf>,
+    /// Data folder for the dictionary and index [env: SHIKAKU_DATA; default: data]
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the Japanese dictionary (from Debian's mecab-ipadic) and the index.
+    Setup {
+        /// Folder with the EUC-JP IPADIC sources
+        #[arg(long, default_value = dictionary::DEBIAN_IPADIC_SOURCE)]
+        ipadic: PathBuf,
+        /// Rebuild the dictionary even if it exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// Answer one question, or a JSON Lines batch.
+    Ask {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+        /// The day the question is asked (default: today in Japan)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<NaiveDate>,
+        /// Also print the retrieved passages with their scores
+        #[arg(long, conflicts_with = "batch")]
+        explain: bool,
+        /// JSON Lines file of {"id","question","today"?}; needs --json
+        #[arg(
+            long,
+            value_name = "FILE",
+            requires = "json",
+            conflicts_with = "question"
+        )]
+        batch: Option<PathBuf>,
+        /// The question, in Japanese
+        #[arg(required_unless_present = "batch")]
+        question: Option<String>,
+    },
+    /// Grade a question set (JSON Lines) and print `N passed, M failed`.
+    Eval {
+        file: PathBuf,
+        /// Default day for items without "today" (default: today in Japan)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<NaiveDate>,
+    },
+    /// Knowledge-base maintenance.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// Index maintenance.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
+    /// Measure retrieval latency, index build time and size.
+    Bench {
+        /// Questions to time (JSON Lines with "question")
+        #[arg(long, default_value = "../shared/eval/dev.jsonl")]
+        questions: PathBuf,
+        /// Passages in the synthetic knowledge base (0 to skip)
+        #[arg(long, default_value_t = 100_000)]
+        synthetic: usize,
+        #[arg(long, default_value_t = 20)]
+        repetitions: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// Validate every document; list each problem with file and line.
+    Check,
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Rebuild the index from the knowledge base.
+    Build,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SHIKAKU_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let config = Config::resolve(cli.knowledge, cli.data);
+    match run(&config, cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(config: &Config, command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Setup { ipadic, force } => setup(config, &ipadic, force),
+        Command::Ask {
+            json,
+            today,
+            batch,
+            question,
+            explain,
+        } => {
+            let today = today.unwrap_or_else(today_in_japan);
+            match (batch, question) {
+                (Some(file), _) => ask_batch(config, &file, today),
+                (None, Some(q)) => ask_one(config, &q, today, json, explain),
+                (None, None) => unreachable!("clap requires a question or --batch"),
+            }
+        }
+        Command::Eval { file, today } => {
+            let items = eval::read_items(&file)?;
+            let assistant = config.assistant()?;
+            let report = eval::run(&assistant, &items, today.unwrap_or_else(today_in_japan))?;
+            for (item, answer, reason) in &report.failures {
+                println!("FAIL {} 「{}」: {reason}", item.id, item.question);
+                println!(
+                    "     outcome {:?}: {}",
+                    answer.outcome,
+                    answer.answer.replace('\n', " ")
+                );
+            }
+            let failed = report.failures.len();
+            println!("{} passed, {failed} failed", report.passed);
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Kb {
+            command: KbCommand::Check,
+        } => {
+            let (kb, diagnostics) = config.load_knowledge()?;
+            for d in &diagnostics {
+                println!("{d}");
+            }
+            let faqs = kb
+                .docs()
+                .iter()
+                .filter(|d| d.kind == shikaku::knowledge::Kind::Faq)
+                .count();
+            println!(
+                "{} documents loaded ({faqs} FAQs), {} problems",
+                kb.docs().len(),
+                diagnostics.len()
+            );
+            Ok(if diagnostics.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Index {
+            command: IndexCommand::Build,
+        } => {
+            let (kb, diagnostics) = config.load_knowledge()?;
+            for d in &diagnostics {
+                tracing::warn!("knowledge: {d}");
+            }
+            let analyzer = Analyzer::load(&config.dict_dir)?;
+            let index = SearchIndex::build(
+                &shikaku::search::index::passages(&kb),
+                &analyzer,
+                &config.index_dir(),
+                &shikaku::search::index::fingerprint(&kb),
+            )?;
+            println!(
+                "indexed {} passages in {}",
+                index.num_passages(),
+                config.index_dir().display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            questions,
+            synthetic,
+            repetitions,
+        } => {
+            let questions = eval::read_items(&questions)?
+                .into_iter()
+                .map(|i| i.question)
+                .collect();
+            let report = bench::run(
+                config,
+                &bench::Options {
+                    questions,
+                    synthetic_passages: synthetic,
+                    repetitions,
+                },
+            )?;
+            print!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn setup(config: &Config, ipadic: &std::path::Path, force: bool) -> Result<ExitCode> {
+    if force || !dictionary::is_built(&config.dict_dir) {
+        println!(
+            "building the Japanese dictionary from {} …",
+            ipadic.display()
+        );
+        dictionary::build(ipadic, &config.dict_dir)?;
+    }
+    println!("dictionary: {}", config.dict_dir.display());
+    let assistant = config.assistant()?;
+    println!(
+        "index: {} passages in {}",
+        assistant.index().num_passages(),
+        config.index_dir().display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ask_one(
+    config: &Config,
+    question: &str,
+    today: NaiveDate,
+    json: bool,
+    explain: bool,
+) -> Result<ExitCode> {
+    if let Err(e) = assistant::validate(question) {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    let assistant = config.assistant()?;
+    let answer = assistant.answer(&Question {
+        text: question,
+        today,
+        channel: Channel::Cli,
+    })?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&answer)?)?;
+    } else {
+        write_human(&mut out, &answer)?;
+    }
+    if explain {
+        let redacted = assistant::privacy::redact(&shikaku::text::normalize(question));
+        writeln!(out, "\n検索結果 (score / coverage):")?;
+        for hit in assistant.retrieve(&redacted.text)? {
+            let p = &hit.passage;
+            let section = p
+                .section_id
+                .as_deref()
+                .map(|s| format!("#{s}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {:7.2} {:.2}  {}{section}  {}",
+                hit.score, hit.coverage, p.doc_id, p.title
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_human(out: &mut impl Write, answer: &Answer) -> Result<()> {
+    writeln!(out, "{}", answer.answer)?;
+    if !answer.citations.is_empty() {
+        writeln!(out, "\n出典:")?;
+        for c in &answer.citations {
+            match &c.section {
+                Some(s) => writeln!(out, "  - {}「{}」 [{}]", c.title, s, c.doc_id)?,
+                None => writeln!(out, "  - {} [{}]", c.title, c.doc_id)?,
+            }
+        }
+    }
+    let outcome = match answer.outcome {
+        Outcome::Answered => "回答",
+        Outcome::Handoff => "担当者へ引き継ぎ",
+        Outcome::NoAnswer => "資料に記載なし",
+    };
+    writeln!(out, "\n({outcome} / 確からしさ {:.2})", answer.confidence)?;
+    Ok(())
+}
+
+/// Answers a JSON Lines file, one output line per input line, in order. A bad line gets
+/// an error object and the batch goes on; the exit status is 1 if any line failed.
+fn ask_batch(config: &Config, file: &std::path::Path, today: NaiveDate) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let assistant = config.assistant()?;
+    let mut out = std::io::stdout().lock();
+    let mut failed = false;
+    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line_no = i + 1;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let value = match batch_line(&assistant, raw, today) {
+            Ok(v) => v,
+            Err((id, message)) => {
+                failed = true;
+                json!({"id": id, "line": line_no, "error": message})
+            }
+        };
+        writeln!(out, "{value}")?;
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn batch_line(
+    assistant: &Assistant,
+    raw: &[u8],
+    today: NaiveDate,
+) -> std::result::Result<serde_json::Value, (serde_json::Value, String)> {
+    let null = serde_json::Value::Null;
+    let text =
+        std::str::from_utf8(raw).map_err(|e| (null.clone(), format!("invalid UTF-8: {e}")))?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| (null.clone(), format!("invalid JSON: {e}")))?;
+    let id = value.get("id").cloned().unwrap_or(null);
+    let question = value
+        .get("question")
+        .and_then(|q| q.as_str())
+        .ok_or_else(|| (id.clone(), "\"question\" (a string) is missing".to_string()))?;
+    let today = match value.get("today") {
+        None | Some(serde_json::Value::Null) => today,
+        Some(t) => t
+            .as_str()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .ok_or_else(|| {
+                (
+                    id.clone(),
+                    format!("\"today\" must be a date YYYY-MM-DD, got {t}"),
+                )
+            })?,
+    };
+    assistant::validate(question).map_err(|e| (id.clone(), e.to_string()))?;
+    let answer = assistant
+        .answer(&Question {
+            text: question,
+            today,
+            channel: Channel::Cli,
+        })
+        .map_err(|e| (id.clone(), format!("{e:#}")))?;
+    Ok(json!({
+        "id": id,
+        "outcome": answer.outcome,
+        "answer": answer.answer,
+        "citations": answer.citations,
+        "confidence": answer.confidence,
+        "writer": answer.writer,
+    }))
+}

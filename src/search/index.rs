@@ -1,0 +1,470 @@
+//! The tantivy index of passages: one per FAQ, per notice section, per form document.
+//!
+//! Queries are built from the fields' own analyzers as OR'ed term queries, never with
+//! `QueryParser` (it turns a Japanese sentence into one strict phrase that matches nothing).
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{Index, IndexReader, TantivyDocument, Term};
+
+use super::analysis::{Analyzer, JapaneseTokenizer, View};
+use crate::knowledge::{Expansion, Kind, KnowledgeBase};
+use crate::text::normalize;
+
+/// Bump when the schema or the analysis changes, so old indexes are rebuilt.
+const INDEX_FORMAT: &str = "shikaku-index-4";
+const FINGERPRINT_FILE: &str = "shikaku-fingerprint";
+
+/// How much a match in a passage's questions/headings counts against one in its body:
+/// an FAQ's question should outrank a passing mention.
+const QUESTION_BOOST: f32 = 3.0;
+/// Words added from the glossary count less than the user's own words.
+const EXPANSION_WEIGHT: f32 = 0.5;
+
+/// A unit of retrieval.
+#[derive(Debug, Clone)]
+pub struct Passage {
+    pub doc_id: String,
+    pub section_id: Option<String>,
+    pub kind: Kind,
+    pub title: String,
+    /// The section heading, for notice sections.
+    pub section: Option<String>,
+    /// The questions, heading or title the passage answers, with its synonyms and tags.
+    pub heading_text: String,
+    /// The title and question wordings alone, one a line (the heading for a section).
+    pub questions: String,
+    /// The passage's text: an FAQ's answer, a section's body.
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub passage: Passage,
+    pub score: f32,
+    /// Share (0–1, weighted by rarity) of the question's words found in the passage.
+    pub coverage: f32,
+    /// How much of the passage's closest own question wording the question contains
+    /// (0–1): tells 「ネットで回答」 from an FAQ about 「郵送で回答」.
+    pub question_match: f32,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    doc_id: Field,
+    section_id: Field,
+    kind: Field,
+    title: Field,
+    section: Field,
+    heading_text: Field,
+    questions: Field,
+    text: Field,
+    q_reading: Field,
+    q_bigram: Field,
+    b_reading: Field,
+    b_bigram: Field,
+}
+
+pub struct SearchIndex {
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: Analyzer,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let analyzed = |name: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(name)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        )
+    };
+    let fields = Fields {
+        doc_id: b.add_text_field("doc_id", STRING | STORED),
+        section_id: b.add_text_field("section_id", STORED),
+        kind: b.add_text_field("kind", STRING | STORED),
+        title: b.add_text_field("title", STORED),
+        section: b.add_text_field("section", STORED),
+        heading_text: b.add_text_field("heading_text", STORED),
+        questions: b.add_text_field("questions", STORED),
+        text: b.add_text_field("text", STORED),
+        q_reading: b.add_text_field("q_reading", analyzed("ja_reading")),
+        q_bigram: b.add_text_field("q_bigram", analyzed("ja_bigram")),
+        b_reading: b.add_text_field("b_reading", analyzed("ja_reading")),
+        b_bigram: b.add_text_field("b_bigram", analyzed("ja_bigram")),
+    };
+    (b.build(), fields)
+}
+
+fn register(index: &Index, analyzer: &Analyzer) {
+    let tokenizers = index.tokenizers();
+    tokenizers.register(
+        "ja_reading",
+        TextAnalyzer::from(JapaneseTokenizer::new(analyzer.clone(), View::Reading)),
+    );
+    tokenizers.register(
+        "ja_bigram",
+        TextAnalyzer::from(JapaneseTokenizer::new(analyzer.clone(), View::Bigram)),
+    );
+}
+
+/// The passages of a knowledge base, in a stable order.
+pub fn passages(kb: &KnowledgeBase) -> Vec<Passage> {
+    let mut out = Vec::new();
+    for doc in kb.docs() {
+        match doc.kind {
+            Kind::Notice => {
+                for s in &doc.sections {
+                    out.push(Passage {
+                        doc_id: doc.id.clone(),
+                        section_id: Some(s.id.clone()),
+                        kind: doc.kind,
+                        title: doc.title.clone(),
+                        section: Some(s.heading.clone()),
+                        heading_text: s.heading.clone(),
+                        questions: s.heading.clone(),
+                        text: s.body.clone(),
+                    });
+                }
+            }
+            Kind::Faq | Kind::Form => {
+                let questions = std::iter::once(&doc.title)
+                    .chain(&doc.questions)
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                let heading_text = std::iter::once(&doc.title)
+                    .chain(&doc.questions)
+                    .chain(&doc.synonyms)
+                    .chain(&doc.tags)
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                out.push(Passage {
+                    doc_id: doc.id.clone(),
+                    section_id: None,
+                    kind: doc.kind,
+                    title: doc.title.clone(),
+                    section: None,
+                    heading_text,
+                    questions,
+                    text: doc.body.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A digest of everything the index depends on: its format and every knowledge file.
+pub fn fingerprint(kb: &KnowledgeBase) -> String {
+    let mut h = Sha256::new();
+    h.update(INDEX_FORMAT);
+    for (path, content) in &kb.files {
+        h.update(
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+                .as_bytes(),
+        );
+        h.update([0]);
+        h.update(content.as_bytes());
+        h.update([0]);
+    }
+    format!("{:x}", h.finalize())
+}
+
+impl SearchIndex {
+    /// Builds a fresh index of `passages` in `dir` (replacing what was there).
+    pub fn build(
+        passages: &[Passage],
+        analyzer: &Analyzer,
+        dir: &Path,
+        fingerprint: &str,
+    ) -> Result<Self> {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)
+                .with_context(|| format!("removing the old index {}", dir.display()))?;
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let (schema, f) = schema();
+        let index = Index::create_in_dir(dir, schema).context("creating the index")?;
+        register(&index, analyzer);
+        let mut writer = index
+            .writer_with_num_threads(1, 64_000_000)
+            .context("opening the index writer")?;
+        for p in passages {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(f.doc_id, &p.doc_id);
+            doc.add_text(f.section_id, p.section_id.as_deref().unwrap_or(""));
+            doc.add_text(f.kind, p.kind.as_str());
+            doc.add_text(f.title, &p.title);
+            doc.add_text(f.section, p.section.as_deref().unwrap_or(""));
+            doc.add_text(f.heading_text, &p.heading_text);
+            doc.add_text(f.questions, &p.questions);
+            doc.add_text(f.text, &p.text);
+            doc.add_text(f.q_reading, &p.heading_text);
+            doc.add_text(f.q_bigram, &p.heading_text);
+            doc.add_text(f.b_reading, &p.text);
+            doc.add_text(f.b_bigram, &p.text);
+            writer.add_document(doc)?;
+        }
+        writer.commit().context("committing the index")?;
+        writer.wait_merging_threads()?;
+        std::fs::write(dir.join(FINGERPRINT_FILE), fingerprint)?;
+        Self::from_index(index, analyzer)
+    }
+
+    /// Opens the index in `dir` if it was built from this knowledge base, else rebuilds it.
+    pub fn open_or_build(kb: &KnowledgeBase, analyzer: &Analyzer, dir: &Path) -> Result<Self> {
+        let wanted = fingerprint(kb);
+        let current = std::fs::read_to_string(dir.join(FINGERPRINT_FILE)).ok();
+        if current.as_deref() == Some(wanted.as_str()) {
+            match Index::open_in_dir(dir) {
+                Ok(index) => {
+                    register(&index, analyzer);
+                    return Self::from_index(index, analyzer);
+                }
+                Err(e) => tracing::warn!("index in {} unreadable ({e}); rebuilding", dir.display()),
+            }
+        } else {
+            tracing::info!("index in {} is missing or stale; building", dir.display());
+        }
+        Self::build(&passages(kb), analyzer, dir, &wanted)
+    }
+
+    fn from_index(index: Index, analyzer: &Analyzer) -> Result<Self> {
+        let schema = index.schema();
+        let field = |name: &str| {
+            schema
+                .get_field(name)
+                .with_context(|| format!("index lacks field {name}"))
+        };
+        let fields = Fields {
+            doc_id: field("doc_id")?,
+            section_id: field("section_id")?,
+            kind: field("kind")?,
+            title: field("title")?,
+            section: field("section")?,
+            heading_text: field("heading_text")?,
+            questions: field("questions")?,
+            text: field("text")?,
+            q_reading: field("q_reading")?,
+            q_bigram: field("q_bigram")?,
+            b_reading: field("b_reading")?,
+            b_bigram: field("b_bigram")?,
+        };
+        let reader = index.reader().context("opening the index reader")?;
+        Ok(SearchIndex {
+            reader,
+            fields,
+            analyzer: analyzer.clone(),
+        })
+    }
+
+    pub fn num_passages(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// The best passages for a question; `expansions` are glossary words added at a lower
+    /// weight. Each hit carries its score and the share of the question it covers.
+    pub fn search(
+        &self,
+        question: &str,
+        expansions: &[Expansion<'_>],
+        limit: usize,
+    ) -> Result<Vec<Hit>> {
+        let f = self.fields;
+        let readings = self.analyzer.readings(question);
+        let bigrams = self.analyzer.bigrams(question);
+        let extra = expansions
+            .iter()
+            .map(|e| e.word)
+            .collect::<Vec<_>>()
+            .join("\n");
+        let extra_readings = self.analyzer.readings(&extra);
+        let extra_bigrams = self.analyzer.bigrams(&extra);
+
+        // term text per field → weight (a user's word wins over an expansion).
+        let mut terms: HashMap<(Field, String), f32> = HashMap::new();
+        let mut add = |field: Field, words: &[String], weight: f32| {
+            for w in words {
+                let e = terms.entry((field, w.clone())).or_insert(0.0);
+                *e = e.max(weight);
+            }
+        };
+        for (q, b, words, weight) in [
+            (f.q_reading, f.b_reading, &readings, 1.0),
+            (f.q_bigram, f.b_bigram, &bigrams, 1.0),
+            (f.q_reading, f.b_reading, &extra_readings, EXPANSION_WEIGHT),
+            (f.q_bigram, f.b_bigram, &extra_bigrams, EXPANSION_WEIGHT),
+        ] {
+            add(q, words, weight * QUESTION_BOOST);
+            add(b, words, weight);
+        }
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .into_iter()
+            .map(|((field, text), weight)| {
+                let tq = TermQuery::new(
+                    Term::from_field_text(field, &text),
+                    IndexRecordOption::WithFreqs,
+                );
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(tq), weight)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+
+        let n = searcher.num_docs().max(1) as f32;
+        let idf = |field_a: Field, field_b: Field, word: &str| -> f32 {
+            let df = [field_a, field_b]
+                .iter()
+                .map(|fl| {
+                    searcher
+                        .doc_freq(&Term::from_field_text(*fl, word))
+                        .unwrap_or(0)
+                })
+                .max()
+                .unwrap_or(0) as f32;
+            (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+        };
+        let reading_weights: Vec<(String, f32)> = dedup(&readings)
+            .into_iter()
+            .map(|w| {
+                let weight = idf(f.q_reading, f.b_reading, &w);
+                (w, weight)
+            })
+            .collect();
+        let bigram_weights: Vec<(String, f32)> = dedup(&bigrams)
+            .into_iter()
+            .map(|w| {
+                let weight = idf(f.q_bigram, f.b_bigram, &w);
+                (w, weight)
+            })
+            .collect();
+
+        // The question's words with the glossary words it brought in.
+        let question_words: HashSet<String> =
+            readings.iter().chain(&extra_readings).cloned().collect();
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text_of = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let optional = |field: Field| Some(text_of(field)).filter(|s| !s.is_empty());
+            let kind = match text_of(f.kind).as_str() {
+                "faq" => Kind::Faq,
+                "form" => Kind::Form,
+                _ => Kind::Notice,
+            };
+            let passage = Passage {
+                doc_id: text_of(f.doc_id),
+                section_id: optional(f.section_id),
+                kind,
+                title: text_of(f.title),
+                section: optional(f.section),
+                heading_text: text_of(f.heading_text),
+                questions: text_of(f.questions),
+                text: text_of(f.text),
+            };
+            let coverage = self.coverage(&passage, expansions, &reading_weights, &bigram_weights);
+            let question_match = self.question_match(&passage, &question_words);
+            hits.push(Hit {
+                passage,
+                score,
+                coverage,
+                question_match,
+            });
+        }
+        Ok(hits)
+    }
+
+    /// The best share, over the passage's own question wordings, of their words that the
+    /// question contains.
+    fn question_match(&self, passage: &Passage, question_words: &HashSet<String>) -> f32 {
+        passage
+            .questions
+            .lines()
+            .map(|line| {
+                let words = dedup(&self.analyzer.readings(line));
+                if words.is_empty() {
+                    return 0.0;
+                }
+                let found = words.iter().filter(|w| question_words.contains(*w)).count();
+                found as f32 / words.len() as f32
+            })
+            .fold(0.0, f32::max)
+    }
+
+    /// The weighted share of the question's words that the passage contains: by reading
+    /// and by bigram, whichever is higher. A question word whose glossary synonym the
+    /// passage uses counts as found (レセコン in the question, レセプトコンピュータ in the text).
+    fn coverage(
+        &self,
+        passage: &Passage,
+        expansions: &[Expansion<'_>],
+        readings: &[(String, f32)],
+        bigrams: &[(String, f32)],
+    ) -> f32 {
+        let mut text = format!("{}\n{}", passage.heading_text, passage.text);
+        let normalized = normalize(&text);
+        let found_via_synonym: HashSet<&str> = expansions
+            .iter()
+            .filter(|e| normalized.contains(e.word))
+            .map(|e| e.trigger)
+            .collect();
+        for word in found_via_synonym {
+            text.push('\n');
+            text.push_str(word);
+        }
+        let doc_readings: HashSet<String> = self.analyzer.readings(&text).into_iter().collect();
+        let doc_bigrams: HashSet<String> = self.analyzer.bigrams(&text).into_iter().collect();
+        let share = |words: &[(String, f32)], have: &HashSet<String>| {
+            let total: f32 = words.iter().map(|(_, w)| w).sum();
+            if total == 0.0 {
+                return 0.0;
+            }
+            let found: f32 = words
+                .iter()
+                .filter(|(t, _)| have.contains(t))
+                .map(|(_, w)| w)
+                .sum();
+            found / total
+        };
+        share(readings, &doc_readings).max(share(bigrams, &doc_bigrams))
+    }
+}
+
+fn dedup(words: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    words
+        .iter()
+        .filter(|w| seen.insert(w.as_str()))
+        .cloned()
+        .collect()
+}

@@ -1,0 +1,58 @@
+//! Japanese text normalisation shared by indexing, the rules and grading.
+//!
+//! Users type full-width digits, half-width katakana and hiragana where the sources use
+//! kanji; everything that compares text goes through these functions so that both sides
+//! are folded the same way.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFKC and ASCII lowercase: `０８００` → `0800`, `ｶｰﾄﾞ` → `カード`, `Hi-CARA` → `hi-cara`.
+pub fn normalize(text: &str) -> String {
+    text.nfkc().collect::<String>().to_lowercase()
+}
+
+/// Hiragana folded to katakana, so that `しめきり` and the reading `シメキリ` compare equal.
+pub fn to_katakana(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'ぁ'..='ゖ' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// A character that can be part of a searchable word (letters and digits of any script,
+/// and the long-vowel mark that katakana words use).
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == 'ー' || c == '々' || c == '〆'
+}
+
+/// How the grading rules compare texts: NFKC, no whitespace, wave dashes unified.
+pub fn grading_form(text: &str) -> String {
+    text.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if c == '〜' || c == '~' { '～' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_width_and_case() {
+        assert_eq!(normalize("０８００－ＡＢＣ ｶｰﾄﾞ"), "0800-abc カード");
+    }
+
+    #[test]
+    fn hiragana_becomes_katakana() {
+        assert_eq!(to_katakana("しめきりはいつ？"), "シメキリハイツ？");
+        assert_eq!(to_katakana("漢字とカナ"), "漢字トカナ");
+    }
+
+    #[test]
+    fn grading_form_unifies_dashes_and_spaces() {
+        assert_eq!(grading_form("8:00 〜 18:00"), "8:00～18:00");
+        assert_eq!(grading_form("８：００~"), "8:00～");
+    }
+}
