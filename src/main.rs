@@ -272,9 +272,8 @@ fn ask_one(
         write_human(&mut out, &answer)?;
     }
     if explain {
-        let redacted = assistant::privacy::redact(&shikaku::text::normalize(question));
         writeln!(out, "\n検索結果 (score / coverage):")?;
-        for hit in assistant.retrieve(&redacted.text)? {
+        for hit in assistant.retrieve_for(question)? {
             let p = &hit.passage;
             let section = p
                 .section_id

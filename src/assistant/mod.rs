@@ -119,6 +119,15 @@ pub fn validate(text: &str) -> Result<(), QuestionError> {
     Ok(())
 }
 
+static MARKUP: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"</?[a-zA-Z][^<>]{0,200}>").expect("regex"));
+
+/// Questions are plain text: markup tags are dropped before the words are read (nothing
+/// a user sends is ever rendered as HTML).
+fn without_markup(text: &str) -> String {
+    MARKUP.replace_all(text, " ").into_owned()
+}
+
 /// Today in Japan (JST has no daylight saving: UTC+9).
 pub fn today_in_japan() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
@@ -149,7 +158,7 @@ impl Assistant {
 
     pub fn answer(&self, question: &Question<'_>) -> Result<Answer> {
         validate(question.text)?;
-        let redacted = privacy::redact(&normalize(question.text));
+        let redacted = privacy::redact(&without_markup(&normalize(question.text)));
         let text = redacted.text.as_str();
         let mut answer = self.decide(text, question.today)?;
         if redacted.removed {
@@ -212,8 +221,13 @@ impl Assistant {
         }
     }
 
+    /// What retrieval finds for a question as the user typed it (for `ask --explain`).
+    pub fn retrieve_for(&self, question: &str) -> Result<Vec<Hit>> {
+        self.retrieve(&privacy::redact(&without_markup(&normalize(question))).text)
+    }
+
     /// The passages retrieval finds for a (normalised, redacted) question, best first.
-    pub fn retrieve(&self, text: &str) -> Result<Vec<Hit>> {
+    fn retrieve(&self, text: &str) -> Result<Vec<Hit>> {
         let expansions = self.kb.glossary.expansions(text);
         self.index.search(text, &expansions, CANDIDATES)
     }

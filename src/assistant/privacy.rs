@@ -21,7 +21,8 @@ pub struct Redacted {
     pub valid_my_number: bool,
 }
 
-/// Replaces every 12-digit number in the (NFKC-normalised) text by `[番号削除]`.
+/// Removes every 12-digit number from the (NFKC-normalised) text; nothing of it remains
+/// to be searched, stored or logged.
 pub fn redact(normalized: &str) -> Redacted {
     let mut text = String::with_capacity(normalized.len());
     let mut last = 0;
@@ -31,7 +32,7 @@ pub fn redact(normalized: &str) -> Redacted {
     while let Some(caps) = TWELVE_DIGITS.captures_at(normalized, at) {
         let m = caps.get(1).expect("group 1");
         text.push_str(&normalized[last..m.start()]);
-        text.push_str("[番号削除]");
+        text.push(' ');
         let digits: Vec<u32> = m.as_str().chars().filter_map(|c| c.to_digit(10)).collect();
         valid_my_number |= has_valid_check_digit(&digits);
         removed = true;
@@ -71,17 +72,17 @@ mod tests {
     fn removes_a_my_number_with_valid_check_digit() {
         // 12345678901 → check digit 8.
         let r = redact("番号は123456789018です");
-        assert_eq!(r.text, "番号は[番号削除]です");
+        assert_eq!(r.text, "番号は です");
         assert!(r.removed && r.valid_my_number);
         let r = redact("1234-5678-9018");
-        assert_eq!(r.text, "[番号削除]");
+        assert_eq!(r.text, " ");
         assert!(r.valid_my_number);
     }
 
     #[test]
     fn removes_other_twelve_digit_numbers_too() {
         let r = redact("123456789012 と 0800-0804583");
-        assert_eq!(r.text, "[番号削除] と 0800-0804583");
+        assert_eq!(r.text, "  と 0800-0804583");
         assert!(r.removed && !r.valid_my_number);
     }
 

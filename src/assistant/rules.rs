@@ -154,7 +154,10 @@ pub fn deadline_answer(
                     "本日（{}）時点では、まだ間に合います（締切まであと{d}日です）。",
                     wareki(today)
                 ),
-                0 => format!("本日（{}）が締切日です。", wareki(today)),
+                0 => format!(
+                    "本日（{}）が締切日です。本日中であれば、まだ間に合います。",
+                    wareki(today)
+                ),
                 _ => format!(
                     "本日（{}）時点で締切を過ぎているため、間に合いません。",
                     wareki(today)

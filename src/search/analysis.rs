@@ -21,8 +21,9 @@ use crate::text::{is_word_char, normalize, to_katakana};
 const FUNCTION_POS: [&str; 5] = ["助詞", "助動詞", "記号", "フィラー", "感動詞"];
 
 /// Words that frame a question but say nothing about its topic (by base form).
-const QUESTION_FRAME: [&str; 31] = [
+const QUESTION_FRAME: [&str; 32] = [
     "何",
+    "いつ",
     "なに",
     "なん",
     "どう",

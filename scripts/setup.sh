@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# One-time setup: Debian packages, release build, the Japanese dictionary and the index.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ipadic=$(scripts/install-deps.sh)
+cargo build --release --locked
+target/release/shikaku setup --ipadic "$ipadic"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command: installs what a fresh machine lacks, builds the dictionary, runs the
+# unit and integration tests, then grades the evaluation sets.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ipadic=$(scripts/install-deps.sh)
+cargo build --locked
+target/debug/shikaku setup --ipadic "$ipadic"
+cargo test --locked
+target/debug/shikaku eval tests/eval/wide.jsonl
+if [ -f ../shared/eval/dev.jsonl ]; then
+  target/debug/shikaku eval ../shared/eval/dev.jsonl
+else
+  echo "note: ../shared/eval/dev.jsonl not found; the shared dev set was not graded" >&2
+fi

@@ -1,0 +1,95 @@
+//! What every integration test shares: the built dictionary, a scratch data folder per
+//! test (each builds its own real index), and running the real `shikaku` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The dictionary built by `shikaku setup` (scripts/test.sh runs it first).
+pub fn dict_dir() -> PathBuf {
+    let dir = std::env::var_os("SHIKAKU_DICT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("data/dict"));
+    assert!(
+        dir.join("metadata.json").is_file(),
+        "no dictionary in {}: run scripts/setup.sh or scripts/test.sh first",
+        dir.display()
+    );
+    dir
+}
+
+pub struct Env {
+    pub data: tempfile::TempDir,
+    pub knowledge: PathBuf,
+}
+
+impl Env {
+    /// The bundled knowledge base with a fresh data folder.
+    pub fn new() -> Env {
+        Env {
+            data: tempfile::tempdir().unwrap(),
+            knowledge: repo().join("knowledge"),
+        }
+    }
+
+    /// A private copy of the bundled knowledge base, to change in the test.
+    pub fn with_knowledge_copy() -> (Env, tempfile::TempDir) {
+        let copy = tempfile::tempdir().unwrap();
+        copy_dir(&repo().join("knowledge"), copy.path());
+        let env = Env {
+            data: tempfile::tempdir().unwrap(),
+            knowledge: copy.path().to_path_buf(),
+        };
+        (env, copy)
+    }
+
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_shikaku"));
+        c.env("SHIKAKU_DICT", dict_dir())
+            .env("SHIKAKU_DATA", self.data.path())
+            .env("SHIKAKU_KNOWLEDGE", &self.knowledge)
+            .env_remove("SHIKAKU_LOG");
+        c
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().unwrap()
+    }
+
+    /// Runs and parses stdout as one JSON value.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
