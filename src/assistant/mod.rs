@@ -178,6 +178,7 @@ impl Assistant {
         }
         if let Some(rule) = rules::deadline_answer(&self.kb, text, today)
             .or_else(|| rules::units_answer(&self.kb, text))
+            .or_else(|| rules::field_answer(&self.kb, text))
         {
             return Ok(Answer {
                 outcome: Outcome::Answered,

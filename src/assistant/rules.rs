@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 
-use crate::knowledge::{Basis, Deadline, KnowledgeBase, SourceRef, UnitLimit};
+use crate::knowledge::{Basis, Deadline, FormField, KnowledgeBase, SourceRef, UnitLimit};
 
 /// `2021-03-31` → `令和3年3月31日`. Heisei before 2019-05-01, Reiwa from then.
 pub fn wareki(date: NaiveDate) -> String {
@@ -241,6 +241,62 @@ pub fn units_answer(kb: &KnowledgeBase, normalized: &str) -> Option<RuleAnswer> 
     Some(RuleAnswer {
         text,
         sources: limit.sources.clone(),
+    })
+}
+
+/// Words that ask whether a form item must be filled in.
+const ASKS_REQUIRED: &[&str] = &[
+    "必須",
+    "書かないと",
+    "書かなくて",
+    "記入しないと",
+    "記入しなくて",
+    "空欄",
+    "省略",
+];
+
+/// "Is the メールアドレス field required?" — answered from the form's own marks.
+pub fn field_answer(kb: &KnowledgeBase, normalized: &str) -> Option<RuleAnswer> {
+    if !ASKS_REQUIRED.iter().any(|w| normalized.contains(w)) {
+        return None;
+    }
+    // The longest field name the question uses; a name's part before 「（」 counts too.
+    let field: &FormField = kb
+        .docs()
+        .iter()
+        .flat_map(|d| &d.form.fields)
+        .filter_map(|f| {
+            let core = f.name.split('（').next().unwrap_or(&f.name);
+            let generic =
+                core.chars().count() < 4 || f.name.starts_with("顔認証付きカードリーダー");
+            let len = if normalized.contains(f.name.as_str()) {
+                f.name.chars().count()
+            } else if !generic && normalized.contains(core) {
+                core.chars().count()
+            } else {
+                return None;
+            };
+            Some((len, f))
+        })
+        .max_by_key(|(len, _)| *len)?
+        .1;
+    let mut text = if field.required {
+        format!("「{}」は「必須」の項目です。", field.name)
+    } else {
+        format!(
+            "「{}」には「必須」の表示はありませんが、申請書に記入欄がある項目です。",
+            field.name
+        )
+    };
+    if !field.values.is_empty() {
+        text.push_str(&format!("選択肢は「{}」です。", field.values.join("」「")));
+    }
+    if let Some(note) = &field.note {
+        text.push_str(note);
+    }
+    Some(RuleAnswer {
+        text,
+        sources: field.sources.clone(),
     })
 }
 
