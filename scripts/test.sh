@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ipadic=$(scripts/install-deps.sh)
+scripts/fetch-model.sh
 cargo build --locked
 target/debug/shikaku setup --ipadic "$ipadic"
 cargo test --locked

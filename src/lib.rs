@@ -8,5 +8,6 @@ pub mod bench;
 pub mod config;
 pub mod eval;
 pub mod knowledge;
+pub mod llm;
 pub mod search;
 pub mod text;
