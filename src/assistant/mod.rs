@@ -10,6 +10,7 @@ pub mod compose;
 pub mod intent;
 pub mod privacy;
 pub mod rules;
+pub mod verify;
 
 use std::sync::Arc;
 

@@ -1,0 +1,426 @@
+//! The verifier: a model's draft reaches a user only if every fact it states is in the
+//! sources it was given.
+//!
+//! Facts are normalised before comparison (NFKC, full-width digits, 令和 ↔ 西暦), so
+//! 「令和3年3月31日」 in a source supports 「2021年3月31日」 and 「3/31」 in a draft.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::text::normalize;
+
+/// Why a draft was not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    Empty,
+    /// It stops mid-sentence (the token budget ran out).
+    CutOff,
+    /// It repeats itself.
+    Repeated,
+    /// Too little of it is Japanese.
+    NotJapanese,
+    /// A fact that none of the sources states.
+    Unsupported(String),
+    /// A fact of the curated answer that the draft left out.
+    Dropped(String),
+}
+
+impl Rejection {
+    /// A short label for logs and counters.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Rejection::Empty => "empty",
+            Rejection::CutOff => "cut_off",
+            Rejection::Repeated => "repeated",
+            Rejection::NotJapanese => "not_japanese",
+            Rejection::Unsupported(_) => "unsupported_fact",
+            Rejection::Dropped(_) => "dropped_fact",
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rejection::Unsupported(fact) => write!(f, "unsupported fact {fact}"),
+            Rejection::Dropped(fact) => write!(f, "dropped fact {fact}"),
+            other => f.write_str(other.kind()),
+        }
+    }
+}
+
+/// One checkable fact, in a canonical form.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Fact {
+    Date {
+        year: Option<i32>,
+        month: u32,
+        day: u32,
+    },
+    YearMonth {
+        year: i32,
+        month: u32,
+    },
+    Year(i32),
+    Time(String),
+    Phone(String),
+    Email(String),
+    Url(String),
+    Count(String),
+    Yen(String),
+    Name(String),
+}
+
+impl fmt::Display for Fact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fact::Date {
+                year: Some(y),
+                month,
+                day,
+            } => write!(f, "{y}-{month:02}-{day:02}"),
+            Fact::Date {
+                year: None,
+                month,
+                day,
+            } => write!(f, "{month}月{day}日"),
+            Fact::YearMonth { year, month } => write!(f, "{year}-{month:02}"),
+            Fact::Year(y) => write!(f, "{y}年"),
+            Fact::Time(t) | Fact::Phone(t) | Fact::Email(t) | Fact::Url(t) | Fact::Count(t) => {
+                f.write_str(t)
+            }
+            Fact::Yen(t) => write!(f, "{t}円"),
+            Fact::Name(n) => write!(f, "「{n}」"),
+        }
+    }
+}
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).expect("valid regex")
+}
+
+static URL: LazyLock<Regex> = LazyLock::new(|| re(r"https?://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+"));
+static EMAIL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| re(r"(?-u:\b)0\d{1,4}-\d{1,4}-?\d{3,4}(?-u:\b)"));
+static ERA_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(令和|平成)(元|\d{1,2})年(?:(\d{1,2})(?:[～~-](\d{1,2}))?月(?:(\d{1,2})日)?)?")
+});
+static WESTERN_DATE: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?-u:\b)(\d{4})(?:年|/|-)(?:(\d{1,2})(?:[～~-](\d{1,2}))?(?:月|/|-)?(?:(\d{1,2})日?)?)?")
+});
+static MONTH_DAY: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(\d{1,2})月(\d{1,2})日|(?-u:\b)(\d{1,2})/(\d{1,2})(?-u:\b)"));
+static TIME: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(\d{1,2}):(\d{2})|(\d{1,2})時(?:(\d{1,2})分|半)?"));
+static YEN: LazyLock<Regex> = LazyLock::new(|| re(r"(\d[\d,]*)(万|億)?円"));
+static COUNT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(\d+)(台|か月|ヶ月|カ月|ヵ月|日間|桁|件|回|枚|%|つ|位)"));
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"\d+"));
+static LATIN: LazyLock<Regex> = LazyLock::new(|| re(r"[A-Za-z][A-Za-z-]+"));
+static KATAKANA: LazyLock<Regex> = LazyLock::new(|| re(r"[ァ-ヴー]{3,}"));
+
+/// The facts of a text, and the text with them blanked (for the leftover-number check).
+pub fn facts(text: &str) -> (Vec<Fact>, String) {
+    let mut text = normalize(text);
+    let mut out = Vec::new();
+    let take =
+        |regex: &Regex, text: &mut String, f: &mut dyn FnMut(&regex::Captures) -> Vec<Fact>| {
+            let mut found = Vec::new();
+            for c in regex.captures_iter(text) {
+                found.extend(f(&c));
+            }
+            *text = regex.replace_all(text, " ").into_owned();
+            found
+        };
+    let num = |c: &regex::Captures, i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
+    out.extend(take(&URL, &mut text, &mut |c| {
+        vec![Fact::Url(c[0].trim_end_matches(['.', ')']).to_string())]
+    }));
+    out.extend(take(&EMAIL, &mut text, &mut |c| {
+        vec![Fact::Email(c[0].to_string())]
+    }));
+    out.extend(take(&PHONE, &mut text, &mut |c| {
+        vec![Fact::Phone(c[0].replace('-', ""))]
+    }));
+    out.extend(take(&ERA_DATE, &mut text, &mut |c| {
+        let n: i32 = if &c[2] == "元" {
+            1
+        } else {
+            c[2].parse().unwrap_or(0)
+        };
+        let year = if &c[1] == "令和" {
+            2018 + n
+        } else {
+            1988 + n
+        };
+        date_facts(year, num(c, 3), num(c, 4), num(c, 5))
+    }));
+    out.extend(take(&WESTERN_DATE, &mut text, &mut |c| {
+        let year: i32 = c[1].parse().unwrap_or(0);
+        date_facts(year, num(c, 2), num(c, 3), num(c, 4))
+    }));
+    out.extend(take(&MONTH_DAY, &mut text, &mut |c| {
+        let (m, d) = match (num(c, 1), num(c, 2)) {
+            (Some(m), Some(d)) => (m, d),
+            _ => (num(c, 3).unwrap_or(0), num(c, 4).unwrap_or(0)),
+        };
+        vec![Fact::Date {
+            year: None,
+            month: m,
+            day: d,
+        }]
+    }));
+    out.extend(take(&TIME, &mut text, &mut |c| {
+        let (h, m) = match num(c, 1) {
+            Some(h) => (h, num(c, 2).unwrap_or(0)),
+            None => (
+                num(c, 3).unwrap_or(0),
+                if c[0].ends_with('半') {
+                    30
+                } else {
+                    num(c, 4).unwrap_or(0)
+                },
+            ),
+        };
+        vec![Fact::Time(format!("{h}:{m:02}"))]
+    }));
+    out.extend(take(&YEN, &mut text, &mut |c| {
+        vec![Fact::Yen(format!(
+            "{}{}",
+            c[1].replace(',', ""),
+            c.get(2).map_or("", |m| m.as_str())
+        ))]
+    }));
+    out.extend(take(&COUNT, &mut text, &mut |c| {
+        let unit = match &c[2] {
+            "ヶ月" | "カ月" | "ヵ月" => "か月",
+            u => u,
+        };
+        vec![Fact::Count(format!("{}{unit}", &c[1]))]
+    }));
+    for m in LATIN.find_iter(&text) {
+        out.push(Fact::Name(m.as_str().to_string()));
+    }
+    for m in KATAKANA.find_iter(&text) {
+        out.push(Fact::Name(m.as_str().to_string()));
+    }
+    (out, text)
+}
+
+fn date_facts(year: i32, month: Option<u32>, month_to: Option<u32>, day: Option<u32>) -> Vec<Fact> {
+    match (month, month_to, day) {
+        (Some(month), None, Some(day)) => vec![Fact::Date {
+            year: Some(year),
+            month,
+            day,
+        }],
+        (Some(month), Some(to), _) => vec![
+            Fact::YearMonth { year, month },
+            Fact::YearMonth { year, month: to },
+        ],
+        (Some(month), None, None) => vec![Fact::YearMonth { year, month }],
+        _ => vec![Fact::Year(year)],
+    }
+}
+
+/// What the sources state, for lookups.
+pub struct Evidence {
+    facts: HashSet<Fact>,
+    numbers: HashSet<String>,
+    text: String,
+}
+
+impl Evidence {
+    pub fn new(sources: &[&str]) -> Self {
+        let mut facts = HashSet::new();
+        let mut numbers = HashSet::new();
+        let mut all = String::new();
+        for source in sources {
+            let (found, _) = self::facts(source);
+            for f in found {
+                // A dated fact also supports its partial forms (3月31日, 2021年3月, 2021年).
+                if let Fact::Date {
+                    year: Some(y),
+                    month,
+                    day,
+                } = f
+                {
+                    facts.insert(Fact::Date {
+                        year: None,
+                        month,
+                        day,
+                    });
+                    facts.insert(Fact::YearMonth { year: y, month });
+                    facts.insert(Fact::Year(y));
+                }
+                if let Fact::YearMonth { year, .. } = f {
+                    facts.insert(Fact::Year(year));
+                }
+                facts.insert(f);
+            }
+            let normalized = normalize(source);
+            numbers.extend(
+                NUMBER
+                    .find_iter(&normalized)
+                    .map(|m| m.as_str().to_string()),
+            );
+            all.push_str(&normalized);
+            all.push('\n');
+        }
+        Evidence {
+            facts,
+            numbers,
+            text: all,
+        }
+    }
+
+    fn supports(&self, fact: &Fact) -> bool {
+        match fact {
+            Fact::Name(name) => self.text.to_lowercase().contains(&name.to_lowercase()),
+            other => self.facts.contains(other),
+        }
+    }
+}
+
+/// Accepts `draft` only if it reads as a finished Japanese answer and every fact it states
+/// is in `evidence`; `required` facts (those of a curated answer) must all be kept.
+pub fn verify(draft: &str, evidence: &Evidence, required: &[Fact]) -> Result<(), Rejection> {
+    let trimmed = draft.trim();
+    if trimmed.is_empty() {
+        return Err(Rejection::Empty);
+    }
+    // Addresses are Latin by nature; judge the language on the rest.
+    let prose = EMAIL
+        .replace_all(&URL.replace_all(trimmed, " "), " ")
+        .into_owned();
+    let letters: Vec<char> = prose.chars().filter(|c| c.is_alphabetic()).collect();
+    let japanese = letters
+        .iter()
+        .filter(|c| matches!(**c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー' | '一'..='鿿' | '々' | '〆'))
+        .count();
+    if letters.is_empty() || japanese * 2 < letters.len() {
+        return Err(Rejection::NotJapanese);
+    }
+    if !trimmed.ends_with(['。', '！', '？', '!', '?', '）', ')', '」']) {
+        return Err(Rejection::CutOff);
+    }
+    if is_repetitive(trimmed) {
+        return Err(Rejection::Repeated);
+    }
+    let (found, rest) = facts(trimmed);
+    for fact in &found {
+        if !evidence.supports(fact) {
+            return Err(Rejection::Unsupported(fact.to_string()));
+        }
+    }
+    if let Some(n) = NUMBER
+        .find_iter(&rest)
+        .find(|m| !evidence.numbers.contains(m.as_str()))
+    {
+        return Err(Rejection::Unsupported(n.as_str().to_string()));
+    }
+    let kept: HashSet<&Fact> = found.iter().collect();
+    if let Some(missing) = required.iter().find(|f| !kept.contains(f)) {
+        return Err(Rejection::Dropped(missing.to_string()));
+    }
+    Ok(())
+}
+
+/// A sentence said twice, or a run of 8+ characters three times.
+fn is_repetitive(text: &str) -> bool {
+    let sentences: Vec<&str> = text
+        .split_inclusive('。')
+        .map(str::trim)
+        .filter(|s| s.chars().count() > 4)
+        .collect();
+    let unique: HashSet<&&str> = sentences.iter().collect();
+    if unique.len() < sentences.len() {
+        return true;
+    }
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() < 24 {
+        return false;
+    }
+    (0..chars.len() - 8).any(|i| {
+        let run: String = chars[i..i + 8].iter().collect();
+        text.matches(run.as_str()).count() >= 3
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &[&str] = &[
+        "顔認証付きカードリーダーの申請は令和3年3月31日が締切です。病院は最高3台、診療所・薬局は1台申込みができます。",
+        "オンライン資格確認等コールセンター 0800-0804583（通話無料）月～金：8:00-18:00 土：8:00-16:00",
+        "申請書での申込みは、ポータルサイトでの申込みと比較し、2か月程度遅くなる可能性があります。",
+        "富士通 Caora、キャノン Hi-CARA。受付完了のお知らせはメールで行います（令和3年5～6月頃）。contact@iryohokenjyoho-portalsite.jp",
+    ];
+
+    fn check(draft: &str) -> Result<(), Rejection> {
+        verify(draft, &Evidence::new(SOURCE), &[])
+    }
+
+    #[test]
+    fn drafts_that_pass() {
+        for draft in [
+            "申込締切は令和3年3月31日です。",
+            "申込締切は2021年3月31日です。",
+            "締切は３月３１日です。",
+            "締切は3/31です。",
+            "コールセンターは0800-0804583です。受付は月～金の8:00から18:00です。",
+            "病院は3台まで、診療所は1台です。",
+            "郵送ではおよそ2ヶ月遅れる可能性があります。",
+            "キャノンの製品はHi-CARAです。",
+            "受付完了のお知らせは令和3年5月から6月頃にメールで届きます。",
+            "お問い合わせはcontact@iryohokenjyoho-portalsite.jpまでお送りください。",
+        ] {
+            assert_eq!(check(draft), Ok(()), "{draft}");
+        }
+    }
+
+    #[test]
+    fn drafts_that_fail() {
+        for (draft, kind) in [
+            ("申込締切は令和4年3月31日です。", "unsupported_fact"),
+            ("申込締切は2022年3月31日です。", "unsupported_fact"),
+            ("申込締切は令和3年3月30日です。", "unsupported_fact"),
+            ("コールセンターは0800-0804538です。", "unsupported_fact"),
+            ("カードリーダーの価格は5万円です。", "unsupported_fact"),
+            ("病院は5台まで申し込めます。", "unsupported_fact"),
+            ("受付は9:00からです。", "unsupported_fact"),
+            ("富士通の製品はCaora Proです。", "unsupported_fact"),
+            ("ソニーのリーダーも選べます。", "unsupported_fact"),
+            ("締切は3月31日で", "cut_off"),
+            ("", "empty"),
+            ("The deadline is March 31.", "not_japanese"),
+            ("締切は3月31日です。締切は3月31日です。", "repeated"),
+            ("お問い合わせは0120-00-0000まで。", "unsupported_fact"),
+            ("約7日間かかります。", "unsupported_fact"),
+        ] {
+            let got = check(draft);
+            assert_eq!(
+                got.as_ref().map_err(Rejection::kind),
+                Err(kind),
+                "{draft}: {got:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_draft_must_keep_the_curated_facts() {
+        let evidence = Evidence::new(SOURCE);
+        let (required, _) = facts("受付時間は8:00-18:00です。");
+        assert_eq!(
+            verify("受付は8:00から18:00です。", &evidence, &required),
+            Ok(())
+        );
+        let got = verify("受付は8:00からです。", &evidence, &required);
+        assert_eq!(got, Err(Rejection::Dropped("18:00".into())));
+    }
+}
