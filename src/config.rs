@@ -6,8 +6,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use crate::assistant::Assistant;
+use crate::assistant::{Assistant, ModelWriter};
 use crate::knowledge::{Diagnostic, KnowledgeBase};
+use crate::llm::generate::Generator;
+use crate::llm::prompt::PromptTemplate;
+use crate::llm::{DEFAULT_CONTEXT, DEFAULT_MODEL_FILE, Model};
 use crate::search::{Analyzer, SearchIndex};
 
 #[derive(Debug, Clone)]
@@ -18,7 +21,14 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The built lindera dictionary (default `DATA/dict`; `SHIKAKU_DICT` to share one).
     pub dict_dir: PathBuf,
+    /// The GGUF model, or `None` when the model is off (`--no-model`, `SHIKAKU_MODEL=off`).
+    pub model_path: Option<PathBuf>,
+    /// Prompt templates (`prompts/`; `SHIKAKU_PROMPTS`).
+    pub prompts_dir: PathBuf,
 }
+
+/// Jobs that may wait for the model; past that, answers are composed without it.
+const MODEL_QUEUE: usize = 4;
 
 fn from_env(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
@@ -27,7 +37,13 @@ fn from_env(name: &str) -> Option<PathBuf> {
 }
 
 impl Config {
-    pub fn resolve(knowledge: Option<PathBuf>, data: Option<PathBuf>) -> Config {
+    /// `model`: a path from the command line; `no_model` turns the model off whatever else says.
+    pub fn resolve(
+        knowledge: Option<PathBuf>,
+        data: Option<PathBuf>,
+        model: Option<PathBuf>,
+        no_model: bool,
+    ) -> Config {
         let knowledge_dir = knowledge
             .or_else(|| from_env("SHIKAKU_KNOWLEDGE"))
             .unwrap_or_else(|| PathBuf::from("knowledge"));
@@ -35,10 +51,19 @@ impl Config {
             .or_else(|| from_env("SHIKAKU_DATA"))
             .unwrap_or_else(|| PathBuf::from("data"));
         let dict_dir = from_env("SHIKAKU_DICT").unwrap_or_else(|| data_dir.join("dict"));
+        let model_path = match (no_model, model.or_else(|| from_env("SHIKAKU_MODEL"))) {
+            (true, _) => None,
+            (false, Some(p)) if p.as_os_str() == "off" => None,
+            (false, Some(p)) => Some(p),
+            (false, None) => Some(PathBuf::from(DEFAULT_MODEL_FILE)),
+        };
+        let prompts_dir = from_env("SHIKAKU_PROMPTS").unwrap_or_else(|| PathBuf::from("prompts"));
         Config {
             knowledge_dir,
             data_dir,
             dict_dir,
+            model_path,
+            prompts_dir,
         }
     }
 
@@ -71,7 +96,28 @@ impl Config {
         }
         let analyzer = Analyzer::load(&self.dict_dir)?;
         let index = SearchIndex::open_or_build(&kb, &analyzer, &self.index_dir())?;
-        Ok(Assistant::new(Arc::new(kb), index))
+        let assistant = Assistant::new(Arc::new(kb), index);
+        Ok(match self.model_writer() {
+            Ok(Some(writer)) => assistant.with_model(writer),
+            Ok(None) => assistant,
+            Err(e) => {
+                tracing::warn!("the model is unavailable, answering without it: {e:#}");
+                assistant
+            }
+        })
+    }
+
+    /// The model and its prompt, when the model is on; an error says why it cannot be used.
+    pub fn model_writer(&self) -> Result<Option<ModelWriter>> {
+        let Some(path) = &self.model_path else {
+            return Ok(None);
+        };
+        let prompt = PromptTemplate::load(&self.prompts_dir.join("answer.toml"))?;
+        let model = Model::load(path, DEFAULT_CONTEXT)?;
+        Ok(Some(ModelWriter::new(
+            Generator::start(model, MODEL_QUEUE),
+            prompt,
+        )))
     }
 }
 

@@ -27,6 +27,12 @@ struct Cli {
     /// Data folder for the dictionary and index [env: SHIKAKU_DATA; default: data]
     #[arg(long, global = true)]
     data: Option<PathBuf>,
+    /// GGUF model file, or "off" [env: SHIKAKU_MODEL; default: models/gemma-3-270m-q4_k_m.gguf]
+    #[arg(long, global = true)]
+    model: Option<PathBuf>,
+    /// Answer without the language model
+    #[arg(long, global = true)]
+    no_model: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -116,7 +122,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let config = Config::resolve(cli.knowledge, cli.data);
+    let config = Config::resolve(cli.knowledge, cli.data, cli.model, cli.no_model);
     match run(&config, cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -154,6 +160,16 @@ fn run(config: &Config, command: Command) -> Result<ExitCode> {
                     answer.outcome,
                     answer.answer.replace('\n', " ")
                 );
+            }
+            match assistant.model_name() {
+                Some(name) => {
+                    let stats = assistant.draft_stats();
+                    println!(
+                        "model {name}: {} answers written, rejected drafts {:?}",
+                        stats.written, stats.rejected
+                    );
+                }
+                None => println!("model: off"),
             }
             let failed = report.failures.len();
             println!("{} passed, {failed} failed", report.passed);
@@ -267,7 +283,9 @@ fn ask_one(
     })?;
     let mut out = std::io::stdout().lock();
     if json {
-        writeln!(out, "{}", serde_json::to_string(&answer)?)?;
+        let mut value = serde_json::to_value(&answer)?;
+        value["model"] = json!(assistant.model_name());
+        writeln!(out, "{value}")?;
     } else {
         write_human(&mut out, &answer)?;
     }
@@ -380,5 +398,6 @@ fn batch_line(
         "citations": answer.citations,
         "confidence": answer.confidence,
         "writer": answer.writer,
+        "model": assistant.model_name(),
     }))
 }

@@ -1,11 +1,13 @@
 //! Writing an answer from retrieved passages when no curated answer fits.
 //!
-//! [`Writer`] is the seam where the local language model joins: it gets the question and
-//! the passages and returns a draft, which must then pass the verifier. Today the only
-//! writer is extractive: it quotes the passages' most relevant sentences.
+//! Two [`Writer`]s: the local language model, whose drafts the assistant verifies against
+//! the passages before use, and the extractive writer, which quotes the passages' most
+//! relevant sentences and is used when there is no model or its draft is rejected.
 
 use std::collections::HashSet;
 
+use crate::llm::generate::{Generator, Params, Sampling};
+use crate::llm::prompt::PromptTemplate;
 use crate::search::{Analyzer, Hit};
 
 /// A written answer and the passages it rests on.
@@ -22,6 +24,55 @@ pub trait Writer: Send + Sync {
         passages: &[&'a Hit],
         analyzer: &Analyzer,
     ) -> Option<Draft<'a>>;
+}
+
+/// The local model, prompted with the passages (greedy decoding: the same question gets
+/// the same draft).
+pub struct ModelWriter {
+    generator: Generator,
+    pub prompt: PromptTemplate,
+}
+
+impl ModelWriter {
+    pub fn new(generator: Generator, prompt: PromptTemplate) -> Self {
+        ModelWriter { generator, prompt }
+    }
+
+    pub fn model_name(&self) -> &str {
+        &self.generator.model_name
+    }
+}
+
+impl Writer for ModelWriter {
+    fn write<'a>(
+        &self,
+        question: &str,
+        passages: &[&'a Hit],
+        _analyzer: &Analyzer,
+    ) -> Option<Draft<'a>> {
+        if passages.is_empty() {
+            return None;
+        }
+        let texts: Vec<&str> = passages.iter().map(|h| h.passage.text.as_str()).collect();
+        let params = Params {
+            max_tokens: self.prompt.max_tokens,
+            stop: self.prompt.stop.clone(),
+            sampling: Sampling::Greedy,
+        };
+        match self
+            .generator
+            .generate(self.prompt.render(&texts, question), params)
+        {
+            Ok(generation) => Some(Draft {
+                text: generation.text.trim().to_string(),
+                used: passages.to_vec(),
+            }),
+            Err(e) => {
+                tracing::warn!("the model wrote no draft: {e:#}");
+                None
+            }
+        }
+    }
 }
 
 /// Quotes the sentences of the passages that share the most words with the question.

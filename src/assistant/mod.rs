@@ -2,9 +2,9 @@
 //!
 //! Order of decisions: remove individual numbers → hand over to a person when asked (or
 //! when the question is about the user's own case) → rules that are arithmetic (deadlines,
-//! unit limits) → retrieval: a strongly matching FAQ as written, else an extractive answer
-//! from the best notice section → otherwise an honest "not in the sources" with the way to
-//! a person.
+//! unit limits, required form items) → retrieval: a strongly matching FAQ as written, else
+//! a draft of the local model that the verifier accepts, else an extractive answer from the
+//! best notice section → otherwise an honest "not in the sources" with the way to a person.
 
 pub mod compose;
 pub mod intent;
@@ -12,7 +12,8 @@ pub mod privacy;
 pub mod rules;
 pub mod verify;
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -21,7 +22,7 @@ use serde::Serialize;
 use crate::knowledge::{Document, FaqOutcome, Kind, KnowledgeBase, SourceRef};
 use crate::search::{Hit, SearchIndex};
 use crate::text::normalize;
-pub use compose::{ExtractiveWriter, Writer};
+pub use compose::{ExtractiveWriter, ModelWriter, Writer};
 pub use intent::HandoffReason;
 
 /// Longest question accepted, in characters.
@@ -50,6 +51,8 @@ pub enum WriterKind {
     Faq,
     /// Computed by a rule from the form documents' numbers.
     Rule,
+    /// Written by the local model from the passages, and verified against them.
+    Model,
     /// Sentences quoted from a notice section.
     Extractive,
     /// The fixed hand-over and no-answer texts.
@@ -134,10 +137,20 @@ pub fn today_in_japan() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
 }
 
+/// What happened to the model's drafts so far.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DraftStats {
+    pub written: usize,
+    /// Rejected drafts by reason (see [`verify::Rejection::kind`]).
+    pub rejected: BTreeMap<&'static str, usize>,
+}
+
 pub struct Assistant {
     kb: Arc<KnowledgeBase>,
     index: SearchIndex,
-    writer: Box<dyn Writer>,
+    model: Option<ModelWriter>,
+    extractive: ExtractiveWriter,
+    drafts: Mutex<DraftStats>,
 }
 
 impl Assistant {
@@ -145,8 +158,25 @@ impl Assistant {
         Assistant {
             kb,
             index,
-            writer: Box::new(ExtractiveWriter),
+            model: None,
+            extractive: ExtractiveWriter,
+            drafts: Mutex::default(),
         }
+    }
+
+    /// Lets the local model write the answers that no curated answer covers.
+    pub fn with_model(mut self, model: ModelWriter) -> Self {
+        self.model = Some(model);
+        self
+    }
+
+    /// The loaded model's name, if a model is on.
+    pub fn model_name(&self) -> Option<&str> {
+        self.model.as_ref().map(|m| m.model_name())
+    }
+
+    pub fn draft_stats(&self) -> DraftStats {
+        self.drafts.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     pub fn knowledge(&self) -> &KnowledgeBase {
@@ -206,8 +236,21 @@ impl Assistant {
                     .filter(|h| h.passage.kind == Kind::Notice && h.coverage >= ANSWER_MIN_COVERAGE)
                     .take(2)
                     .collect();
-                let draft = self.writer.write(text, &passages, self.index.analyzer());
-                match draft {
+                if let Some(model) = &self.model {
+                    // The model reads the matched FAQ answer, when there is one, and the sections.
+                    let mut context: Vec<&Hit> = Vec::new();
+                    if best.passage.kind != Kind::Notice {
+                        context.push(best);
+                    }
+                    context.extend(passages.iter().copied());
+                    if let Some(answer) = self.model_answer(model, text, &context, best.coverage) {
+                        return Ok(answer);
+                    }
+                }
+                match self
+                    .extractive
+                    .write(text, &passages, self.index.analyzer())
+                {
                     Some(draft) => Ok(Answer {
                         outcome: Outcome::Answered,
                         answer: draft.text,
@@ -219,6 +262,41 @@ impl Assistant {
                     }),
                     None => Ok(self.no_answer(best.coverage)),
                 }
+            }
+        }
+    }
+
+    /// A draft of the model that the verifier accepts, or `None` (the reason is logged and
+    /// counted).
+    fn model_answer(
+        &self,
+        model: &ModelWriter,
+        text: &str,
+        context: &[&Hit],
+        coverage: f32,
+    ) -> Option<Answer> {
+        let draft = model.write(text, context, self.index.analyzer())?;
+        let sources: Vec<&str> = context.iter().map(|h| h.passage.text.as_str()).collect();
+        let evidence = verify::Evidence::new(&sources);
+        let mut stats = self.drafts.lock().ok()?;
+        match verify::verify(&draft.text, text, &evidence, &[]) {
+            Ok(()) => {
+                stats.written += 1;
+                tracing::info!(writer = "model", prompt = %model.prompt.version, "answered by the model");
+                Some(Answer {
+                    outcome: Outcome::Answered,
+                    answer: draft.text,
+                    citations: draft.used.iter().map(|h| citation_of_hit(h)).collect(),
+                    confidence: coverage,
+                    writer: WriterKind::Model,
+                    handoff_reason: None,
+                    number_removed: false,
+                })
+            }
+            Err(rejection) => {
+                *stats.rejected.entry(rejection.kind()).or_default() += 1;
+                tracing::info!(prompt = %model.prompt.version, reason = %rejection, "model draft rejected");
+                None
             }
         }
     }

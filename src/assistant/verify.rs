@@ -26,6 +26,13 @@ pub enum Rejection {
     Unsupported(String),
     /// A fact of the curated answer that the draft left out.
     Dropped(String),
+    /// Says too little to be an answer (「はい。」).
+    Uninformative,
+    /// A fact the sources state about something else than the draft or the question.
+    Unrelated(String),
+    /// A sentence that no source sentence says, or says with the opposite polarity
+    /// (「保存されます」 where the source says 「保存されません」).
+    Ungrounded(String),
 }
 
 impl Rejection {
@@ -38,6 +45,9 @@ impl Rejection {
             Rejection::NotJapanese => "not_japanese",
             Rejection::Unsupported(_) => "unsupported_fact",
             Rejection::Dropped(_) => "dropped_fact",
+            Rejection::Uninformative => "uninformative",
+            Rejection::Ungrounded(_) => "ungrounded",
+            Rejection::Unrelated(_) => "unrelated_fact",
         }
     }
 }
@@ -47,6 +57,10 @@ impl fmt::Display for Rejection {
         match self {
             Rejection::Unsupported(fact) => write!(f, "unsupported fact {fact}"),
             Rejection::Dropped(fact) => write!(f, "dropped fact {fact}"),
+            Rejection::Ungrounded(sentence) => write!(f, "ungrounded sentence 「{sentence}」"),
+            Rejection::Unrelated(fact) => {
+                write!(f, "fact {fact} is about something else in the sources")
+            }
             other => f.write_str(other.kind()),
         }
     }
@@ -227,41 +241,100 @@ fn date_facts(year: i32, month: Option<u32>, month_to: Option<u32>, day: Option<
     }
 }
 
+/// A fact set with the partial forms its dates support (3月31日, 2021年3月, 2021年).
+fn with_partials(found: Vec<Fact>) -> HashSet<Fact> {
+    let mut out = HashSet::new();
+    for f in found {
+        if let Fact::Date {
+            year: Some(y),
+            month,
+            day,
+        } = f
+        {
+            out.insert(Fact::Date {
+                year: None,
+                month,
+                day,
+            });
+            out.insert(Fact::YearMonth { year: y, month });
+            out.insert(Fact::Year(y));
+        }
+        if let Fact::YearMonth { year, .. } = f {
+            out.insert(Fact::Year(year));
+        }
+        out.insert(f);
+    }
+    out
+}
+
 /// What the sources state, for lookups.
 pub struct Evidence {
     facts: HashSet<Fact>,
     numbers: HashSet<String>,
     text: String,
+    /// Each source sentence: its content bigrams, polarity and facts.
+    sentences: Vec<SourceSentence>,
+}
+
+struct SourceSentence {
+    bigrams: HashSet<String>,
+    chars: HashSet<char>,
+    numbers: HashSet<String>,
+    negative: bool,
+    facts: HashSet<Fact>,
+}
+
+/// A draft sentence must share this share of its character bigrams with one source sentence.
+const GROUNDING_MIN: f32 = 0.6;
+/// Fewer word characters than this is not an answer.
+const MIN_WORD_CHARS: usize = 6;
+
+/// Words that turn a Japanese statement negative.
+const NEGATIONS: [&str; 5] = ["ません", "ない", "なく", "ぬ", "不要"];
+
+fn negative(sentence: &str) -> bool {
+    NEGATIONS.iter().any(|n| sentence.contains(n))
+}
+
+fn is_content_char(c: char) -> bool {
+    matches!(c, 'ァ'..='ヺ' | 'ー' | '一'..='鿿' | '々' | '〆') || c.is_ascii_alphanumeric()
+}
+
+/// The content characters of a sentence with its facts blanked.
+fn content_chars(sentence: &str) -> HashSet<char> {
+    facts(sentence)
+        .1
+        .chars()
+        .filter(|c| is_content_char(*c))
+        .collect()
+}
+
+/// Bigrams of a sentence's content characters: kanji, katakana, Latin letters — not the
+/// hiragana of particles and endings (polarity is checked on its own), and not the facts
+/// (checked on their own, in any notation).
+fn bigrams(sentence: &str) -> HashSet<String> {
+    let (_, wording) = facts(sentence);
+    let chars: Vec<char> = wording
+        .chars()
+        .filter(|c| {
+            matches!(*c, 'ァ'..='ヺ' | 'ー' | '一'..='鿿' | '々' | '〆')
+                || c.is_ascii_alphanumeric()
+        })
+        .collect();
+    chars.windows(2).map(|w| w.iter().collect()).collect()
+}
+
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['。', '！', '？', '!', '?', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
 impl Evidence {
     pub fn new(sources: &[&str]) -> Self {
-        let mut facts = HashSet::new();
-        let mut numbers = HashSet::new();
         let mut all = String::new();
+        let mut numbers = HashSet::new();
         for source in sources {
-            let (found, _) = self::facts(source);
-            for f in found {
-                // A dated fact also supports its partial forms (3月31日, 2021年3月, 2021年).
-                if let Fact::Date {
-                    year: Some(y),
-                    month,
-                    day,
-                } = f
-                {
-                    facts.insert(Fact::Date {
-                        year: None,
-                        month,
-                        day,
-                    });
-                    facts.insert(Fact::YearMonth { year: y, month });
-                    facts.insert(Fact::Year(y));
-                }
-                if let Fact::YearMonth { year, .. } = f {
-                    facts.insert(Fact::Year(year));
-                }
-                facts.insert(f);
-            }
             let normalized = normalize(source);
             numbers.extend(
                 NUMBER
@@ -271,10 +344,29 @@ impl Evidence {
             all.push_str(&normalized);
             all.push('\n');
         }
+        let sentences: Vec<SourceSentence> = sources
+            .iter()
+            .flat_map(|s| sentences(s))
+            .map(|s| SourceSentence {
+                bigrams: bigrams(s),
+                chars: content_chars(s),
+                numbers: NUMBER
+                    .find_iter(&normalize(s))
+                    .map(|m| m.as_str().to_string())
+                    .collect(),
+                negative: negative(s),
+                facts: with_partials(facts(s).0),
+            })
+            .collect();
+        let known = sentences
+            .iter()
+            .flat_map(|s| s.facts.iter().cloned())
+            .collect();
         Evidence {
-            facts,
+            facts: known,
             numbers,
             text: all,
+            sentences,
         }
     }
 
@@ -288,7 +380,12 @@ impl Evidence {
 
 /// Accepts `draft` only if it reads as a finished Japanese answer and every fact it states
 /// is in `evidence`; `required` facts (those of a curated answer) must all be kept.
-pub fn verify(draft: &str, evidence: &Evidence, required: &[Fact]) -> Result<(), Rejection> {
+pub fn verify(
+    draft: &str,
+    question: &str,
+    evidence: &Evidence,
+    required: &[Fact],
+) -> Result<(), Rejection> {
     let trimmed = draft.trim();
     if trimmed.is_empty() {
         return Err(Rejection::Empty);
@@ -322,6 +419,72 @@ pub fn verify(draft: &str, evidence: &Evidence, required: &[Fact]) -> Result<(),
         .find(|m| !evidence.numbers.contains(m.as_str()))
     {
         return Err(Rejection::Unsupported(n.as_str().to_string()));
+    }
+    if trimmed
+        .chars()
+        .filter(|c| crate::text::is_word_char(*c))
+        .count()
+        < MIN_WORD_CHARS
+    {
+        return Err(Rejection::Uninformative);
+    }
+    // Clause by clause: a true first half must not carry an invented second half, and the
+    // facts and numbers of a clause must come from the source sentence that says it. A bare
+    // clause (「令和3年3月31日。」) must match the question's topic instead: asked for the
+    // notice's date, a true date about something else is still a wrong answer.
+    let asked = bigrams(question);
+    for clause in sentences(trimmed).flat_map(|s| s.split(['、', ','])) {
+        let (clause_facts, rest) = facts(clause);
+        let clause_facts: Vec<Fact> = clause_facts
+            .into_iter()
+            .filter(|f| !matches!(f, Fact::Name(_)))
+            .collect();
+        let clause_numbers: Vec<&str> = NUMBER.find_iter(&rest).map(|m| m.as_str()).collect();
+        let own = bigrams(clause);
+        let states_it = |source: &SourceSentence| {
+            clause_facts.iter().all(|f| source.facts.contains(f))
+                && clause_numbers.iter().all(|n| source.numbers.contains(*n))
+        };
+        if own.is_empty() {
+            if clause_facts.is_empty() && clause_numbers.is_empty() {
+                continue; // grammar only
+            }
+            // One content character (「土は8:00-16:00」) names its topic; none: the question does.
+            let chars = content_chars(clause);
+            let on_topic = evidence.sentences.iter().any(|source| {
+                states_it(source)
+                    && if chars.is_empty() {
+                        !asked.is_disjoint(&source.bigrams)
+                    } else {
+                        !chars.is_disjoint(&source.chars)
+                    }
+            });
+            if !on_topic {
+                let what = clause_facts
+                    .first()
+                    .map_or_else(|| clause_numbers[0].to_string(), Fact::to_string);
+                return Err(Rejection::Unrelated(what));
+            }
+            continue;
+        }
+        let grounding: Vec<&SourceSentence> = evidence
+            .sentences
+            .iter()
+            .filter(|source| {
+                let shared = own.intersection(&source.bigrams).count() as f32 / own.len() as f32;
+                shared >= GROUNDING_MIN && source.negative == negative(clause)
+            })
+            .collect();
+        if grounding.is_empty() {
+            return Err(Rejection::Ungrounded(clause.to_string()));
+        }
+        if !grounding.iter().any(|source| states_it(source)) {
+            let what = clause_facts.first().map_or_else(
+                || clause_numbers.first().copied().unwrap_or("").to_string(),
+                Fact::to_string,
+            );
+            return Err(Rejection::Unrelated(what));
+        }
     }
     let kept: HashSet<&Fact> = found.iter().collect();
     if let Some(missing) = required.iter().find(|f| !kept.contains(f)) {
@@ -360,25 +523,26 @@ mod tests {
         "オンライン資格確認等コールセンター 0800-0804583（通話無料）月～金：8:00-18:00 土：8:00-16:00",
         "申請書での申込みは、ポータルサイトでの申込みと比較し、2か月程度遅くなる可能性があります。",
         "富士通 Caora、キャノン Hi-CARA。受付完了のお知らせはメールで行います（令和3年5～6月頃）。contact@iryohokenjyoho-portalsite.jp",
+        "カードの顔写真を機器で確認します。※顔写真は機器に保存されません。",
     ];
 
     fn check(draft: &str) -> Result<(), Rejection> {
-        verify(draft, &Evidence::new(SOURCE), &[])
+        verify(draft, "質問", &Evidence::new(SOURCE), &[])
     }
 
     #[test]
     fn drafts_that_pass() {
         for draft in [
-            "申込締切は令和3年3月31日です。",
-            "申込締切は2021年3月31日です。",
-            "締切は３月３１日です。",
-            "締切は3/31です。",
-            "コールセンターは0800-0804583です。受付は月～金の8:00から18:00です。",
-            "病院は3台まで、診療所は1台です。",
-            "郵送ではおよそ2ヶ月遅れる可能性があります。",
-            "キャノンの製品はHi-CARAです。",
-            "受付完了のお知らせは令和3年5月から6月頃にメールで届きます。",
-            "お問い合わせはcontact@iryohokenjyoho-portalsite.jpまでお送りください。",
+            "申請は令和3年3月31日が締切です。",
+            "申請は2021年3月31日が締切です。",
+            "申請は３月３１日が締切です。",
+            "顔認証付きカードリーダーの申請は3/31が締切です。",
+            "オンライン資格確認等コールセンターは0800-0804583です。月～金は8:00-18:00、土は8:00-16:00です。",
+            "病院は最高3台、診療所・薬局は1台申込みができます。",
+            "申請書での申込みは、ポータルサイトでの申込みと比較し、2ヶ月程度遅くなる可能性があります。",
+            "キャノンはHi-CARAです。",
+            "受付完了のお知らせは令和3年5月から6月頃メールで行います。",
+            "顔写真は機器に保存されません。",
         ] {
             assert_eq!(check(draft), Ok(()), "{draft}");
         }
@@ -402,6 +566,19 @@ mod tests {
             ("締切は3月31日です。締切は3月31日です。", "repeated"),
             ("お問い合わせは0120-00-0000まで。", "unsupported_fact"),
             ("約7日間かかります。", "unsupported_fact"),
+            ("はい。", "uninformative"),
+            // Seen from the model: a negation flipped, and the question echoed back.
+            ("顔写真の確認は、機器に保存されます。", "ungrounded"),
+            (
+                "郵送で申請した場合、ポータルより何か月遅れますか。",
+                "ungrounded",
+            ),
+            (
+                "申請書での申込みは、時間がかかるため、お電話でご相談ください。",
+                "ungrounded",
+            ),
+            ("郵送の場合はお電話でご相談ください。", "ungrounded"),
+            ("病院は最高3台申込みができません。", "ungrounded"),
         ] {
             let got = check(draft);
             assert_eq!(
@@ -413,14 +590,47 @@ mod tests {
     }
 
     #[test]
-    fn a_draft_must_keep_the_curated_facts() {
-        let evidence = Evidence::new(SOURCE);
-        let (required, _) = facts("受付時間は8:00-18:00です。");
+    fn a_fact_must_be_about_what_was_asked() {
+        let evidence = Evidence::new(&[
+            "事務連絡（令和3年3月3日）。",
+            "申請は令和3年3月31日が締切です。",
+        ]);
+        let date = verify("令和3年3月31日。", "この事務連絡の日付は", &evidence, &[]);
+        assert_eq!(date.map_err(|r| r.kind()), Err("unrelated_fact"));
         assert_eq!(
-            verify("受付は8:00から18:00です。", &evidence, &required),
+            verify(
+                "令和3年3月3日です。",
+                "この事務連絡の日付は",
+                &evidence,
+                &[]
+            ),
             Ok(())
         );
-        let got = verify("受付は8:00からです。", &evidence, &required);
+        assert_eq!(
+            verify("締切は令和3年3月31日です。", "いつまで", &evidence, &[]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_draft_must_keep_the_curated_facts() {
+        let evidence = Evidence::new(SOURCE);
+        let (required, _) = facts("月～金：8:00-18:00");
+        assert_eq!(
+            verify(
+                "コールセンターは月～金の8:00-18:00です。",
+                "質問",
+                &evidence,
+                &required
+            ),
+            Ok(())
+        );
+        let got = verify(
+            "コールセンターは月～金の8:00からです。",
+            "質問",
+            &evidence,
+            &required,
+        );
         assert_eq!(got, Err(Rejection::Dropped("18:00".into())));
     }
 }

@@ -1,6 +1,8 @@
 //! The local language model: Gemma 3 on candle, with its tokenizer, on the CPU.
 
 pub mod gemma3;
+pub mod generate;
+pub mod prompt;
 pub mod tokenizer;
 
 use std::path::{Path, PathBuf};

@@ -53,6 +53,7 @@ impl Env {
         c.env("SHIKAKU_DICT", dict_dir())
             .env("SHIKAKU_DATA", self.data.path())
             .env("SHIKAKU_KNOWLEDGE", &self.knowledge)
+            .env("SHIKAKU_MODEL", "off")
             .env_remove("SHIKAKU_LOG");
         c
     }
