@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::assistant::{Assistant, Channel, Question, today_in_japan};
 use crate::config::{Config, folder_size};
 use crate::knowledge::Kind;
+use crate::llm::{DEFAULT_CONTEXT, Model, argmax};
 use crate::search::index::{fingerprint, passages};
 use crate::search::{Analyzer, Passage, SearchIndex};
 
@@ -165,5 +166,73 @@ pub fn run(config: &Config, options: &Options) -> Result<String> {
             ms(p99)
         ));
     }
+    Ok(out)
+}
+
+/// Peak resident memory of this process so far (Linux), in MB.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// `shikaku bench llm`: model load time, prompt tokens/s for a 300-token prompt, time to
+/// first token, generation tokens/s for 64 tokens after it, peak RSS.
+pub fn run_llm(config: &Config, repetitions: usize) -> Result<String> {
+    let path = config
+        .model_path
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("the model is off; pass --model PATH"))?;
+    let start = Instant::now();
+    let model = Model::load(path, DEFAULT_CONTEXT)?;
+    let load = start.elapsed();
+    // A real prompt: knowledge-base text, cut to exactly 300 tokens.
+    let (kb, _) = config.load_knowledge()?;
+    let text: String = passages(&kb)
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut prompt = model.tokenizer.encode(&text, true)?;
+    prompt.truncate(300);
+    let threads = candle_core::utils::get_num_threads();
+    let mut out = format!(
+        "model {} ({}), {threads} threads, load {:.2} s\n",
+        model.name,
+        path.display(),
+        load.as_secs_f64()
+    );
+    let (mut prefill, mut first, mut decode) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..repetitions.max(1) {
+        let mut cache = model.gemma.new_cache()?;
+        let start = Instant::now();
+        let logits = model.gemma.forward(&prompt, &mut cache)?;
+        let mut next = argmax(&logits);
+        prefill.push(start.elapsed());
+        first.push(start.elapsed());
+        let start = Instant::now();
+        for _ in 0..64 {
+            next = argmax(&model.gemma.forward(&[next], &mut cache)?);
+        }
+        decode.push(start.elapsed());
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (p, f, d) = (
+        median(&mut prefill),
+        median(&mut first),
+        median(&mut decode),
+    );
+    out.push_str(&format!(
+        "prompt {} tokens: {:.0} tok/s; time to first token {}; generation 64 tokens: {:.1} tok/s; peak RSS {:.0} MB\n",
+        prompt.len(),
+        prompt.len() as f64 / p.as_secs_f64(),
+        ms(f),
+        64.0 / d.as_secs_f64(),
+        peak_rss_mb().unwrap_or(0.0)
+    ));
     Ok(out)
 }

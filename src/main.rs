@@ -88,8 +88,11 @@ enum Command {
         #[command(subcommand)]
         command: IndexCommand,
     },
-    /// Measure retrieval latency, index build time and size.
+    /// Measure retrieval (latency, index build time and size) or the model (`bench llm`).
     Bench {
+        /// What to measure
+        #[arg(value_enum, default_value_t = BenchTarget::Retrieval)]
+        target: BenchTarget,
         /// Questions to time (JSON Lines with "question")
         #[arg(long, default_value = "../shared/eval/dev.jsonl")]
         questions: PathBuf,
@@ -99,6 +102,12 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         repetitions: usize,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BenchTarget {
+    Retrieval,
+    Llm,
 }
 
 #[derive(Subcommand)]
@@ -224,6 +233,15 @@ fn run(config: &Config, command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench {
+            target: BenchTarget::Llm,
+            repetitions,
+            ..
+        } => {
+            print!("{}", bench::run_llm(config, repetitions.min(5))?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            target: BenchTarget::Retrieval,
             questions,
             synthetic,
             repetitions,
