@@ -101,7 +101,7 @@ fn greedy_decoding_follows_llama_cpp() {
     // differs slightly between implementations); a wrong model misses by whole logits.
     for (row, worst, _) in &margins {
         assert!(
-            *worst < 0.25,
+            *worst < 0.5,
             "row {row}: llama.cpp's token is {worst:.3} below our top logit"
         );
     }
@@ -120,4 +120,48 @@ fn greedy_generation_reproduces_the_first_reference_answer() {
     let got = model().greedy(row["prompt"].as_str().unwrap(), 12).unwrap();
     let text = model().tokenizer.decode(&got).unwrap();
     assert!(text.starts_with("0800-0804583"), "{text:?}");
+}
+
+/// The whole path through the binary: on a knowledge base without FAQs the model drafts
+/// from notice sections, and a draft the verifier accepts is the answer.
+#[test]
+fn the_model_answers_where_no_faq_does() {
+    let (mut env, copy) = common::Env::with_knowledge_copy();
+    let faq = copy.path().join("faq");
+    for entry in std::fs::read_dir(&faq).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() != "call-center.md" {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    env.knowledge = copy.path().to_path_buf();
+    let model = common::repo().join(shikaku::llm::DEFAULT_MODEL_FILE);
+    let prompts = common::repo().join("prompts");
+    let ask = |extra: &[&str]| -> serde_json::Value {
+        let out = env
+            .command()
+            .env("SHIKAKU_MODEL", &model)
+            .env("SHIKAKU_PROMPTS", &prompts)
+            .args(extra)
+            .args(["ask", "--json", "すでに申請した施設も追加補助の対象ですか"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let with_model = ask(&[]);
+    assert_eq!(with_model["writer"], "model", "{with_model}");
+    assert_eq!(with_model["model"], "Gemma 3 270m");
+    assert!(
+        with_model["answer"].as_str().unwrap().contains("対象"),
+        "{with_model}"
+    );
+    assert!(!with_model["citations"].as_array().unwrap().is_empty());
+    let without = ask(&["--no-model"]);
+    assert_eq!(without["writer"], "extractive", "{without}");
+    assert!(without["model"].is_null());
 }

@@ -305,25 +305,23 @@ impl Gemma3 {
         };
         let keys = cache.keys[index].narrow(1, first, end - first)?;
         let values = cache.values[index].narrow(1, first, end - first)?;
+        // The query heads that share a KV head become rows of one matmul against it
+        // (heads are grouped per KV head), so keys and values are never copied per head.
         let group = c.heads / c.kv_heads;
         let kv_len = end - first;
-        let expand = |t: Tensor| -> Result<Tensor> {
-            Ok(t.unsqueeze(1)?
-                .broadcast_as((c.kv_heads, group, kv_len, c.head_dim))?
-                .reshape((c.heads, kv_len, c.head_dim))?)
-        };
-        let (keys, values) = (expand(keys)?, expand(values)?);
+        let q = q.reshape((c.kv_heads, group * seq, c.head_dim))?;
         let scale = 1.0 / (c.head_dim as f64).sqrt();
         let scores = (f16_rounded(&q)?.matmul(&keys.t()?)? * scale)?;
-        let scores = if seq > 1 || layer.local {
+        // One new token sees exactly the keys narrowed above; a block needs a mask.
+        let scores = if seq > 1 {
             let window = if layer.local {
                 c.sliding_window
             } else {
                 usize::MAX
             };
-            let mask: Vec<f32> = (0..seq)
-                .flat_map(|i| {
-                    let pos = start + i;
+            let mask: Vec<f32> = (0..group * seq)
+                .flat_map(|row| {
+                    let pos = start + row % seq;
                     (first..end).map(move |j| {
                         if j <= pos && pos - j < window {
                             0.0
@@ -333,14 +331,18 @@ impl Gemma3 {
                     })
                 })
                 .collect();
-            let mask = Tensor::from_vec(mask, (seq, kv_len), &self.device)?;
-            scores.broadcast_add(&mask)?
+            scores.broadcast_add(&Tensor::from_vec(
+                mask,
+                (group * seq, kv_len),
+                &self.device,
+            )?)?
         } else {
             scores
         };
         let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-        let out = f16_rounded(&weights)?.matmul(&values)?; // (heads, seq, head_dim)
+        let out = f16_rounded(&weights)?.matmul(&values)?; // (kv_heads, group * seq, head_dim)
         let out = out
+            .reshape((c.heads, seq, c.head_dim))?
             .transpose(0, 1)?
             .contiguous()?
             .reshape((seq, c.heads * c.head_dim))?;
