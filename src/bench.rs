@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::assistant::{Assistant, Channel, Question, today_in_japan};
 use crate::config::{Config, folder_size};
 use crate::knowledge::Kind;
+use crate::llm::generate::XorShift;
 use crate::llm::{DEFAULT_CONTEXT, Model, argmax};
 use crate::search::index::{fingerprint, passages};
 use crate::search::{Analyzer, Passage, SearchIndex};
@@ -16,22 +17,6 @@ pub struct Options {
     pub questions: Vec<String>,
     pub synthetic_passages: usize,
     pub repetitions: usize,
-}
-
-/// A small deterministic generator, so every run builds the same synthetic corpus.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -212,14 +212,25 @@ fn run(
     })
 }
 
-struct XorShift(u64);
+/// A small deterministic generator: seeded sampling, and the benchmark's synthetic corpus.
+pub struct XorShift(pub u64);
 
 impl XorShift {
-    fn unit(&mut self) -> f32 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
-        (self.0 >> 40) as f32 / (1u64 << 24) as f32
+        self.0
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// Uniform in 0..n.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
     }
 }
 
