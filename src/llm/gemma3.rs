@@ -149,6 +149,7 @@ impl Gemma3 {
         let mut qtensor = |name: &str| -> Result<QTensor> {
             content
                 .tensor(reader, name, &device)
+                .map_err(super::brief)
                 .with_context(|| format!("reading tensor {name}"))
         };
         let embedding = Arc::new(qtensor("token_embd.weight")?);

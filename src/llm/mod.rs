@@ -18,6 +18,15 @@ pub const DEFAULT_MODEL_FILE: &str = "models/gemma-3-270m-q4_k_m.gguf";
 /// Positions the model keeps: prompt and answer together.
 pub const DEFAULT_CONTEXT: usize = 2048;
 
+/// candle's error with its first line only: with `RUST_BACKTRACE` set, candle puts a whole
+/// backtrace into the message, which is no help in a warning.
+pub(crate) fn brief(e: candle_core::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}",
+        e.to_string().lines().next().unwrap_or("unknown error")
+    )
+}
+
 /// A loaded model with its tokenizer.
 pub struct Model {
     pub path: PathBuf,
@@ -37,8 +46,13 @@ impl Model {
             )
         })?;
         let length = file.metadata()?.len();
-        let content = Content::read(&mut file)
-            .map_err(|e| anyhow::anyhow!("{} is not a readable GGUF file: {e}", path.display()))?;
+        let content = Content::read(&mut file).map_err(|e| {
+            anyhow::anyhow!(
+                "{} is not a readable GGUF file: {:#}",
+                path.display(),
+                brief(e)
+            )
+        })?;
         let needed = content
             .tensor_infos
             .values()
