@@ -279,6 +279,14 @@ fn setup(config: &Config, ipadic: &std::path::Path, force: bool) -> Result<ExitC
         assistant.index().num_passages(),
         config.index_dir().display()
     );
+    match (assistant.model_name(), &config.model_path) {
+        (Some(name), Some(path)) => println!("model: {name} ({})", path.display()),
+        (None, Some(path)) => println!(
+            "model: unavailable at {} (see the warning above); answers are written without it",
+            path.display()
+        ),
+        (_, None) => println!("model: off"),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
