@@ -302,18 +302,21 @@ fn is_content_char(c: char) -> bool {
 
 /// The content characters of a sentence with its facts blanked.
 fn content_chars(sentence: &str) -> HashSet<char> {
-    facts(sentence)
-        .1
-        .chars()
-        .filter(|c| is_content_char(*c))
-        .collect()
+    chars_of(&facts(sentence).1)
+}
+
+fn chars_of(wording: &str) -> HashSet<char> {
+    wording.chars().filter(|c| is_content_char(*c)).collect()
 }
 
 /// Bigrams of a sentence's content characters: kanji, katakana, Latin letters — not the
 /// hiragana of particles and endings (polarity is checked on its own), and not the facts
 /// (checked on their own, in any notation).
 fn bigrams(sentence: &str) -> HashSet<String> {
-    let (_, wording) = facts(sentence);
+    bigrams_of(&facts(sentence).1)
+}
+
+fn bigrams_of(wording: &str) -> HashSet<String> {
     let chars: Vec<char> = wording
         .chars()
         .filter(|c| {
@@ -347,15 +350,18 @@ impl Evidence {
         let sentences: Vec<SourceSentence> = sources
             .iter()
             .flat_map(|s| sentences(s))
-            .map(|s| SourceSentence {
-                bigrams: bigrams(s),
-                chars: content_chars(s),
-                numbers: NUMBER
-                    .find_iter(&normalize(s))
-                    .map(|m| m.as_str().to_string())
-                    .collect(),
-                negative: negative(s),
-                facts: with_partials(facts(s).0),
+            .map(|s| {
+                let (found, wording) = facts(s);
+                SourceSentence {
+                    bigrams: bigrams_of(&wording),
+                    chars: chars_of(&wording),
+                    numbers: NUMBER
+                        .find_iter(&normalize(s))
+                        .map(|m| m.as_str().to_string())
+                        .collect(),
+                    negative: negative(s),
+                    facts: with_partials(found),
+                }
             })
             .collect();
         let known = sentences
