@@ -1,12 +1,13 @@
 //! `shikaku bench`: retrieval latency, index build time and index size, on the real
 //! knowledge base and on a synthetic one of many passages built from its sentences.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
 use crate::assistant::{Assistant, Channel, Question, today_in_japan};
-use crate::config::{Config, folder_size};
+use crate::config::Config;
 use crate::knowledge::Kind;
 use crate::llm::generate::XorShift;
 use crate::llm::{DEFAULT_CONTEXT, Model, argmax};
@@ -17,6 +18,25 @@ pub struct Options {
     pub questions: Vec<String>,
     pub synthetic_passages: usize,
     pub repetitions: usize,
+}
+
+/// Size of a folder's files, in bytes.
+pub fn folder_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        folder_size(&p)
+                    } else {
+                        e.metadata().map_or(0, |m| m.len())
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

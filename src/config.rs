@@ -1,7 +1,7 @@
 //! Where Shikaku finds its knowledge and keeps its data: command-line flags first, then
 //! `SHIKAKU_*` environment variables, then defaults relative to the working folder.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
@@ -119,23 +119,4 @@ impl Config {
             prompt,
         )))
     }
-}
-
-/// Size of a folder's files, in bytes.
-pub fn folder_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| {
-                    let p = e.path();
-                    if p.is_dir() {
-                        folder_size(&p)
-                    } else {
-                        e.metadata().map_or(0, |m| m.len())
-                    }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
 }

@@ -115,7 +115,7 @@ fn greedy_decoding_follows_llama_cpp() {
 
 #[test]
 fn greedy_generation_reproduces_the_first_reference_answer() {
-    // The first line of the first row: the fact the model must copy from its context.
+    // Row 1 asks for the call center's number: the model must copy it from its context.
     let row = &testdata("gemma3-270m-greedy.jsonl")[1];
     let got = model().greedy(row["prompt"].as_str().unwrap(), 12).unwrap();
     let text = model().tokenizer.decode(&got).unwrap();

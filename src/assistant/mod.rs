@@ -99,6 +99,27 @@ pub struct Answer {
     pub number_removed: bool,
 }
 
+impl Answer {
+    /// An answer with no handoff reason and nothing removed from the question (the common case).
+    fn new(
+        outcome: Outcome,
+        answer: String,
+        citations: Vec<Citation>,
+        confidence: f32,
+        writer: WriterKind,
+    ) -> Self {
+        Answer {
+            outcome,
+            answer,
+            citations,
+            confidence,
+            writer,
+            handoff_reason: None,
+            number_removed: false,
+        }
+    }
+}
+
 /// Why a question was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QuestionError {
@@ -211,15 +232,13 @@ impl Assistant {
             .or_else(|| rules::units_answer(&self.kb, text))
             .or_else(|| rules::field_answer(&self.kb, text))
         {
-            return Ok(Answer {
-                outcome: Outcome::Answered,
-                answer: rule.text,
-                citations: self.cite_sources(&rule.sources),
-                confidence: 1.0,
-                writer: WriterKind::Rule,
-                handoff_reason: None,
-                number_removed: false,
-            });
+            return Ok(Answer::new(
+                Outcome::Answered,
+                rule.text,
+                self.cite_sources(&rule.sources),
+                1.0,
+                WriterKind::Rule,
+            ));
         }
         let hits = self.retrieve(text)?;
         let Some(best) = choose(&hits) else {
@@ -251,15 +270,13 @@ impl Assistant {
                     .extractive
                     .write(text, &passages, self.index.analyzer())
                 {
-                    Some(draft) => Ok(Answer {
-                        outcome: Outcome::Answered,
-                        answer: draft.text,
-                        citations: draft.used.iter().map(|h| citation_of_hit(h)).collect(),
-                        confidence: best.coverage,
-                        writer: WriterKind::Extractive,
-                        handoff_reason: None,
-                        number_removed: false,
-                    }),
+                    Some(draft) => Ok(Answer::new(
+                        Outcome::Answered,
+                        draft.text,
+                        draft.used.iter().map(|h| citation_of_hit(h)).collect(),
+                        best.coverage,
+                        WriterKind::Extractive,
+                    )),
                     None => Ok(self.no_answer(best.coverage)),
                 }
             }
@@ -283,15 +300,13 @@ impl Assistant {
             Ok(()) => {
                 stats.written += 1;
                 tracing::info!(writer = "model", prompt = %model.prompt.version, "answered by the model");
-                Some(Answer {
-                    outcome: Outcome::Answered,
-                    answer: draft.text,
-                    citations: draft.used.iter().map(|h| citation_of_hit(h)).collect(),
-                    confidence: coverage,
-                    writer: WriterKind::Model,
-                    handoff_reason: None,
-                    number_removed: false,
-                })
+                Some(Answer::new(
+                    Outcome::Answered,
+                    draft.text,
+                    draft.used.iter().map(|h| citation_of_hit(h)).collect(),
+                    coverage,
+                    WriterKind::Model,
+                ))
             }
             Err(rejection) => {
                 *stats.rejected.entry(rejection.kind()).or_default() += 1;
@@ -326,29 +341,16 @@ impl Assistant {
         }
         let mut citations = vec![citation_of_doc(doc)];
         citations.extend(self.cite_sources(&doc.sources));
-        if doc.outcome == FaqOutcome::NoAnswer {
-            text.push('\n');
-            text.push_str(&self.contact_text());
-            citations.extend(self.contact_citation());
-            return Answer {
-                outcome: Outcome::NoAnswer,
-                answer: text,
-                citations,
-                confidence: coverage,
-                writer: WriterKind::Faq,
-                handoff_reason: None,
-                number_removed: false,
-            };
-        }
-        Answer {
-            outcome: Outcome::Answered,
-            answer: text,
-            citations,
-            confidence: coverage,
-            writer: WriterKind::Faq,
-            handoff_reason: None,
-            number_removed: false,
-        }
+        let outcome = match doc.outcome {
+            FaqOutcome::Answer => Outcome::Answered,
+            FaqOutcome::NoAnswer => {
+                text.push('\n');
+                text.push_str(&self.contact_text());
+                citations.extend(self.contact_citation());
+                Outcome::NoAnswer
+            }
+        };
+        Answer::new(outcome, text, citations, coverage, WriterKind::Faq)
     }
 
     fn handoff(&self, reason: HandoffReason) -> Answer {
@@ -358,31 +360,28 @@ impl Assistant {
                 "個別のお申込みの状況や変更は、シカクではお調べできないため、担当者がご案内します。"
             }
         };
+        let text = format!("{lead}\n{}", self.contact_text());
+        let citations = self.contact_citation().into_iter().collect();
         Answer {
-            outcome: Outcome::Handoff,
-            answer: format!("{lead}\n{}", self.contact_text()),
-            citations: self.contact_citation().into_iter().collect(),
-            confidence: 1.0,
-            writer: WriterKind::Fixed,
             handoff_reason: Some(reason),
-            number_removed: false,
+            ..Answer::new(Outcome::Handoff, text, citations, 1.0, WriterKind::Fixed)
         }
     }
 
     fn no_answer(&self, coverage: f32) -> Answer {
-        Answer {
-            outcome: Outcome::NoAnswer,
-            answer: format!(
-                "申し訳ありません。ご質問の内容は、シカクが参照している資料では確認できませんでした。\
-                 担当者がご案内しますので、お問い合わせください。\n{}",
-                self.contact_text()
-            ),
-            citations: self.contact_citation().into_iter().collect(),
-            confidence: coverage,
-            writer: WriterKind::Fixed,
-            handoff_reason: None,
-            number_removed: false,
-        }
+        let text = format!(
+            "申し訳ありません。ご質問の内容は、シカクが参照している資料では確認できませんでした。\
+             担当者がご案内しますので、お問い合わせください。\n{}",
+            self.contact_text()
+        );
+        let citations = self.contact_citation().into_iter().collect();
+        Answer::new(
+            Outcome::NoAnswer,
+            text,
+            citations,
+            coverage,
+            WriterKind::Fixed,
+        )
     }
 
     /// The call center's number and hours, as the contact FAQ states them.

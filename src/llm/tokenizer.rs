@@ -23,7 +23,6 @@ pub struct GemmaTokenizer {
     inner: Tokenizer,
     pub bos: u32,
     pub eos: u32,
-    vocab_size: usize,
 }
 
 fn metadata<'a>(
@@ -110,30 +109,22 @@ impl GemmaTokenizer {
             DecoderWrapper::ByteFallback(ByteFallback::new()),
             DecoderWrapper::Fuse(Fuse::new()),
         ])));
-        let special: Vec<AddedToken> = tokens
-            .iter()
-            .zip(&types)
-            .filter(|(_, t)| **t == CONTROL)
-            .map(|(s, _)| AddedToken::from(s.clone(), true))
-            .collect();
+        // Control tokens (<start_of_turn>) are special; user-defined ones are matched as text.
+        let of_type = |kind: i32, special: bool| -> Vec<AddedToken> {
+            tokens
+                .iter()
+                .zip(&types)
+                .filter(|(_, t)| **t == kind)
+                .map(|(s, _)| AddedToken::from(s.clone(), special))
+                .collect()
+        };
         inner
-            .add_special_tokens(special)
+            .add_special_tokens(of_type(CONTROL, true))
             .map_err(|e| anyhow::anyhow!("adding control tokens: {e}"))?;
-        let user: Vec<AddedToken> = tokens
-            .iter()
-            .zip(&types)
-            .filter(|(_, t)| **t == USER_DEFINED)
-            .map(|(s, _)| AddedToken::from(s.clone(), false))
-            .collect();
         inner
-            .add_tokens(user)
+            .add_tokens(of_type(USER_DEFINED, false))
             .map_err(|e| anyhow::anyhow!("adding user-defined tokens: {e}"))?;
-        Ok(GemmaTokenizer {
-            inner,
-            bos,
-            eos,
-            vocab_size: tokens.len(),
-        })
+        Ok(GemmaTokenizer { inner, bos, eos })
     }
 
     /// Token ids of `text`, with BOS first when asked. Control tokens written in the text
@@ -155,9 +146,5 @@ impl GemmaTokenizer {
         self.inner
             .decode(ids, false)
             .map_err(|e| anyhow::anyhow!("decoding: {e}"))
-    }
-
-    pub fn vocab_size(&self) -> usize {
-        self.vocab_size
     }
 }
