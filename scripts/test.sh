@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what a fresh machine lacks, builds the dictionary, runs the
-# unit and integration tests, then grades the evaluation sets.
+# unit and integration tests, the widget's tests in a real browser (screenshots in
+# target/test-output/browser/), then grades the evaluation sets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ipadic=$(scripts/install-deps.sh)
@@ -8,6 +9,8 @@ scripts/fetch-model.sh
 cargo build --locked
 target/debug/shikaku setup --ipadic "$ipadic"
 cargo test --locked
+scripts/install-browser.sh
+(cd tests/browser && SHIKAKU_BIN="$PWD/../../target/debug/shikaku" npm test --silent)
 target/debug/shikaku eval tests/eval/wide.jsonl
 if [ -f ../shared/eval/dev.jsonl ]; then
   target/debug/shikaku eval ../shared/eval/dev.jsonl

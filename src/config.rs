@@ -25,6 +25,8 @@ pub struct Config {
     pub model_path: Option<PathBuf>,
     /// Prompt templates (`prompts/`; `SHIKAKU_PROMPTS`).
     pub prompts_dir: PathBuf,
+    /// Conversations (`DATABASE_URL`; default a SQLite file in the data folder).
+    pub database_url: String,
 }
 
 /// Jobs that may wait for the model; past that, answers are composed without it.
@@ -58,12 +60,17 @@ impl Config {
             (false, None) => Some(PathBuf::from(DEFAULT_MODEL_FILE)),
         };
         let prompts_dir = from_env("SHIKAKU_PROMPTS").unwrap_or_else(|| PathBuf::from("prompts"));
+        let database_url = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("shikaku.db").display()));
         Config {
             knowledge_dir,
             data_dir,
             dict_dir,
             model_path,
             prompts_dir,
+            database_url,
         }
     }
 

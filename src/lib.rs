@@ -6,8 +6,11 @@
 pub mod assistant;
 pub mod bench;
 pub mod config;
+pub mod conversation;
 pub mod eval;
 pub mod knowledge;
 pub mod llm;
 pub mod search;
+pub mod server;
+pub mod store;
 pub mod text;

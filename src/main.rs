@@ -11,7 +11,10 @@ use serde_json::json;
 
 use shikaku::assistant::{self, Answer, Assistant, Channel, Outcome, Question, today_in_japan};
 use shikaku::config::Config;
+use shikaku::conversation::Conversations;
 use shikaku::search::{Analyzer, SearchIndex, dictionary};
+use shikaku::server::{self, AppState, ServerConfig};
+use shikaku::store::Store;
 use shikaku::{bench, eval};
 
 #[derive(Parser)]
@@ -88,6 +91,13 @@ enum Command {
         #[command(subcommand)]
         command: IndexCommand,
     },
+    /// Serve the chat API, the widget and a demo portal page (embedded defaults: SQLite
+    /// in the data folder, the bundled knowledge base, the model if fetched).
+    Serve {
+        /// Address to listen on [env: SHIKAKU_ADDR; default: 127.0.0.1:8080]; port 0 picks one
+        #[arg(long, value_name = "HOST:PORT")]
+        addr: Option<std::net::SocketAddr>,
+    },
     /// Measure retrieval (latency, index build time and size) or the model (`bench llm`).
     Bench {
         /// What to measure
@@ -123,14 +133,19 @@ enum IndexCommand {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The service logs each request; one-shot commands only warnings.
+    let default_log = match cli.command {
+        Command::Serve { .. } => "info",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SHIKAKU_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| default_log.into()),
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
     let config = Config::resolve(cli.knowledge, cli.data, cli.model, cli.no_model);
     match run(&config, cli.command) {
         Ok(code) => code,
@@ -232,6 +247,7 @@ fn run(config: &Config, command: Command) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve { addr } => serve(config, addr),
         Command::Bench {
             target: BenchTarget::Llm,
             repetitions,
@@ -262,6 +278,35 @@ fn run(config: &Config, command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn serve(config: &Config, addr: Option<std::net::SocketAddr>) -> Result<ExitCode> {
+    let server_config = ServerConfig::from_env(addr)?;
+    let assistant = std::sync::Arc::new(config.assistant()?);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let store = Store::open(&config.database_url).await?;
+        let listener = tokio::net::TcpListener::bind(server_config.addr)
+            .await
+            .with_context(|| format!("listening on {}", server_config.addr))?;
+        let local = listener.local_addr()?;
+        match assistant.model_name() {
+            Some(name) => println!("model: {name}"),
+            None => println!("model: off (answers from the knowledge base without it)"),
+        }
+        println!("Shikaku is serving on http://{local}/ (demo portal page; API under /api/v1/)");
+        std::io::stdout().flush()?;
+        let state = AppState::new(
+            Conversations::new(assistant, store),
+            server_config,
+            config.model_path.clone(),
+        );
+        server::serve(state, listener).await
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn setup(config: &Config, ipadic: &std::path::Path, force: bool) -> Result<ExitCode> {

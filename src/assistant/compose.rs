@@ -43,12 +43,14 @@ impl ModelWriter {
     }
 }
 
-impl Writer for ModelWriter {
-    fn write<'a>(
+impl ModelWriter {
+    /// A draft, with each piece handed to `on_token` as the model writes it (a draft is
+    /// not an answer until the verifier accepts it).
+    pub fn draft<'a>(
         &self,
         question: &str,
         passages: &[&'a Hit],
-        _analyzer: &Analyzer,
+        on_token: &mut dyn FnMut(&str),
     ) -> Option<Draft<'a>> {
         if passages.is_empty() {
             return None;
@@ -59,10 +61,11 @@ impl Writer for ModelWriter {
             stop: self.prompt.stop.clone(),
             sampling: Sampling::Greedy,
         };
-        match self
-            .generator
-            .generate(self.prompt.render(&texts, question), params)
-        {
+        match self.generator.generate_streaming(
+            self.prompt.render(&texts, question),
+            params,
+            on_token,
+        ) {
             Ok(generation) => Some(Draft {
                 text: generation.text.trim().to_string(),
                 used: passages.to_vec(),
@@ -72,6 +75,17 @@ impl Writer for ModelWriter {
                 None
             }
         }
+    }
+}
+
+impl Writer for ModelWriter {
+    fn write<'a>(
+        &self,
+        question: &str,
+        passages: &[&'a Hit],
+        _analyzer: &Analyzer,
+    ) -> Option<Draft<'a>> {
+        self.draft(question, passages, &mut |_| {})
     }
 }
 

@@ -59,12 +59,15 @@ pub enum WriterKind {
     Fixed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Citation {
     pub doc_id: String,
     pub title: String,
     /// The section heading, for notice sections.
     pub section: Option<String>,
+    /// The section's id (the anchor of its heading), for links to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -209,10 +212,21 @@ impl Assistant {
     }
 
     pub fn answer(&self, question: &Question<'_>) -> Result<Answer> {
+        self.answer_streaming(question, &mut |_| {})
+    }
+
+    /// [`Assistant::answer`], handing the model's draft to `on_token` piece by piece as it
+    /// is written. The returned answer is the final word: the draft may have been rejected
+    /// and replaced, and curated answers stream nothing.
+    pub fn answer_streaming(
+        &self,
+        question: &Question<'_>,
+        on_token: &mut dyn FnMut(&str),
+    ) -> Result<Answer> {
         validate(question.text)?;
         let redacted = privacy::redact(&without_markup(&normalize(question.text)));
         let text = redacted.text.as_str();
-        let mut answer = self.decide(text, question.today)?;
+        let mut answer = self.decide(text, question.today, on_token)?;
         if redacted.removed {
             answer.number_removed = true;
             answer.answer = format!(
@@ -224,7 +238,12 @@ impl Assistant {
         Ok(answer)
     }
 
-    fn decide(&self, text: &str, today: NaiveDate) -> Result<Answer> {
+    fn decide(
+        &self,
+        text: &str,
+        today: NaiveDate,
+        on_token: &mut dyn FnMut(&str),
+    ) -> Result<Answer> {
         if let Some(reason) = intent::handoff_reason(text) {
             return Ok(self.handoff(reason));
         }
@@ -262,7 +281,9 @@ impl Assistant {
                         context.push(best);
                     }
                     context.extend(passages.iter().copied());
-                    if let Some(answer) = self.model_answer(model, text, &context, best.coverage) {
+                    if let Some(answer) =
+                        self.model_answer(model, text, &context, best.coverage, on_token)
+                    {
                         return Ok(answer);
                     }
                 }
@@ -291,8 +312,9 @@ impl Assistant {
         text: &str,
         context: &[&Hit],
         coverage: f32,
+        on_token: &mut dyn FnMut(&str),
     ) -> Option<Answer> {
-        let draft = model.write(text, context, self.index.analyzer())?;
+        let draft = model.draft(text, context, on_token)?;
         let sources: Vec<&str> = context.iter().map(|h| h.passage.text.as_str()).collect();
         let evidence = verify::Evidence::new(&sources);
         let mut stats = self.drafts.lock().ok()?;
@@ -404,6 +426,7 @@ impl Assistant {
                     doc_id: doc.id.clone(),
                     title: doc.title.clone(),
                     section: Some(section.heading.clone()),
+                    section_id: Some(section.id.clone()),
                 };
                 if !out.contains(&c) {
                     out.push(c);
@@ -446,6 +469,7 @@ fn citation_of_doc(doc: &Document) -> Citation {
         doc_id: doc.id.clone(),
         title: doc.title.clone(),
         section: None,
+        section_id: None,
     }
 }
 
@@ -454,5 +478,6 @@ fn citation_of_hit(hit: &Hit) -> Citation {
         doc_id: hit.passage.doc_id.clone(),
         title: hit.passage.title.clone(),
         section: hit.passage.section.clone(),
+        section_id: hit.passage.section_id.clone(),
     }
 }

@@ -254,7 +254,7 @@ impl Gemma3 {
             x = (residual + h)?;
             let residual = x.clone();
             let h = candle_nn::ops::rms_norm(&x, &layer.ffn_norm, c.rms_eps)?;
-            let gate = layer.gate.forward(&h)?.gelu()?;
+            let gate = ggml_gelu(&layer.gate.forward(&h)?)?;
             let h = layer.down.forward(&(gate * layer.up.forward(&h)?)?)?;
             let h = candle_nn::ops::rms_norm(&h, &layer.post_ffn_norm, c.rms_eps)?;
             x = (residual + h)?;
@@ -348,6 +348,58 @@ impl Gemma3 {
             .contiguous()?
             .reshape((seq, c.heads * c.head_dim))?;
         Ok(layer.wo.forward(&out)?)
+    }
+}
+
+/// GELU (tanh) as llama.cpp computes it on CPU: through a table indexed by the input
+/// rounded to half precision and holding half-precision results (beyond ±10: 0 or the
+/// input). Matching it narrowed the logit gaps to llama.cpp's reference outputs; one
+/// table lookup per element is also cheaper than evaluating tanh.
+fn ggml_gelu(x: &Tensor) -> Result<Tensor> {
+    Ok(x.apply_op1_no_bwd(&GgmlGelu)?)
+}
+
+struct GgmlGelu;
+
+impl candle_core::CustomOp1 for GgmlGelu {
+    fn name(&self) -> &'static str {
+        "ggml-gelu"
+    }
+
+    fn cpu_fwd(
+        &self,
+        storage: &candle_core::CpuStorage,
+        layout: &candle_core::Layout,
+    ) -> candle_core::Result<(candle_core::CpuStorage, candle_core::Shape)> {
+        static TABLE: std::sync::OnceLock<Vec<f32>> = std::sync::OnceLock::new();
+        let table = TABLE.get_or_init(|| {
+            (0..=u16::MAX)
+                .map(|bits| {
+                    let x = half::f16::from_bits(bits).to_f32();
+                    let y = 0.5 * x * (1.0 + (0.797_884_6 * x * (1.0 + 0.044_715 * x * x)).tanh());
+                    half::f16::from_f32(y).to_f32()
+                })
+                .collect()
+        });
+        let (start, end) = layout
+            .contiguous_offsets()
+            .ok_or_else(|| candle_core::Error::Msg("ggml-gelu needs a contiguous tensor".into()))?;
+        let candle_core::CpuStorage::F32(values) = storage else {
+            return Err(candle_core::Error::Msg("ggml-gelu needs f32".into()));
+        };
+        let out = values[start..end]
+            .iter()
+            .map(|&x| {
+                if x <= -10.0 {
+                    0.0
+                } else if x >= 10.0 {
+                    x
+                } else {
+                    table[half::f16::from_f32(x).to_bits() as usize]
+                }
+            })
+            .collect();
+        Ok((candle_core::CpuStorage::F32(out), layout.shape().clone()))
     }
 }
 

@@ -117,10 +117,21 @@ impl Generator {
 
     /// Submits and waits for the whole text.
     pub fn generate(&self, prompt: String, params: Params) -> anyhow::Result<Generation> {
+        self.generate_streaming(prompt, params, &mut |_| {})
+    }
+
+    /// Submits, hands each decoded piece to `on_token` as it comes, and returns the whole.
+    pub fn generate_streaming(
+        &self,
+        prompt: String,
+        params: Params,
+        on_token: &mut dyn FnMut(&str),
+    ) -> anyhow::Result<Generation> {
         let rx = self.submit(prompt, params)?;
         for event in rx {
-            if let Event::Done(result) = event {
-                return result.map_err(anyhow::Error::msg);
+            match event {
+                Event::Token(piece) => on_token(&piece),
+                Event::Done(result) => return result.map_err(anyhow::Error::msg),
             }
         }
         anyhow::bail!("the model worker stopped before finishing")

@@ -1,0 +1,254 @@
+//! The pages: the demo portal at `/` with the widget embedded, `widget.js` itself (by a
+//! revalidated name and by an immutable content-hashed one), the source documents that
+//! citations link to, and the OpenAPI document. Everything from the knowledge base is
+//! HTML-escaped.
+
+use std::fmt::Write;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+use super::AppState;
+use crate::knowledge::{Document, Kind, KnowledgeBase};
+
+const WIDGET_JS: &str = include_str!("assets/widget.js");
+const PAGE_CSS: &str = include_str!("assets/page.css");
+const OPENAPI: &str = include_str!("assets/openapi.json");
+
+/// Suggested questions on the demo page (questions the knowledge base answers).
+const SUGGESTIONS: &str =
+    "カードリーダーの申込み締切は？|紙の申請書はどこに送りますか|コールセンターの電話番号は？";
+
+pub struct Pages {
+    /// First 16 hex digits of the widget's SHA-256: its ETag and hashed name.
+    widget_hash: String,
+    demo: String,
+}
+
+impl Pages {
+    pub fn new(kb: &KnowledgeBase) -> Pages {
+        let digest = Sha256::digest(WIDGET_JS.as_bytes());
+        let widget_hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        let demo = demo_page(kb, &widget_hash);
+        Pages { widget_hash, demo }
+    }
+
+    pub fn widget_path(&self) -> String {
+        format!("/assets/widget-{}.js", self.widget_hash)
+    }
+}
+
+/// HTML-escapes text for element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The portal's frame around a page's content.
+fn layout(title: &str, main: &str, extra_head: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>{PAGE_CSS}</style>\n{extra_head}</head>\n<body>\n\
+         <header class=\"portal-header\"><a class=\"portal-brand\" href=\"/\">医療機関等向けポータルサイト<span class=\"demo-tag\">デモ</span></a>\
+         <nav><a href=\"/\">お知らせ</a><a href=\"/kb/notice-main\">通知</a><a href=\"/kb/filing-notes\">申請書の留意事項</a></nav></header>\n\
+         <main>{main}</main>\n\
+         <footer class=\"portal-footer\">このページはシカクのデモです。実際のポータルサイトではありません。</footer>\n\
+         </body>\n</html>\n",
+        title = escape(title),
+    )
+}
+
+fn demo_page(kb: &KnowledgeBase, widget_hash: &str) -> String {
+    let mut notices = String::new();
+    for doc in kb.docs().iter().filter(|d| d.kind == Kind::Notice) {
+        let issued = doc
+            .issued
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let _ = write!(
+            notices,
+            "<li><time>{}</time><a href=\"/kb/{}\">{}</a></li>",
+            escape(&issued),
+            escape(&doc.id),
+            escape(&doc.title)
+        );
+    }
+    let main = format!(
+        "<section class=\"hero\"><h1>オンライン資格確認の導入に向けて</h1>\
+         <p>顔認証付きカードリーダーの申込み、追加補助、導入意向調査についてのお知らせです。\
+         ご不明な点は、画面右下のチャットでシカクにお尋ねください。</p></section>\
+         <section><h2>お知らせ</h2><ul class=\"notices\">{notices}</ul></section>"
+    );
+    let script = format!(
+        "<script src=\"/assets/widget-{widget_hash}.js\" defer data-title=\"シカク（AIアシスタント）\" \
+         data-greeting=\"こんにちは。オンライン資格確認についてのご質問にお答えします。\" \
+         data-suggestions=\"{}\"></script>\n",
+        escape(SUGGESTIONS)
+    );
+    layout("医療機関等向けポータルサイト（デモ）", &main, &script)
+}
+
+/// `GET /`: the demo portal page.
+pub async fn demo(State(state): State<AppState>) -> Html<String> {
+    Html(state.pages.demo.clone())
+}
+
+fn javascript(body: &'static str, cache: &'static str, etag: String) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8".to_string(),
+            ),
+            (header::CACHE_CONTROL, cache.to_string()),
+            (header::ETAG, etag),
+            (
+                header::HeaderName::from_static("x-content-type-options"),
+                "nosniff".to_string(),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /widget.js`: the embed URL; cached briefly and revalidated by ETag, so a new
+/// version reaches portals within minutes.
+pub async fn widget(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let etag = format!("\"{}\"", state.pages.widget_hash);
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if matches {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    javascript(WIDGET_JS, "public, max-age=300, must-revalidate", etag)
+}
+
+/// `GET /assets/widget-HASH.js`: the same file under its content hash, cached for a year.
+pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    if file == format!("widget-{}.js", state.pages.widget_hash) {
+        let etag = format!("\"{}\"", state.pages.widget_hash);
+        javascript(WIDGET_JS, "public, max-age=31536000, immutable", etag)
+    } else {
+        super::api::not_found().await.into_response()
+    }
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// `GET /kb/{doc_id}`: a document of the knowledge base, each section with its anchor.
+pub async fn document(State(state): State<AppState>, Path(doc_id): Path<String>) -> Response {
+    let kb = state.conversations.assistant.knowledge();
+    match kb.get(&doc_id) {
+        Some(doc) => Html(document_page(kb, doc)).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            Html(layout(
+                "見つかりません",
+                "<h1>資料が見つかりません</h1><p><a href=\"/\">トップページへ戻る</a></p>",
+                "",
+            )),
+        )
+            .into_response(),
+    }
+}
+
+/// Markdown as the knowledge files use it: paragraphs and `- ` lists; everything escaped.
+fn render_body(markdown: &str) -> String {
+    let mut out = String::new();
+    let mut in_list = false;
+    for block in markdown.split("\n\n") {
+        for line in block.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            if let Some(item) = line.strip_prefix("- ").or_else(|| line.strip_prefix("* ")) {
+                if !in_list {
+                    out.push_str("<ul>");
+                    in_list = true;
+                }
+                let _ = write!(out, "<li>{}</li>", escape(item));
+            } else {
+                if in_list {
+                    out.push_str("</ul>");
+                    in_list = false;
+                }
+                let _ = write!(out, "<p>{}</p>", escape(line));
+            }
+        }
+    }
+    if in_list {
+        out.push_str("</ul>");
+    }
+    out
+}
+
+fn document_page(kb: &KnowledgeBase, doc: &Document) -> String {
+    let mut main = format!(
+        "<article class=\"document\"><h1>{}</h1>",
+        escape(&doc.title)
+    );
+    if let Some(p) = &doc.provenance {
+        let _ = write!(main, "<p class=\"provenance\">{}</p>", escape(p));
+    }
+    if doc.sections.is_empty() {
+        main.push_str(&render_body(&doc.body));
+    } else {
+        for s in &doc.sections {
+            let _ = write!(
+                main,
+                "<section id=\"{id}\"><h2><a href=\"#{id}\">{}</a></h2>{}</section>",
+                escape(&s.heading),
+                render_body(&s.body),
+                id = escape(&s.id),
+            );
+        }
+    }
+    if !doc.sources.is_empty() {
+        main.push_str("<h2>出典</h2><ul class=\"sources\">");
+        for source in &doc.sources {
+            if let Some((d, s)) = kb.section(source) {
+                let _ = write!(
+                    main,
+                    "<li><a href=\"/kb/{}#{}\">{}「{}」</a></li>",
+                    escape(&d.id),
+                    escape(&s.id),
+                    escape(&d.title),
+                    escape(&s.heading)
+                );
+            }
+        }
+        main.push_str("</ul>");
+    }
+    main.push_str("</article>");
+    layout(&doc.title, &main, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_knowledge_text_is_escaped() {
+        let html = render_body("<script>alert(1)</script> & \"x\"\n\n- <b>item</b>");
+        assert_eq!(
+            html,
+            "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;</p><ul><li>&lt;b&gt;item&lt;/b&gt;</li></ul>"
+        );
+    }
+}

@@ -1,0 +1,236 @@
+//! Conversations, messages and feedback, kept with sqlx in SQLite (a file in the data
+//! folder, WAL, migrations applied at start). Every write is committed before the caller
+//! is told it happened, so nothing a user was shown survives only in memory.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::assistant::{Answer, Citation};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
+
+#[derive(Clone)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// One message of a transcript, as the API returns it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub role: String,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writer: Option<String>,
+    pub citations: Vec<Citation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<String>,
+    pub created_at: String,
+}
+
+/// Why feedback was not recorded.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FeedbackError {
+    /// No answer with that id in that conversation.
+    NoSuchAnswer,
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn enum_text<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// Opens (creating it if needed) the database at `url` and applies the migrations.
+    pub async fn open(url: &str) -> Result<Store> {
+        let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        else {
+            bail!("unsupported database URL {url:?}: expected sqlite://PATH");
+        };
+        if let Some(parent) = std::path::Path::new(path).parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        let options = SqliteConnectOptions::from_str(url)
+            .with_context(|| format!("database URL {url:?}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("opening the database {path}"))?;
+        SQLITE_MIGRATIONS
+            .run(&pool)
+            .await
+            .with_context(|| format!("migrating the database {path}"))?;
+        Ok(Store { pool })
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn create_conversation(&self, channel: &str) -> Result<String> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let at = now();
+        sqlx::query(
+            "INSERT INTO conversations (id, channel, created_at, updated_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(channel)
+        .bind(&at)
+        .bind(&at)
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    pub async fn conversation_exists(&self, id: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM conversations WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Stores what the user asked (already stripped of any 12-digit number).
+    pub async fn add_user_message(&self, conversation: &str, text: &str) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let at = now();
+        let id = sqlx::query(
+            "INSERT INTO messages (conversation_id, role, text, created_at) VALUES (?, 'user', ?, ?) RETURNING id",
+        )
+        .bind(conversation)
+        .bind(text)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await?
+        .get::<i64, _>(0);
+        sqlx::query("UPDATE conversations SET updated_at = ? WHERE id = ?")
+            .bind(&at)
+            .bind(conversation)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn add_answer(
+        &self,
+        conversation: &str,
+        reply_to: i64,
+        answer: &Answer,
+    ) -> Result<i64> {
+        let id = sqlx::query(
+            "INSERT INTO messages (conversation_id, role, text, reply_to, outcome, writer, citations, confidence, created_at) \
+             VALUES (?, 'assistant', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(conversation)
+        .bind(&answer.answer)
+        .bind(reply_to)
+        .bind(enum_text(&answer.outcome))
+        .bind(enum_text(&answer.writer))
+        .bind(serde_json::to_string(&answer.citations)?)
+        .bind(answer.confidence as f64)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await?
+        .get::<i64, _>(0);
+        Ok(id)
+    }
+
+    /// The transcript, oldest first, with the feedback given on each answer.
+    pub async fn messages(&self, conversation: &str) -> Result<Vec<StoredMessage>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.role, m.text, m.reply_to, m.outcome, m.writer, m.citations, m.created_at, f.rating \
+             FROM messages m LEFT JOIN feedback f ON f.message_id = m.id \
+             WHERE m.conversation_id = ? ORDER BY m.id",
+        )
+        .bind(conversation)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                let citations: Option<String> = row.try_get("citations")?;
+                Ok(StoredMessage {
+                    id: row.try_get("id")?,
+                    role: row.try_get("role")?,
+                    text: row.try_get("text")?,
+                    reply_to: row.try_get("reply_to")?,
+                    outcome: row.try_get("outcome")?,
+                    writer: row.try_get("writer")?,
+                    citations: match citations {
+                        Some(json) => serde_json::from_str(&json)?,
+                        None => Vec::new(),
+                    },
+                    feedback: row.try_get("rating")?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records 👍 ("up") or 👎 ("down") on an answer; giving it again replaces it.
+    pub async fn set_feedback(
+        &self,
+        conversation: &str,
+        message_id: i64,
+        rating: &str,
+        comment: Option<&str>,
+    ) -> Result<std::result::Result<(), FeedbackError>> {
+        let is_answer = sqlx::query(
+            "SELECT 1 FROM messages WHERE id = ? AND conversation_id = ? AND role = 'assistant'",
+        )
+        .bind(message_id)
+        .bind(conversation)
+        .fetch_optional(&self.pool)
+        .await?
+        .is_some();
+        if !is_answer {
+            return Ok(Err(FeedbackError::NoSuchAnswer));
+        }
+        sqlx::query(
+            "INSERT INTO feedback (message_id, rating, comment, created_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (message_id) DO UPDATE SET rating = excluded.rating, \
+             comment = COALESCE(excluded.comment, feedback.comment), created_at = excluded.created_at",
+        )
+        .bind(message_id)
+        .bind(rating)
+        .bind(comment)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(Ok(()))
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

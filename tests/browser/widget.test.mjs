@@ -1,0 +1,193 @@
+// The widget in a real browser (Debian's chromium, driven by playwright-core) against the
+// real `shikaku serve`. Screenshots go to target/test-output/browser/ (SHIKAKU_SCREENSHOTS).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const repo = path.resolve(import.meta.dirname, "../..");
+const bin = process.env.SHIKAKU_BIN || path.join(repo, "target/debug/shikaku");
+const shots = process.env.SHIKAKU_SCREENSHOTS || path.join(repo, "target/test-output/browser");
+const QUESTION = "カードリーダーの申込み締切は？";
+const XSS = "<img src=x onerror=alert(1)>";
+
+let server, base, browser, data;
+
+function startServer() {
+  data = mkdtempSync(path.join(tmpdir(), "shikaku-browser-"));
+  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], {
+    env: {
+      ...process.env,
+      SHIKAKU_DATA: data,
+      SHIKAKU_DICT: process.env.SHIKAKU_DICT || path.join(repo, "data/dict"),
+      SHIKAKU_KNOWLEDGE: path.join(repo, "knowledge"),
+      SHIKAKU_MODEL: "off",
+      SHIKAKU_RATE_LIMIT: "0",
+      SHIKAKU_LOG: "warn",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    child.on("exit", (code) => reject(new Error(`shikaku serve exited with ${code}`)));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const m = line.match(/serving on (http:\/\/\S+?)\/? /);
+      if (m) resolve({ child, url: m[1] });
+    });
+  });
+}
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  const started = await startServer();
+  server = started.child;
+  base = started.url;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.removeAllListeners("exit");
+  server?.kill("SIGTERM");
+  if (data) rmSync(data, { recursive: true, force: true });
+});
+
+async function newPage(options = {}) {
+  const context = await browser.newContext({ locale: "ja-JP", ...options });
+  const page = await context.newPage();
+  page.dialogs = [];
+  page.on("dialog", (d) => { page.dialogs.push(d.message()); d.dismiss(); });
+  return page;
+}
+
+/** The last bot message once it is final (not pending). */
+async function lastAnswer(page) {
+  const answer = page.locator(".msg.bot:not(.pending)").last();
+  await answer.locator(".text").waitFor();
+  await page.waitForFunction(() => {
+    const host = document.querySelector("shikaku-chat");
+    const bots = host.shadowRoot.querySelectorAll(".msg.bot");
+    return bots.length && !bots[bots.length - 1].classList.contains("pending");
+  });
+  return answer;
+}
+
+async function ask(page, text) {
+  const before = await page.locator(".msg.bot").count();
+  await page.locator("form textarea").fill(text);
+  await page.locator("form textarea").press("Enter");
+  await page.waitForFunction((n) => {
+    const bots = document.querySelector("shikaku-chat").shadowRoot.querySelectorAll(".msg.bot");
+    return bots.length > n && !bots[bots.length - 1].classList.contains("pending");
+  }, before);
+  return page.locator(".msg.bot").last();
+}
+
+test("ask, follow the citation, give 👎, reload, and see user markup as text", async () => {
+  const page = await newPage();
+  // The portal's CSS must not reach into the widget.
+  await page.goto(base + "/");
+  await page.addStyleTag({ content: "button{display:none !important} *{color:red !important}" });
+  await page.screenshot({ path: path.join(shots, "01-portal.png") });
+
+  const bubble = page.locator(".bubble");
+  await bubble.click();
+  const panel = page.locator(".panel");
+  assert.equal(await panel.isVisible(), true);
+  assert.equal(await bubble.getAttribute("aria-expanded"), "true");
+  assert.equal(await page.locator(".log").getAttribute("aria-live"), "polite");
+  assert.equal(await page.locator(".chips button").count(), 3, "suggested questions from data-suggestions");
+
+  const answer = await ask(page, QUESTION);
+  assert.match(await answer.locator(".text").textContent(), /3月31日/);
+  const link = answer.locator(".cites a").first();
+  const href = await link.getAttribute("href");
+  assert.ok(href.startsWith(base + "/kb/"), href);
+  await page.screenshot({ path: path.join(shots, "02-answer.png") });
+
+  // The citation leads to the cited section.
+  const doc = await newPage();
+  await doc.goto(href);
+  const anchor = new URL(href).hash.slice(1);
+  if (anchor) assert.equal(await doc.locator(`section[id="${anchor}"]`).count(), 1);
+  assert.match(await doc.locator("h1").textContent(), /\S/);
+  await doc.screenshot({ path: path.join(shots, "03-cited-document.png") });
+  await doc.context().close();
+
+  // 👎 with a comment is stored.
+  await answer.locator(".fb button", { hasText: "👎" }).click();
+  await answer.locator(".fb button[aria-pressed=true]", { hasText: "👎" }).waitFor();
+  await answer.locator(".fb textarea").fill("もっと詳しく知りたいです");
+  await answer.locator(".fb button", { hasText: "送信" }).click();
+  await answer.locator(".fb textarea").waitFor({ state: "detached" });
+  const session = await page.evaluate(() => localStorage.getItem("shikaku.session"));
+  const transcript = await (await fetch(`${base}/api/v1/sessions/${session}/messages`)).json();
+  assert.equal(transcript.messages[1].feedback, "down");
+
+  // A reload keeps the conversation.
+  await page.reload();
+  await page.locator(".bubble").click();
+  await page.locator(".msg.user").first().waitFor();
+  assert.equal(await page.locator(".msg.user").first().textContent(), QUESTION);
+  assert.match(await (await lastAnswer(page)).locator(".text").textContent(), /3月31日/);
+  assert.equal(
+    await page.locator(".msg.bot .fb button[aria-pressed=true]").count(), 1,
+    "the 👎 given before the reload is shown",
+  );
+  await page.screenshot({ path: path.join(shots, "04-after-reload.png") });
+
+  // Markup a user types is shown as text and never runs.
+  await ask(page, XSS);
+  assert.equal(await page.locator(".msg.user").last().textContent(), XSS);
+  assert.equal(await page.locator("shikaku-chat img").count(), 0);
+  assert.equal(await page.locator("img").count(), 0);
+  assert.deepEqual(page.dialogs, []);
+  await page.screenshot({ path: path.join(shots, "05-markup-as-text.png") });
+  await page.context().close();
+});
+
+test("handoff button, keyboard use and the mobile layout", async () => {
+  const page = await newPage({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
+  await page.goto(base + "/");
+  await page.locator(".bubble").click();
+  const box = await page.locator(".panel").boundingBox();
+  assert.equal(Math.round(box.width), 375, "full width on a phone");
+  await page.locator(".handoff").click();
+  const answer = await lastAnswer(page);
+  assert.match(await answer.locator(".text").textContent(), /0800-0804583/);
+  await page.screenshot({ path: path.join(shots, "06-mobile-handoff.png") });
+  // Escape closes the panel and gives focus back to the bubble.
+  await page.locator("form textarea").focus();
+  await page.keyboard.press("Escape");
+  assert.equal(await page.locator(".panel").isVisible(), false);
+  assert.equal(await page.evaluate(() => document.querySelector("shikaku-chat").shadowRoot.activeElement?.className), "bubble");
+  await page.context().close();
+});
+
+test("a dropped stream is recovered from the transcript", async () => {
+  const page = await newPage();
+  // Let the request reach the server, then cut the stream after its first event.
+  await page.route("**/api/v1/chat/stream", async (route) => {
+    const response = await route.fetch();
+    const body = await response.text();
+    const first = body.split("\n\n")[0] + "\n\n";
+    assert.match(first, /event: ?session/);
+    await route.fulfill({ response, body: first });
+  });
+  await page.goto(base + "/");
+  await page.locator(".bubble").click();
+  const answer = await ask(page, QUESTION);
+  assert.match(await answer.locator(".text").textContent(), /3月31日/);
+  assert.equal(await answer.locator(".cites a").count() > 0, true);
+  await page.screenshot({ path: path.join(shots, "07-recovered.png") });
+  await page.context().close();
+});

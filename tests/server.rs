@@ -1,0 +1,425 @@
+//! The HTTP service end to end: the real binary on port 0, real HTTP, a real SQLite file.
+
+mod common;
+
+use common::{Env, Server};
+use serde_json::{Value, json};
+
+const DEADLINE_QUESTION: &str = "カードリーダーの申込み締切は？";
+
+fn chat(server: &Server, body: Value) -> Value {
+    let response = server.post_json("/api/v1/chat", &body);
+    assert_eq!(response.status(), 200, "{:?}", response.text());
+    response.json().unwrap()
+}
+
+fn error_code(response: reqwest::blocking::Response) -> (u16, String, Value) {
+    let status = response.status().as_u16();
+    let body: Value = response.json().unwrap();
+    let code = body["error"]["code"].as_str().unwrap().to_string();
+    assert!(
+        !body["error"]["message"].as_str().unwrap().is_empty(),
+        "{body}"
+    );
+    (status, code, body)
+}
+
+/// Splits a Server-Sent Events body into (event, data) pairs.
+fn events(body: &str) -> Vec<(String, Value)> {
+    body.split("\n\n")
+        .filter_map(|block| {
+            let mut name = None;
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(n) = line.strip_prefix("event:") {
+                    name = Some(n.trim().to_string());
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    data.push_str(d.trim_start());
+                }
+            }
+            Some((name?, serde_json::from_str(&data).unwrap()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_question_is_answered_with_citations_and_kept_in_the_transcript() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let first = chat(&server, json!({"message": DEADLINE_QUESTION}));
+    assert_eq!(first["outcome"], "answered");
+    assert!(
+        first["answer"].as_str().unwrap().contains("3月31日"),
+        "{first}"
+    );
+    assert!(!first["citations"].as_array().unwrap().is_empty());
+    assert!(first["writer"].is_string());
+    let session = first["session_id"].as_str().unwrap();
+
+    let second = chat(
+        &server,
+        json!({"session_id": session, "message": "コールセンターの電話番号は？"}),
+    );
+    assert_eq!(second["session_id"], session);
+    assert!(
+        second["answer"].as_str().unwrap().contains("0800-0804583"),
+        "{second}"
+    );
+
+    let transcript: Value = server
+        .get(&format!("/api/v1/sessions/{session}/messages"))
+        .json()
+        .unwrap();
+    let messages = transcript["messages"].as_array().unwrap();
+    let roles: Vec<&str> = messages
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["user", "assistant", "user", "assistant"]);
+    assert_eq!(messages[0]["text"], DEADLINE_QUESTION);
+    assert_eq!(messages[1]["id"], first["message_id"]);
+    assert_eq!(messages[1]["reply_to"], first["question_id"]);
+    assert_eq!(messages[1]["text"], first["answer"]);
+    assert_eq!(messages[1]["citations"], first["citations"]);
+}
+
+#[test]
+fn the_stream_sends_the_session_then_the_final_answer() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let response = server.post_json(
+        "/api/v1/chat/stream",
+        &json!({"message": DEADLINE_QUESTION}),
+    );
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let body = response.text().unwrap();
+    let events = events(&body);
+    assert_eq!(events.first().unwrap().0, "session", "{body}");
+    let (last, done) = events.last().unwrap();
+    assert_eq!(last, "done", "{body}");
+    assert!(done["answer"].as_str().unwrap().contains("3月31日"));
+    let session = events[0].1["session_id"].as_str().unwrap();
+    assert_eq!(done["session_id"], session);
+    assert_eq!(done["question_id"], events[0].1["question_id"]);
+    // What the stream said is what the transcript keeps.
+    let transcript: Value = server
+        .get(&format!("/api/v1/sessions/{session}/messages"))
+        .json()
+        .unwrap();
+    assert_eq!(transcript["messages"][1]["text"], done["answer"]);
+}
+
+#[test]
+fn bad_requests_get_clear_errors() {
+    let env = Env::new();
+    let server = Server::start(&env, &[("SHIKAKU_RATE_LIMIT", "0")]);
+    let raw = |body: &str, content_type: &str| {
+        server
+            .client
+            .post(server.url("/api/v1/chat"))
+            .header("content-type", content_type)
+            .body(body.to_string())
+            .send()
+            .unwrap()
+    };
+    let (status, code, body) = error_code(raw("{\"message\": ", "application/json"));
+    assert_eq!((status, code.as_str()), (400, "invalid_json"), "{body}");
+    assert!(
+        body["error"]["detail"].as_str().unwrap().contains("EOF"),
+        "{body}"
+    );
+    let (status, code, body) = error_code(raw("{\"question\": \"x\"}", "application/json"));
+    assert_eq!((status, code.as_str()), (422, "invalid_request"));
+    assert!(
+        body["error"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("question"),
+        "{body}"
+    );
+    let (status, code, _) = error_code(raw("{\"message\": \"x\"}", "text/plain"));
+    assert_eq!((status, code.as_str()), (415, "unsupported_media_type"));
+    let big = format!("{{\"message\": \"{}\"}}", "あ".repeat(10_000));
+    let (status, code, _) = error_code(raw(&big, "application/json"));
+    assert_eq!((status, code.as_str()), (413, "too_large"));
+    let (status, code, _) = error_code(server.post_json("/api/v1/chat", &json!({"message": "  "})));
+    assert_eq!((status, code.as_str()), (422, "invalid_message"));
+    let long = "あ".repeat(2001);
+    let (status, code, body) =
+        error_code(server.post_json("/api/v1/chat", &json!({"message": long})));
+    assert_eq!((status, code.as_str()), (422, "invalid_message"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2000文字"),
+        "{body}"
+    );
+    let (status, code, _) = error_code(server.post_json(
+        "/api/v1/chat",
+        &json!({"session_id": "no-such-session", "message": DEADLINE_QUESTION}),
+    ));
+    assert_eq!((status, code.as_str()), (404, "unknown_session"));
+    let (status, code, _) = error_code(server.post_json(
+        "/api/v1/chat/stream",
+        &json!({"session_id": "no-such-session", "message": DEADLINE_QUESTION}),
+    ));
+    assert_eq!((status, code.as_str()), (404, "unknown_session"));
+    let (status, code, _) = error_code(server.get("/api/v1/sessions/no-such-session/messages"));
+    assert_eq!((status, code.as_str()), (404, "unknown_session"));
+    let (status, code, _) = error_code(server.get("/api/v1/nothing-here"));
+    assert_eq!((status, code.as_str()), (404, "not_found"));
+}
+
+#[test]
+fn feedback_is_recorded_on_an_answer_of_the_same_session() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let answer = chat(&server, json!({"message": DEADLINE_QUESTION}));
+    let session = answer["session_id"].as_str().unwrap();
+    let id = &answer["message_id"];
+    let (status, code, _) = error_code(server.post_json(
+        "/api/v1/feedback",
+        &json!({"session_id": session, "message_id": id, "rating": "meh"}),
+    ));
+    assert_eq!((status, code.as_str()), (422, "invalid_rating"));
+    let (status, code, _) = error_code(server.post_json(
+        "/api/v1/feedback",
+        &json!({"session_id": session, "message_id": answer["question_id"], "rating": "up"}),
+    ));
+    assert_eq!(
+        (status, code.as_str()),
+        (404, "unknown_message"),
+        "a user's message cannot be rated"
+    );
+    let other = chat(&server, json!({"message": DEADLINE_QUESTION}));
+    let (status, _, _) = error_code(server.post_json(
+        "/api/v1/feedback",
+        &json!({"session_id": other["session_id"], "message_id": id, "rating": "up"}),
+    ));
+    assert_eq!(status, 404, "another session's answer cannot be rated");
+    let ok = server.post_json(
+        "/api/v1/feedback",
+        &json!({"session_id": session, "message_id": id, "rating": "down", "comment": "古い情報では？"}),
+    );
+    assert_eq!(ok.status(), 200);
+    let transcript: Value = server
+        .get(&format!("/api/v1/sessions/{session}/messages"))
+        .json()
+        .unwrap();
+    assert_eq!(transcript["messages"][1]["feedback"], "down");
+    let metrics = server.get("/metrics").text().unwrap();
+    assert!(
+        metrics.contains("shikaku_feedback_total{rating=\"down\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn a_client_over_the_rate_limit_is_told_when_to_retry() {
+    let env = Env::new();
+    let server = Server::start(&env, &[("SHIKAKU_RATE_LIMIT", "3")]);
+    for _ in 0..3 {
+        chat(&server, json!({"message": DEADLINE_QUESTION}));
+    }
+    let response = server.post_json("/api/v1/chat", &json!({"message": DEADLINE_QUESTION}));
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=21).contains(&retry), "Retry-After {retry}");
+    let (status, code, _) = error_code(response);
+    assert_eq!((status, code.as_str()), (429, "rate_limited"));
+    // Reading is not limited.
+    assert_eq!(server.get("/readyz").status(), 200);
+}
+
+#[test]
+fn cors_allows_only_the_configured_portal_origins() {
+    let env = Env::new();
+    let server = Server::start(
+        &env,
+        &[("SHIKAKU_CORS_ORIGINS", "https://portal.example.jp")],
+    );
+    let preflight = |origin: &str| {
+        server
+            .client
+            .request(reqwest::Method::OPTIONS, server.url("/api/v1/chat"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+            .unwrap()
+    };
+    let allowed = preflight("https://portal.example.jp");
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://portal.example.jp"
+    );
+    let refused = preflight("https://evil.example.com");
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+#[test]
+fn health_readiness_metrics_and_the_api_document() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    assert_eq!(server.get("/healthz").text().unwrap(), "ok\n");
+    let ready: Value = server.get("/readyz").json().unwrap();
+    assert_eq!(ready["ready"], true, "{ready}");
+    assert_eq!(ready["database"], "ok");
+    assert_eq!(ready["model"]["state"], "off");
+    assert!(ready["index"]["passages"].as_u64().unwrap() > 100);
+    let response = server.post_json("/api/v1/chat", &json!({"message": DEADLINE_QUESTION}));
+    assert!(response.headers().contains_key("x-request-id"));
+    let writer = response.json::<Value>().unwrap()["writer"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let metrics = server.get("/metrics").text().unwrap();
+    assert!(
+        metrics.contains(&format!(
+            "shikaku_answers_total{{outcome=\"answered\",writer=\"{writer}\"}} 1"
+        )),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("shikaku_http_requests_total{route=\"/api/v1/chat\",status=\"200\"} 1")
+    );
+    assert!(metrics.contains("shikaku_model_loaded 0"));
+    let api: Value = server.get("/api/v1/openapi.json").json().unwrap();
+    assert_eq!(api["openapi"], "3.1.0");
+    for path in [
+        "/api/v1/chat",
+        "/api/v1/chat/stream",
+        "/api/v1/sessions/{id}/messages",
+        "/api/v1/feedback",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/widget.js",
+        "/kb/{doc_id}",
+    ] {
+        assert!(api["paths"].get(path).is_some(), "{path} is not documented");
+    }
+}
+
+#[test]
+fn the_widget_the_demo_page_and_cited_documents_are_served() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let widget = server.get("/widget.js");
+    assert_eq!(widget.status(), 200);
+    assert!(
+        widget.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    let etag = widget.headers()["etag"].to_str().unwrap().to_string();
+    assert!(widget.text().unwrap().contains("attachShadow"));
+    let again = server
+        .client
+        .get(server.url("/widget.js"))
+        .header("if-none-match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let demo = server.get("/").text().unwrap();
+    let hashed = demo
+        .split("src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    assert!(hashed.starts_with("/assets/widget-"), "{hashed}");
+    let asset = server.get(&hashed);
+    assert!(
+        asset.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert_eq!(server.get("/assets/widget-0000.js").status(), 404);
+    // A citation's link: the document with the section's anchor.
+    let answer = chat(&server, json!({"message": DEADLINE_QUESTION}));
+    let citation = &answer["citations"][0];
+    let page = server.get(&format!("/kb/{}", citation["doc_id"].as_str().unwrap()));
+    assert_eq!(page.status(), 200);
+    let html = page.text().unwrap();
+    if let Some(section) = citation["section_id"].as_str() {
+        assert!(html.contains(&format!("id=\"{section}\"")), "{html}");
+    }
+    assert!(
+        server
+            .get("/kb/notice-main")
+            .text()
+            .unwrap()
+            .contains("id=\"leaflet\"")
+    );
+    assert_eq!(server.get("/kb/no-such-doc").status(), 404);
+}
+
+#[test]
+fn conversations_survive_a_restart_and_my_numbers_are_not_stored() {
+    let env = Env::new();
+    let server = Server::start(&env, &[]);
+    let answer = chat(
+        &server,
+        json!({"message": "マイナンバーは1234 5678 9018です。締切はいつ？"}),
+    );
+    let session = answer["session_id"].as_str().unwrap().to_string();
+    assert!(server.stop().success(), "a graceful stop exits 0");
+
+    let server = Server::start(&env, &[]);
+    let transcript: Value = server
+        .get(&format!("/api/v1/sessions/{session}/messages"))
+        .json()
+        .unwrap();
+    let messages = transcript["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2, "{transcript}");
+    let asked = messages[0]["text"].as_str().unwrap();
+    assert!(!asked.contains("9018") && asked.contains("締切"), "{asked}");
+    assert_eq!(messages[1]["text"], answer["answer"]);
+    // The conversation goes on after the restart.
+    chat(
+        &server,
+        json!({"session_id": session, "message": DEADLINE_QUESTION}),
+    );
+}
+
+#[test]
+fn bad_configuration_is_refused_with_the_setting_named() {
+    let env = Env::new();
+    for (var, value, says) in [
+        ("SHIKAKU_RATE_LIMIT", "lots", "SHIKAKU_RATE_LIMIT"),
+        (
+            "SHIKAKU_CORS_ORIGINS",
+            "portal.example.jp/path",
+            "SHIKAKU_CORS_ORIGINS",
+        ),
+        ("SHIKAKU_ADDR", "localhost", "SHIKAKU_ADDR"),
+        (
+            "DATABASE_URL",
+            "mysql://db/shikaku",
+            "unsupported database URL",
+        ),
+    ] {
+        let out = env.command().arg("serve").env(var, value).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{var}={value}");
+        let err = common::stderr(&out);
+        assert!(err.contains(says), "{var}={value}: {err}");
+    }
+}
