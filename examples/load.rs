@@ -162,7 +162,13 @@ fn main() {
         tally.latencies.len() as f64 / elapsed,
         percentile(&tally.latencies, 0.50).as_secs_f64() * 1e3,
         percentile(&tally.latencies, 0.99).as_secs_f64() * 1e3,
-        tally.latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        tally
+            .latencies
+            .last()
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1e3,
     );
     for e in tally.errors.iter().take(5) {
         println!("  error: {e}");

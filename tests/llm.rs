@@ -122,10 +122,9 @@ fn greedy_generation_reproduces_the_first_reference_answer() {
     assert!(text.starts_with("0800-0804583"), "{text:?}");
 }
 
-/// The whole path through the binary: on a knowledge base without FAQs the model drafts
-/// from notice sections, and a draft the verifier accepts is the answer.
-#[test]
-fn the_model_answers_where_no_faq_does() {
+/// The bundled knowledge base without its FAQs (but the call center's), so that the model
+/// drafts from notice sections.
+fn faq_less_env() -> (common::Env, tempfile::TempDir) {
     let (mut env, copy) = common::Env::with_knowledge_copy();
     let faq = copy.path().join("faq");
     for entry in std::fs::read_dir(&faq).unwrap() {
@@ -135,6 +134,14 @@ fn the_model_answers_where_no_faq_does() {
         }
     }
     env.knowledge = copy.path().to_path_buf();
+    (env, copy)
+}
+
+/// The whole path through the binary: on a knowledge base without FAQs the model drafts
+/// from notice sections, and a draft the verifier accepts is the answer.
+#[test]
+fn the_model_answers_where_no_faq_does() {
+    let (env, _copy) = faq_less_env();
     let model = common::repo().join(shikaku::llm::DEFAULT_MODEL_FILE);
     let prompts = common::repo().join("prompts");
     let ask = |extra: &[&str]| -> serde_json::Value {
@@ -164,4 +171,55 @@ fn the_model_answers_where_no_faq_does() {
     let without = ask(&["--no-model"]);
     assert_eq!(without["writer"], "extractive", "{without}");
     assert!(without["model"].is_null());
+}
+
+/// The served path: the model's draft streams to the client as `token` events, and a
+/// SIGTERM during the answer lets it finish (the stream ends with `done`, exit status 0).
+#[test]
+fn the_draft_streams_and_shutdown_waits_for_the_answer() {
+    use std::io::{BufRead, BufReader};
+    let (env, _copy) = faq_less_env();
+    let model = common::repo().join(shikaku::llm::DEFAULT_MODEL_FILE);
+    let mut server = common::Server::start(
+        &env,
+        &[
+            ("SHIKAKU_MODEL", model.to_str().unwrap()),
+            (
+                "SHIKAKU_PROMPTS",
+                common::repo().join("prompts").to_str().unwrap(),
+            ),
+        ],
+    );
+    let ready: serde_json::Value = server.get("/readyz").json().unwrap();
+    assert_eq!(ready["model"]["state"], "loaded", "{ready}");
+    let response = server.post_json(
+        "/api/v1/chat/stream",
+        &serde_json::json!({"message": "すでに申請した施設も追加補助の対象ですか"}),
+    );
+    assert_eq!(response.status(), 200);
+    let (mut event, mut streamed, mut done) = (String::new(), String::new(), None);
+    for line in BufReader::new(response).lines() {
+        let line = line.unwrap();
+        if let Some(name) = line.strip_prefix("event:") {
+            event = name.trim().to_string();
+        } else if let Some(data) = line.strip_prefix("data:") {
+            let data: serde_json::Value = serde_json::from_str(data.trim()).unwrap();
+            match event.as_str() {
+                "session" => server.signal_term(),
+                "token" => streamed.push_str(data["text"].as_str().unwrap()),
+                "done" => done = Some(data),
+                _ => {}
+            }
+        }
+    }
+    let done = done.expect("the stream ended without `done`");
+    assert_eq!(done["writer"], "model", "{done}");
+    // The draft as streamed is the answer (a stop sequence's first characters may have been
+    // streamed before the rest of it arrived and cut it off).
+    let answer = done["answer"].as_str().unwrap();
+    assert!(
+        !answer.is_empty() && streamed.trim().starts_with(answer),
+        "{streamed:?} vs {answer:?}"
+    );
+    assert!(server.wait().success(), "a graceful stop exits 0");
 }

@@ -89,18 +89,24 @@ impl Metrics {
     pub fn render(&self, drafts: &DraftStats, model: Option<&str>) -> String {
         let mut out = String::new();
         self.with(|m| {
-            out.push_str("# HELP shikaku_http_requests_total HTTP requests by route and status.\n");
-            out.push_str("# TYPE shikaku_http_requests_total counter\n");
+            family(
+                &mut out,
+                "shikaku_http_requests_total",
+                "counter",
+                "HTTP requests by route and status.",
+            );
             for ((route, status), n) in &m.requests {
                 let _ = writeln!(
                     out,
                     "shikaku_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
                 );
             }
-            out.push_str(
-                "# HELP shikaku_http_request_duration_seconds Time to the response head.\n",
+            family(
+                &mut out,
+                "shikaku_http_request_duration_seconds",
+                "histogram",
+                "Time to the response head.",
             );
-            out.push_str("# TYPE shikaku_http_request_duration_seconds histogram\n");
             for (route, h) in &m.latency {
                 write_histogram(
                     &mut out,
@@ -109,47 +115,71 @@ impl Metrics {
                     h,
                 );
             }
-            out.push_str("# HELP shikaku_answers_total Answers by outcome and writer.\n");
-            out.push_str("# TYPE shikaku_answers_total counter\n");
+            family(
+                &mut out,
+                "shikaku_answers_total",
+                "counter",
+                "Answers by outcome and writer.",
+            );
             for ((outcome, writer), n) in &m.answers {
                 let _ = writeln!(
                     out,
                     "shikaku_answers_total{{outcome=\"{outcome}\",writer=\"{writer}\"}} {n}"
                 );
             }
-            out.push_str(
-                "# HELP shikaku_answer_duration_seconds Time to write and store an answer.\n",
+            family(
+                &mut out,
+                "shikaku_answer_duration_seconds",
+                "histogram",
+                "Time to write and store an answer.",
             );
-            out.push_str("# TYPE shikaku_answer_duration_seconds histogram\n");
             write_histogram(
                 &mut out,
                 "shikaku_answer_duration_seconds",
                 "",
                 &m.answer_latency,
             );
-            out.push_str("# HELP shikaku_feedback_total Feedback on answers.\n");
-            out.push_str("# TYPE shikaku_feedback_total counter\n");
+            family(
+                &mut out,
+                "shikaku_feedback_total",
+                "counter",
+                "Feedback on answers.",
+            );
             for (rating, n) in &m.feedback {
                 let _ = writeln!(out, "shikaku_feedback_total{{rating=\"{rating}\"}} {n}");
             }
-            out.push_str("# HELP shikaku_rate_limited_total Requests refused by the rate limit.\n");
-            out.push_str("# TYPE shikaku_rate_limited_total counter\n");
+            family(
+                &mut out,
+                "shikaku_rate_limited_total",
+                "counter",
+                "Requests refused by the rate limit.",
+            );
             let _ = writeln!(out, "shikaku_rate_limited_total {}", m.rate_limited);
         });
-        out.push_str("# HELP shikaku_model_loaded Whether a language model writes drafts.\n");
-        out.push_str("# TYPE shikaku_model_loaded gauge\n");
-        let _ = writeln!(out, "shikaku_model_loaded {}", u8::from(model.is_some()));
-        out.push_str(
-            "# HELP shikaku_model_drafts_accepted_total Model drafts the verifier accepted.\n",
+        family(
+            &mut out,
+            "shikaku_model_loaded",
+            "gauge",
+            "Whether a language model writes drafts.",
         );
-        out.push_str("# TYPE shikaku_model_drafts_accepted_total counter\n");
+        let _ = writeln!(out, "shikaku_model_loaded {}", u8::from(model.is_some()));
+        family(
+            &mut out,
+            "shikaku_model_drafts_accepted_total",
+            "counter",
+            "Model drafts the verifier accepted.",
+        );
         let _ = writeln!(
             out,
             "shikaku_model_drafts_accepted_total {}",
             drafts.written
         );
-        out.push_str("# HELP shikaku_model_drafts_rejected_total Model drafts the verifier rejected, by reason.\n");
-        out.push_str("# TYPE shikaku_model_drafts_rejected_total counter\n");
+        family(
+            &mut out,
+            "shikaku_model_drafts_rejected_total",
+            "counter",
+            "Model drafts the verifier rejected, by reason.",
+        );
         for (reason, n) in &drafts.rejected {
             let _ = writeln!(
                 out,
@@ -158,6 +188,11 @@ impl Metrics {
         }
         out
     }
+}
+
+/// The `# HELP` and `# TYPE` lines that open a metric family.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
 fn write_histogram(out: &mut String, name: &str, labels: &str, h: &Histogram) {

@@ -163,10 +163,20 @@ impl Server {
         self.terminate()
     }
 
-    fn terminate(&mut self) -> std::process::ExitStatus {
+    /// Sends SIGTERM and returns at once.
+    pub fn signal_term(&self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        self.signal_term();
+        self.wait()
+    }
+
+    /// The exit status, waiting up to 10 s.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
         for _ in 0..200 {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
@@ -174,7 +184,7 @@ impl Server {
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
         let _ = self.child.kill();
-        panic!("the server did not stop within 10 s of SIGTERM");
+        panic!("the server did not stop within 10 s");
     }
 }
 
