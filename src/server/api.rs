@@ -63,6 +63,14 @@ impl ApiError {
         )
     }
 
+    pub fn timed_out() -> Self {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "回答に時間がかかっています。しばらくしてから会話を開き直すと、回答が表示されます。",
+        )
+    }
+
     fn unknown_session() -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,

@@ -54,6 +54,18 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     response
 }
 
+/// Requests other than streams must be answered within this.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// 503 with a JSON error when a request takes longer than [`REQUEST_TIMEOUT`]. An answer
+/// being written goes on and is stored, so the user finds it in the transcript.
+pub async fn time_limit(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::timed_out().into_response(),
+    }
+}
+
 /// The client's address: the socket's peer, or the first `X-Forwarded-For` entry when the
 /// service is configured to sit behind a proxy.
 fn client(state: &AppState, req: &Request) -> Option<IpAddr> {

@@ -13,10 +13,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::routing::{get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::timeout::TimeoutLayer;
 
 use crate::conversation::Conversations;
 
@@ -24,8 +23,6 @@ pub use metrics::Metrics;
 
 /// Largest request body accepted (a question is at most 2,000 characters).
 const BODY_LIMIT: usize = 16 * 1024;
-/// Requests other than streams must finish within this.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long shutdown waits for answers still being written.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -132,10 +129,7 @@ pub fn router(state: AppState) -> Router {
     let limited = Router::new()
         .route("/api/v1/chat", post(api::chat))
         .route("/api/v1/feedback", post(api::feedback))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(axum::middleware::from_fn(guard::time_limit))
         .route("/api/v1/chat/stream", post(api::chat_stream))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -144,10 +138,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/v1/sessions/{id}/messages", get(api::messages))
         .route("/api/v1/openapi.json", get(pages::openapi))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIMEOUT,
-        ))
+        .layer(axum::middleware::from_fn(guard::time_limit))
         .merge(limited)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(cors(&state.config));
