@@ -30,7 +30,7 @@ pub struct Config {
 }
 
 /// Jobs that may wait for the model; past that, answers are composed without it.
-const MODEL_QUEUE: usize = 4;
+const MODEL_QUEUE: usize = 1;
 
 fn from_env(name: &str) -> Option<PathBuf> {
     std::env::var_os(name)
