@@ -73,7 +73,14 @@ fn layout(title: &str, main: &str, extra_head: &str) -> String {
 
 fn demo_page(kb: &KnowledgeBase, widget_hash: &str) -> String {
     let mut notices = String::new();
-    for doc in kb.docs().iter().filter(|d| d.kind == Kind::Notice) {
+    // By title: the notice itself, then its enclosures 別添1…4.
+    let mut docs: Vec<&Document> = kb
+        .docs()
+        .iter()
+        .filter(|d| d.kind == Kind::Notice)
+        .collect();
+    docs.sort_by(|a, b| a.title.cmp(&b.title));
+    for doc in docs {
         let issued = doc
             .issued
             .map(|d| d.format("%Y-%m-%d").to_string())

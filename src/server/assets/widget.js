@@ -45,8 +45,8 @@
     ".fb button{border:1px solid #d0dae3;background:#fff;border-radius:14px;padding:2px 10px;cursor:pointer;font-size:14px}" +
     ".fb button[aria-pressed=true]{background:#e3f0fb;border-color:var(--c)}" +
     ".fb textarea{width:100%;min-height:48px;font:inherit;font-size:13px}" +
-    ".chips{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px 0;background:#f4f6f8}" +
-    ".chips button{border:1px solid var(--c);color:var(--c);background:#fff;border-radius:16px;padding:4px 10px;font:inherit;font-size:13px;cursor:pointer}" +
+    ".chips{display:flex;gap:6px;padding:8px 12px;overflow-x:auto;background:#f4f6f8;scrollbar-width:thin}" +
+    ".chips button{flex:none;border:1px solid var(--c);color:var(--c);background:#fff;border-radius:16px;padding:4px 10px;font:inherit;font-size:13px;cursor:pointer}" +
     "form{display:flex;gap:8px;padding:10px 12px;border-top:1px solid #d0dae3;background:#fff}" +
     "form textarea{flex:1;resize:none;height:44px;padding:8px;font:inherit;border:1px solid #9aa5b1;border-radius:8px}" +
     "form button{border:0;background:var(--c);color:#fff;border-radius:8px;padding:0 14px;font:inherit;cursor:pointer}" +
@@ -89,7 +89,7 @@
       self.chips.appendChild(chip);
     });
     this.form = el("form");
-    this.input = el("textarea", { "aria-label": "ご質問", placeholder: "ご質問を入力してください（Enterで送信）", maxlength: "2000", rows: "1" });
+    this.input = el("textarea", { "aria-label": "ご質問", placeholder: "ご質問を入力（Enterで送信）", maxlength: "2000", rows: "1" });
     this.sendButton = el("button", { type: "submit" }, "送信");
     this.form.appendChild(this.input);
     this.form.appendChild(this.sendButton);
