@@ -8,6 +8,7 @@ ipadic=$(scripts/install-deps.sh)
 scripts/fetch-model.sh
 cargo build --locked
 target/debug/shikaku setup --ipadic "$ipadic"
+scripts/start-postgres.sh
 cargo test --locked
 scripts/install-browser.sh
 (cd tests/browser && SHIKAKU_BIN="$PWD/../../target/debug/shikaku" npm test --silent)

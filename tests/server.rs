@@ -2,8 +2,15 @@
 
 mod common;
 
-use common::{Env, Server};
+use common::{Database, Env, Server};
 use serde_json::{Value, json};
+
+on_both_databases!(
+    a_question_is_answered_with_citations_and_kept_in_the_transcript,
+    the_stream_sends_the_session_then_the_final_answer,
+    feedback_is_recorded_on_an_answer_of_the_same_session,
+    conversations_survive_a_restart_and_my_numbers_are_not_stored,
+);
 
 const DEADLINE_QUESTION: &str = "カードリーダーの申込み締切は？";
 
@@ -42,10 +49,16 @@ fn events(body: &str) -> Vec<(String, Value)> {
         .collect()
 }
 
-#[test]
-fn a_question_is_answered_with_citations_and_kept_in_the_transcript() {
+fn a_question_is_answered_with_citations_and_kept_in_the_transcript(db: &Database) {
     let env = Env::new();
-    let server = Server::start(&env, &[]);
+    let server = Server::start(&env, &db.env());
+    let ready: Value = server.get("/readyz").json().unwrap();
+    let backend = if db.url.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(ready["database_backend"], backend, "{ready}");
     let first = chat(&server, json!({"message": DEADLINE_QUESTION}));
     assert_eq!(first["outcome"], "answered");
     assert!(
@@ -83,10 +96,9 @@ fn a_question_is_answered_with_citations_and_kept_in_the_transcript() {
     assert_eq!(messages[1]["citations"], first["citations"]);
 }
 
-#[test]
-fn the_stream_sends_the_session_then_the_final_answer() {
+fn the_stream_sends_the_session_then_the_final_answer(db: &Database) {
     let env = Env::new();
-    let server = Server::start(&env, &[]);
+    let server = Server::start(&env, &db.env());
     let response = server.post_json(
         "/api/v1/chat/stream",
         &json!({"message": DEADLINE_QUESTION}),
@@ -177,10 +189,9 @@ fn bad_requests_get_clear_errors() {
     assert_eq!((status, code.as_str()), (404, "not_found"));
 }
 
-#[test]
-fn feedback_is_recorded_on_an_answer_of_the_same_session() {
+fn feedback_is_recorded_on_an_answer_of_the_same_session(db: &Database) {
     let env = Env::new();
-    let server = Server::start(&env, &[]);
+    let server = Server::start(&env, &db.env());
     let answer = chat(&server, json!({"message": DEADLINE_QUESTION}));
     let session = answer["session_id"].as_str().unwrap();
     let id = &answer["message_id"];
@@ -372,10 +383,9 @@ fn the_widget_the_demo_page_and_cited_documents_are_served() {
     assert_eq!(server.get("/kb/no-such-doc").status(), 404);
 }
 
-#[test]
-fn conversations_survive_a_restart_and_my_numbers_are_not_stored() {
+fn conversations_survive_a_restart_and_my_numbers_are_not_stored(db: &Database) {
     let env = Env::new();
-    let server = Server::start(&env, &[]);
+    let server = Server::start(&env, &db.env());
     let answer = chat(
         &server,
         json!({"message": "マイナンバーは1234 5678 9018です。締切はいつ？"}),
@@ -383,7 +393,7 @@ fn conversations_survive_a_restart_and_my_numbers_are_not_stored() {
     let session = answer["session_id"].as_str().unwrap().to_string();
     assert!(server.stop().success(), "a graceful stop exits 0");
 
-    let server = Server::start(&env, &[]);
+    let server = Server::start(&env, &db.env());
     let transcript: Value = server
         .get(&format!("/api/v1/sessions/{session}/messages"))
         .json()

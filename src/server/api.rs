@@ -394,6 +394,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         "ready": ready,
         "index": {"passages": passages},
         "database": match &database { Ok(()) => "ok".to_string(), Err(e) => format!("error: {e}") },
+        "database_backend": match state.conversations.store.backend {
+            crate::store::Backend::Sqlite => "sqlite",
+            crate::store::Backend::Postgres => "postgres",
+        },
         "model": model,
         "version": env!("CARGO_PKG_VERSION"),
     });

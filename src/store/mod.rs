@@ -1,24 +1,63 @@
-//! Conversations, messages and feedback, kept with sqlx in SQLite (a file in the data
-//! folder, WAL, migrations applied at start). Every write is committed before the caller
-//! is told it happened, so nothing a user was shown survives only in memory.
+//! Conversations, messages and feedback, kept with sqlx in SQLite (default: a file in the
+//! data folder, WAL) or PostgreSQL (several instances), chosen by the URL. One set of
+//! queries serves both (`$N` parameters, `RETURNING`, `ON CONFLICT`); each has its own
+//! migrations, applied at start. Every write is committed before the caller is told it
+//! happened, so nothing a user was shown survives only in memory.
 
-use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Executor, Row};
 
 use crate::assistant::{Answer, Citation};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate!("src/store/migrations/postgres");
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            bail!(
+                "unsupported database URL {:?}: expected sqlite://PATH or postgres://…",
+                redact_url(url)
+            )
+        }
+    }
+}
+
+/// A URL with its password replaced, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
 
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    pub backend: Backend,
 }
 
 /// One message of a transcript, as the API returns it.
@@ -58,39 +97,60 @@ fn enum_text<T: Serialize>(value: &T) -> String {
 }
 
 impl Store {
-    /// Opens (creating it if needed) the database at `url` and applies the migrations.
+    /// Opens the database at `url` (a SQLite file is created if needed) and applies the
+    /// migrations.
     pub async fn open(url: &str) -> Result<Store> {
-        let Some(path) = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        else {
-            bail!("unsupported database URL {url:?}: expected sqlite://PATH");
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of(url)?;
+        let connect_url = match backend {
+            Backend::Sqlite => {
+                let path = url
+                    .trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:");
+                let path = path.split('?').next().unwrap_or_default();
+                if let Some(parent) = std::path::Path::new(path).parent()
+                    && !parent.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(parent)
+                        .with_context(|| format!("creating {}", parent.display()))?;
+                }
+                if url.contains('?') {
+                    url.to_string()
+                } else {
+                    format!("{url}?mode=rwc")
+                }
+            }
+            Backend::Postgres => url.to_string(),
         };
-        if let Some(parent) = std::path::Path::new(path).parent()
-            && !parent.as_os_str().is_empty()
-        {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-        }
-        let options = SqliteConnectOptions::from_str(url)
-            .with_context(|| format!("database URL {url:?}"))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // WAL + NORMAL: a commit survives a crash of the process; FULL (an fsync per
-            // commit) cut throughput by 40% in the load benchmark (README).
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
+        let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL + NORMAL: a commit survives a crash of the process; FULL (an
+                        // fsync per commit) cut throughput by 40% in the load benchmark.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&connect_url)
             .await
-            .with_context(|| format!("opening the database {path}"))?;
-        SQLITE_MIGRATIONS
+            .with_context(|| format!("opening the database {}", redact_url(url)))?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
             .run(&pool)
             .await
-            .with_context(|| format!("migrating the database {path}"))?;
-        Ok(Store { pool })
+            .with_context(|| format!("migrating the database {}", redact_url(url)))?;
+        Ok(Store { pool, backend })
     }
 
     /// Whether the database answers (for `/readyz`).
@@ -103,7 +163,7 @@ impl Store {
         let id = uuid::Uuid::new_v4().to_string();
         let at = now();
         sqlx::query(
-            "INSERT INTO conversations (id, channel, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO conversations (id, channel, created_at, updated_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(&id)
         .bind(channel)
@@ -115,7 +175,7 @@ impl Store {
     }
 
     pub async fn conversation_exists(&self, id: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT 1 FROM conversations WHERE id = ?")
+        let row = sqlx::query("SELECT 1 FROM conversations WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -127,7 +187,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let at = now();
         let id = sqlx::query(
-            "INSERT INTO messages (conversation_id, role, text, created_at) VALUES (?, 'user', ?, ?) RETURNING id",
+            "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'user', $2, $3) RETURNING id",
         )
         .bind(conversation)
         .bind(text)
@@ -135,7 +195,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?
         .get::<i64, _>(0);
-        sqlx::query("UPDATE conversations SET updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
             .bind(&at)
             .bind(conversation)
             .execute(&mut *tx)
@@ -152,7 +212,7 @@ impl Store {
     ) -> Result<i64> {
         let id = sqlx::query(
             "INSERT INTO messages (conversation_id, role, text, reply_to, outcome, writer, citations, confidence, created_at) \
-             VALUES (?, 'assistant', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, 'assistant', $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(conversation)
         .bind(&answer.answer)
@@ -173,7 +233,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT m.id, m.role, m.text, m.reply_to, m.outcome, m.writer, m.citations, m.created_at, f.rating \
              FROM messages m LEFT JOIN feedback f ON f.message_id = m.id \
-             WHERE m.conversation_id = ? ORDER BY m.id",
+             WHERE m.conversation_id = $1 ORDER BY m.id",
         )
         .bind(conversation)
         .fetch_all(&self.pool)
@@ -208,7 +268,7 @@ impl Store {
         comment: Option<&str>,
     ) -> Result<std::result::Result<(), FeedbackError>> {
         let is_answer = sqlx::query(
-            "SELECT 1 FROM messages WHERE id = ? AND conversation_id = ? AND role = 'assistant'",
+            "SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2 AND role = 'assistant'",
         )
         .bind(message_id)
         .bind(conversation)
@@ -219,7 +279,7 @@ impl Store {
             return Ok(Err(FeedbackError::NoSuchAnswer));
         }
         sqlx::query(
-            "INSERT INTO feedback (message_id, rating, comment, created_at) VALUES (?, ?, ?, ?) \
+            "INSERT INTO feedback (message_id, rating, comment, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (message_id) DO UPDATE SET rating = excluded.rating, \
              comment = COALESCE(excluded.comment, feedback.comment), created_at = excluded.created_at",
         )

@@ -195,3 +195,89 @@ impl Drop for Server {
         }
     }
 }
+
+/// Where a test's service keeps its conversations: the default SQLite file in the data
+/// folder, or a fresh PostgreSQL database (dropped afterwards) on the server that
+/// `SHIKAKU_TEST_POSTGRES` names (default `postgres://$USER@127.0.0.1:5432`, trust auth).
+pub struct Database {
+    pub url: Option<String>,
+    postgres_name: Option<String>,
+}
+
+fn postgres_base() -> String {
+    std::env::var("SHIKAKU_TEST_POSTGRES").unwrap_or_else(|_| {
+        let user = std::env::var("USER").unwrap_or_else(|_| "root".to_string());
+        format!("postgres://{user}@127.0.0.1:5432")
+    })
+}
+
+fn psql(sql: &str) {
+    let out = Command::new("psql")
+        .args([
+            &format!("{}/postgres", postgres_base()),
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-qc",
+            sql,
+        ])
+        .output()
+        .expect("running psql (Debian's postgresql-client)");
+    assert!(
+        out.status.success(),
+        "psql {sql:?}: {} (is PostgreSQL running? scripts/test.sh starts it)",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+impl Database {
+    pub fn sqlite() -> Database {
+        Database {
+            url: None,
+            postgres_name: None,
+        }
+    }
+
+    pub fn postgres() -> Database {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let name = format!(
+            "shikaku_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        psql(&format!("DROP DATABASE IF EXISTS {name}"));
+        psql(&format!("CREATE DATABASE {name}"));
+        Database {
+            url: Some(format!("{}/{name}", postgres_base())),
+            postgres_name: Some(name),
+        }
+    }
+
+    /// The environment a server needs to use this database.
+    pub fn env(&self) -> Vec<(&str, &str)> {
+        self.url
+            .as_deref()
+            .map(|u| vec![("DATABASE_URL", u)])
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some(name) = &self.postgres_name {
+            psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// Runs each named test function (taking `&Database`) once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(&super::common::Database::sqlite()) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(&super::common::Database::postgres()) } )*
+        }
+    };
+}
