@@ -8,6 +8,7 @@ pub mod bench;
 pub mod config;
 pub mod conversation;
 pub mod eval;
+pub mod handoff;
 pub mod knowledge;
 pub mod llm;
 pub mod search;

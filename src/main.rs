@@ -12,6 +12,7 @@ use serde_json::json;
 use shikaku::assistant::{self, Answer, Assistant, Channel, Outcome, Question, today_in_japan};
 use shikaku::config::Config;
 use shikaku::conversation::Conversations;
+use shikaku::handoff::hours::BusinessHours;
 use shikaku::search::{Analyzer, SearchIndex, dictionary};
 use shikaku::server::{self, AppState, ServerConfig};
 use shikaku::store::Store;
@@ -299,11 +300,11 @@ fn serve(config: &Config, addr: Option<std::net::SocketAddr>) -> Result<ExitCode
         }
         println!("Shikaku is serving on http://{local}/ (demo portal page; API under /api/v1/)");
         std::io::stdout().flush()?;
-        let state = AppState::new(
-            Conversations::new(assistant, store),
-            server_config,
-            config.model_path.clone(),
-        );
+        let mut conversations = Conversations::new(assistant, store);
+        if let Some(path) = &server_config.hours_file {
+            conversations = conversations.with_hours(BusinessHours::load(path)?);
+        }
+        let state = AppState::new(conversations, server_config, config.model_path.clone());
         server::serve(state, listener).await
     })?;
     Ok(ExitCode::SUCCESS)

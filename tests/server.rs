@@ -10,6 +10,8 @@ on_both_databases!(
     the_stream_sends_the_session_then_the_final_answer,
     feedback_is_recorded_on_an_answer_of_the_same_session,
     conversations_survive_a_restart_and_my_numbers_are_not_stored,
+    a_handoff_opens_one_ticket_and_the_bot_then_stays_silent,
+    the_bot_offers_a_person_after_failing_twice,
 );
 
 const DEADLINE_QUESTION: &str = "カードリーダーの申込み締切は？";
@@ -317,6 +319,7 @@ fn health_readiness_metrics_and_the_api_document() {
         "/api/v1/chat/stream",
         "/api/v1/sessions/{id}/messages",
         "/api/v1/feedback",
+        "/api/v1/handoff",
         "/healthz",
         "/readyz",
         "/metrics",
@@ -432,4 +435,100 @@ fn bad_configuration_is_refused_with_the_setting_named() {
         let err = common::stderr(&out);
         assert!(err.contains(says), "{var}={value}: {err}");
     }
+}
+
+fn a_handoff_opens_one_ticket_and_the_bot_then_stays_silent(db: &Database) {
+    let env = Env::new();
+    let server = Server::start(&env, &db.env());
+    let first = chat(&server, json!({"message": DEADLINE_QUESTION}));
+    let session = first["session_id"].as_str().unwrap();
+    // Every detail is optional, and each given one is checked.
+    let response = server.post_json(
+        "/api/v1/handoff",
+        &json!({"session_id": session, "facility_code": "12345", "contact": "nope"}),
+    );
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().unwrap();
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["facility_code", "contact"], "{body}");
+    let (status, code, _) = error_code(server.post_json(
+        "/api/v1/handoff",
+        &json!({"session_id": session, "favourite_colour": "blue"}),
+    ));
+    assert_eq!((status, code.as_str()), (422, "invalid_request"));
+
+    let response = server.post_json(
+        "/api/v1/handoff",
+        &json!({"session_id": session, "facility_name": "山田クリニック", "facility_code": "１２３４５６７", "contact": "03-1234-5678"}),
+    );
+    assert_eq!(response.status(), 201);
+    let ticket: Value = response.json().unwrap();
+    assert_eq!(ticket["state"], "waiting");
+    assert!(
+        ticket["message"].as_str().unwrap().contains("0800-0804583"),
+        "{ticket}"
+    );
+    // One open ticket per conversation.
+    let again = server.post_json("/api/v1/handoff", &json!({"session_id": session}));
+    assert_eq!(again.status(), 409);
+    let again: Value = again.json().unwrap();
+    assert_eq!(again["error"]["ticket_id"], ticket["ticket_id"]);
+
+    // While the conversation waits for a person, messages are for the agent: stored, not answered.
+    let response = server.post_json(
+        "/api/v1/chat",
+        &json!({"session_id": session, "message": "追加で質問です"}),
+    );
+    assert_eq!(response.status(), 202);
+    let forwarded: Value = response.json().unwrap();
+    assert_eq!(forwarded["forwarded"], true);
+    let body = server
+        .post_json(
+            "/api/v1/chat/stream",
+            &json!({"session_id": session, "message": DEADLINE_QUESTION}),
+        )
+        .text()
+        .unwrap();
+    let names: Vec<String> = events(&body).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(names, ["session", "forwarded"], "{body}");
+    let transcript: Value = server
+        .get(&format!("/api/v1/sessions/{session}/messages"))
+        .json()
+        .unwrap();
+    let roles: Vec<&str> = transcript["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["user", "assistant", "system", "user", "user"]);
+    assert_eq!(transcript["messages"][2]["text"], ticket["message"]);
+    // A handoff before any question opens a conversation of its own.
+    let fresh = server.post_json("/api/v1/handoff", &json!({}));
+    assert_eq!(fresh.status(), 201);
+    let fresh: Value = fresh.json().unwrap();
+    assert_ne!(fresh["session_id"], session);
+}
+
+fn the_bot_offers_a_person_after_failing_twice(db: &Database) {
+    let env = Env::new();
+    let server = Server::start(&env, &db.env());
+    let out_of_scope = "今日の天気はどうですか";
+    let first = chat(&server, json!({"message": out_of_scope}));
+    assert_eq!(first["outcome"], "no_answer", "{first}");
+    assert!(first.get("handoff").is_none(), "{first}");
+    let second = chat(
+        &server,
+        json!({"session_id": first["session_id"], "message": out_of_scope}),
+    );
+    assert_eq!(second["handoff"]["offer"], true, "{second}");
+    // Asking for a person is a handoff at once.
+    let person = chat(&server, json!({"message": "担当者と話したいです"}));
+    assert_eq!(person["outcome"], "handoff");
+    assert_eq!(person["handoff"]["reason"], "requested_person");
 }

@@ -9,6 +9,8 @@ use chrono::NaiveDate;
 use tokio_util::task::TaskTracker;
 
 use crate::assistant::{Answer, Assistant, Channel, Question, QuestionError, privacy, validate};
+use crate::handoff::hours::BusinessHours;
+use crate::handoff::{self, Details, FieldError};
 use crate::store::Store;
 use crate::text::normalize;
 
@@ -18,6 +20,9 @@ pub struct Conversations {
     pub store: Store,
     /// Answers being written; shutdown waits for them.
     pub tasks: TaskTracker,
+    pub hours: Arc<BusinessHours>,
+    /// The call center's number, from the knowledge base's contact FAQ.
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +40,9 @@ pub enum ChatError {
 pub struct Accepted {
     pub session_id: String,
     pub question_id: i64,
+    /// `bot`, or `waiting`/`agent` when a person owns the conversation: then the bot stays
+    /// silent and the message is for the agent.
+    pub state: String,
     text: String,
     channel: Channel,
 }
@@ -48,6 +56,35 @@ pub struct Reply {
     pub answer: Answer,
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum HandoffError {
+    #[error("invalid details")]
+    Invalid(Vec<FieldError>),
+    #[error("unknown session")]
+    UnknownSession,
+    #[error("ticket {0} is already open")]
+    AlreadyOpen(i64),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// A ticket that was created and confirmed to the user.
+#[derive(Debug, Clone)]
+pub struct HandoffReply {
+    pub session_id: String,
+    pub ticket_id: i64,
+    pub message_id: i64,
+    /// What the user is told (business hours and the phone number).
+    pub message: String,
+}
+
+impl Accepted {
+    /// Whether a person owns the conversation, so the bot must not answer.
+    pub fn for_agent(&self) -> bool {
+        self.state == "waiting" || self.state == "agent"
+    }
+}
+
 fn channel_name(channel: Channel) -> &'static str {
     match channel {
         Channel::Cli => "cli",
@@ -59,10 +96,13 @@ fn channel_name(channel: Channel) -> &'static str {
 
 impl Conversations {
     pub fn new(assistant: Arc<Assistant>, store: Store) -> Self {
+        let phone = handoff::call_center_phone(assistant.knowledge());
         Conversations {
             assistant,
             store,
             tasks: TaskTracker::new(),
+            hours: Arc::new(BusinessHours::default()),
+            phone,
         }
     }
 
@@ -75,19 +115,10 @@ impl Conversations {
         text: &str,
     ) -> Result<Accepted, ChatError> {
         validate(text)?;
-        let session_id = match session {
-            Some(id) => {
-                if !self.store.conversation_exists(id).await? {
-                    return Err(ChatError::UnknownSession);
-                }
-                id.to_string()
-            }
-            None => {
-                self.store
-                    .create_conversation(channel_name(channel))
-                    .await?
-            }
-        };
+        let session_id = self
+            .conversation(session, channel)
+            .await?
+            .ok_or(ChatError::UnknownSession)?;
         // As typed, unless a number had to be removed (found in the normalised text, where
         // full-width digits are digits).
         let redacted = privacy::redact(&normalize(text));
@@ -97,12 +128,91 @@ impl Conversations {
             text
         };
         let question_id = self.store.add_user_message(&session_id, stored).await?;
+        let state = self
+            .store
+            .conversation_state(&session_id)
+            .await?
+            .unwrap_or_else(|| "bot".into());
         Ok(Accepted {
             session_id,
             question_id,
+            state,
             text: text.to_string(),
             channel,
         })
+    }
+
+    /// The conversation `session` names (`None` if there is none), or a new one.
+    async fn conversation(
+        &self,
+        session: Option<&str>,
+        channel: Channel,
+    ) -> anyhow::Result<Option<String>> {
+        match session {
+            Some(id) => Ok(self
+                .store
+                .conversation_exists(id)
+                .await?
+                .then(|| id.to_string())),
+            None => Ok(Some(
+                self.store
+                    .create_conversation(channel_name(channel))
+                    .await?,
+            )),
+        }
+    }
+
+    pub fn with_hours(mut self, hours: BusinessHours) -> Self {
+        self.hours = Arc::new(hours);
+        self
+    }
+
+    /// Hands the conversation (a new one when `session` is `None`) to the call center: a
+    /// ticket with the details the user chose to give, the transcript and the bot's sources.
+    /// Once this returns `Ok`, the ticket is committed.
+    pub async fn handoff(
+        &self,
+        session: Option<&str>,
+        channel: Channel,
+        reason: &str,
+        details: &Details,
+    ) -> Result<HandoffReply, HandoffError> {
+        let details = details.checked().map_err(HandoffError::Invalid)?;
+        let session_id = self
+            .conversation(session, channel)
+            .await?
+            .ok_or(HandoffError::UnknownSession)?;
+        let message =
+            handoff::confirmation(&self.hours, handoff::now_in_japan(), self.phone.as_deref());
+        match self
+            .store
+            .create_ticket(
+                &session_id,
+                reason,
+                channel_name(channel),
+                &details,
+                &message,
+            )
+            .await?
+        {
+            Ok(created) => {
+                tracing::info!(ticket = created.ticket, reason, "handoff: ticket opened");
+                Ok(HandoffReply {
+                    session_id,
+                    ticket_id: created.ticket,
+                    message_id: created.message,
+                    message,
+                })
+            }
+            Err(open) => Err(HandoffError::AlreadyOpen(open)),
+        }
+    }
+
+    /// Whether to offer a person: after the bot could not help twice in a conversation
+    /// (no answer, or 👎).
+    pub async fn should_offer_handoff(&self, session: &str) -> anyhow::Result<bool> {
+        let (no_answers, downs) = self.store.unhelpful_counts(session).await?;
+        Ok(no_answers + downs >= 2)
     }
 
     /// Answers an accepted message and stores the answer. `on_token` sees the model's

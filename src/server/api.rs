@@ -21,7 +21,8 @@ use tokio_stream::wrappers::UnboundedReceiverStream;
 
 use super::AppState;
 use crate::assistant::{Answer, Channel, Citation, Outcome, WriterKind, today_in_japan};
-use crate::conversation::{ChatError, Reply};
+use crate::conversation::{Accepted, ChatError, HandoffError, Reply};
+use crate::handoff::Details;
 use crate::store::FeedbackError;
 
 /// Streams send a comment this often so that proxies keep the connection open.
@@ -155,11 +156,14 @@ pub struct ChatRequest {
     message: String,
 }
 
-/// What the user is told about being handed to a person.
+/// A person is offered: the user asked for one, the question is about their own case, or
+/// the bot could not help twice in this conversation (`reason` absent). The widget then
+/// shows the handoff form.
 #[derive(Debug, Serialize)]
 pub struct Handoff {
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<crate::assistant::intent::HandoffReason>,
+    offer: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -195,6 +199,7 @@ impl From<Reply> for ChatResponse {
             message_id: reply.message_id,
             handoff: (outcome == Outcome::Handoff).then_some(Handoff {
                 reason: handoff_reason,
+                offer: true,
             }),
             outcome,
             answer,
@@ -209,17 +214,52 @@ impl From<Reply> for ChatResponse {
 pub async fn chat(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ChatRequest>,
-) -> Result<Json<ChatResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let conversations = &state.conversations;
     let accepted = conversations
         .accept(body.session_id.as_deref(), Channel::Web, &body.message)
         .await?;
+    if accepted.for_agent() {
+        return Ok((StatusCode::ACCEPTED, Json(forwarded(&accepted))).into_response());
+    }
     let started = Instant::now();
     let reply = conversations
         .answer(accepted, today_in_japan(), |_| {})
         .await?;
     state.metrics.answer(&reply.answer, started.elapsed());
-    Ok(Json(reply.into()))
+    let response = with_offer(&state, reply.into()).await;
+    Ok(Json(response).into_response())
+}
+
+/// A message for the agent who owns (or will own) the conversation: stored, not answered.
+fn forwarded(accepted: &Accepted) -> serde_json::Value {
+    json!({
+        "session_id": accepted.session_id,
+        "question_id": accepted.question_id,
+        "state": accepted.state,
+        "forwarded": true,
+    })
+}
+
+/// Offers a person when the bot could not help twice in this conversation.
+async fn with_offer(state: &AppState, mut response: ChatResponse) -> ChatResponse {
+    if response.handoff.is_none() {
+        match state
+            .conversations
+            .should_offer_handoff(&response.session_id)
+            .await
+        {
+            Ok(true) => {
+                response.handoff = Some(Handoff {
+                    reason: None,
+                    offer: true,
+                })
+            }
+            Ok(false) => {}
+            Err(e) => tracing::warn!("counting unhelpful answers: {e:#}"),
+        }
+    }
+    response
 }
 
 fn event(name: &str, data: serde_json::Value) -> Event {
@@ -233,7 +273,7 @@ fn event(name: &str, data: serde_json::Value) -> Event {
 pub async fn chat_stream(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ChatRequest>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let accepted = state
         .conversations
         .accept(body.session_id.as_deref(), Channel::Web, &body.message)
@@ -243,6 +283,11 @@ pub async fn chat_stream(
         "session",
         json!({"session_id": accepted.session_id, "question_id": accepted.question_id}),
     ));
+    if accepted.for_agent() {
+        let _ = tx.send(event("forwarded", forwarded(&accepted)));
+        drop(tx);
+        return Ok(sse_response(rx));
+    }
     let streamed = Arc::new(AtomicBool::new(false));
     let on_token = {
         let (tx, streamed) = (tx.clone(), streamed.clone());
@@ -263,7 +308,7 @@ pub async fn chat_stream(
                 if streamed.load(Ordering::Relaxed) && reply.answer.writer != WriterKind::Model {
                     let _ = tx.send(event("replace", json!({ "text": reply.answer.answer })));
                 }
-                let response = ChatResponse::from(reply);
+                let response = with_offer(&state, ChatResponse::from(reply)).await;
                 let _ = tx.send(event("done", json!(response)));
             }
             Err(e) => {
@@ -275,14 +320,19 @@ pub async fn chat_stream(
             }
         }
     });
+    Ok(sse_response(rx))
+}
+
+fn sse_response(rx: tokio::sync::mpsc::UnboundedReceiver<Event>) -> Response {
     let stream = UnboundedReceiverStream::new(rx).map(Ok::<_, Infallible>);
-    Ok((
+    (
         [
             (header::CACHE_CONTROL, "no-store"),
             (header::HeaderName::from_static("x-accel-buffering"), "no"),
         ],
         Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")),
-    ))
+    )
+        .into_response()
 }
 
 /// `GET /api/v1/sessions/{id}/messages`: the transcript, so a reload keeps the conversation.
@@ -370,6 +420,81 @@ pub async fn feedback(
             "no answer {} in session {}",
             body.message_id, body.session_id
         ))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffRequest {
+    /// Omitted to hand over before asking anything.
+    #[serde(default)]
+    session_id: Option<String>,
+    #[serde(default)]
+    facility_name: Option<String>,
+    #[serde(default)]
+    facility_code: Option<String>,
+    #[serde(default)]
+    contact: Option<String>,
+    #[serde(default)]
+    question: Option<String>,
+}
+
+/// `POST /api/v1/handoff`: open a ticket for the call center. 201 with what the user is told;
+/// 422 with the fields to fix; 409 when one is already open. A failure tells the user to call.
+pub async fn handoff(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<HandoffRequest>,
+) -> Result<Response, ApiError> {
+    let conversations = &state.conversations;
+    let details = Details {
+        facility_name: body.facility_name,
+        facility_code: body.facility_code,
+        contact: body.contact,
+        question: body.question,
+    };
+    match conversations
+        .handoff(body.session_id.as_deref(), Channel::Web, "requested", &details)
+        .await
+    {
+        Ok(reply) => Ok((
+            StatusCode::CREATED,
+            Json(json!({
+                "session_id": reply.session_id,
+                "ticket_id": reply.ticket_id,
+                "message_id": reply.message_id,
+                "state": "waiting",
+                "message": reply.message,
+                "phone": conversations.phone,
+            })),
+        )
+            .into_response()),
+        Err(HandoffError::Invalid(fields)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"error": {
+                "code": "invalid_details",
+                "message": "入力内容をご確認ください。",
+                "fields": fields,
+            }})),
+        )
+            .into_response()),
+        Err(HandoffError::UnknownSession) => Err(ApiError::unknown_session()),
+        Err(HandoffError::AlreadyOpen(ticket)) => Ok((
+            StatusCode::CONFLICT,
+            Json(json!({"error": {
+                "code": "already_waiting",
+                "message": "すでに担当者への引き継ぎを受け付けています。担当者からの返信をお待ちください。",
+                "ticket_id": ticket,
+            }})),
+        )
+            .into_response()),
+        Err(HandoffError::Internal(e)) => {
+            tracing::error!("handoff failed: {e:#}");
+            Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "handoff_failed",
+                crate::handoff::failure(conversations.phone.as_deref()),
+            ))
+        }
     }
 }
 

@@ -36,6 +36,8 @@ pub struct ServerConfig {
     pub rate_per_minute: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// The call center's business hours (TOML); `None`: the defaults.
+    pub hours_file: Option<std::path::PathBuf>,
 }
 
 impl ServerConfig {
@@ -76,6 +78,7 @@ impl ServerConfig {
             cors_origins,
             rate_per_minute,
             trust_forwarded_for,
+            hours_file: var("SHIKAKU_HOURS_FILE").map(std::path::PathBuf::from),
         })
     }
 }
@@ -129,6 +132,7 @@ pub fn router(state: AppState) -> Router {
     let limited = Router::new()
         .route("/api/v1/chat", post(api::chat))
         .route("/api/v1/feedback", post(api::feedback))
+        .route("/api/v1/handoff", post(api::handoff))
         .layer(axum::middleware::from_fn(guard::time_limit))
         .route("/api/v1/chat/stream", post(api::chat_stream))
         .layer(axum::middleware::from_fn_with_state(

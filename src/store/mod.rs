@@ -78,6 +78,26 @@ pub struct StoredMessage {
     pub created_at: String,
 }
 
+/// A ticket just opened, and the transcript message that told the user.
+#[derive(Debug, Clone, Copy)]
+pub struct NewTicket {
+    pub ticket: i64,
+    pub message: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Ticket {
+    pub id: i64,
+    pub conversation_id: String,
+    pub status: String,
+    pub reason: String,
+    pub channel: String,
+    pub details: crate::handoff::Details,
+    /// The citations the bot had given in the conversation.
+    pub sources: Vec<Citation>,
+    pub created_at: String,
+}
+
 /// Why feedback was not recorded.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FeedbackError {
@@ -290,6 +310,149 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(Ok(()))
+    }
+
+    /// The conversation's state (`bot`, `waiting`, `agent`, `resolved`), or `None` if there
+    /// is no such conversation.
+    pub async fn conversation_state(&self, id: &str) -> Result<Option<String>> {
+        Ok(sqlx::query("SELECT state FROM conversations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|row| row.get::<String, _>(0)))
+    }
+
+    /// How often the bot could not help in this conversation: answers without an answer,
+    /// and answers rated 👎.
+    pub async fn unhelpful_counts(&self, conversation: &str) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND outcome = 'no_answer'), \
+               (SELECT COUNT(*) FROM feedback f JOIN messages m ON m.id = f.message_id \
+                 WHERE m.conversation_id = $1 AND f.rating = 'down')",
+        )
+        .bind(conversation)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.get::<i64, _>(0), row.get::<i64, _>(1)))
+    }
+
+    /// Opens a ticket for the conversation, sets it `waiting` and adds `notice` (what the
+    /// user is told) to the transcript, in one transaction. `Err(id)` when a ticket is
+    /// already open.
+    pub async fn create_ticket(
+        &self,
+        conversation: &str,
+        reason: &str,
+        channel: &str,
+        details: &crate::handoff::Details,
+        notice: &str,
+    ) -> Result<std::result::Result<NewTicket, i64>> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(open) = sqlx::query(
+            "SELECT id FROM tickets WHERE conversation_id = $1 AND status <> 'resolved'",
+        )
+        .bind(conversation)
+        .fetch_optional(&mut *tx)
+        .await?
+        {
+            return Ok(Err(open.get::<i64, _>(0)));
+        }
+        // The sources the bot gave in this conversation, for the agent.
+        let mut sources: Vec<Citation> = Vec::new();
+        for row in sqlx::query(
+            "SELECT citations FROM messages WHERE conversation_id = $1 AND role = 'assistant' ORDER BY id",
+        )
+        .bind(conversation)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let json: Option<String> = row.get(0);
+            for c in serde_json::from_str::<Vec<Citation>>(json.as_deref().unwrap_or("[]"))? {
+                if !sources.contains(&c) {
+                    sources.push(c);
+                }
+            }
+        }
+        let at = now();
+        let ticket = sqlx::query(
+            "INSERT INTO tickets (conversation_id, status, reason, channel, facility_name, facility_code, \
+             contact, question, sources, created_at) \
+             VALUES ($1, 'waiting', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(conversation)
+        .bind(reason)
+        .bind(channel)
+        .bind(details.facility_name.as_deref())
+        .bind(details.facility_code.as_deref())
+        .bind(details.contact.as_deref())
+        .bind(details.question.as_deref())
+        .bind(serde_json::to_string(&sources)?)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await;
+        let ticket = match ticket {
+            Ok(row) => row.get::<i64, _>(0),
+            // Another request opened one between our check and insert (the unique index
+            // on open tickets): that ticket is the answer.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                drop(tx);
+                let open = sqlx::query(
+                    "SELECT id FROM tickets WHERE conversation_id = $1 AND status <> 'resolved'",
+                )
+                .bind(conversation)
+                .fetch_one(&self.pool)
+                .await?;
+                return Ok(Err(open.get::<i64, _>(0)));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        sqlx::query("UPDATE conversations SET state = 'waiting', updated_at = $1 WHERE id = $2")
+            .bind(&at)
+            .bind(conversation)
+            .execute(&mut *tx)
+            .await?;
+        let message = sqlx::query(
+            "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'system', $2, $3) RETURNING id",
+        )
+        .bind(conversation)
+        .bind(notice)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await?
+        .get::<i64, _>(0);
+        tx.commit().await?;
+        Ok(Ok(NewTicket { ticket, message }))
+    }
+
+    /// A ticket as the agent console will show it.
+    pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>> {
+        let Some(row) = sqlx::query(
+            "SELECT id, conversation_id, status, reason, channel, facility_name, facility_code, contact, \
+             question, sources, created_at FROM tickets WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let sources: String = row.try_get("sources")?;
+        Ok(Some(Ticket {
+            id: row.try_get("id")?,
+            conversation_id: row.try_get("conversation_id")?,
+            status: row.try_get("status")?,
+            reason: row.try_get("reason")?,
+            channel: row.try_get("channel")?,
+            details: crate::handoff::Details {
+                facility_name: row.try_get("facility_name")?,
+                facility_code: row.try_get("facility_code")?,
+                contact: row.try_get("contact")?,
+                question: row.try_get("question")?,
+            },
+            sources: serde_json::from_str(&sources)?,
+            created_at: row.try_get("created_at")?,
+        }))
     }
 
     pub async fn close(&self) {

@@ -83,8 +83,8 @@ async function lastAnswer(page) {
 
 async function ask(page, text) {
   const before = await page.locator(".msg.bot").count();
-  await page.locator("form textarea").fill(text);
-  await page.locator("form textarea").press("Enter");
+  await page.locator(".compose textarea").fill(text);
+  await page.locator(".compose textarea").press("Enter");
   await page.waitForFunction((n) => {
     const bots = document.querySelector("shikaku-chat").shadowRoot.querySelectorAll(".msg.bot");
     return bots.length > n && !bots[bots.length - 1].classList.contains("pending");
@@ -161,12 +161,29 @@ test("handoff button, keyboard use and the mobile layout", async () => {
   await page.locator(".bubble").click();
   const box = await page.locator(".panel").boundingBox();
   assert.equal(Math.round(box.width), 375, "full width on a phone");
+  // 「担当者につなぐ」 opens the form; a bad 医療機関等コード is explained, then the ticket is confirmed.
   await page.locator(".handoff").click();
-  const answer = await lastAnswer(page);
-  assert.match(await answer.locator(".text").textContent(), /0800-0804583/);
-  await page.screenshot({ path: path.join(shots, "06-mobile-handoff.png") });
+  const form = page.locator(".handoff-form");
+  await form.waitFor();
+  await form.locator("input[name=facility_name]").fill("山田クリニック");
+  await form.locator("input[name=facility_code]").fill("123");
+  await form.locator("button[type=submit]").click();
+  await form.locator("#handoff-facility_code-err", { hasText: "7桁" }).waitFor();
+  await page.screenshot({ path: path.join(shots, "06-mobile-handoff-form.png") });
+  await form.locator("input[name=facility_code]").fill("1234567");
+  await form.locator("button[type=submit]").click();
+  const confirmed = page.locator(".msg.system").last();
+  await confirmed.waitFor();
+  assert.match(await confirmed.textContent(), /0800-0804583/);
+  assert.equal(await page.locator(".handoff-form").count(), 0);
+  await page.screenshot({ path: path.join(shots, "07-mobile-handoff-confirmed.png") });
+  // Now a person owns the conversation: the bot stays silent, the message is for the agent.
+  await page.locator(".compose textarea").fill("申請書を再送したいです");
+  await page.locator(".compose textarea").press("Enter");
+  await page.locator(".note", { hasText: "担当者にお送りしました" }).waitFor();
+  assert.equal(await page.locator(".msg.bot.pending").count(), 0);
   // Escape closes the panel and gives focus back to the bubble.
-  await page.locator("form textarea").focus();
+  await page.locator(".compose textarea").focus();
   await page.keyboard.press("Escape");
   assert.equal(await page.locator(".panel").isVisible(), false);
   assert.equal(await page.evaluate(() => document.querySelector("shikaku-chat").shadowRoot.activeElement?.className), "bubble");
@@ -188,6 +205,6 @@ test("a dropped stream is recovered from the transcript", async () => {
   const answer = await ask(page, QUESTION);
   assert.match(await answer.locator(".text").textContent(), /3月31日/);
   assert.equal(await answer.locator(".cites a").count() > 0, true);
-  await page.screenshot({ path: path.join(shots, "07-recovered.png") });
+  await page.screenshot({ path: path.join(shots, "08-recovered.png") });
   await page.context().close();
 });

@@ -19,7 +19,12 @@
     suggestions: (data.suggestions || "").split("|").map(function (s) { return s.trim(); }).filter(Boolean).slice(0, 5)
   };
   var SESSION_KEY = "shikaku.session";
-  var HANDOFF_TEXT = "担当者につないでください";
+  var FIELDS = [
+    ["facility_name", "医療機関等の名称（任意）", "input"],
+    ["facility_code", "医療機関等コード・7桁（任意）", "input"],
+    ["contact", "ご連絡先の電話番号またはメールアドレス（任意）", "input"],
+    ["question", "お問い合わせ内容（任意）", "textarea"]
+  ];
 
   var css =
     ":host{all:initial;font-family:'Hiragino Kaku Gothic ProN','Noto Sans JP','Yu Gothic',Meiryo,sans-serif;--c:" + opts.color + "}" +
@@ -47,11 +52,22 @@
     ".fb textarea{width:100%;min-height:48px;font:inherit;font-size:13px}" +
     ".chips{display:flex;gap:6px;padding:8px 12px;overflow-x:auto;background:#f4f6f8;scrollbar-width:thin}" +
     ".chips button{flex:none;border:1px solid var(--c);color:var(--c);background:#fff;border-radius:16px;padding:4px 10px;font:inherit;font-size:13px;cursor:pointer}" +
-    "form{display:flex;gap:8px;padding:10px 12px;border-top:1px solid #d0dae3;background:#fff}" +
-    "form textarea{flex:1;resize:none;height:44px;padding:8px;font:inherit;border:1px solid #9aa5b1;border-radius:8px}" +
-    "form button{border:0;background:var(--c);color:#fff;border-radius:8px;padding:0 14px;font:inherit;cursor:pointer}" +
-    "form button:disabled{opacity:.5;cursor:default}" +
+    ".compose{display:flex;gap:8px;padding:10px 12px;border-top:1px solid #d0dae3;background:#fff}" +
+    ".compose textarea{flex:1;resize:none;height:44px;padding:8px;font:inherit;border:1px solid #9aa5b1;border-radius:8px}" +
+    ".compose button{border:0;background:var(--c);color:#fff;border-radius:8px;padding:0 14px;font:inherit;cursor:pointer}" +
+    ".compose button:disabled{opacity:.5;cursor:default}" +
     ".handoff{border:0;background:#fff;color:var(--c);font:inherit;font-size:13px;text-decoration:underline;cursor:pointer;padding:4px 12px 8px;text-align:left}" +
+    ".system{margin:8px auto;max-width:94%;background:#fff8e1;border:1px solid #ffd166;font-size:14px}" +
+    ".note{margin:2px 0 6px auto;max-width:88%;font-size:12px;color:#52606d;text-align:right}" +
+    ".handoff-form{margin:6px 0;padding:10px 12px;background:#fff;border:1px solid var(--c);border-radius:10px;font-size:14px}" +
+    ".handoff-form p{margin:0 0 6px}" +
+    ".handoff-form label{display:block;margin:6px 0 2px;font-size:13px}" +
+    ".handoff-form input,.handoff-form textarea{width:100%;padding:6px;font:inherit;border:1px solid #9aa5b1;border-radius:6px}" +
+    ".handoff-form .err{color:#c0392b;font-size:12px;margin:2px 0 0}" +
+    ".handoff-form .row{display:flex;gap:8px;margin-top:10px}" +
+    ".handoff-form .row button{border:0;border-radius:8px;padding:6px 14px;font:inherit;cursor:pointer}" +
+    ".handoff-form .row .primary{background:var(--c);color:#fff}" +
+    ".handoff-form .row .secondary{background:#e4e9ee;color:#1f2933}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
     "@media (max-width:480px){.panel{inset:0;width:100vw;max-width:none;height:100%;max-height:none;border-radius:0}.bubble{bottom:12px;" + opts.position + ":12px}}";
 
@@ -88,7 +104,7 @@
       chip.addEventListener("click", function () { self.send(q); });
       self.chips.appendChild(chip);
     });
-    this.form = el("form");
+    this.form = el("form", { "class": "compose" });
     this.input = el("textarea", { "aria-label": "ご質問", placeholder: "ご質問を入力（Enterで送信）", maxlength: "2000", rows: "1" });
     this.sendButton = el("button", { type: "submit" }, "送信");
     this.form.appendChild(this.input);
@@ -105,7 +121,7 @@
 
     this.bubble.addEventListener("click", function () { self.toggle(); });
     close.addEventListener("click", function () { self.toggle(false); });
-    handoff.addEventListener("click", function () { self.send(HANDOFF_TEXT); });
+    handoff.addEventListener("click", function () { self.handoffForm(); });
     this.form.addEventListener("submit", function (e) { e.preventDefault(); self.send(self.input.value); });
     this.input.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); self.send(self.input.value); }
@@ -164,6 +180,7 @@
     }
     var id = answer.message_id != null ? answer.message_id : answer.id;
     if (id != null) this.feedback(node, id, answer.feedback);
+    if (answer.handoff && answer.handoff.offer) this.handoffForm();
     this.status.textContent = "回答が届きました。";
     this.scroll();
   };
@@ -202,6 +219,82 @@
     });
   };
 
+  Chat.prototype.addSystem = function (text) {
+    this.log.appendChild(el("div", { "class": "msg system", role: "status" }, text));
+    this.scroll();
+  };
+
+  /* The bot stays silent while a person owns the conversation: the message went to them. */
+  Chat.prototype.forwarded = function (node) {
+    node.remove();
+    this.log.appendChild(el("div", { "class": "note" }, "担当者にお送りしました。"));
+    this.status.textContent = "担当者にお送りしました。";
+    this.scroll();
+  };
+
+  /* The details the agent needs; each may be left empty. */
+  Chat.prototype.handoffForm = function () {
+    var self = this;
+    if (this.panel.hidden) this.toggle(true);
+    if (this.log.querySelector(".handoff-form")) { this.log.querySelector(".handoff-form input").focus(); return; }
+    var form = el("form", { "class": "handoff-form", "aria-label": "担当者への引き継ぎ" });
+    form.appendChild(el("p", null, "担当者におつなぎします。分かる範囲でご入力ください（入力しなくても送信できます）。"));
+    var inputs = {};
+    FIELDS.forEach(function (f) {
+      var id = "handoff-" + f[0];
+      form.appendChild(el("label", { "for": id }, f[1]));
+      var input = el(f[2], { id: id, name: f[0], maxlength: f[0] === "question" ? "2000" : "200" });
+      inputs[f[0]] = input;
+      form.appendChild(input);
+      form.appendChild(el("div", { "class": "err", id: id + "-err", "aria-live": "polite" }));
+    });
+    var row = el("div", { "class": "row" });
+    var submit = el("button", { type: "submit", "class": "primary" }, "担当者に送る");
+    var cancel = el("button", { type: "button", "class": "secondary" }, "やめる");
+    row.appendChild(submit);
+    row.appendChild(cancel);
+    form.appendChild(row);
+    cancel.addEventListener("click", function () { form.remove(); self.input.focus(); });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var body = {};
+      if (self.session) body.session_id = self.session;
+      FIELDS.forEach(function (f) {
+        var v = inputs[f[0]].value.trim();
+        if (v) body[f[0]] = v;
+        form.querySelector("#handoff-" + f[0] + "-err").textContent = "";
+      });
+      submit.disabled = true;
+      self.post("/api/v1/handoff", body)
+        .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; }); })
+        .then(function (res) {
+          submit.disabled = false;
+          if (res.status === 201) {
+            self.setSession(res.body.session_id);
+            form.remove();
+            self.addSystem(res.body.message);
+          } else if (res.status === 422 && res.body.error && res.body.error.fields) {
+            res.body.error.fields.forEach(function (f) {
+              var err = form.querySelector("#handoff-" + f.field + "-err");
+              if (err) err.textContent = f.message;
+            });
+            var first = res.body.error.fields[0];
+            if (first && inputs[first.field]) inputs[first.field].focus();
+          } else {
+            form.remove();
+            self.addSystem((res.body.error && res.body.error.message) || "担当者への引き継ぎを受け付けられませんでした。");
+          }
+        })
+        .catch(function () {
+          submit.disabled = false;
+          self.status.textContent = "送信できませんでした。通信環境をご確認ください。";
+        });
+    });
+    this.log.appendChild(form);
+    this.scroll();
+    inputs.facility_name.focus();
+  };
+
   Chat.prototype.post = function (path, body) {
     return fetch(base + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
   };
@@ -225,6 +318,7 @@
         self.log.textContent = "";
         t.messages.forEach(function (m) {
           if (m.role === "user") self.addUser(m.text);
+          else if (m.role === "system") self.addSystem(m.text);
           else self.finish(self.addBot(""), m);
         });
       })
@@ -300,6 +394,7 @@
         else if (name === "replace") { textNode.textContent = payload.text; }
         else if (name === "done") { state.done = true; self.finish(node, payload); }
         else if (name === "error") { state.done = true; self.fail(node, payload.message); }
+        else if (name === "forwarded") { state.done = true; self.forwarded(node); }
       }
       function pump() {
         return reader.read().then(function (chunk) {

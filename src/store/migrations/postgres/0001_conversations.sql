@@ -11,7 +11,7 @@ CREATE TABLE conversations (
 CREATE TABLE messages (
     id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     conversation_id TEXT NOT NULL REFERENCES conversations (id),
-    role            TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    role            TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'agent', 'system')),
     text            TEXT NOT NULL,
     reply_to        BIGINT REFERENCES messages (id),
     outcome         TEXT,

@@ -9,7 +9,7 @@ CREATE TABLE conversations (
 CREATE TABLE messages (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     conversation_id TEXT NOT NULL REFERENCES conversations (id),
-    role            TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+    role            TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'agent', 'system')),
     text            TEXT NOT NULL,         -- user text with any 12-digit number removed
     reply_to        INTEGER REFERENCES messages (id),
     outcome         TEXT,                  -- assistant messages: answered, handoff, no_answer

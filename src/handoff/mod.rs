@@ -1,0 +1,223 @@
+//! Handing a conversation to the call center: what the user may give the agent (each item
+//! optional, each checked), and what the user is told — with the call center's number from
+//! the knowledge base's contact FAQ and the business hours from configuration.
+
+pub mod hours;
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::knowledge::KnowledgeBase;
+use crate::text::normalize;
+use hours::BusinessHours;
+
+/// What the user chose to give; any item may be left out.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Details {
+    #[serde(default)]
+    pub facility_name: Option<String>,
+    /// 医療機関等コード: 7 digits.
+    #[serde(default)]
+    pub facility_code: Option<String>,
+    /// A phone number or an e-mail address.
+    #[serde(default)]
+    pub contact: Option<String>,
+    #[serde(default)]
+    pub question: Option<String>,
+}
+
+/// One item the user gave that cannot be used, with what to fix (Japanese, for the form).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+const MAX_NAME: usize = 200;
+const MAX_QUESTION: usize = 2000;
+
+static PHONE: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"^0\d{1,4}-?\d{1,4}-?\d{3,4}$").expect("regex"));
+static EMAIL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$").expect("regex")
+});
+
+fn given(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+impl Details {
+    /// The details trimmed and normalised (full-width digits and hyphens made ASCII), or
+    /// every problem found.
+    pub fn checked(&self) -> Result<Details, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let facility_name = given(&self.facility_name);
+        if facility_name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > MAX_NAME)
+        {
+            errors.push(FieldError {
+                field: "facility_name",
+                message: format!("医療機関等の名称は{MAX_NAME}文字以内で入力してください。"),
+            });
+        }
+        let facility_code =
+            given(&self.facility_code).map(|c| normalize(&c).replace([' ', '-'], ""));
+        if let Some(code) = &facility_code
+            && !(code.len() == 7 && code.bytes().all(|b| b.is_ascii_digit()))
+        {
+            errors.push(FieldError {
+                field: "facility_code",
+                message: "医療機関等コードは7桁の数字で入力してください。".into(),
+            });
+        }
+        let contact = given(&self.contact).map(|c| normalize(&c).replace('ー', "-"));
+        if let Some(c) = &contact
+            && !(PHONE.is_match(c) || EMAIL.is_match(c))
+        {
+            errors.push(FieldError {
+                field: "contact",
+                message: "連絡先は電話番号（例: 03-1234-5678）かメールアドレスで入力してください。"
+                    .into(),
+            });
+        }
+        let question = given(&self.question);
+        if question
+            .as_ref()
+            .is_some_and(|q| q.chars().count() > MAX_QUESTION)
+        {
+            errors.push(FieldError {
+                field: "question",
+                message: format!("ご質問は{MAX_QUESTION}文字以内で入力してください。"),
+            });
+        }
+        if errors.is_empty() {
+            Ok(Details {
+                facility_name,
+                facility_code,
+                contact,
+                question,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// The call center's phone number, as the contact FAQ of the knowledge base states it.
+pub fn call_center_phone(kb: &KnowledgeBase) -> Option<String> {
+    static NUMBER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"0\d{1,4}(?:-\d{1,4}-\d{3,4}|-\d{5,8})\b").expect("regex")
+    });
+    let doc = kb.contact()?;
+    NUMBER.find(&doc.body).map(|m| m.as_str().to_string())
+}
+
+/// What the user is told once the ticket exists: inside hours, that a person will reply;
+/// outside them, when to expect it. Both with the phone number.
+pub fn confirmation(hours: &BusinessHours, now_jst: NaiveDateTime, phone: Option<&str>) -> String {
+    let call = phone
+        .map(|p| {
+            format!(
+                "お急ぎの場合は、コールセンター（{p}、{}）へお電話ください。",
+                hours.describe()
+            )
+        })
+        .unwrap_or_default();
+    if hours.is_open(now_jst) {
+        format!(
+            "担当者への引き継ぎを受け付けました。このままお待ちください。担当者からこの画面でご返信します。{call}"
+        )
+    } else {
+        let next = hours
+            .next_open(now_jst)
+            .map(|t| {
+                format!(
+                    "{}（{}）{}以降",
+                    t.format("%-m月%-d日"),
+                    ["月", "火", "水", "木", "金", "土", "日"]
+                        [chrono::Datelike::weekday(&t).num_days_from_monday() as usize],
+                    t.format("%-H:%M")
+                )
+            })
+            .unwrap_or_else(|| "次の受付時間".into());
+        format!(
+            "担当者への引き継ぎを受け付けました。ただいま受付時間外のため、担当者からのご返信は{next}になります。{call}"
+        )
+    }
+}
+
+/// What the user is told when the ticket could not be created.
+pub fn failure(phone: Option<&str>) -> String {
+    match phone {
+        Some(p) => format!(
+            "申し訳ありません。担当者への引き継ぎを受け付けられませんでした。お手数ですが、コールセンター（{p}）へお電話ください。"
+        ),
+        None => "申し訳ありません。担当者への引き継ぎを受け付けられませんでした。時間をおいてもう一度お試しください。".into(),
+    }
+}
+
+/// Now in Japan (UTC+9, no daylight saving).
+pub fn now_in_japan() -> NaiveDateTime {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).naive_utc()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn every_item_is_optional_and_each_is_checked() {
+        assert_eq!(Details::default().checked().unwrap(), Details::default());
+        let ok = Details {
+            facility_name: Some(" 山田クリニック ".into()),
+            facility_code: Some("１２３４５６７".into()),
+            contact: Some("０３ー1234ー5678".into()),
+            question: Some("申請書を再送したい".into()),
+        }
+        .checked()
+        .unwrap();
+        assert_eq!(ok.facility_name.as_deref(), Some("山田クリニック"));
+        assert_eq!(ok.facility_code.as_deref(), Some("1234567"));
+        assert_eq!(ok.contact.as_deref(), Some("03-1234-5678"));
+        let errors = Details {
+            facility_code: Some("123456".into()),
+            contact: Some("call me".into()),
+            ..Details::default()
+        }
+        .checked()
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["facility_code", "contact"]);
+        assert!(
+            Details {
+                contact: Some("info@clinic.example.jp".into()),
+                ..Details::default()
+            }
+            .checked()
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_user_is_told_when_a_person_will_reply() {
+        let hours = BusinessHours::default();
+        let inside = confirmation(&hours, at("2021-03-08 10:00"), Some("0800-0804583"));
+        assert!(inside.contains("このままお待ちください"), "{inside}");
+        assert!(inside.contains("0800-0804583"));
+        // Saturday 16:00 is closed: Monday 8:00.
+        let after = confirmation(&hours, at("2021-03-06 16:00"), Some("0800-0804583"));
+        assert!(after.contains("3月8日（月）8:00以降"), "{after}");
+        // Year end: 1/4.
+        let year_end = confirmation(&hours, at("2021-12-30 10:00"), None);
+        assert!(year_end.contains("1月4日（火）8:00以降"), "{year_end}");
+    }
+}
