@@ -4,6 +4,7 @@
 //! which retrieves from the [`knowledge`] base through [`search`] and cites its sources.
 
 pub mod assistant;
+pub mod auth;
 pub mod bench;
 pub mod config;
 pub mod conversation;

@@ -92,6 +92,11 @@ enum Command {
         #[command(subcommand)]
         command: IndexCommand,
     },
+    /// Console accounts for call-center agents, admins and content editors.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Serve the chat API, the widget and a demo portal page (embedded defaults: SQLite
     /// in the data folder, the bundled knowledge base, the model if fetched).
     Serve {
@@ -119,6 +124,16 @@ enum Command {
 enum BenchTarget {
     Retrieval,
     Llm,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password (12 characters or more) is read from standard input.
+    Add {
+        name: String,
+        #[arg(long, value_parser = ["agent", "admin", "editor"])]
+        role: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -249,6 +264,9 @@ fn run(config: &Config, command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { addr } => serve(config, addr),
+        Command::User {
+            command: UserCommand::Add { name, role },
+        } => user_add(config, &name, &role),
         Command::Bench {
             target: BenchTarget::Llm,
             repetitions,
@@ -279,6 +297,38 @@ fn run(config: &Config, command: Command) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn user_add(config: &Config, name: &str, role: &str) -> Result<ExitCode> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_whitespace) {
+        eprintln!("error: the user name must be 1 to 64 characters without spaces");
+        return Ok(ExitCode::from(2));
+    }
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    let hash = match shikaku::auth::hash_password(password) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let store = Store::open(&config.database_url).await?;
+        store.add_user(name, role, &hash).await?;
+        store.close().await;
+        println!("user {name} ({role}) created");
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn serve(config: &Config, addr: Option<std::net::SocketAddr>) -> Result<ExitCode> {

@@ -513,6 +513,15 @@ fn a_handoff_opens_one_ticket_and_the_bot_then_stays_silent(db: &Database) {
     assert_eq!(fresh.status(), 201);
     let fresh: Value = fresh.json().unwrap();
     assert_ne!(fresh["session_id"], session);
+    // A widget listening for the agent's replies does not hold up a graceful stop.
+    let listening = server
+        .client
+        .get(server.url(&format!("/api/v1/sessions/{session}/events")))
+        .send()
+        .unwrap();
+    assert_eq!(listening.status(), 200);
+    assert!(server.stop().success(), "a graceful stop exits 0");
+    drop(listening);
 }
 
 fn the_bot_offers_a_person_after_failing_twice(db: &Database) {

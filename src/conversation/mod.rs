@@ -11,7 +11,7 @@ use tokio_util::task::TaskTracker;
 use crate::assistant::{Answer, Assistant, Channel, Question, QuestionError, privacy, validate};
 use crate::handoff::hours::BusinessHours;
 use crate::handoff::{self, Details, FieldError};
-use crate::store::Store;
+use crate::store::{Store, StoredMessage};
 use crate::text::normalize;
 
 #[derive(Clone)]
@@ -23,6 +23,11 @@ pub struct Conversations {
     pub hours: Arc<BusinessHours>,
     /// The call center's number, from the knowledge base's contact FAQ.
     pub phone: Option<String>,
+    /// Messages for users' open event streams (agents' replies), by conversation.
+    pub events: tokio::sync::broadcast::Sender<(String, StoredMessage)>,
+    /// Cancelled when the service shuts down: open event streams end, so that the
+    /// graceful shutdown does not wait for clients that never hang up.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +108,8 @@ impl Conversations {
             tasks: TaskTracker::new(),
             hours: Arc::new(BusinessHours::default()),
             phone,
+            events: tokio::sync::broadcast::channel(1024).0,
+            shutdown: tokio_util::sync::CancellationToken::new(),
         }
     }
 
@@ -160,6 +167,13 @@ impl Conversations {
                     .await?,
             )),
         }
+    }
+
+    /// Sends a stored message to the user's open event streams on this instance.
+    pub fn publish(&self, conversation: &str, message: &StoredMessage) {
+        let _ = self
+            .events
+            .send((conversation.to_string(), message.clone()));
     }
 
     pub fn with_hours(mut self, hours: BusinessHours) -> Self {

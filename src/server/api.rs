@@ -40,7 +40,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             code,
@@ -49,7 +49,7 @@ impl ApiError {
         }
     }
 
-    fn with_detail(mut self, detail: impl Into<String>) -> Self {
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = Some(detail.into());
         self
     }
@@ -72,7 +72,7 @@ impl ApiError {
         )
     }
 
-    fn unknown_session() -> Self {
+    pub fn unknown_session() -> Self {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_session",
@@ -80,7 +80,7 @@ impl ApiError {
         )
     }
 
-    fn internal(e: &anyhow::Error) -> Self {
+    pub fn internal(e: &anyhow::Error) -> Self {
         tracing::error!("internal error: {e:#}");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -335,28 +335,72 @@ fn sse_response(rx: tokio::sync::mpsc::UnboundedReceiver<Event>) -> Response {
         .into_response()
 }
 
+/// 404 unless the conversation exists.
+async fn require_session(store: &crate::store::Store, id: &str) -> Result<(), ApiError> {
+    match store.conversation_exists(id).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ApiError::unknown_session()),
+        Err(e) => Err(ApiError::internal(&e)),
+    }
+}
+
 /// `GET /api/v1/sessions/{id}/messages`: the transcript, so a reload keeps the conversation.
 pub async fn messages(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let store = &state.conversations.store;
-    if !store
-        .conversation_exists(&id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-    {
-        return Err(ApiError::unknown_session());
-    }
+    require_session(store, &id).await?;
     let messages = store
         .messages(&id)
         .await
         .map_err(|e| ApiError::internal(&e))?;
+    let state = store
+        .conversation_state(&id)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
-        Json(json!({"session_id": id, "messages": messages})),
+        Json(json!({"session_id": id, "state": state, "messages": messages})),
     )
         .into_response())
+}
+
+/// `GET /api/v1/sessions/{id}/events`: what people write into the conversation (agents'
+/// replies) as Server-Sent `message` events, live; keep-alive comments every 15 s.
+pub async fn session_events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let store = &state.conversations.store;
+    require_session(store, &id).await?;
+    let mut events = state.conversations.events.subscribe();
+    let shutdown = state.conversations.shutdown.clone();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                received = events.recv() => match received {
+                    Ok((conversation, message)) if conversation == id => {
+                        if tx.send(event("message", json!(message))).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(_) => {}
+                    // Fell behind: the client reloads the transcript.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        if tx.send(event("resync", json!({}))).is_err() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                },
+                _ = tx.closed() => break,
+            }
+        }
+    });
+    Ok(sse_response(rx))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,7 @@
 //! `shikaku serve`: the chat API, its streamed variant, the embeddable widget, the demo
 //! portal page and the pages that citations link to, on axum.
 
+mod agent;
 mod api;
 mod guard;
 mod metrics;
@@ -133,14 +134,26 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/chat", post(api::chat))
         .route("/api/v1/feedback", post(api::feedback))
         .route("/api/v1/handoff", post(api::handoff))
+        .route("/agent/api/login", post(agent::login))
         .layer(axum::middleware::from_fn(guard::time_limit))
         .route("/api/v1/chat/stream", post(api::chat_stream))
+        .route("/api/v1/sessions/{id}/events", get(api::session_events))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::rate_limit,
         ));
     let api = Router::new()
         .route("/api/v1/sessions/{id}/messages", get(api::messages))
+        .route("/agent/api/me", get(agent::me))
+        .route("/agent/api/tickets", get(agent::tickets))
+        .route("/agent/api/tickets.csv", get(agent::tickets_csv))
+        .route("/agent/api/tickets/{id}", get(agent::ticket))
+        .route("/agent/api/tickets/{id}/claim", post(agent::claim))
+        .route("/agent/api/tickets/{id}/reply", post(agent::reply))
+        .route("/agent/api/tickets/{id}/notes", post(agent::note))
+        .route("/agent/api/tickets/{id}/resolve", post(agent::resolve))
+        .route("/agent/api/logout", post(agent::logout))
+        .route("/agent/api/users", get(agent::users))
         .route("/api/v1/openapi.json", get(pages::openapi))
         .layer(axum::middleware::from_fn(guard::time_limit))
         .merge(limited)
@@ -151,6 +164,7 @@ pub fn router(state: AppState) -> Router {
         .route("/widget.js", get(pages::widget))
         .route("/assets/{file}", get(pages::asset))
         .route("/kb/{doc_id}", get(pages::document))
+        .route("/agent", get(pages::agent_console))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .route("/metrics", get(api::metrics))
@@ -180,9 +194,13 @@ fn cors(config: &ServerConfig) -> CorsLayer {
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<()> {
     let tasks = state.conversations.tasks.clone();
     let store = state.conversations.store.clone();
+    let streams = state.conversations.shutdown.clone();
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            streams.cancel();
+        })
         .await
         .context("serving")?;
     tasks.close();

@@ -16,6 +16,7 @@ use crate::knowledge::{Document, Kind, KnowledgeBase};
 const WIDGET_JS: &str = include_str!("assets/widget.js");
 const PAGE_CSS: &str = include_str!("assets/page.css");
 const OPENAPI: &str = include_str!("assets/openapi.json");
+const AGENT_JS: &str = include_str!("assets/agent.js");
 
 /// Suggested questions on the demo page (questions the knowledge base answers).
 const SUGGESTIONS: &str =
@@ -154,6 +155,41 @@ pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> R
     } else {
         super::api::not_found().await.into_response()
     }
+}
+
+/// `GET /agent`: the agent console (a sign-in form until a session exists; the data only
+/// ever comes from the session-checked API).
+pub async fn agent_console() -> Response {
+    let main = "<div id=\"status\" role=\"status\" aria-live=\"polite\" class=\"agent-status\"></div>\
+        <section id=\"login\" hidden><h1>担当者コンソール</h1>\
+        <form id=\"login-form\" class=\"login\"><label for=\"login-name\">ユーザー名</label>\
+        <input id=\"login-name\" autocomplete=\"username\" required>\
+        <label for=\"login-password\">パスワード</label>\
+        <input id=\"login-password\" type=\"password\" autocomplete=\"current-password\" required>\
+        <button type=\"submit\">サインイン</button><p id=\"login-error\" class=\"error\" role=\"alert\"></p></form></section>\
+        <section id=\"console\" hidden><div class=\"agent-bar\"><h1>担当者コンソール</h1><span id=\"who\"></span>\
+        <button type=\"button\" id=\"notify\">通知を許可</button><button type=\"button\" id=\"logout\">サインアウト</button></div>\
+        <div class=\"agent-tools\"><button type=\"button\" data-view=\"waiting\" aria-pressed=\"true\">待機中</button>\
+        <button type=\"button\" data-view=\"mine\" aria-pressed=\"false\">自分の担当</button>\
+        <button type=\"button\" data-view=\"all\" aria-pressed=\"false\">すべて</button>\
+        <input id=\"search\" type=\"search\" placeholder=\"検索（名称・コード・会話）\" aria-label=\"検索\">\
+        <button type=\"button\" id=\"csv\">CSV出力</button></div>\
+        <div class=\"agent-main\"><table class=\"queue\"><thead><tr><th>#</th><th>医療機関等</th><th>コード</th>\
+        <th>理由</th><th>状態</th><th>経過</th></tr></thead><tbody id=\"queue-body\"></tbody></table>\
+        <article id=\"detail\" class=\"detail\"><p>左の一覧から問い合わせを選んでください。</p></article></div></section>";
+    let page = layout(
+        "担当者コンソール",
+        &format!("{main}<script>{AGENT_JS}</script>"),
+        "<meta name=\"robots\" content=\"noindex\">",
+    );
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::HeaderName::from_static("x-frame-options"), "DENY"),
+        ],
+        Html(page),
+    )
+        .into_response()
 }
 
 /// `GET /api/v1/openapi.json`.

@@ -14,6 +14,8 @@ use sqlx::{Executor, Row};
 
 use crate::assistant::{Answer, Citation};
 
+pub mod agents;
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
     sqlx::migrate!("src/store/migrations/postgres");

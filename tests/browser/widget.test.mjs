@@ -17,18 +17,35 @@ const XSS = "<img src=x onerror=alert(1)>";
 
 let server, base, browser, data;
 
-function startServer() {
+const AGENT = "agent1";
+const AGENT_PASSWORD = "browser test password";
+
+function serverEnv() {
+  return {
+    ...process.env,
+    SHIKAKU_DATA: data,
+    SHIKAKU_DICT: process.env.SHIKAKU_DICT || path.join(repo, "data/dict"),
+    SHIKAKU_KNOWLEDGE: path.join(repo, "knowledge"),
+    SHIKAKU_MODEL: "off",
+    SHIKAKU_RATE_LIMIT: "0",
+    SHIKAKU_LOG: "warn",
+  };
+}
+
+/** `shikaku user add` with the password on standard input. */
+function addAgent() {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ["user", "add", AGENT, "--role", "agent"], { env: serverEnv(), stdio: ["pipe", "ignore", "inherit"] });
+    child.stdin.end(AGENT_PASSWORD + "\n");
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`user add exited with ${code}`))));
+  });
+}
+
+async function startServer() {
   data = mkdtempSync(path.join(tmpdir(), "shikaku-browser-"));
+  await addAgent();
   const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], {
-    env: {
-      ...process.env,
-      SHIKAKU_DATA: data,
-      SHIKAKU_DICT: process.env.SHIKAKU_DICT || path.join(repo, "data/dict"),
-      SHIKAKU_KNOWLEDGE: path.join(repo, "knowledge"),
-      SHIKAKU_MODEL: "off",
-      SHIKAKU_RATE_LIMIT: "0",
-      SHIKAKU_LOG: "warn",
-    },
+    env: serverEnv(),
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {
@@ -207,4 +224,41 @@ test("a dropped stream is recovered from the transcript", async () => {
   assert.equal(await answer.locator(".cites a").count() > 0, true);
   await page.screenshot({ path: path.join(shots, "08-recovered.png") });
   await page.context().close();
+});
+
+test("a person takes over: the user asks for one, an agent claims, replies live, resolves; the bot answers again", async () => {
+  const user = await newPage();
+  await user.goto(base + "/");
+  await user.locator(".bubble").click();
+  await user.locator(".handoff").click();
+  await user.locator(".handoff-form input[name=facility_name]").fill("ブラウザ薬局");
+  await user.locator(".handoff-form button[type=submit]").click();
+  await user.locator(".msg.system").last().waitFor();
+
+  const agent = await newPage();
+  await agent.goto(base + "/agent");
+  await agent.locator("#login-name").fill(AGENT);
+  await agent.locator("#login-password").fill(AGENT_PASSWORD);
+  await agent.locator("#login-form button[type=submit]").click();
+  const row = agent.locator("#queue-body tr", { hasText: "ブラウザ薬局" });
+  await row.waitFor();
+  await row.click();
+  await agent.locator("#claim").click();
+  await agent.locator("#reply-text").fill("担当の佐藤です。ご用件を承ります。");
+  await agent.screenshot({ path: path.join(shots, "09-agent-console.png") });
+  await agent.locator("#reply-send").click();
+
+  // The reply appears in the user's widget without a reload.
+  const reply = user.locator(".msg.agent", { hasText: "担当の佐藤です" });
+  await reply.waitFor();
+  await user.screenshot({ path: path.join(shots, "10-agent-reply-in-widget.png") });
+
+  await agent.locator("#category").selectOption("その他");
+  await agent.locator("#resolve").click();
+  await agent.locator("#detail h2", { hasText: "解決済み" }).waitFor();
+  const answer = await ask(user, QUESTION);
+  assert.match(await answer.locator(".text").textContent(), /3月31日/);
+  await user.screenshot({ path: path.join(shots, "11-bot-again.png") });
+  await user.context().close();
+  await agent.context().close();
 });

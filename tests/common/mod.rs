@@ -189,10 +189,21 @@ impl Server {
 }
 
 impl Drop for Server {
+    /// Stops the server without panicking (a test may already be failing): SIGTERM, then
+    /// SIGKILL after 10 s.
     fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.terminate();
+        if self.child.try_wait().ok().flatten().is_some() {
+            return;
         }
+        self.signal_term();
+        for _ in 0..200 {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

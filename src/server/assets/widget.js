@@ -58,6 +58,8 @@
     ".compose button:disabled{opacity:.5;cursor:default}" +
     ".handoff{border:0;background:#fff;color:var(--c);font:inherit;font-size:13px;text-decoration:underline;cursor:pointer;padding:4px 12px 8px;text-align:left}" +
     ".system{margin:8px auto;max-width:94%;background:#fff8e1;border:1px solid #ffd166;font-size:14px}" +
+    ".agent{background:#e3f0fb;border:1px solid var(--c)}" +
+    ".agent .who{display:block;font-size:12px;font-weight:700;color:var(--c)}" +
     ".note{margin:2px 0 6px auto;max-width:88%;font-size:12px;color:#52606d;text-align:right}" +
     ".handoff-form{margin:6px 0;padding:10px 12px;background:#fff;border:1px solid var(--c);border-radius:10px;font-size:14px}" +
     ".handoff-form p{margin:0 0 6px}" +
@@ -219,6 +221,39 @@
     });
   };
 
+  Chat.prototype.addAgent = function (m) {
+    if (this.log.querySelector('[data-id="' + m.id + '"]')) return;
+    var node = el("div", { "class": "msg agent", "data-id": String(m.id) });
+    node.appendChild(el("span", { "class": "who" }, "担当者"));
+    node.appendChild(el("span", { "class": "text" }, m.text));
+    this.log.appendChild(node);
+    this.status.textContent = "担当者から返信が届きました。";
+    this.scroll();
+  };
+
+  /* While a person owns the conversation, their replies arrive on the session's event
+   * stream; after a drop it reconnects and reloads the transcript so nothing is missed. */
+  Chat.prototype.listen = function () {
+    var self = this;
+    if (this.events || !this.session || !window.EventSource) return;
+    var source = new EventSource(base + "/api/v1/sessions/" + encodeURIComponent(this.session) + "/events");
+    this.events = source;
+    source.addEventListener("message", function (e) {
+      var m = JSON.parse(e.data);
+      if (m.role === "agent") self.addAgent(m);
+    });
+    source.addEventListener("resync", function () { self.catchUp(); });
+    source.addEventListener("open", function () { if (self.listened) self.catchUp(); self.listened = true; });
+  };
+
+  Chat.prototype.catchUp = function () {
+    var self = this;
+    fetch(base + "/api/v1/sessions/" + encodeURIComponent(this.session) + "/messages")
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (t) { if (t) t.messages.forEach(function (m) { if (m.role === "agent") self.addAgent(m); }); })
+      .catch(function () { /* next reconnect */ });
+  };
+
   Chat.prototype.addSystem = function (text) {
     this.log.appendChild(el("div", { "class": "msg system", role: "status" }, text));
     this.scroll();
@@ -273,6 +308,7 @@
             self.setSession(res.body.session_id);
             form.remove();
             self.addSystem(res.body.message);
+            self.listen();
           } else if (res.status === 422 && res.body.error && res.body.error.fields) {
             res.body.error.fields.forEach(function (f) {
               var err = form.querySelector("#handoff-" + f.field + "-err");
@@ -314,11 +350,13 @@
         return r.ok ? r.json() : null;
       })
       .then(function (t) {
+        if (t && (t.state === "waiting" || t.state === "agent")) self.listen();
         if (!t || !t.messages.length) return;
         self.log.textContent = "";
         t.messages.forEach(function (m) {
           if (m.role === "user") self.addUser(m.text);
           else if (m.role === "system") self.addSystem(m.text);
+          else if (m.role === "agent") self.addAgent(m);
           else self.finish(self.addBot(""), m);
         });
       })

@@ -14,7 +14,7 @@ CREATE TABLE tickets (
     question        TEXT,
     sources         TEXT NOT NULL,         -- JSON: the citations the bot had given
     created_at      TEXT NOT NULL,
-    claimed_by      TEXT,
+    claimed_by      BIGINT,                -- users.id (users come in 0003)
     claimed_at      TEXT,
     resolved_at     TEXT,
     category        TEXT

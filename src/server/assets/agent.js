@@ -1,0 +1,209 @@
+/* The agent console: sign in, the live queue, a ticket with its transcript and the bot's
+ * sources, claim, reply, notes, resolve, search, CSV. Everything from the server is set as
+ * text; every change carries the session's CSRF token. */
+(function () {
+  "use strict";
+  var csrf = null, me = null, view = "waiting", current = null, known = null, timer = null;
+  var $ = function (id) { return document.getElementById(id); };
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function api(method, path, body) {
+    var headers = { "Content-Type": "application/json" };
+    if (csrf) headers["X-CSRF-Token"] = csrf;
+    return fetch("/agent/api" + path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined, credentials: "same-origin" })
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (j) {
+          if (r.status === 401) { showLogin(); }
+          if (!r.ok) { var e = new Error((j.error && j.error.message) || ("エラー " + r.status)); e.status = r.status; throw e; }
+          return j;
+        });
+      });
+  }
+
+  function say(text) { $("status").textContent = text; }
+
+  function showLogin() {
+    csrf = null; me = null;
+    if (timer) { clearInterval(timer); timer = null; }
+    $("login").hidden = false;
+    $("console").hidden = true;
+    $("login-name").focus();
+  }
+
+  function showConsole(user) {
+    me = user; csrf = user.csrf;
+    $("login").hidden = true;
+    $("console").hidden = false;
+    $("who").textContent = user.name + "（" + (user.role === "admin" ? "管理者" : "担当者") + "）";
+    refresh();
+    if (!timer) timer = setInterval(refresh, 3000);
+  }
+
+  function age(seconds) {
+    if (seconds < 60) return seconds + "秒";
+    if (seconds < 3600) return Math.floor(seconds / 60) + "分";
+    return Math.floor(seconds / 3600) + "時間" + Math.floor((seconds % 3600) / 60) + "分";
+  }
+
+  /* Waiting longer than 5 minutes is amber, 15 minutes red. */
+  function sla(t) {
+    if (t.status !== "waiting") return "";
+    return t.age_seconds >= 900 ? "late" : t.age_seconds >= 300 ? "soon" : "ok";
+  }
+
+  function announce(count) {
+    say("新しい問い合わせが " + count + " 件あります。");
+    document.title = "(" + count + ") 担当者コンソール";
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator();
+      osc.connect(ctx.destination); osc.frequency.value = 880; osc.start(); osc.stop(ctx.currentTime + 0.2);
+    } catch (e) { /* no audio */ }
+    if (window.Notification && Notification.permission === "granted") {
+      new Notification("シカク: 新しい問い合わせ", { body: count + " 件が待っています" });
+    }
+  }
+
+  function refresh() {
+    var q = $("search").value.trim();
+    api("GET", "/tickets?view=" + view + (q ? "&q=" + encodeURIComponent(q) : "")).then(function (j) {
+      var body = $("queue-body");
+      body.textContent = "";
+      j.tickets.forEach(function (t) {
+        var row = el("tr", { "class": "sla-" + sla(t), tabindex: "0", "data-id": String(t.id) });
+        [String(t.id), t.facility_name || "—", t.facility_code || "—", reasonText(t.reason), statusText(t), age(t.age_seconds)]
+          .forEach(function (v) { row.appendChild(el("td", null, v)); });
+        row.addEventListener("click", function () { open(t.id); });
+        row.addEventListener("keydown", function (e) { if (e.key === "Enter") open(t.id); });
+        body.appendChild(row);
+      });
+      if (!j.tickets.length) {
+        var empty = el("tr"); empty.appendChild(el("td", { colspan: "6" }, "該当する問い合わせはありません。")); body.appendChild(empty);
+      }
+      if (view === "waiting") {
+        var ids = j.tickets.map(function (t) { return t.id; });
+        if (known) {
+          var fresh = ids.filter(function (id) { return known.indexOf(id) < 0; });
+          if (fresh.length) announce(fresh.length);
+        }
+        known = ids;
+      }
+    }).catch(function (e) { if (e.status !== 401) say(e.message); });
+    if (current != null) load(current, true);
+  }
+
+  function reasonText(r) { return r === "requested" ? "担当者希望" : r; }
+  function statusText(t) {
+    return t.status === "waiting" ? "待機中" : t.status === "agent" ? "対応中（" + (t.claimed_by || "") + "）" : "解決済み（" + (t.category || "") + "）";
+  }
+
+  function open(id) { current = id; load(id, false); }
+
+  function load(id, quiet) {
+    api("GET", "/tickets/" + id).then(function (j) { render(j, quiet); }).catch(function (e) { say(e.message); });
+  }
+
+  function render(j, quiet) {
+    var t = j.ticket, pane = $("detail");
+    var reply = $("reply-text");
+    var draft = reply ? reply.value : "";
+    pane.textContent = "";
+    pane.appendChild(el("h2", null, "問い合わせ #" + t.id + "　" + statusText(t)));
+    var dl = el("dl");
+    [["医療機関等の名称", t.facility_name], ["医療機関等コード", t.facility_code], ["連絡先", t.contact], ["お問い合わせ内容", t.question], ["経路", t.channel], ["受付", t.created_at]]
+      .forEach(function (p) { dl.appendChild(el("dt", null, p[0])); dl.appendChild(el("dd", null, p[1] || "（未入力）")); });
+    pane.appendChild(dl);
+    pane.appendChild(el("h3", null, "会話の記録"));
+    var log = el("ol", { "class": "transcript" });
+    var who = { user: "利用者", assistant: "シカク", agent: "担当者", system: "案内" };
+    j.messages.forEach(function (m) {
+      var li = el("li", { "class": "m-" + m.role });
+      li.appendChild(el("span", { "class": "who" }, who[m.role] || m.role));
+      li.appendChild(el("span", null, m.text));
+      log.appendChild(li);
+    });
+    pane.appendChild(log);
+    if (j.sources.length) {
+      pane.appendChild(el("h3", null, "シカクが示した出典"));
+      var ul = el("ul");
+      j.sources.forEach(function (c) {
+        var li = el("li");
+        li.appendChild(el("a", { href: "/kb/" + encodeURIComponent(c.doc_id) + (c.section_id ? "#" + encodeURIComponent(c.section_id) : ""), target: "_blank", rel: "noopener" }, c.title + (c.section ? "「" + c.section + "」" : "")));
+        ul.appendChild(li);
+      });
+      pane.appendChild(ul);
+    }
+    var actions = el("div", { "class": "actions" });
+    if (t.status === "waiting") {
+      var claim = el("button", { type: "button", id: "claim" }, "この問い合わせに対応する");
+      claim.addEventListener("click", function () {
+        api("POST", "/tickets/" + t.id + "/claim").then(function () { say("対応中にしました。"); refresh(); }).catch(function (e) { say(e.message); refresh(); });
+      });
+      actions.appendChild(claim);
+    }
+    if (t.status === "agent" && t.claimed_by === me.name) {
+      var text = el("textarea", { id: "reply-text", "aria-label": "利用者への返信", rows: "3" });
+      text.value = quiet ? draft : "";
+      var send = el("button", { type: "button", id: "reply-send" }, "返信する");
+      send.addEventListener("click", function () {
+        if (!text.value.trim()) return;
+        api("POST", "/tickets/" + t.id + "/reply", { text: text.value }).then(function () { text.value = ""; say("返信しました。"); load(t.id, false); }).catch(function (e) { say(e.message); });
+      });
+      var category = el("select", { id: "category", "aria-label": "分類" });
+      ["申込み・締切", "補助金", "申請書の記入", "機器・導入", "その他"].forEach(function (c) { category.appendChild(el("option", { value: c }, c)); });
+      var done = el("button", { type: "button", id: "resolve" }, "解決にする");
+      done.addEventListener("click", function () {
+        api("POST", "/tickets/" + t.id + "/resolve", { category: category.value }).then(function () { say("解決にしました。"); refresh(); }).catch(function (e) { say(e.message); });
+      });
+      actions.appendChild(text); actions.appendChild(send);
+      var row = el("div", { "class": "resolve" }); row.appendChild(category); row.appendChild(done);
+      actions.appendChild(row);
+    }
+    pane.appendChild(actions);
+    pane.appendChild(el("h3", null, "社内メモ（利用者には見えません）"));
+    var notes = el("ul", { "class": "notes" });
+    j.notes.forEach(function (n) { notes.appendChild(el("li", null, n.author + ": " + n.text)); });
+    pane.appendChild(notes);
+    var noteText = el("input", { id: "note-text", "aria-label": "社内メモ" });
+    var addNote = el("button", { type: "button" }, "メモを残す");
+    addNote.addEventListener("click", function () {
+      if (!noteText.value.trim()) return;
+      api("POST", "/tickets/" + t.id + "/notes", { text: noteText.value }).then(function () { load(t.id, false); }).catch(function (e) { say(e.message); });
+    });
+    pane.appendChild(noteText); pane.appendChild(addNote);
+  }
+
+  $("login-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    api("POST", "/login", { name: $("login-name").value, password: $("login-password").value })
+      .then(function (user) { $("login-password").value = ""; $("login-error").textContent = ""; showConsole(user); })
+      .catch(function (err) { $("login-error").textContent = err.message; });
+  });
+  $("logout").addEventListener("click", function () {
+    api("POST", "/logout").then(showLogin).catch(showLogin);
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("[data-view]"), function (b) {
+    b.addEventListener("click", function () {
+      view = b.getAttribute("data-view");
+      Array.prototype.forEach.call(document.querySelectorAll("[data-view]"), function (x) { x.setAttribute("aria-pressed", String(x === b)); });
+      refresh();
+    });
+  });
+  $("search").addEventListener("input", function () { refresh(); });
+  $("csv").addEventListener("click", function () {
+    var q = $("search").value.trim();
+    location.href = "/agent/api/tickets.csv?view=" + view + (q ? "&q=" + encodeURIComponent(q) : "");
+  });
+  $("notify").addEventListener("click", function () { if (window.Notification) Notification.requestPermission(); });
+
+  fetch("/agent/api/me", { credentials: "same-origin" })
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (user) { if (user) showConsole(user); else showLogin(); })
+    .catch(showLogin);
+})();

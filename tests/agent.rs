@@ -1,0 +1,332 @@
+//! The agent console's API end to end, on SQLite and PostgreSQL: accounts, sign-in,
+//! lockout, CSRF, roles, the queue, claim races, replies that reach the user's widget
+//! live, notes, resolution, search and CSV.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+
+use common::{Database, Env, Server};
+use serde_json::{Value, json};
+
+on_both_databases!(
+    the_console_refuses_anyone_without_a_session_or_csrf_token,
+    an_agent_takes_a_ticket_replies_live_and_resolves_it,
+    two_agents_claiming_one_ticket_exactly_one_wins,
+);
+
+const PASSWORD: &str = "a long enough password";
+
+fn add_user(env: &Env, db: &Database, name: &str, role: &str) {
+    let mut command = env.command();
+    for (k, v) in db.env() {
+        command.env(k, v);
+    }
+    let mut child = command
+        .args(["user", "add", name, "--role", role])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+}
+
+/// A signed-in console client: its cookie and CSRF token.
+struct Agent<'a> {
+    server: &'a Server,
+    cookie: String,
+    csrf: String,
+}
+
+impl<'a> Agent<'a> {
+    fn sign_in(server: &'a Server, name: &str) -> Agent<'a> {
+        let response = server.post_json(
+            "/agent/api/login",
+            &json!({"name": name, "password": PASSWORD}),
+        );
+        assert_eq!(response.status(), 200);
+        let set_cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"));
+        let cookie = set_cookie.split(';').next().unwrap().to_string();
+        let body: Value = response.json().unwrap();
+        Agent {
+            server,
+            cookie,
+            csrf: body["csrf"].as_str().unwrap().to_string(),
+        }
+    }
+
+    fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.server
+            .client
+            .get(self.server.url(path))
+            .header("cookie", &self.cookie)
+            .send()
+            .unwrap()
+    }
+
+    fn post(&self, path: &str, body: Value) -> reqwest::blocking::Response {
+        self.server
+            .client
+            .post(self.server.url(path))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .json(&body)
+            .send()
+            .unwrap()
+    }
+}
+
+/// A conversation handed to the call center; its session id.
+fn waiting_conversation(server: &Server, facility: &str) -> String {
+    let answer: Value = server
+        .post_json(
+            "/api/v1/chat",
+            &json!({"message": "カードリーダーの申込み締切は？"}),
+        )
+        .json()
+        .unwrap();
+    let session = answer["session_id"].as_str().unwrap().to_string();
+    let response = server.post_json(
+        "/api/v1/handoff",
+        &json!({"session_id": session, "facility_name": facility, "facility_code": "1234567"}),
+    );
+    assert_eq!(response.status(), 201);
+    session
+}
+
+fn the_console_refuses_anyone_without_a_session_or_csrf_token(db: &Database) {
+    let env = Env::new();
+    add_user(&env, db, "sato", "agent");
+    add_user(&env, db, "suzuki", "editor");
+    add_user(&env, db, "admin", "admin");
+    let server = Server::start(&env, &db.env());
+    for path in [
+        "/agent/api/tickets",
+        "/agent/api/tickets/1",
+        "/agent/api/tickets.csv",
+        "/agent/api/users",
+        "/agent/api/me",
+    ] {
+        assert_eq!(server.get(path).status(), 401, "{path}");
+    }
+    assert_eq!(
+        server
+            .post_json("/agent/api/tickets/1/claim", &json!({}))
+            .status(),
+        401
+    );
+    // A stolen-page request without the CSRF token is refused.
+    let agent = Agent::sign_in(&server, "sato");
+    let no_csrf = server
+        .client
+        .post(server.url("/agent/api/tickets/1/claim"))
+        .header("cookie", &agent.cookie)
+        .send()
+        .unwrap();
+    assert_eq!(no_csrf.status(), 403);
+    // An agent is not an admin; an editor is not an agent.
+    assert_eq!(agent.get("/agent/api/users").status(), 403);
+    let admin = Agent::sign_in(&server, "admin");
+    let users: Value = admin.get("/agent/api/users").json().unwrap();
+    assert_eq!(users["users"].as_array().unwrap().len(), 3);
+    let editor = Agent::sign_in(&server, "suzuki");
+    assert_eq!(editor.get("/agent/api/tickets").status(), 403);
+    // Signing out ends the session.
+    assert_eq!(agent.post("/agent/api/logout", json!({})).status(), 200);
+    assert_eq!(agent.get("/agent/api/tickets").status(), 401);
+    // Five wrong passwords lock the account, even against the right one.
+    for _ in 0..4 {
+        let r = server.post_json(
+            "/agent/api/login",
+            &json!({"name": "sato", "password": "wrong password!"}),
+        );
+        assert_eq!(r.status(), 401);
+    }
+    let r = server.post_json(
+        "/agent/api/login",
+        &json!({"name": "sato", "password": "wrong password!"}),
+    );
+    assert_eq!(r.status(), 429);
+    let r = server.post_json(
+        "/agent/api/login",
+        &json!({"name": "sato", "password": PASSWORD}),
+    );
+    assert_eq!(r.status(), 429);
+    let body: Value = r.json().unwrap();
+    assert_eq!(body["error"]["code"], "locked");
+    // An unknown name looks like a wrong password.
+    let r = server.post_json(
+        "/agent/api/login",
+        &json!({"name": "nobody", "password": PASSWORD}),
+    );
+    assert_eq!(r.status(), 401);
+    // The console page itself shows nothing but the sign-in form without a session.
+    let page = server.get("/agent").text().unwrap();
+    assert!(page.contains("login-form"));
+}
+
+fn an_agent_takes_a_ticket_replies_live_and_resolves_it(db: &Database) {
+    let env = Env::new();
+    add_user(&env, db, "sato", "agent");
+    let server = Server::start(&env, &db.env());
+    let session = waiting_conversation(&server, "山田クリニック");
+    let agent = Agent::sign_in(&server, "sato");
+    let queue: Value = agent.get("/agent/api/tickets?view=waiting").json().unwrap();
+    let ticket = &queue["tickets"][0];
+    assert_eq!(ticket["facility_name"], "山田クリニック");
+    assert!(ticket["age_seconds"].as_i64().unwrap() >= 0);
+    let id = ticket["id"].as_i64().unwrap();
+    let detail: Value = agent
+        .get(&format!("/agent/api/tickets/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(
+        detail["messages"][0]["text"],
+        "カードリーダーの申込み締切は？"
+    );
+    assert!(
+        !detail["sources"].as_array().unwrap().is_empty(),
+        "{detail}"
+    );
+    // Replying needs the ticket claimed first.
+    let early = agent.post(
+        &format!("/agent/api/tickets/{id}/reply"),
+        json!({"text": "お待たせしました"}),
+    );
+    assert_eq!(early.status(), 409);
+    assert_eq!(
+        agent
+            .post(&format!("/agent/api/tickets/{id}/claim"), json!({}))
+            .status(),
+        200
+    );
+    let mine: Value = agent.get("/agent/api/tickets?view=mine").json().unwrap();
+    assert_eq!(mine["tickets"][0]["claimed_by"], "sato");
+
+    // The user's widget listens on the session's event stream; the reply arrives there.
+    let events = server
+        .client
+        .get(server.url(&format!("/api/v1/sessions/{session}/events")))
+        .send()
+        .unwrap();
+    assert_eq!(events.status(), 200);
+    let reader = std::thread::spawn(move || {
+        let mut event = String::new();
+        for line in BufReader::new(events).lines() {
+            let line = line.unwrap();
+            if let Some(name) = line.strip_prefix("event:") {
+                event = name.trim().to_string();
+            } else if let Some(data) = line.strip_prefix("data:")
+                && event == "message"
+            {
+                return serde_json::from_str::<Value>(data.trim()).unwrap();
+            }
+        }
+        panic!("the event stream ended without a message");
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let reply = agent.post(
+        &format!("/agent/api/tickets/{id}/reply"),
+        json!({"text": "お待たせしました。申請書を再送します。"}),
+    );
+    assert_eq!(reply.status(), 201);
+    let received = reader.join().unwrap();
+    assert_eq!(received["role"], "agent");
+    assert_eq!(received["text"], "お待たせしました。申請書を再送します。");
+    // The user's messages meanwhile are for the agent.
+    let r = server.post_json(
+        "/api/v1/chat",
+        &json!({"session_id": session, "message": "ありがとうございます"}),
+    );
+    assert_eq!(r.status(), 202);
+
+    assert_eq!(
+        agent
+            .post(
+                &format!("/agent/api/tickets/{id}/notes"),
+                json!({"text": "再送手配済み"})
+            )
+            .status(),
+        201
+    );
+    let bad = agent.post(
+        &format!("/agent/api/tickets/{id}/resolve"),
+        json!({"category": "謎"}),
+    );
+    assert_eq!(bad.status(), 422);
+    assert_eq!(
+        agent
+            .post(
+                &format!("/agent/api/tickets/{id}/resolve"),
+                json!({"category": "申込み・締切"})
+            )
+            .status(),
+        200
+    );
+    // Resolved: the bot answers again.
+    let again: Value = server
+        .post_json(
+            "/api/v1/chat",
+            &json!({"session_id": session, "message": "カードリーダーの申込み締切は？"}),
+        )
+        .json()
+        .unwrap();
+    assert!(
+        again["answer"].as_str().unwrap().contains("3月31日"),
+        "{again}"
+    );
+    let detail: Value = agent
+        .get(&format!("/agent/api/tickets/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(detail["ticket"]["status"], "resolved");
+    assert_eq!(detail["notes"][0]["text"], "再送手配済み");
+    // Search and CSV.
+    let found: Value = agent
+        .get("/agent/api/tickets?view=all&q=%E5%B1%B1%E7%94%B0")
+        .json()
+        .unwrap();
+    assert_eq!(found["tickets"].as_array().unwrap().len(), 1);
+    let none: Value = agent
+        .get("/agent/api/tickets?view=all&q=zzz")
+        .json()
+        .unwrap();
+    assert_eq!(none["tickets"].as_array().unwrap().len(), 0);
+    let csv = agent.get("/agent/api/tickets.csv").text().unwrap();
+    assert!(
+        csv.contains("\"山田クリニック\"") && csv.contains("\"申込み・締切\""),
+        "{csv}"
+    );
+}
+
+fn two_agents_claiming_one_ticket_exactly_one_wins(db: &Database) {
+    let env = Env::new();
+    add_user(&env, db, "sato", "agent");
+    add_user(&env, db, "tanaka", "agent");
+    let server = Server::start(&env, &db.env());
+    for round in 0..5 {
+        waiting_conversation(&server, &format!("クリニック{round}"));
+    }
+    let a = Agent::sign_in(&server, "sato");
+    let b = Agent::sign_in(&server, "tanaka");
+    let queue: Value = a.get("/agent/api/tickets?view=waiting").json().unwrap();
+    for ticket in queue["tickets"].as_array().unwrap() {
+        let id = ticket["id"].as_i64().unwrap();
+        let path = format!("/agent/api/tickets/{id}/claim");
+        let (ra, rb) = std::thread::scope(|s| {
+            let ta = s.spawn(|| a.post(&path, json!({})).status().as_u16());
+            let tb = s.spawn(|| b.post(&path, json!({})).status().as_u16());
+            (ta.join().unwrap(), tb.join().unwrap())
+        });
+        let mut statuses = [ra, rb];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "ticket {id}");
+    }
+}
