@@ -330,3 +330,52 @@ fn two_agents_claiming_one_ticket_exactly_one_wins(db: &Database) {
         assert_eq!(statuses, [200, 409], "ticket {id}");
     }
 }
+
+/// Several instances on one PostgreSQL database: a reply written on one reaches a widget
+/// connected to another (LISTEN/NOTIFY).
+#[test]
+fn a_reply_on_one_instance_reaches_a_widget_on_another() {
+    let db = Database::postgres();
+    let env_a = Env::new();
+    let env_b = Env::new();
+    add_user(&env_a, &db, "sato", "agent");
+    let a = Server::start(&env_a, &db.env());
+    let b = Server::start(&env_b, &db.env());
+    let session = waiting_conversation(&b, "二台目クリニック");
+    let events = b
+        .client
+        .get(b.url(&format!("/api/v1/sessions/{session}/events")))
+        .send()
+        .unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut event = String::new();
+        for line in BufReader::new(events).lines() {
+            let line = line.unwrap();
+            if let Some(name) = line.strip_prefix("event:") {
+                event = name.trim().to_string();
+            } else if let Some(data) = line.strip_prefix("data:")
+                && event == "message"
+            {
+                return serde_json::from_str::<Value>(data.trim()).unwrap();
+            }
+        }
+        panic!("the event stream ended without a message");
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let agent = Agent::sign_in(&a, "sato");
+    let queue: Value = agent.get("/agent/api/tickets?view=waiting").json().unwrap();
+    let id = queue["tickets"][0]["id"].as_i64().unwrap();
+    assert_eq!(
+        agent
+            .post(&format!("/agent/api/tickets/{id}/claim"), json!({}))
+            .status(),
+        200
+    );
+    let reply = agent.post(
+        &format!("/agent/api/tickets/{id}/reply"),
+        json!({"text": "別のサーバーから返信します"}),
+    );
+    assert_eq!(reply.status(), 201);
+    let received = reader.join().unwrap();
+    assert_eq!(received["text"], "別のサーバーから返信します");
+}

@@ -12,6 +12,7 @@ on_both_databases!(
     conversations_survive_a_restart_and_my_numbers_are_not_stored,
     a_handoff_opens_one_ticket_and_the_bot_then_stays_silent,
     the_bot_offers_a_person_after_failing_twice,
+    no_confirmed_ticket_is_lost_when_the_process_is_killed,
 );
 
 const DEADLINE_QUESTION: &str = "カードリーダーの申込み締切は？";
@@ -536,8 +537,82 @@ fn the_bot_offers_a_person_after_failing_twice(db: &Database) {
         json!({"session_id": first["session_id"], "message": out_of_scope}),
     );
     assert_eq!(second["handoff"]["offer"], true, "{second}");
+    // Two 👎 in a conversation also bring the offer.
+    let third = chat(&server, json!({"message": DEADLINE_QUESTION}));
+    let session = third["session_id"].as_str().unwrap();
+    let fourth = chat(
+        &server,
+        json!({"session_id": session, "message": DEADLINE_QUESTION}),
+    );
+    let rate = |answer: &Value| -> Value {
+        server
+            .post_json(
+                "/api/v1/feedback",
+                &json!({"session_id": session, "message_id": answer["message_id"], "rating": "down"}),
+            )
+            .json()
+            .unwrap()
+    };
+    assert!(rate(&third).get("handoff").is_none());
+    assert_eq!(rate(&fourth)["handoff"]["offer"], true);
     // Asking for a person is a handoff at once.
     let person = chat(&server, json!({"message": "担当者と話したいです"}));
     assert_eq!(person["outcome"], "handoff");
     assert_eq!(person["handoff"]["reason"], "requested_person");
+}
+
+fn no_confirmed_ticket_is_lost_when_the_process_is_killed(db: &Database) {
+    let env = Env::new();
+    let mut extra = db.env();
+    extra.push(("SHIKAKU_RATE_LIMIT", "0"));
+    let server = Server::start(&env, &extra);
+    let confirmed = std::sync::Mutex::new(Vec::new());
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for worker in 0..4 {
+            let (server, confirmed, stop) = (&server, &confirmed, &stop);
+            s.spawn(move || {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    n += 1;
+                    let sent = server
+                        .client
+                        .post(server.url("/api/v1/handoff"))
+                        .json(&json!({"facility_name": format!("crash-{worker}-{n}")}))
+                        .send();
+                    // Only a 201 the client received counts as confirmed.
+                    if let Ok(r) = sent
+                        && r.status() == 201
+                        && let Ok(body) = r.json::<Value>()
+                    {
+                        confirmed.lock().unwrap().push(body);
+                    }
+                }
+            });
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        // SIGKILL while the workers are still sending.
+        server.signal_kill();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    drop(server);
+    let confirmed = confirmed.into_inner().unwrap();
+    assert!(
+        confirmed.len() > 10,
+        "only {} tickets before the kill",
+        confirmed.len()
+    );
+    let server = Server::start(&env, &db.env());
+    for ticket in &confirmed {
+        let session = ticket["session_id"].as_str().unwrap();
+        let transcript: Value = server
+            .get(&format!("/api/v1/sessions/{session}/messages"))
+            .json()
+            .unwrap();
+        assert_eq!(
+            transcript["state"], "waiting",
+            "{ticket} lost: {transcript}"
+        );
+        assert_eq!(transcript["messages"][0]["text"], ticket["message"]);
+    }
 }

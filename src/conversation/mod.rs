@@ -169,11 +169,70 @@ impl Conversations {
         }
     }
 
-    /// Sends a stored message to the user's open event streams on this instance.
-    pub fn publish(&self, conversation: &str, message: &StoredMessage) {
-        let _ = self
-            .events
-            .send((conversation.to_string(), message.clone()));
+    /// Sends a stored message to the user's open event streams: on SQLite (one instance)
+    /// directly; on PostgreSQL through NOTIFY, so that the instance the user is connected to
+    /// gets it, whichever took the reply ([`Conversations::relay_notifications`]).
+    pub async fn publish(&self, conversation: &str, message: &StoredMessage) {
+        match self.store.backend {
+            crate::store::Backend::Sqlite => {
+                let _ = self
+                    .events
+                    .send((conversation.to_string(), message.clone()));
+            }
+            crate::store::Backend::Postgres => {
+                if let Err(e) = self.store.notify_message(message.id).await {
+                    // Still reaches users on this instance; others see it on their next load.
+                    tracing::warn!("NOTIFY failed: {e:#}");
+                    let _ = self
+                        .events
+                        .send((conversation.to_string(), message.clone()));
+                }
+            }
+        }
+    }
+
+    /// On PostgreSQL: LISTENs for messages written on any instance and hands them to this
+    /// instance's event streams, until shutdown.
+    pub async fn relay_notifications(&self) {
+        if self.store.backend != crate::store::Backend::Postgres {
+            return;
+        }
+        let mut listener = loop {
+            match self.store.listen_messages().await {
+                Ok(l) => break l,
+                Err(e) => {
+                    tracing::warn!("LISTEN failed, retrying: {e:#}");
+                    tokio::select! {
+                        _ = self.shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+                    }
+                }
+            }
+        };
+        loop {
+            let notification = tokio::select! {
+                _ = self.shutdown.cancelled() => return,
+                n = listener.recv() => n,
+            };
+            match notification {
+                Ok(n) => {
+                    let Ok(id) = n.payload().parse::<i64>() else {
+                        continue;
+                    };
+                    match self.store.message(id).await {
+                        Ok(Some((conversation, message))) => {
+                            let _ = self.events.send((conversation, message));
+                        }
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!("loading notified message {id}: {e:#}"),
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("LISTEN connection: {e:#}");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
     }
 
     pub fn with_hours(mut self, hours: BusinessHours) -> Self {

@@ -299,7 +299,10 @@ pub async fn reply(
         .map_err(|e| ApiError::internal(&e))?
         .map_err(refused)?;
     if let Ok(Some(t)) = store.ticket_row(id).await {
-        state.conversations.publish(&t.conversation_id, &message);
+        state
+            .conversations
+            .publish(&t.conversation_id, &message)
+            .await;
     }
     Ok((StatusCode::CREATED, Json(json!(message))).into_response())
 }

@@ -453,7 +453,17 @@ pub async fn feedback(
     match recorded {
         Ok(()) => {
             state.metrics.feedback(&body.rating);
-            Ok(Json(json!({"recorded": true})))
+            let offer = body.rating == "down"
+                && state
+                    .conversations
+                    .should_offer_handoff(&body.session_id)
+                    .await
+                    .unwrap_or(false);
+            let mut response = json!({"recorded": true});
+            if offer {
+                response["handoff"] = json!({"offer": true});
+            }
+            Ok(Json(response))
         }
         Err(FeedbackError::NoSuchAnswer) => Err(ApiError::new(
             StatusCode::NOT_FOUND,

@@ -195,6 +195,8 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
     let tasks = state.conversations.tasks.clone();
     let store = state.conversations.store.clone();
     let streams = state.conversations.shutdown.clone();
+    let relay = state.conversations.clone();
+    tokio::spawn(async move { relay.relay_notifications().await });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

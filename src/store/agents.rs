@@ -249,7 +249,7 @@ impl Store {
     /// Claims a waiting ticket. Of two agents claiming the same ticket exactly one wins:
     /// the update only applies while the ticket is still waiting.
     pub async fn claim(&self, ticket: i64, user: i64) -> Result<std::result::Result<(), Refused>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE tickets SET status = 'agent', claimed_by = $1, claimed_at = $2 WHERE id = $3 AND status = 'waiting'",
         )
@@ -381,7 +381,7 @@ impl Store {
             Ok(t) => t,
             Err(r) => return Ok(Err(r)),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         sqlx::query(
             "UPDATE tickets SET status = 'resolved', resolved_at = $1, category = $2 WHERE id = $3",
         )

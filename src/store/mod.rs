@@ -60,6 +60,8 @@ fn redact_url(url: &str) -> String {
 pub struct Store {
     pool: AnyPool,
     pub backend: Backend,
+    /// For PostgreSQL's LISTEN connection.
+    url: String,
 }
 
 /// One message of a transcript, as the API returns it.
@@ -172,7 +174,57 @@ impl Store {
             .run(&pool)
             .await
             .with_context(|| format!("migrating the database {}", redact_url(url)))?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            url: url.to_string(),
+        })
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first fails with "database is
+    /// locked" when another writer commits in between, whatever the busy timeout — found
+    /// by the crash test's concurrent handoffs.
+    async fn write_transaction(&self) -> Result<sqlx::Transaction<'_, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// One message by id, with its conversation.
+    pub async fn message(&self, id: i64) -> Result<Option<(String, StoredMessage)>> {
+        let Some(row) = sqlx::query("SELECT conversation_id FROM messages WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let conversation: String = row.try_get(0)?;
+        let found = self
+            .messages(&conversation)
+            .await?
+            .into_iter()
+            .find(|m| m.id == id);
+        Ok(found.map(|m| (conversation, m)))
+    }
+
+    /// On PostgreSQL, tells every instance that a message was written (NOTIFY).
+    pub async fn notify_message(&self, id: i64) -> Result<()> {
+        sqlx::query("SELECT pg_notify('shikaku_messages', $1)")
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// On PostgreSQL, the ids of messages other instances (and this one) announce; reconnects
+    /// by itself after a dropped connection.
+    pub async fn listen_messages(&self) -> Result<sqlx::postgres::PgListener> {
+        let mut listener = sqlx::postgres::PgListener::connect(&self.url).await?;
+        listener.listen("shikaku_messages").await?;
+        Ok(listener)
     }
 
     /// Whether the database answers (for `/readyz`).
@@ -206,7 +258,7 @@ impl Store {
 
     /// Stores what the user asked (already stripped of any 12-digit number).
     pub async fn add_user_message(&self, conversation: &str, text: &str) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         let at = now();
         let id = sqlx::query(
             "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'user', $2, $3) RETURNING id",
@@ -350,7 +402,7 @@ impl Store {
         details: &crate::handoff::Details,
         notice: &str,
     ) -> Result<std::result::Result<NewTicket, i64>> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_transaction().await?;
         if let Some(open) = sqlx::query(
             "SELECT id FROM tickets WHERE conversation_id = $1 AND status <> 'resolved'",
         )

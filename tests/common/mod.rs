@@ -163,6 +163,13 @@ impl Server {
         self.terminate()
     }
 
+    /// SIGKILL: the process dies mid-work, as in a crash.
+    pub fn signal_kill(&self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.child.id().to_string()])
+            .status();
+    }
+
     /// Sends SIGTERM and returns at once.
     pub fn signal_term(&self) {
         let _ = Command::new("kill")

@@ -203,7 +203,9 @@
           up.setAttribute("aria-pressed", String(rating === "up"));
           down.setAttribute("aria-pressed", String(rating === "down"));
           self.status.textContent = "評価を送信しました。ありがとうございます。";
+          return r.json().catch(function () { return {}; });
         })
+        .then(function (j) { if (j && j.handoff && j.handoff.offer) self.handoffForm(); })
         .catch(function () { self.status.textContent = "評価を送信できませんでした。"; });
     }
     up.addEventListener("click", function () { rate("up"); });
