@@ -83,6 +83,24 @@ impl<'a> Agent<'a> {
     }
 }
 
+/// Reads a widget's event stream on a thread until its first `message` event.
+fn first_message(events: reqwest::blocking::Response) -> std::thread::JoinHandle<Value> {
+    std::thread::spawn(move || {
+        let mut event = String::new();
+        for line in BufReader::new(events).lines() {
+            let line = line.unwrap();
+            if let Some(name) = line.strip_prefix("event:") {
+                event = name.trim().to_string();
+            } else if let Some(data) = line.strip_prefix("data:")
+                && event == "message"
+            {
+                return serde_json::from_str::<Value>(data.trim()).unwrap();
+            }
+        }
+        panic!("the event stream ended without a message");
+    })
+}
+
 /// A conversation handed to the call center; its session id.
 fn waiting_conversation(server: &Server, facility: &str) -> String {
     let answer: Value = server
@@ -217,20 +235,7 @@ fn an_agent_takes_a_ticket_replies_live_and_resolves_it(db: &Database) {
         .send()
         .unwrap();
     assert_eq!(events.status(), 200);
-    let reader = std::thread::spawn(move || {
-        let mut event = String::new();
-        for line in BufReader::new(events).lines() {
-            let line = line.unwrap();
-            if let Some(name) = line.strip_prefix("event:") {
-                event = name.trim().to_string();
-            } else if let Some(data) = line.strip_prefix("data:")
-                && event == "message"
-            {
-                return serde_json::from_str::<Value>(data.trim()).unwrap();
-            }
-        }
-        panic!("the event stream ended without a message");
-    });
+    let reader = first_message(events);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let reply = agent.post(
         &format!("/agent/api/tickets/{id}/reply"),
@@ -347,20 +352,7 @@ fn a_reply_on_one_instance_reaches_a_widget_on_another() {
         .get(b.url(&format!("/api/v1/sessions/{session}/events")))
         .send()
         .unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut event = String::new();
-        for line in BufReader::new(events).lines() {
-            let line = line.unwrap();
-            if let Some(name) = line.strip_prefix("event:") {
-                event = name.trim().to_string();
-            } else if let Some(data) = line.strip_prefix("data:")
-                && event == "message"
-            {
-                return serde_json::from_str::<Value>(data.trim()).unwrap();
-            }
-        }
-        panic!("the event stream ended without a message");
-    });
+    let reader = first_message(events);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let agent = Agent::sign_in(&a, "sato");
     let queue: Value = agent.get("/agent/api/tickets?view=waiting").json().unwrap();
