@@ -113,7 +113,7 @@ fn waiting_conversation(server: &Server, facility: &str) -> String {
     let session = answer["session_id"].as_str().unwrap().to_string();
     let response = server.post_json(
         "/api/v1/handoff",
-        &json!({"session_id": session, "facility_name": facility, "facility_code": "1234567"}),
+        &json!({"session_id": session, "facility_name": facility, "facility_code": "1234567", "reason": "requested_person"}),
     );
     assert_eq!(response.status(), 201);
     session
@@ -199,6 +199,7 @@ fn an_agent_takes_a_ticket_replies_live_and_resolves_it(db: &Database) {
     let queue: Value = agent.get("/agent/api/tickets?view=waiting").json().unwrap();
     let ticket = &queue["tickets"][0];
     assert_eq!(ticket["facility_name"], "山田クリニック");
+    assert_eq!(ticket["reason"], "requested_person");
     assert!(ticket["age_seconds"].as_i64().unwrap() >= 0);
     let id = ticket["id"].as_i64().unwrap();
     let detail: Value = agent

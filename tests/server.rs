@@ -462,6 +462,11 @@ fn a_handoff_opens_one_ticket_and_the_bot_then_stays_silent(db: &Database) {
         &json!({"session_id": session, "favourite_colour": "blue"}),
     ));
     assert_eq!((status, code.as_str()), (422, "invalid_request"));
+    let (status, code, _) = error_code(server.post_json(
+        "/api/v1/handoff",
+        &json!({"session_id": session, "reason": "bored"}),
+    ));
+    assert_eq!((status, code.as_str()), (422, "invalid_reason"));
 
     let response = server.post_json(
         "/api/v1/handoff",

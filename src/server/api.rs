@@ -491,7 +491,13 @@ pub struct HandoffRequest {
     contact: Option<String>,
     #[serde(default)]
     question: Option<String>,
+    /// What started it: `button` (default), `requested_person`, `own_case`, `repeated_failure`.
+    #[serde(default)]
+    reason: Option<String>,
 }
+
+/// Why a conversation may be handed over, as the widget reports it.
+const HANDOFF_REASONS: &[&str] = &["button", "requested_person", "own_case", "repeated_failure"];
 
 /// `POST /api/v1/handoff`: open a ticket for the call center. 201 with what the user is told;
 /// 422 with the fields to fix; 409 when one is already open. A failure tells the user to call.
@@ -506,8 +512,20 @@ pub async fn handoff(
         contact: body.contact,
         question: body.question,
     };
+    let reason = body.reason.as_deref().unwrap_or("button");
+    if !HANDOFF_REASONS.contains(&reason) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_reason",
+            "引き継ぎの理由が正しくありません。",
+        )
+        .with_detail(format!(
+            "reason must be one of {}",
+            HANDOFF_REASONS.join(", ")
+        )));
+    }
     match conversations
-        .handoff(body.session_id.as_deref(), Channel::Web, "requested", &details)
+        .handoff(body.session_id.as_deref(), Channel::Web, reason, &details)
         .await
     {
         Ok(reply) => Ok((

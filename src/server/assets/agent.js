@@ -98,7 +98,8 @@
     if (current != null) load(current, true);
   }
 
-  function reasonText(r) { return r === "requested" ? "担当者希望" : r; }
+  var REASONS = { button: "担当者ボタン", requested_person: "担当者希望", own_case: "個別の手続き", repeated_failure: "回答できず" };
+  function reasonText(r) { return REASONS[r] || r; }
   function statusText(t) {
     return t.status === "waiting" ? "待機中" : t.status === "agent" ? "対応中（" + (t.claimed_by || "") + "）" : "解決済み（" + (t.category || "") + "）";
   }

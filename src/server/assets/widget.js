@@ -123,7 +123,7 @@
 
     this.bubble.addEventListener("click", function () { self.toggle(); });
     close.addEventListener("click", function () { self.toggle(false); });
-    handoff.addEventListener("click", function () { self.handoffForm(); });
+    handoff.addEventListener("click", function () { self.handoffForm("button"); });
     this.form.addEventListener("submit", function (e) { e.preventDefault(); self.send(self.input.value); });
     this.input.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); self.send(self.input.value); }
@@ -182,7 +182,7 @@
     }
     var id = answer.message_id != null ? answer.message_id : answer.id;
     if (id != null) this.feedback(node, id, answer.feedback);
-    if (answer.handoff && answer.handoff.offer) this.handoffForm();
+    if (answer.handoff && answer.handoff.offer) this.handoffForm(answer.handoff.reason || "repeated_failure");
     this.status.textContent = "回答が届きました。";
     this.scroll();
   };
@@ -205,7 +205,7 @@
           self.status.textContent = "評価を送信しました。ありがとうございます。";
           return r.json().catch(function () { return {}; });
         })
-        .then(function (j) { if (j && j.handoff && j.handoff.offer) self.handoffForm(); })
+        .then(function (j) { if (j && j.handoff && j.handoff.offer) self.handoffForm("repeated_failure"); })
         .catch(function () { self.status.textContent = "評価を送信できませんでした。"; });
     }
     up.addEventListener("click", function () { rate("up"); });
@@ -270,7 +270,7 @@
   };
 
   /* The details the agent needs; each may be left empty. */
-  Chat.prototype.handoffForm = function () {
+  Chat.prototype.handoffForm = function (reason) {
     var self = this;
     if (this.panel.hidden) this.toggle(true);
     if (this.log.querySelector(".handoff-form")) { this.log.querySelector(".handoff-form input").focus(); return; }
@@ -294,7 +294,7 @@
     cancel.addEventListener("click", function () { form.remove(); self.input.focus(); });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var body = {};
+      var body = { reason: reason || "button" };
       if (self.session) body.session_id = self.session;
       FIELDS.forEach(function (f) {
         var v = inputs[f[0]].value.trim();
