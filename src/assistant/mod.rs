@@ -43,6 +43,17 @@ pub enum Outcome {
     NoAnswer,
 }
 
+impl Outcome {
+    /// The name used in JSON, the database and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::Handoff => "handoff",
+            Outcome::NoAnswer => "no_answer",
+        }
+    }
+}
+
 /// Which writer produced the final text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,6 +68,19 @@ pub enum WriterKind {
     Extractive,
     /// The fixed hand-over and no-answer texts.
     Fixed,
+}
+
+impl WriterKind {
+    /// The name used in JSON, the database and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriterKind::Faq => "faq",
+            WriterKind::Rule => "rule",
+            WriterKind::Model => "model",
+            WriterKind::Extractive => "extractive",
+            WriterKind::Fixed => "fixed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -479,5 +503,26 @@ fn citation_of_hit(hit: &Hit) -> Citation {
         title: hit.passage.title.clone(),
         section: hit.passage.section.clone(),
         section_id: hit.passage.section_id.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_and_counted_names_are_the_json_names() {
+        for o in [Outcome::Answered, Outcome::Handoff, Outcome::NoAnswer] {
+            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
+        }
+        for w in [
+            WriterKind::Faq,
+            WriterKind::Rule,
+            WriterKind::Model,
+            WriterKind::Extractive,
+            WriterKind::Fixed,
+        ] {
+            assert_eq!(serde_json::to_value(w).unwrap(), w.as_str());
+        }
     }
 }

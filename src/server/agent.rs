@@ -231,7 +231,7 @@ pub async fn ticket(
         .await
         .map_err(internal)?
         .ok_or_else(|| refused(Refused::NoSuchTicket))?;
-    let full = store.ticket(id).await.map_err(internal)?;
+    let sources = store.ticket_sources(id).await.map_err(internal)?;
     let messages = store
         .messages(&row.conversation_id)
         .await
@@ -239,7 +239,7 @@ pub async fn ticket(
     let notes = store.notes(id).await.map_err(internal)?;
     Ok(Json(json!({
         "ticket": row,
-        "sources": full.map(|t| t.sources).unwrap_or_default(),
+        "sources": sources,
         "messages": messages,
         "notes": notes,
     }))

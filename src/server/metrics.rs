@@ -46,13 +46,6 @@ pub struct Metrics {
     inner: Mutex<Inner>,
 }
 
-fn label<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
 impl Metrics {
     fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
         f(&mut self.inner.lock().unwrap_or_else(|e| e.into_inner()))
@@ -71,7 +64,10 @@ impl Metrics {
     pub fn answer(&self, answer: &Answer, elapsed: Duration) {
         self.with(|m| {
             *m.answers
-                .entry((label(&answer.outcome), label(&answer.writer)))
+                .entry((
+                    answer.outcome.as_str().to_string(),
+                    answer.writer.as_str().to_string(),
+                ))
                 .or_default() += 1;
             m.answer_latency.observe(elapsed.as_secs_f64());
         });

@@ -89,19 +89,6 @@ pub struct NewTicket {
     pub message: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Ticket {
-    pub id: i64,
-    pub conversation_id: String,
-    pub status: String,
-    pub reason: String,
-    pub channel: String,
-    pub details: crate::handoff::Details,
-    /// The citations the bot had given in the conversation.
-    pub sources: Vec<Citation>,
-    pub created_at: String,
-}
-
 /// Why feedback was not recorded.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FeedbackError {
@@ -111,13 +98,6 @@ pub enum FeedbackError {
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-fn enum_text<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 impl Store {
@@ -291,8 +271,8 @@ impl Store {
         .bind(conversation)
         .bind(&answer.answer)
         .bind(reply_to)
-        .bind(enum_text(&answer.outcome))
-        .bind(enum_text(&answer.writer))
+        .bind(answer.outcome.as_str())
+        .bind(answer.writer.as_str())
         .bind(serde_json::to_string(&answer.citations)?)
         .bind(answer.confidence as f64)
         .bind(now())
@@ -479,34 +459,16 @@ impl Store {
         Ok(Ok(NewTicket { ticket, message }))
     }
 
-    /// A ticket as the agent console will show it.
-    pub async fn ticket(&self, id: i64) -> Result<Option<Ticket>> {
-        let Some(row) = sqlx::query(
-            "SELECT id, conversation_id, status, reason, channel, facility_name, facility_code, contact, \
-             question, sources, created_at FROM tickets WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let sources: String = row.try_get("sources")?;
-        Ok(Some(Ticket {
-            id: row.try_get("id")?,
-            conversation_id: row.try_get("conversation_id")?,
-            status: row.try_get("status")?,
-            reason: row.try_get("reason")?,
-            channel: row.try_get("channel")?,
-            details: crate::handoff::Details {
-                facility_name: row.try_get("facility_name")?,
-                facility_code: row.try_get("facility_code")?,
-                contact: row.try_get("contact")?,
-                question: row.try_get("question")?,
-            },
-            sources: serde_json::from_str(&sources)?,
-            created_at: row.try_get("created_at")?,
-        }))
+    /// The citations the bot had given before the ticket was opened.
+    pub async fn ticket_sources(&self, id: i64) -> Result<Vec<Citation>> {
+        let row = sqlx::query("SELECT sources FROM tickets WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(serde_json::from_str(&row.try_get::<String, _>(0)?)?),
+            None => Ok(Vec::new()),
+        }
     }
 
     pub async fn close(&self) {
