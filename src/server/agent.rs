@@ -48,8 +48,7 @@ async fn signed_in(state: &AppState, headers: &HeaderMap, change: bool) -> Resul
         .conversations
         .store
         .session_user(&crate::auth::token_hash(&token))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
+        .await?
         .ok_or_else(unauthenticated)?;
     if change {
         let sent = headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
@@ -89,8 +88,7 @@ pub async fn login(
         .check_login(&body.name, move |hash| {
             crate::auth::verify_password(&password, hash)
         })
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     match result {
         Login::Ok(user) => {
             let token = crate::auth::new_token();
@@ -102,8 +100,7 @@ pub async fn login(
                     &csrf,
                     SESSION_HOURS,
                 )
-                .await
-                .map_err(|e| ApiError::internal(&e))?;
+                .await?;
             tracing::info!(user = %user.name, "agent signed in");
             let cookie = format!(
                 "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
@@ -140,8 +137,7 @@ pub async fn logout(
             .conversations
             .store
             .delete_session(&crate::auth::token_hash(&token))
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
+            .await?;
     }
     let clear = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok((
@@ -192,8 +188,7 @@ pub async fn tickets(
         .conversations
         .store
         .tickets(view, user.id, search)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     let tickets: Vec<_> = rows
         .into_iter()
         .map(|t| {
@@ -225,18 +220,13 @@ pub async fn ticket(
 ) -> Result<Response, ApiError> {
     signed_in(&state, &headers, false).await?;
     let store = &state.conversations.store;
-    let internal = |e: anyhow::Error| ApiError::internal(&e);
     let row = store
         .ticket_row(id)
-        .await
-        .map_err(internal)?
+        .await?
         .ok_or_else(|| refused(Refused::NoSuchTicket))?;
-    let sources = store.ticket_sources(id).await.map_err(internal)?;
-    let messages = store
-        .messages(&row.conversation_id)
-        .await
-        .map_err(internal)?;
-    let notes = store.notes(id).await.map_err(internal)?;
+    let sources = store.ticket_sources(id).await?;
+    let messages = store.messages(&row.conversation_id).await?;
+    let notes = store.notes(id).await?;
     Ok(Json(json!({
         "ticket": row,
         "sources": sources,
@@ -257,8 +247,7 @@ pub async fn claim(
         .conversations
         .store
         .claim(id, user.id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
+        .await?
         .map_err(refused)?;
     tracing::info!(ticket = id, agent = %user.name, "ticket claimed");
     Ok(Json(json!({"claimed": true, "by": user.name})).into_response())
@@ -293,17 +282,8 @@ pub async fn reply(
     let user = signed_in(&state, &headers, true).await?;
     let text = checked_text(&body.text)?;
     let store = &state.conversations.store;
-    let message = store
-        .reply(id, &user, text)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(refused)?;
-    if let Ok(Some(t)) = store.ticket_row(id).await {
-        state
-            .conversations
-            .publish(&t.conversation_id, &message)
-            .await;
-    }
+    let (conversation, message) = store.reply(id, &user, text).await?.map_err(refused)?;
+    state.conversations.publish(&conversation, &message).await;
     Ok((StatusCode::CREATED, Json(json!(message))).into_response())
 }
 
@@ -320,8 +300,7 @@ pub async fn note(
         .conversations
         .store
         .add_note(id, &user.name, text)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
+        .await?
     {
         return Err(refused(Refused::NoSuchTicket));
     }
@@ -361,9 +340,8 @@ pub async fn resolve(
     state
         .conversations
         .store
-        .resolve(id, user.id, &body.category)
-        .await
-        .map_err(|e| ApiError::internal(&e))?
+        .resolve(id, &user, &body.category)
+        .await?
         .map_err(refused)?;
     Ok(Json(json!({"resolved": true})).into_response())
 }
@@ -394,8 +372,7 @@ pub async fn tickets_csv(
             user.id,
             query.q.as_deref().filter(|q| !q.trim().is_empty()),
         )
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     let mut out = String::from(
         "\u{feff}id,status,reason,channel,facility_name,facility_code,contact,question,claimed_by,category,created_at,resolved_at\r\n",
     );
@@ -447,12 +424,7 @@ pub async fn users(
             "この操作の権限がありません。",
         ));
     }
-    let users = state
-        .conversations
-        .store
-        .users()
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let users = state.conversations.store.users().await?;
     let users: Vec<_> = users
         .into_iter()
         .map(|(name, role)| json!({"name": name, "role": role}))

@@ -80,13 +80,20 @@ impl ApiError {
         )
     }
 
-    pub fn internal(e: &anyhow::Error) -> Self {
+    fn internal(e: &anyhow::Error) -> Self {
         tracing::error!("internal error: {e:#}");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "申し訳ありません。回答を作成できませんでした。時間をおいてもう一度お試しください。",
         )
+    }
+}
+
+/// Any storage or internal failure: logged, and a 500 the user can read.
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::internal(&e)
     }
 }
 
@@ -351,14 +358,8 @@ pub async fn messages(
 ) -> Result<Response, ApiError> {
     let store = &state.conversations.store;
     require_session(store, &id).await?;
-    let messages = store
-        .messages(&id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
-    let state = store
-        .conversation_state(&id)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let messages = store.messages(&id).await?;
+    let state = store.conversation_state(&id).await?;
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
         Json(json!({"session_id": id, "state": state, "messages": messages})),
@@ -448,8 +449,7 @@ pub async fn feedback(
         .conversations
         .store
         .set_feedback(&body.session_id, body.message_id, &body.rating, comment)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .await?;
     match recorded {
         Ok(()) => {
             state.metrics.feedback(&body.rating);

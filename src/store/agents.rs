@@ -279,39 +279,33 @@ impl Store {
         Ok(Ok(()))
     }
 
-    /// The open ticket `user` owns, or why not.
+    /// The open ticket `user` owns, or why not (user names are unique, and the row names
+    /// its owner).
     async fn owned(
         &self,
         ticket: i64,
-        user: i64,
+        user: &User,
     ) -> Result<std::result::Result<TicketRow, Refused>> {
-        let row = sqlx::query("SELECT claimed_by FROM tickets WHERE id = $1 AND status = 'agent'")
-            .bind(ticket)
-            .fetch_optional(&self.pool)
-            .await?;
         let Some(t) = self.ticket_row(ticket).await? else {
             return Ok(Err(Refused::NoSuchTicket));
         };
-        let owner: Option<i64> = match row {
-            Some(r) => r.try_get(0)?,
-            None => None,
-        };
-        match owner {
-            Some(owner) if owner == user => Ok(Ok(t)),
-            _ => Ok(Err(Refused::Conflict(
+        if t.status == "agent" && t.claimed_by.as_deref() == Some(user.name.as_str()) {
+            Ok(Ok(t))
+        } else {
+            Ok(Err(Refused::Conflict(
                 "この問い合わせを対応中にしてから操作してください".into(),
-            ))),
+            )))
         }
     }
 
-    /// An agent's reply in the user's conversation.
+    /// An agent's reply in the user's conversation; with the conversation's id.
     pub async fn reply(
         &self,
         ticket: i64,
         user: &User,
         text: &str,
-    ) -> Result<std::result::Result<StoredMessage, Refused>> {
-        let t = match self.owned(ticket, user.id).await? {
+    ) -> Result<std::result::Result<(String, StoredMessage), Refused>> {
+        let t = match self.owned(ticket, user).await? {
             Ok(t) => t,
             Err(r) => return Ok(Err(r)),
         };
@@ -325,7 +319,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await?
         .get::<i64, _>(0);
-        Ok(Ok(StoredMessage {
+        let message = StoredMessage {
             id,
             role: "agent".into(),
             text: text.to_string(),
@@ -335,7 +329,8 @@ impl Store {
             citations: Vec::new(),
             feedback: None,
             created_at: at,
-        }))
+        };
+        Ok(Ok((t.conversation_id, message)))
     }
 
     pub async fn add_note(&self, ticket: i64, author: &str, text: &str) -> Result<bool> {
@@ -374,7 +369,7 @@ impl Store {
     pub async fn resolve(
         &self,
         ticket: i64,
-        user: i64,
+        user: &User,
         category: &str,
     ) -> Result<std::result::Result<(), Refused>> {
         let t = match self.owned(ticket, user).await? {
