@@ -6,6 +6,7 @@
 pub mod assistant;
 pub mod auth;
 pub mod bench;
+pub mod channels;
 pub mod config;
 pub mod conversation;
 pub mod eval;

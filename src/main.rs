@@ -10,6 +10,8 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 use shikaku::assistant::{self, Answer, Assistant, Channel, Outcome, Question, today_in_japan};
+use shikaku::channels::Channels;
+use shikaku::channels::config::ChannelsConfig;
 use shikaku::config::Config;
 use shikaku::conversation::Conversations;
 use shikaku::handoff::hours::BusinessHours;
@@ -333,6 +335,7 @@ fn user_add(config: &Config, name: &str, role: &str) -> Result<ExitCode> {
 
 fn serve(config: &Config, addr: Option<std::net::SocketAddr>) -> Result<ExitCode> {
     let server_config = ServerConfig::from_env(addr)?;
+    let channels = Channels::new(&ChannelsConfig::from_env()?)?;
     let assistant = std::sync::Arc::new(config.assistant()?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -348,13 +351,21 @@ fn serve(config: &Config, addr: Option<std::net::SocketAddr>) -> Result<ExitCode
             Some(name) => println!("model: {name}"),
             None => println!("model: off (answers from the knowledge base without it)"),
         }
+        for line in channels.status() {
+            println!("{line}");
+        }
         println!("Shikaku is serving on http://{local}/ (demo portal page; API under /api/v1/)");
         std::io::stdout().flush()?;
         let mut conversations = Conversations::new(assistant, store);
         if let Some(path) = &server_config.hours_file {
             conversations = conversations.with_hours(BusinessHours::load(path)?);
         }
-        let state = AppState::new(conversations, server_config, config.model_path.clone());
+        let state = AppState::new(
+            conversations,
+            server_config,
+            config.model_path.clone(),
+            channels,
+        );
         server::serve(state, listener).await
     })?;
     Ok(ExitCode::SUCCESS)

@@ -4,8 +4,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 
+use common::console::{Agent, PASSWORD, add_user};
 use common::{Database, Env, Server};
 use serde_json::{Value, json};
 
@@ -14,74 +15,6 @@ on_both_databases!(
     an_agent_takes_a_ticket_replies_live_and_resolves_it,
     two_agents_claiming_one_ticket_exactly_one_wins,
 );
-
-const PASSWORD: &str = "a long enough password";
-
-fn add_user(env: &Env, db: &Database, name: &str, role: &str) {
-    let mut command = env.command();
-    for (k, v) in db.env() {
-        command.env(k, v);
-    }
-    let mut child = command
-        .args(["user", "add", name, "--role", role])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", common::stderr(&out));
-}
-
-/// A signed-in console client: its cookie and CSRF token.
-struct Agent<'a> {
-    server: &'a Server,
-    cookie: String,
-    csrf: String,
-}
-
-impl<'a> Agent<'a> {
-    fn sign_in(server: &'a Server, name: &str) -> Agent<'a> {
-        let response = server.post_json(
-            "/agent/api/login",
-            &json!({"name": name, "password": PASSWORD}),
-        );
-        assert_eq!(response.status(), 200);
-        let set_cookie = response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .to_string();
-        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"));
-        let cookie = set_cookie.split(';').next().unwrap().to_string();
-        let body: Value = response.json().unwrap();
-        Agent {
-            server,
-            cookie,
-            csrf: body["csrf"].as_str().unwrap().to_string(),
-        }
-    }
-
-    fn get(&self, path: &str) -> reqwest::blocking::Response {
-        self.server
-            .client
-            .get(self.server.url(path))
-            .header("cookie", &self.cookie)
-            .send()
-            .unwrap()
-    }
-
-    fn post(&self, path: &str, body: Value) -> reqwest::blocking::Response {
-        self.server
-            .client
-            .post(self.server.url(path))
-            .header("cookie", &self.cookie)
-            .header("x-csrf-token", &self.csrf)
-            .json(&body)
-            .send()
-            .unwrap()
-    }
-}
 
 /// Reads a widget's event stream on a thread until its first `message` event.
 fn first_message(events: reqwest::blocking::Response) -> std::thread::JoinHandle<Value> {

@@ -34,6 +34,15 @@ const FAQ_MIN_COVERAGE: f32 = 0.55;
 const ANSWER_MIN_COVERAGE: f32 = 0.5;
 /// How many passages retrieval looks at.
 const CANDIDATES: usize = 8;
+/// Questions the knowledge base answers, suggested before the first question (the demo
+/// page's chips, the messaging channels' greeting).
+pub const STARTER_QUESTIONS: &[&str] = &[
+    "カードリーダーの申込み締切は？",
+    "紙の申請書はどこに送りますか",
+    "コールセンターの電話番号は？",
+];
+/// A related question must share this much of the user's question (weighted by rarity).
+const RELATED_MIN_COVERAGE: f32 = 0.3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -101,6 +110,18 @@ pub enum Channel {
     Web,
     Line,
     Telegram,
+}
+
+impl Channel {
+    /// The name stored with conversations and tickets (the JSON name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Cli => "cli",
+            Channel::Web => "web",
+            Channel::Line => "line",
+            Channel::Telegram => "telegram",
+        }
+    }
 }
 
 /// One question with its context.
@@ -360,6 +381,32 @@ impl Assistant {
                 None
             }
         }
+    }
+
+    /// Up to `n` other questions the knowledge base answers, near this one: FAQ titles
+    /// retrieval finds, less the documents the answer already cites. Offered to the user as
+    /// quick replies on messaging channels.
+    pub fn related_questions(
+        &self,
+        question: &str,
+        cited: &[Citation],
+        n: usize,
+    ) -> Result<Vec<String>> {
+        let mut related: Vec<String> = Vec::new();
+        for hit in self.retrieve_for(question)? {
+            let p = &hit.passage;
+            if p.kind == Kind::Faq
+                && hit.coverage >= RELATED_MIN_COVERAGE
+                && !cited.iter().any(|c| c.doc_id == p.doc_id)
+                && !related.contains(&p.title)
+            {
+                related.push(p.title.clone());
+                if related.len() == n {
+                    break;
+                }
+            }
+        }
+        Ok(related)
     }
 
     /// What retrieval finds for a question as the user typed it (for `ask --explain`).

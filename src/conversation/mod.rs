@@ -1,7 +1,7 @@
-//! The conversation service: what every channel (the web widget now; LINE and Telegram
-//! later) calls with a user's message. It checks the message, stores it before anything
-//! else happens, asks the assistant off the async runtime, and stores the answer — so an
-//! accepted message and its answer outlive a dropped connection or a restart.
+//! The conversation service: what every channel (the web widget, LINE, Telegram) calls
+//! with a user's message. It checks the message, stores it before anything else happens,
+//! asks the assistant off the async runtime, and stores the answer — so an accepted
+//! message and its answer outlive a dropped connection or a restart.
 
 use std::sync::Arc;
 
@@ -13,6 +13,17 @@ use crate::handoff::hours::BusinessHours;
 use crate::handoff::{self, Details, FieldError};
 use crate::store::{Store, StoredMessage};
 use crate::text::normalize;
+
+/// What is stored of a user's message: as typed, unless a 12-digit number had to be
+/// removed (found in the normalised text, where full-width digits are digits).
+fn stored_text(text: &str) -> String {
+    let redacted = privacy::redact(&normalize(text));
+    if redacted.removed {
+        redacted.text
+    } else {
+        text.to_string()
+    }
+}
 
 #[derive(Clone)]
 pub struct Conversations {
@@ -84,18 +95,14 @@ pub struct HandoffReply {
 }
 
 impl Accepted {
+    /// The message as the user typed it.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// Whether a person owns the conversation, so the bot must not answer.
     pub fn for_agent(&self) -> bool {
         self.state == "waiting" || self.state == "agent"
-    }
-}
-
-fn channel_name(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Cli => "cli",
-        Channel::Web => "web",
-        Channel::Line => "line",
-        Channel::Telegram => "telegram",
     }
 }
 
@@ -126,15 +133,54 @@ impl Conversations {
             .conversation(session, channel)
             .await?
             .ok_or(ChatError::UnknownSession)?;
-        // As typed, unless a number had to be removed (found in the normalised text, where
-        // full-width digits are digits).
-        let redacted = privacy::redact(&normalize(text));
-        let stored = if redacted.removed {
-            &redacted.text
-        } else {
-            text
+        let question_id = self
+            .store
+            .add_user_message(&session_id, &stored_text(text))
+            .await?;
+        self.accepted(session_id, question_id, channel, text).await
+    }
+
+    /// A message that came in a channel's event (`event_id`: LINE's webhookEventId,
+    /// Telegram's update_id): stored together with the event's id, so `None` for an
+    /// event taken before. An invalid message is recorded too, so that it is refused once.
+    pub async fn accept_event(
+        &self,
+        conversation: &str,
+        channel: Channel,
+        event_id: &str,
+        text: &str,
+    ) -> Result<Option<Accepted>, ChatError> {
+        if let Err(e) = validate(text) {
+            return if self
+                .store
+                .first_delivery(channel.as_str(), event_id)
+                .await?
+            {
+                Err(e.into())
+            } else {
+                Ok(None)
+            };
+        }
+        let Some(question_id) = self
+            .store
+            .add_user_message_once(conversation, &stored_text(text), channel.as_str(), event_id)
+            .await?
+        else {
+            return Ok(None);
         };
-        let question_id = self.store.add_user_message(&session_id, stored).await?;
+        Ok(Some(
+            self.accepted(conversation.to_string(), question_id, channel, text)
+                .await?,
+        ))
+    }
+
+    async fn accepted(
+        &self,
+        session_id: String,
+        question_id: i64,
+        channel: Channel,
+        text: &str,
+    ) -> Result<Accepted, ChatError> {
         let state = self
             .store
             .conversation_state(&session_id)
@@ -162,9 +208,7 @@ impl Conversations {
                 .await?
                 .then(|| id.to_string())),
             None => Ok(Some(
-                self.store
-                    .create_conversation(channel_name(channel))
-                    .await?,
+                self.store.create_conversation(channel.as_str()).await?,
             )),
         }
     }
@@ -259,13 +303,7 @@ impl Conversations {
             handoff::confirmation(&self.hours, handoff::now_in_japan(), self.phone.as_deref());
         match self
             .store
-            .create_ticket(
-                &session_id,
-                reason,
-                channel_name(channel),
-                &details,
-                &message,
-            )
+            .create_ticket(&session_id, reason, channel.as_str(), &details, &message)
             .await?
         {
             Ok(created) => {

@@ -130,7 +130,7 @@ pub fn confirmation(hours: &BusinessHours, now_jst: NaiveDateTime, phone: Option
         .unwrap_or_default();
     if hours.is_open(now_jst) {
         format!(
-            "担当者への引き継ぎを受け付けました。このままお待ちください。担当者からこの画面でご返信します。{call}"
+            "担当者への引き継ぎを受け付けました。このままお待ちください。担当者からこの会話でご返信します。{call}"
         )
     } else {
         let next = hours

@@ -272,7 +272,8 @@ fn checked_text(text: &str) -> Result<&str, ApiError> {
     Ok(text)
 }
 
-/// `POST /agent/api/tickets/{id}/reply`: to the user, live in their widget.
+/// `POST /agent/api/tickets/{id}/reply`: to the user, live in their widget or pushed on
+/// their messaging channel (`delivery` says whether it arrived there).
 pub async fn reply(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -284,7 +285,18 @@ pub async fn reply(
     let store = &state.conversations.store;
     let (conversation, message) = store.reply(id, &user, text).await?.map_err(refused)?;
     state.conversations.publish(&conversation, &message).await;
-    Ok((StatusCode::CREATED, Json(json!(message))).into_response())
+    // On LINE or Telegram the user gets it pushed; the agent sees whether it arrived.
+    let mut body = json!(message);
+    match state.channels.deliver(&state, &conversation, text).await {
+        Ok(None) => {}
+        Ok(Some(Ok(()))) => body["delivery"] = json!({"delivered": true}),
+        Ok(Some(Err(why))) => body["delivery"] = json!({"delivered": false, "error": why}),
+        Err(e) => {
+            tracing::error!("looking up the reply's channel: {e:#}");
+            body["delivery"] = json!({"delivered": false, "error": "internal error"});
+        }
+    }
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// `POST /agent/api/tickets/{id}/notes`: internal, never shown to the user.

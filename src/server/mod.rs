@@ -18,12 +18,15 @@ use axum::http::{HeaderValue, Method, header};
 use axum::routing::{get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::channels::Channels;
 use crate::conversation::Conversations;
 
 pub use metrics::Metrics;
 
 /// Largest request body accepted (a question is at most 2,000 characters).
 const BODY_LIMIT: usize = 16 * 1024;
+/// Largest webhook body accepted (LINE batches events).
+const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 /// How long shutdown waits for answers still being written.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
@@ -108,6 +111,8 @@ pub struct AppState {
     pub pages: Arc<pages::Pages>,
     /// The model file configured, if any (`/readyz` reports it when it failed to load).
     pub model_path: Option<std::path::PathBuf>,
+    /// The messaging channels that are on (LINE, Telegram).
+    pub channels: Channels,
 }
 
 impl AppState {
@@ -115,6 +120,7 @@ impl AppState {
         conversations: Conversations,
         config: ServerConfig,
         model_path: Option<std::path::PathBuf>,
+        channels: Channels,
     ) -> AppState {
         let pages = pages::Pages::new(conversations.assistant.knowledge());
         AppState {
@@ -124,6 +130,7 @@ impl AppState {
             config: Arc::new(config),
             pages: Arc::new(pages),
             model_path,
+            channels,
         }
     }
 }
@@ -169,6 +176,13 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(api::readyz))
         .route("/metrics", get(api::metrics))
         .merge(api)
+        .merge(
+            state
+                .channels
+                .routes()
+                .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))
+                .layer(axum::middleware::from_fn(guard::time_limit)),
+        )
         .fallback(api::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -197,6 +211,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
     let streams = state.conversations.shutdown.clone();
     let relay = state.conversations.clone();
     tokio::spawn(async move { relay.relay_notifications().await });
+    state.channels.start(&state);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

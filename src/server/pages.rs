@@ -12,15 +12,12 @@ use sha2::{Digest, Sha256};
 
 use super::AppState;
 use crate::knowledge::{Document, Kind, KnowledgeBase};
+use crate::text::escape_html;
 
 const WIDGET_JS: &str = include_str!("assets/widget.js");
 const PAGE_CSS: &str = include_str!("assets/page.css");
 const OPENAPI: &str = include_str!("assets/openapi.json");
 const AGENT_JS: &str = include_str!("assets/agent.js");
-
-/// Suggested questions on the demo page (questions the knowledge base answers).
-const SUGGESTIONS: &str =
-    "カードリーダーの申込み締切は？|紙の申請書はどこに送りますか|コールセンターの電話番号は？";
 
 pub struct Pages {
     /// First 16 hex digits of the widget's SHA-256: its ETag and hashed name.
@@ -41,22 +38,6 @@ impl Pages {
     }
 }
 
-/// HTML-escapes text for element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The portal's frame around a page's content.
 fn layout(title: &str, main: &str, extra_head: &str) -> String {
     format!(
@@ -68,7 +49,7 @@ fn layout(title: &str, main: &str, extra_head: &str) -> String {
          <main>{main}</main>\n\
          <footer class=\"portal-footer\">このページはシカクのデモです。実際のポータルサイトではありません。</footer>\n\
          </body>\n</html>\n",
-        title = escape(title),
+        title = escape_html(title),
     )
 }
 
@@ -89,9 +70,9 @@ fn demo_page(kb: &KnowledgeBase, widget_hash: &str) -> String {
         let _ = write!(
             notices,
             "<li><time>{}</time><a href=\"/kb/{}\">{}</a></li>",
-            escape(&issued),
-            escape(&doc.id),
-            escape(&doc.title)
+            escape_html(&issued),
+            escape_html(&doc.id),
+            escape_html(&doc.title)
         );
     }
     let main = format!(
@@ -104,7 +85,7 @@ fn demo_page(kb: &KnowledgeBase, widget_hash: &str) -> String {
         "<script src=\"/assets/widget-{widget_hash}.js\" defer data-title=\"シカク（AIアシスタント）\" \
          data-greeting=\"こんにちは。オンライン資格確認についてのご質問にお答えします。\" \
          data-suggestions=\"{}\"></script>\n",
-        escape(SUGGESTIONS)
+        escape_html(&crate::assistant::STARTER_QUESTIONS.join("|"))
     );
     layout("医療機関等向けポータルサイト（デモ）", &main, &script)
 }
@@ -225,13 +206,13 @@ fn render_body(markdown: &str) -> String {
                     out.push_str("<ul>");
                     in_list = true;
                 }
-                let _ = write!(out, "<li>{}</li>", escape(item));
+                let _ = write!(out, "<li>{}</li>", escape_html(item));
             } else {
                 if in_list {
                     out.push_str("</ul>");
                     in_list = false;
                 }
-                let _ = write!(out, "<p>{}</p>", escape(line));
+                let _ = write!(out, "<p>{}</p>", escape_html(line));
             }
         }
     }
@@ -244,10 +225,10 @@ fn render_body(markdown: &str) -> String {
 fn document_page(kb: &KnowledgeBase, doc: &Document) -> String {
     let mut main = format!(
         "<article class=\"document\"><h1>{}</h1>",
-        escape(&doc.title)
+        escape_html(&doc.title)
     );
     if let Some(p) = &doc.provenance {
-        let _ = write!(main, "<p class=\"provenance\">{}</p>", escape(p));
+        let _ = write!(main, "<p class=\"provenance\">{}</p>", escape_html(p));
     }
     if doc.sections.is_empty() {
         main.push_str(&render_body(&doc.body));
@@ -256,9 +237,9 @@ fn document_page(kb: &KnowledgeBase, doc: &Document) -> String {
             let _ = write!(
                 main,
                 "<section id=\"{id}\"><h2><a href=\"#{id}\">{}</a></h2>{}</section>",
-                escape(&s.heading),
+                escape_html(&s.heading),
                 render_body(&s.body),
-                id = escape(&s.id),
+                id = escape_html(&s.id),
             );
         }
     }
@@ -269,10 +250,10 @@ fn document_page(kb: &KnowledgeBase, doc: &Document) -> String {
                 let _ = write!(
                     main,
                     "<li><a href=\"/kb/{}#{}\">{}「{}」</a></li>",
-                    escape(&d.id),
-                    escape(&s.id),
-                    escape(&d.title),
-                    escape(&s.heading)
+                    escape_html(&d.id),
+                    escape_html(&s.id),
+                    escape_html(&d.title),
+                    escape_html(&s.heading)
                 );
             }
         }

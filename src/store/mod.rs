@@ -15,6 +15,7 @@ use sqlx::{Executor, Row};
 use crate::assistant::{Answer, Citation};
 
 pub mod agents;
+pub mod channels;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
@@ -94,6 +95,25 @@ pub struct NewTicket {
 pub enum FeedbackError {
     /// No answer with that id in that conversation.
     NoSuchAnswer,
+}
+
+/// A new conversation's id (a random UUID), inserted in `tx`.
+async fn insert_conversation(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    channel: &str,
+) -> Result<String> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let at = now();
+    sqlx::query(
+        "INSERT INTO conversations (id, channel, created_at, updated_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&id)
+    .bind(channel)
+    .bind(&at)
+    .bind(&at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
 }
 
 fn now() -> String {
@@ -214,17 +234,9 @@ impl Store {
     }
 
     pub async fn create_conversation(&self, channel: &str) -> Result<String> {
-        let id = uuid::Uuid::new_v4().to_string();
-        let at = now();
-        sqlx::query(
-            "INSERT INTO conversations (id, channel, created_at, updated_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(&id)
-        .bind(channel)
-        .bind(&at)
-        .bind(&at)
-        .execute(&self.pool)
-        .await?;
+        let mut tx = self.write_transaction().await?;
+        let id = insert_conversation(&mut tx, channel).await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -239,22 +251,34 @@ impl Store {
     /// Stores what the user asked (already stripped of any 12-digit number).
     pub async fn add_user_message(&self, conversation: &str, text: &str) -> Result<i64> {
         let mut tx = self.write_transaction().await?;
-        let at = now();
+        let id = self
+            .insert_user_message(&mut tx, conversation, text, &now())
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn insert_user_message(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        conversation: &str,
+        text: &str,
+        at: &str,
+    ) -> Result<i64> {
         let id = sqlx::query(
             "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'user', $2, $3) RETURNING id",
         )
         .bind(conversation)
         .bind(text)
-        .bind(&at)
-        .fetch_one(&mut *tx)
+        .bind(at)
+        .fetch_one(&mut **tx)
         .await?
         .get::<i64, _>(0);
         sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
-            .bind(&at)
+            .bind(at)
             .bind(conversation)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
-        tx.commit().await?;
         Ok(id)
     }
 

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod console;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -100,24 +102,36 @@ pub struct Server {
     pub child: std::process::Child,
     pub base: String,
     pub client: reqwest::blocking::Client,
+    /// What it printed before it listened (model, channels).
+    pub startup: Vec<String>,
 }
 
 impl Server {
     /// Starts the real binary with `extra` environment variables and waits until it listens.
     pub fn start(env: &Env, extra: &[(&str, &str)]) -> Server {
+        Server::start_with_log(env, extra, std::process::Stdio::inherit())
+    }
+
+    /// Starts with its log (stderr) going to `log`.
+    pub fn start_with_log(
+        env: &Env,
+        extra: &[(&str, &str)],
+        log: impl Into<std::process::Stdio>,
+    ) -> Server {
         use std::io::BufRead;
         let mut command = env.command();
         command
             .args(["serve", "--addr", "127.0.0.1:0"])
             .env("SHIKAKU_LOG", "warn")
             .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::inherit());
+            .stderr(log);
         for (k, v) in extra {
             command.env(k, v);
         }
         let mut child = command.spawn().unwrap();
         let stdout = child.stdout.take().unwrap();
         let mut lines = std::io::BufReader::new(stdout).lines();
+        let mut startup = Vec::new();
         let base = loop {
             let line = lines
                 .next()
@@ -131,6 +145,7 @@ impl Server {
                     .trim_end_matches('/')
                     .to_string();
             }
+            startup.push(line);
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
@@ -143,6 +158,7 @@ impl Server {
             child,
             base,
             client,
+            startup,
         }
     }
 

@@ -154,7 +154,13 @@
       var send = el("button", { type: "button", id: "reply-send" }, "返信する");
       send.addEventListener("click", function () {
         if (!text.value.trim()) return;
-        api("POST", "/tickets/" + t.id + "/reply", { text: text.value }).then(function () { text.value = ""; say("返信しました。"); load(t.id, false); }).catch(function (e) { say(e.message); });
+        api("POST", "/tickets/" + t.id + "/reply", { text: text.value }).then(function (m) {
+          text.value = "";
+          // On LINE or Telegram the reply is pushed: say if it did not arrive.
+          var d = m && m.delivery;
+          say(d && !d.delivered ? "返信は記録しましたが、" + t.channel + " に届けられませんでした（" + d.error + "）。お電話などでご連絡ください。" : "返信しました。");
+          load(t.id, false);
+        }).catch(function (e) { say(e.message); });
       });
       var category = el("select", { id: "category", "aria-label": "分類" });
       ["申込み・締切", "補助金", "申請書の記入", "機器・導入", "その他"].forEach(function (c) { category.appendChild(el("option", { value: c }, c)); });

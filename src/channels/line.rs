@@ -1,0 +1,544 @@
+//! LINE Messaging API: the webhook (`POST /channels/line/webhook`) and replies and pushes.
+//! The signature is checked before anything else; each event is taken (stored with its
+//! `webhookEventId`) before LINE gets its 200, and answered after, in order: with the
+//! reply token while it is fresh, pushed otherwise.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Extension, Json, Router};
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use super::config::LineConfig;
+use super::{
+    AGENT_HEADING, Adapter, BoxFuture, FAILURE, HANDOFF_LABEL, Incoming, Outbound, Work, label,
+    sources, split, webhook_error,
+};
+use crate::assistant::{Channel, STARTER_QUESTIONS};
+use crate::server::AppState;
+
+/// LINE's limit on one text message.
+const MAX_TEXT: usize = 5000;
+/// Messages in one reply or push request.
+const MAX_MESSAGES: usize = 5;
+/// Quick-reply items on one message, and the length of their labels.
+const MAX_QUICK_REPLIES: usize = 13;
+const MAX_LABEL: usize = 20;
+/// How long the loading animation runs at most (it stops when a message arrives).
+const LOADING_SECONDS: u32 = 20;
+/// Tries of a push (same retry key: LINE sends it once).
+const PUSH_TRIES: u32 = 3;
+
+const GREETING: &str = "友だち追加ありがとうございます。シカク（AIアシスタント）です。\
+オンライン資格確認（顔認証付きカードリーダーの申込み、補助金、導入意向調査など）についてのご質問に、\
+厚生労働省のお知らせをもとにお答えします。担当者をご希望のときは「担当者と話したい」と送ってください。";
+const NOT_TEXT: &str =
+    "申し訳ありません。文字のメッセージにだけお答えできます。ご質問を文字で送ってください。";
+
+pub struct Line {
+    config: LineConfig,
+    public_url: Option<String>,
+    http: reqwest::Client,
+}
+
+/// A request LINE refused or that did not reach it.
+#[derive(Debug, thiserror::Error)]
+enum SendError {
+    /// 4xx: retrying will not help (an expired reply token is a 400).
+    #[error("LINE refused it: {0} {1}")]
+    Refused(reqwest::StatusCode, String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+#[derive(Deserialize)]
+struct WebhookBody {
+    #[serde(default)]
+    events: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Event {
+    #[serde(rename = "type")]
+    kind: String,
+    webhook_event_id: String,
+    #[serde(default)]
+    reply_token: Option<String>,
+    #[serde(default)]
+    source: Option<Source>,
+    #[serde(default)]
+    message: Option<Message>,
+    #[serde(default)]
+    postback: Option<Postback>,
+    #[serde(default)]
+    mode: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Source {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    group_id: Option<String>,
+    #[serde(default)]
+    room_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Message {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Postback {
+    data: String,
+}
+
+/// The postback data of the handoff button.
+const HANDOFF_DATA: &str = "handoff";
+
+impl Event {
+    /// Who to answer: the user, or the group or room the message came from.
+    fn chat(&self) -> Option<&str> {
+        let s = self.source.as_ref()?;
+        match s.kind.as_str() {
+            "group" => s.group_id.as_deref(),
+            "room" => s.room_id.as_deref(),
+            _ => s.user_id.as_deref(),
+        }
+    }
+
+    fn is_one_to_one(&self) -> bool {
+        self.source.as_ref().is_some_and(|s| s.kind == "user")
+    }
+}
+
+impl Line {
+    pub fn new(config: LineConfig, public_url: Option<String>) -> Result<Line> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .context("LINE: building the HTTP client")?;
+        Ok(Line {
+            config,
+            public_url,
+            http,
+        })
+    }
+
+    /// `x-line-signature` is the Base64 HMAC-SHA256 of the raw body under the channel
+    /// secret; compared in constant time.
+    fn verify(&self, body: &[u8], signature: Option<&str>) -> bool {
+        let Some(signature) = signature else {
+            return false;
+        };
+        let Ok(signature) = base64::engine::general_purpose::STANDARD.decode(signature.trim())
+        else {
+            return false;
+        };
+        let Ok(mut mac) =
+            Hmac::<Sha256>::new_from_slice(self.config.channel_secret.expose().as_bytes())
+        else {
+            return false;
+        };
+        mac.update(body);
+        mac.verify_slice(&signature).is_ok()
+    }
+
+    /// The durable part of one event; `None`: nothing to send.
+    async fn take(&self, state: &AppState, event: &Event) -> Result<Option<Work>> {
+        if event.mode.as_deref() == Some("standby") {
+            return Ok(None); // another module of the channel is answering
+        }
+        let Some(chat) = event.chat() else {
+            return Ok(None);
+        };
+        let id = &event.webhook_event_id;
+        match event.kind.as_str() {
+            "message" => match event.message.as_ref() {
+                Some(Message {
+                    kind,
+                    text: Some(text),
+                }) if kind == "text" => {
+                    super::take(
+                        state,
+                        Channel::Line,
+                        chat,
+                        id,
+                        &Incoming::Text(text.clone()),
+                    )
+                    .await
+                }
+                _ => Ok(super::first_time(state, Channel::Line, id)
+                    .await?
+                    .then(|| Work::Send(Outbound::notice(NOT_TEXT)))),
+            },
+            "postback" => match &event.postback {
+                Some(p) if p.data == HANDOFF_DATA => {
+                    super::take(state, Channel::Line, chat, id, &Incoming::Handoff).await
+                }
+                _ => Ok(None),
+            },
+            "follow" => Ok(super::first_time(state, Channel::Line, id)
+                .await?
+                .then(|| Work::Send(greeting()))),
+            "unfollow" => {
+                // Blocked: a later follow starts a new conversation.
+                state
+                    .conversations
+                    .store
+                    .unbind_channel_user("line", chat)
+                    .await?;
+                Ok(None)
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// Answers the events taken from one webhook request, in order.
+    async fn finish(&self, state: &AppState, taken: Vec<(Event, Work)>, received: Instant) {
+        for (event, work) in taken {
+            let Some(chat) = event.chat() else { continue };
+            if matches!(work, Work::Answer(_)) && event.is_one_to_one() {
+                self.show_loading(chat).await;
+            }
+            let outbound = match work.run(state).await {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::error!("LINE: answering failed: {e:#}");
+                    Outbound::notice(FAILURE)
+                }
+            };
+            let messages = self.messages(&outbound);
+            let fresh = received.elapsed() < self.config.reply_window;
+            let result = match (&event.reply_token, fresh) {
+                (Some(token), true) => self.reply_or_push(token, chat, &messages).await,
+                _ => self.push_messages(chat, &messages).await,
+            };
+            if let Err(e) = result {
+                // The answer is in the transcript; the user did not get it.
+                tracing::error!("LINE: a message was not delivered: {e:#}");
+            }
+        }
+    }
+
+    async fn reply_or_push(&self, token: &str, chat: &str, messages: &[Value]) -> Result<()> {
+        let (first, rest) = messages.split_at(messages.len().min(MAX_MESSAGES));
+        let body = json!({"replyToken": token, "messages": first});
+        match self.post("/v2/bot/message/reply", &body, None).await {
+            Ok(()) => self.push_messages(chat, rest).await,
+            Err(SendError::Refused(status, why)) => {
+                tracing::info!("LINE: reply token refused ({status} {why}); pushing");
+                self.push_messages(chat, messages).await
+            }
+            Err(e) => {
+                // It may have arrived; a push could duplicate it, but losing it is worse.
+                tracing::warn!("LINE: reply failed ({e}); pushing");
+                self.push_messages(chat, messages).await
+            }
+        }
+    }
+
+    /// Pushes in requests of five, each retried under one retry key.
+    async fn push_messages(&self, to: &str, messages: &[Value]) -> Result<()> {
+        for batch in messages.chunks(MAX_MESSAGES) {
+            let body = json!({"to": to, "messages": batch});
+            let key = uuid::Uuid::new_v4().to_string();
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                match self.post("/v2/bot/message/push", &body, Some(&key)).await {
+                    Ok(()) => break,
+                    // The same retry key was accepted before: it was sent.
+                    Err(SendError::Refused(reqwest::StatusCode::CONFLICT, _)) => break,
+                    Err(SendError::Refused(status, why))
+                        if status != reqwest::StatusCode::TOO_MANY_REQUESTS =>
+                    {
+                        anyhow::bail!("push refused: {status} {why}")
+                    }
+                    Err(e) if tries >= PUSH_TRIES => {
+                        anyhow::bail!("push failed {tries} times: {e}")
+                    }
+                    Err(e) => {
+                        tracing::warn!("LINE: push failed ({e}), retrying");
+                        tokio::time::sleep(Duration::from_millis(500 * 4u64.pow(tries - 1))).await;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The "…" animation in a one-to-one chat while the answer is written.
+    async fn show_loading(&self, user: &str) {
+        let body = json!({"chatId": user, "loadingSeconds": LOADING_SECONDS});
+        if let Err(e) = self.post("/v2/bot/chat/loading/start", &body, None).await {
+            tracing::warn!("LINE: loading animation: {e}");
+        }
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        body: &Value,
+        retry_key: Option<&str>,
+    ) -> Result<(), SendError> {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.config.api_url))
+            .bearer_auth(self.config.access_token.expose())
+            .json(body);
+        if let Some(key) = retry_key {
+            request = request.header("X-Line-Retry-Key", key);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| SendError::Failed(super::masked(&e, self.config.access_token.expose())))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        let text: String = response
+            .text()
+            .await
+            .unwrap_or_default()
+            .chars()
+            .take(300)
+            .collect();
+        if status.is_client_error() {
+            Err(SendError::Refused(status, text))
+        } else {
+            Err(SendError::Failed(format!("{status} {text}")))
+        }
+    }
+
+    /// LINE message objects: text split to LINE's limit; sources as links; related
+    /// questions (and the handoff button when offered) as quick replies on the last one.
+    fn messages(&self, outbound: &Outbound) -> Vec<Value> {
+        let (text, mut quick): (String, Vec<Value>) = match outbound {
+            Outbound::Answer {
+                answer,
+                related,
+                offer_handoff,
+            } => {
+                let mut text = answer.answer.clone();
+                let sources = sources(&answer.citations, self.public_url.as_deref());
+                if !sources.is_empty() {
+                    text.push_str("\n\n出典：");
+                    for s in sources {
+                        text.push_str(&format!("\n・{}", s.label));
+                        if let Some(url) = s.url {
+                            text.push_str(&format!("\n{url}"));
+                        }
+                    }
+                }
+                let mut quick: Vec<Value> = related.iter().map(|q| ask(q)).collect();
+                if *offer_handoff {
+                    quick.insert(
+                        0,
+                        json!({"type": "action", "action": {
+                            "type": "postback", "label": HANDOFF_LABEL, "data": HANDOFF_DATA,
+                            "displayText": "担当者につないでください"}}),
+                    );
+                }
+                (text, quick)
+            }
+            Outbound::Notice { text, suggestions } => {
+                (text.clone(), suggestions.iter().map(|q| ask(q)).collect())
+            }
+            Outbound::Agent { text } => (format!("{AGENT_HEADING}\n{text}"), Vec::new()),
+        };
+        quick.truncate(MAX_QUICK_REPLIES);
+        let mut messages: Vec<Value> = split(&text, MAX_TEXT)
+            .into_iter()
+            .map(|t| json!({"type": "text", "text": t}))
+            .collect();
+        if let Some(last) = messages.last_mut()
+            && !quick.is_empty()
+        {
+            last["quickReply"] = json!({ "items": quick });
+        }
+        messages
+    }
+}
+
+/// A quick reply that sends the question as the user's message.
+fn ask(question: &str) -> Value {
+    json!({"type": "action", "action": {
+        "type": "message", "label": label(question, MAX_LABEL), "text": question}})
+}
+
+fn greeting() -> Outbound {
+    Outbound::Notice {
+        text: GREETING.into(),
+        suggestions: STARTER_QUESTIONS.iter().map(|q| q.to_string()).collect(),
+    }
+}
+
+/// `POST /channels/line/webhook`.
+async fn webhook(
+    State(state): State<AppState>,
+    Extension(line): Extension<Arc<Line>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let received = Instant::now();
+    let signature = headers
+        .get("x-line-signature")
+        .and_then(|v| v.to_str().ok());
+    if !line.verify(&body, signature) {
+        tracing::warn!("LINE: a webhook request with a missing or wrong signature was refused");
+        return webhook_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "x-line-signature does not match the body",
+        );
+    }
+    let payload: WebhookBody = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            return webhook_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                &format!("the body is not a LINE webhook: {e}"),
+            );
+        }
+    };
+    let mut taken = Vec::new();
+    for raw in payload.events {
+        let event: Event = match serde_json::from_value(raw) {
+            Ok(e) => e,
+            Err(e) => {
+                tracing::warn!("LINE: skipping an event that could not be read: {e}");
+                continue;
+            }
+        };
+        match line.take(&state, &event).await {
+            Ok(Some(work)) => taken.push((event, work)),
+            Ok(None) => {}
+            Err(e) => {
+                // LINE redelivers (when redelivery is on); what was taken is not taken twice.
+                tracing::error!("LINE: storing an event failed: {e:#}");
+                if !taken.is_empty() {
+                    let (state, line) = (state.clone(), line.clone());
+                    state.conversations.tasks.clone().spawn(async move {
+                        line.finish(&state, taken, received).await;
+                    });
+                }
+                return webhook_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the event could not be stored",
+                );
+            }
+        }
+    }
+    if !taken.is_empty() {
+        let worker = state.clone();
+        state.conversations.tasks.spawn(async move {
+            line.finish(&worker, taken, received).await;
+        });
+    }
+    Json(json!({})).into_response()
+}
+
+impl Adapter for Line {
+    fn channel(&self) -> Channel {
+        Channel::Line
+    }
+
+    fn push<'a>(&'a self, user: &'a str, message: &'a Outbound) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move { self.push_messages(user, &self.messages(message)).await })
+    }
+
+    fn routes(self: Arc<Self>) -> Router<AppState> {
+        Router::new()
+            .route("/channels/line/webhook", post(webhook))
+            .layer(Extension(self))
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "LINE: on (webhook POST /channels/line/webhook; API {})",
+            self.config.api_url
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channels::config::ChannelsConfig;
+
+    fn line() -> Line {
+        let config = ChannelsConfig::load(|name| match name {
+            "SHIKAKU_LINE_CHANNEL_SECRET" => Some("secret".into()),
+            "SHIKAKU_LINE_CHANNEL_ACCESS_TOKEN" => Some("token".into()),
+            _ => None,
+        })
+        .unwrap();
+        Line::new(
+            config.line.unwrap(),
+            Some("https://portal.example.jp".into()),
+        )
+        .unwrap()
+    }
+
+    fn sign(secret: &str, body: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(body);
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    }
+
+    #[test]
+    fn signatures_are_checked_against_the_raw_body() {
+        let line = line();
+        let body = br#"{"destination":"U1","events":[]}"#;
+        assert!(line.verify(body, Some(&sign("secret", body))));
+        assert!(!line.verify(body, Some(&sign("other", body))));
+        assert!(!line.verify(
+            b"{\"destination\":\"U1\",\"events\":[ ]}",
+            Some(&sign("secret", body))
+        ));
+        assert!(!line.verify(body, None));
+        assert!(!line.verify(body, Some("not base64!")));
+    }
+
+    #[test]
+    fn an_agent_reply_is_marked_as_a_person_and_split() {
+        let line = line();
+        let text = "ご確認ありがとうございます。".repeat(500);
+        let messages = line.messages(&Outbound::Agent { text: text.clone() });
+        assert!(messages.len() >= 2);
+        let first = messages[0]["text"].as_str().unwrap();
+        assert!(first.starts_with(AGENT_HEADING));
+        let joined: String = messages
+            .iter()
+            .map(|m| m["text"].as_str().unwrap())
+            .collect();
+        assert_eq!(joined, format!("{AGENT_HEADING}\n{text}"));
+        assert!(
+            messages
+                .iter()
+                .all(|m| super::super::units(m["text"].as_str().unwrap()) <= MAX_TEXT)
+        );
+    }
+}

@@ -1,0 +1,478 @@
+//! Telegram, with teloxide: updates arrive on the webhook mounted in the service
+//! (`POST /channels/telegram/webhook`, checked by its secret token) or by long polling;
+//! `/start`, `/help` and `/operator`; answers in HTML, escaped, with sources as links.
+//! Each update is taken (stored with its `update_id`) before Telegram is answered, so a
+//! repeated update is answered once.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Extension, Json, Router};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use teloxide::payloads::{GetUpdatesSetters, SendMessageSetters, SetWebhookSetters};
+use teloxide::requests::Requester;
+use teloxide::types::{
+    AllowedUpdate, ChatId, KeyboardButton, KeyboardMarkup, LinkPreviewOptions, ParseMode,
+    ReplyMarkup, Update, UpdateKind,
+};
+use teloxide::{Bot, RequestError};
+
+use super::config::{TelegramConfig, TelegramMode};
+use super::{
+    AGENT_HEADING, Adapter, BoxFuture, FAILURE, HANDOFF_LABEL, Incoming, Outbound, Work, sources,
+    split, units, webhook_error,
+};
+use crate::assistant::{Channel, STARTER_QUESTIONS};
+use crate::server::AppState;
+use crate::text::escape_html;
+
+/// Telegram's limit on one message's text (after entities are parsed).
+const MAX_TEXT: usize = 4096;
+/// How long one long-polling request waits for updates.
+const POLL_SECONDS: u32 = 25;
+/// Tries of one message on network failures.
+const SEND_TRIES: u32 = 3;
+
+const GREETING: &str = "こんにちは。シカク（AIアシスタント）です。\
+オンライン資格確認（顔認証付きカードリーダーの申込み、補助金、導入意向調査など）についてのご質問に、\
+厚生労働省のお知らせをもとにお答えします。";
+const HELP: &str = "ご質問をそのまま送ってください。回答には出典のお知らせを添えます。\n\
+/operator … 担当者（コールセンター）に引き継ぎます\n\
+/help … この説明を表示します";
+const NOT_TEXT: &str =
+    "申し訳ありません。文字のメッセージにだけお答えできます。ご質問を文字で送ってください。";
+
+pub struct Telegram {
+    bot: Bot,
+    config: TelegramConfig,
+    public_url: Option<String>,
+}
+
+/// What a text message asks for: a command (`/help@ShikakuBot` too) or a question.
+fn incoming(text: &str) -> Result<Incoming, &'static str> {
+    let trimmed = text.trim();
+    if trimmed == HANDOFF_LABEL {
+        return Ok(Incoming::Handoff);
+    }
+    let Some(command) = trimmed.strip_prefix('/') else {
+        return Ok(Incoming::Text(text.to_string()));
+    };
+    let name = command
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .split('@')
+        .next()
+        .unwrap_or_default();
+    match name {
+        "operator" => Ok(Incoming::Handoff),
+        "start" => Err(GREETING),
+        _ => Err(HELP),
+    }
+}
+
+/// Compares secrets in constant time (their digests, so the length does not show).
+fn same_secret(given: &[u8], expected: &[u8]) -> bool {
+    let (a, b) = (Sha256::digest(given), Sha256::digest(expected));
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+impl Telegram {
+    pub fn new(config: TelegramConfig, public_url: Option<String>) -> Result<Telegram> {
+        let url = reqwest::Url::parse(&config.api_url).context("SHIKAKU_TELEGRAM_API_URL")?;
+        let bot = Bot::new(config.bot_token.expose()).set_api_url(url);
+        Ok(Telegram {
+            bot,
+            config,
+            public_url,
+        })
+    }
+
+    fn masked(&self, e: &impl std::fmt::Display) -> String {
+        super::masked(e, self.config.bot_token.expose())
+    }
+
+    /// The durable part of one update: the chat to answer and what to send.
+    async fn take(&self, state: &AppState, update: &Update) -> Result<Option<(ChatId, Work)>> {
+        let id = update.id.0.to_string();
+        let (chat, incoming) = match &update.kind {
+            UpdateKind::Message(message) => {
+                let chat = message.chat.id;
+                match message.text().map(incoming) {
+                    Some(Ok(incoming)) => (chat, incoming),
+                    Some(Err(notice)) => {
+                        return Ok(super::first_time(state, Channel::Telegram, &id)
+                            .await?
+                            .then(|| (chat, Work::Send(notice_with_starters(notice)))));
+                    }
+                    None => {
+                        return Ok(super::first_time(state, Channel::Telegram, &id)
+                            .await?
+                            .then(|| (chat, Work::Send(Outbound::notice(NOT_TEXT)))));
+                    }
+                }
+            }
+            _ => return Ok(None),
+        };
+        let user = chat.0.to_string();
+        Ok(super::take(state, Channel::Telegram, &user, &id, &incoming)
+            .await?
+            .map(|work| (chat, work)))
+    }
+
+    /// Answers the updates taken from one request, in order.
+    async fn finish(&self, state: &AppState, taken: Vec<(ChatId, Work)>) {
+        for (chat, work) in taken {
+            let outbound = match work.run(state).await {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::error!("Telegram: answering failed: {e:#}");
+                    Outbound::notice(FAILURE)
+                }
+            };
+            if let Err(e) = self.send(chat, &outbound).await {
+                tracing::error!("Telegram: a message was not delivered: {e:#}");
+            }
+        }
+    }
+
+    async fn send(&self, chat: ChatId, outbound: &Outbound) -> Result<()> {
+        for (html, markup) in self.messages(outbound) {
+            let mut tries = 0;
+            loop {
+                tries += 1;
+                let mut request = self
+                    .bot
+                    .send_message(chat, html.clone())
+                    .parse_mode(ParseMode::Html)
+                    .link_preview_options(no_preview());
+                if let Some(m) = &markup {
+                    request = request.reply_markup(m.clone());
+                }
+                match request.await {
+                    Ok(_) => break,
+                    Err(RequestError::RetryAfter(wait)) if tries < SEND_TRIES => {
+                        tokio::time::sleep(wait.duration()).await;
+                    }
+                    Err(e @ (RequestError::Network(_) | RequestError::Io(_)))
+                        if tries < SEND_TRIES =>
+                    {
+                        tracing::warn!("Telegram: sending failed ({}), retrying", self.masked(&e));
+                        tokio::time::sleep(Duration::from_millis(500 * 4u64.pow(tries - 1))).await;
+                    }
+                    Err(e) => anyhow::bail!("sendMessage: {}", self.masked(&e)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Messages in Telegram's HTML: text split to its limit, then escaped; sources as
+    /// links; related questions (and the handoff button when offered) as a keyboard.
+    fn messages(&self, outbound: &Outbound) -> Vec<(String, Option<ReplyMarkup>)> {
+        let (text, sources_block, buttons) = match outbound {
+            Outbound::Answer {
+                answer,
+                related,
+                offer_handoff,
+            } => {
+                let sources = sources(&answer.citations, self.public_url.as_deref());
+                let block = (!sources.is_empty()).then(|| {
+                    let mut plain = "\n\n出典".to_string();
+                    let mut html = "\n\n<b>出典</b>".to_string();
+                    for s in &sources {
+                        plain.push_str(&format!("\n・{}", s.label));
+                        match &s.url {
+                            Some(url) => html.push_str(&format!(
+                                "\n・<a href=\"{}\">{}</a>",
+                                escape_html(url),
+                                escape_html(&s.label)
+                            )),
+                            None => html.push_str(&format!("\n・{}", escape_html(&s.label))),
+                        }
+                    }
+                    (units(&plain), html)
+                });
+                let mut buttons = related.clone();
+                if *offer_handoff {
+                    buttons.insert(0, HANDOFF_LABEL.to_string());
+                }
+                (answer.answer.clone(), block, buttons)
+            }
+            Outbound::Notice { text, suggestions } => (text.clone(), None, suggestions.clone()),
+            Outbound::Agent { text } => (format!("{AGENT_HEADING}\n{text}"), None, Vec::new()),
+        };
+        let pieces = split(&text, MAX_TEXT);
+        let mut messages: Vec<String> = Vec::new();
+        let mut last_units = 0;
+        for piece in &pieces {
+            last_units = units(piece);
+            messages.push(escape_html(piece));
+        }
+        if let Some((block_units, html)) = sources_block {
+            match messages.last_mut() {
+                Some(last) if last_units + block_units <= MAX_TEXT => last.push_str(&html),
+                _ => messages.push(html.trim_start().to_string()),
+            }
+        }
+        let markup = (!buttons.is_empty()).then(|| {
+            ReplyMarkup::Keyboard(
+                KeyboardMarkup::new(buttons.into_iter().map(|b| vec![KeyboardButton::new(b)]))
+                    .resize_keyboard()
+                    .one_time_keyboard(),
+            )
+        });
+        let count = messages.len();
+        messages
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| (m, if i + 1 == count { markup.clone() } else { None }))
+            .collect()
+    }
+
+    /// Long polling until shutdown; the offset moves past an update only once it is taken.
+    async fn poll(self: Arc<Self>, state: AppState) {
+        if let Err(e) = self.bot.delete_webhook().await {
+            tracing::warn!("Telegram: deleteWebhook: {}", self.masked(&e));
+        }
+        let shutdown = state.conversations.shutdown.clone();
+        let mut offset: i32 = 0;
+        loop {
+            let request = self
+                .bot
+                .get_updates()
+                .offset(offset)
+                .timeout(POLL_SECONDS)
+                .allowed_updates([AllowedUpdate::Message]);
+            let updates = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                u = request => u,
+            };
+            let updates = match updates {
+                Ok(u) => u,
+                Err(e) => {
+                    tracing::warn!("Telegram: getUpdates: {}", self.masked(&e));
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(3)) => continue,
+                    }
+                }
+            };
+            let mut taken = Vec::new();
+            for update in &updates {
+                match self.take(&state, update).await {
+                    Ok(t) => {
+                        taken.extend(t);
+                        offset = update.id.0 as i32 + 1;
+                    }
+                    Err(e) => {
+                        // Asked again from this update on; what was taken is not taken twice.
+                        tracing::error!("Telegram: storing an update failed: {e:#}");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        break;
+                    }
+                }
+            }
+            if !taken.is_empty() {
+                let (telegram, worker) = (self.clone(), state.clone());
+                state.conversations.tasks.spawn(async move {
+                    telegram.finish(&worker, taken).await;
+                });
+            }
+        }
+    }
+
+    /// Points Telegram at this service's webhook, with the secret it must send.
+    async fn set_webhook(&self) {
+        let (Some(base), Some(secret)) = (&self.public_url, &self.config.webhook_secret) else {
+            tracing::info!(
+                "Telegram: SHIKAKU_PUBLIC_URL is not set; set the bot's webhook to …/channels/telegram/webhook yourself"
+            );
+            return;
+        };
+        let url = format!("{base}/channels/telegram/webhook");
+        let Ok(parsed) = reqwest::Url::parse(&url) else {
+            return;
+        };
+        match self
+            .bot
+            .set_webhook(parsed)
+            .secret_token(secret.expose().to_string())
+            .allowed_updates([AllowedUpdate::Message])
+            .await
+        {
+            Ok(_) => tracing::info!("Telegram: webhook set to {url}"),
+            Err(e) => tracing::error!("Telegram: setWebhook {url}: {}", self.masked(&e)),
+        }
+    }
+}
+
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+fn notice_with_starters(text: &str) -> Outbound {
+    Outbound::Notice {
+        text: if text == GREETING {
+            format!("{GREETING}\n\n{HELP}")
+        } else {
+            text.to_string()
+        },
+        suggestions: STARTER_QUESTIONS.iter().map(|q| q.to_string()).collect(),
+    }
+}
+
+/// `POST /channels/telegram/webhook`.
+async fn webhook(
+    State(state): State<AppState>,
+    Extension(telegram): Extension<Arc<Telegram>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (TelegramMode::Webhook, Some(secret)) =
+        (telegram.config.mode, &telegram.config.webhook_secret)
+    else {
+        return webhook_error(
+            StatusCode::NOT_FOUND,
+            "webhook_off",
+            "Telegram is in polling mode; its webhook is off",
+        );
+    };
+    let given = headers
+        .get("x-telegram-bot-api-secret-token")
+        .map(|v| v.as_bytes())
+        .unwrap_or_default();
+    if !same_secret(given, secret.expose().as_bytes()) {
+        tracing::warn!("Telegram: a webhook request with a missing or wrong secret was refused");
+        return webhook_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_secret",
+            "X-Telegram-Bot-Api-Secret-Token does not match",
+        );
+    }
+    let update: Update = match serde_json::from_slice(&body) {
+        Ok(u) => u,
+        Err(e) => {
+            return webhook_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_update",
+                &format!("the body is not a Telegram update: {e}"),
+            );
+        }
+    };
+    match telegram.take(&state, &update).await {
+        Ok(Some(work)) => {
+            let worker = state.clone();
+            state.conversations.tasks.spawn(async move {
+                telegram.finish(&worker, vec![work]).await;
+            });
+        }
+        Ok(None) => {}
+        Err(e) => {
+            // Telegram sends the update again.
+            tracing::error!("Telegram: storing an update failed: {e:#}");
+            return webhook_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the update could not be stored",
+            );
+        }
+    }
+    Json(json!({})).into_response()
+}
+
+impl Adapter for Telegram {
+    fn channel(&self) -> Channel {
+        Channel::Telegram
+    }
+
+    fn push<'a>(&'a self, user: &'a str, message: &'a Outbound) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let chat = user
+                .parse::<i64>()
+                .with_context(|| format!("Telegram chat id {user:?}"))?;
+            self.send(ChatId(chat), message).await
+        })
+    }
+
+    fn routes(self: Arc<Self>) -> Router<AppState> {
+        Router::new()
+            .route("/channels/telegram/webhook", post(webhook))
+            .layer(Extension(self))
+    }
+
+    fn run(self: Arc<Self>, state: AppState) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            let started = Instant::now();
+            match self.config.mode {
+                TelegramMode::Webhook => self.set_webhook().await,
+                TelegramMode::Polling => self.poll(state).await,
+            }
+            tracing::debug!("Telegram: stopped after {:?}", started.elapsed());
+        })
+    }
+
+    fn describe(&self) -> String {
+        match self.config.mode {
+            TelegramMode::Webhook => format!(
+                "Telegram: on (webhook POST /channels/telegram/webhook; API {})",
+                self.config.api_url
+            ),
+            TelegramMode::Polling => {
+                format!("Telegram: on (long polling; API {})", self.config.api_url)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape_html("<b>A&B</b> \"q\" 3>2"),
+            "&lt;b&gt;A&amp;B&lt;/b&gt; &quot;q&quot; 3&gt;2"
+        );
+        // MarkdownV2's special characters need nothing in HTML mode.
+        assert_eq!(escape_html("_*[]()~`#+-=|{}.!"), "_*[]()~`#+-=|{}.!");
+    }
+
+    #[test]
+    fn commands_and_questions() {
+        assert_eq!(incoming("/operator"), Ok(Incoming::Handoff));
+        assert_eq!(incoming("/operator@ShikakuBot"), Ok(Incoming::Handoff));
+        assert_eq!(incoming(HANDOFF_LABEL), Ok(Incoming::Handoff));
+        assert_eq!(incoming("/start"), Err(GREETING));
+        assert_eq!(incoming("/help"), Err(HELP));
+        assert_eq!(incoming("/unknown"), Err(HELP));
+        assert_eq!(
+            incoming("締切はいつですか"),
+            Ok(Incoming::Text("締切はいつですか".into()))
+        );
+    }
+
+    #[test]
+    fn secrets_compare_by_content() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abd", b"abc"));
+        assert!(!same_secret(b"", b"abc"));
+    }
+}

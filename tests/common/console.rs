@@ -1,0 +1,76 @@
+//! The agent console as a test signs in to it: accounts made with the real CLI, and a
+//! client that carries the session cookie and the CSRF token.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use super::{Database, Env, Server};
+
+pub const PASSWORD: &str = "a long enough password";
+
+pub fn add_user(env: &Env, db: &Database, name: &str, role: &str) {
+    let mut command = env.command();
+    for (k, v) in db.env() {
+        command.env(k, v);
+    }
+    let mut child = command
+        .args(["user", "add", name, "--role", role])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", super::stderr(&out));
+}
+
+/// A signed-in console client: its cookie and CSRF token.
+pub struct Agent<'a> {
+    pub server: &'a Server,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl<'a> Agent<'a> {
+    pub fn sign_in(server: &'a Server, name: &str) -> Agent<'a> {
+        let response = server.post_json(
+            "/agent/api/login",
+            &json!({"name": name, "password": PASSWORD}),
+        );
+        assert_eq!(response.status(), 200);
+        let set_cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"));
+        let cookie = set_cookie.split(';').next().unwrap().to_string();
+        let body: Value = response.json().unwrap();
+        Agent {
+            server,
+            cookie,
+            csrf: body["csrf"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.server
+            .client
+            .get(self.server.url(path))
+            .header("cookie", &self.cookie)
+            .send()
+            .unwrap()
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> reqwest::blocking::Response {
+        self.server
+            .client
+            .post(self.server.url(path))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .json(&body)
+            .send()
+            .unwrap()
+    }
+}
