@@ -505,6 +505,25 @@ fn a_line_user_is_handed_to_an_agent_whose_replies_arrive_on_line(db: &Database)
         line_text(push),
         "【担当者からの返信】\nご連絡ありがとうございます。<確認>いたします。"
     );
+    // A reply longer than one LINE message (emoji are two UTF-16 units each): split at
+    // sentence ends, nothing lost, in one push.
+    let long = long_reply();
+    let reply: Value = agent
+        .post(
+            &format!("/agent/api/tickets/{id}/reply"),
+            json!({"text": long}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(reply["delivery"]["delivered"], true, "{reply}");
+    let push = &fake.wait_for("/v2/bot/message/push", 2)[1];
+    let messages = push.body["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    for m in messages {
+        let text = m["text"].as_str().unwrap();
+        assert!(text.encode_utf16().count() <= 5000 && text.ends_with('。'));
+    }
+    assert_eq!(line_text(push), format!("【担当者からの返信】\n{long}"));
 
     // While the agent owns the conversation the bot is silent; the agent sees the message.
     post_line(
@@ -744,6 +763,28 @@ fn telegram_long_polling_hands_over_and_delivers_the_agents_reply_escaped() {
         pushed.body["text"],
         "【担当者からの返信】\nA&amp;B &lt;b&gt;太字ではありません&lt;/b&gt;"
     );
+    // Longer than one Telegram message: two, each within 4,096 units.
+    let long = long_reply();
+    agent.post(
+        &format!("/agent/api/tickets/{id}/reply"),
+        json!({"text": long}),
+    );
+    let sent = fake.wait_for("/sendMessage", 6);
+    let texts: Vec<&str> = sent[4..]
+        .iter()
+        .map(|c| c.body["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts
+            .iter()
+            .all(|t| t.encode_utf16().count() <= 4096 && t.ends_with('。'))
+    );
+    assert_eq!(texts.concat(), format!("【担当者からの返信】\n{long}"));
+}
+
+/// An agent's reply within the console's 4,000 characters but over 5,000 UTF-16 units.
+fn long_reply() -> String {
+    "ご確認ありがとうございます🙇🙇🙇🙇🙇🙇🙇🙇🙇🙇。".repeat(160)
 }
 
 #[test]
