@@ -564,6 +564,45 @@ fn a_line_user_is_handed_to_an_agent_whose_replies_arrive_on_line(db: &Database)
     );
     let answer = line_text(&fake.wait_for("/v2/bot/message/reply", 4)[3]);
     assert!(answer.contains("3月31日"), "{answer}");
+
+    // A second handoff; the user blocks the account before the agent replies: the agent
+    // is told the reply did not reach them.
+    post_line(
+        &server,
+        json!([line_event(
+            "01HQ0000000000000000000024",
+            "postback",
+            json!({"postback": {"data": "handoff"}})
+        )]),
+    );
+    fake.wait_for("/v2/bot/message/reply", 5);
+    let queue: Value = agent.get("/agent/api/tickets?view=waiting").json().unwrap();
+    let id = queue["tickets"][0]["id"].as_i64().unwrap();
+    agent.post(&format!("/agent/api/tickets/{id}/claim"), json!({}));
+    post_line(
+        &server,
+        json!([line_event(
+            "01HQ0000000000000000000025",
+            "unfollow",
+            json!({})
+        )]),
+    );
+    let reply: Value = agent
+        .post(
+            &format!("/agent/api/tickets/{id}/reply"),
+            json!({"text": "お待たせしました。"}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(reply["delivery"]["delivered"], false, "{reply}");
+    assert!(
+        reply["delivery"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("left line"),
+        "{reply}"
+    );
+    assert_eq!(fake.calls("/v2/bot/message/push").len(), 2);
 }
 
 fn telegram_update(id: i64, chat: i64, text: &str) -> Value {

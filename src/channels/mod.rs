@@ -171,6 +171,14 @@ impl Channels {
         else {
             return Ok(None);
         };
+        if channel == Channel::Web.as_str() || channel == Channel::Cli.as_str() {
+            return Ok(None);
+        }
+        let Some(user) = user else {
+            return Ok(Some(Err(format!(
+                "the user has left {channel} (blocked or unfollowed the account)"
+            ))));
+        };
         let Some(adapter) = self
             .adapters
             .iter()

@@ -52,13 +52,19 @@ impl Store {
         Ok(row.map(|r| r.get(0)))
     }
 
-    /// The channel and channel user of a conversation, if it came from a messaging channel.
-    pub async fn channel_user(&self, conversation: &str) -> Result<Option<(String, String)>> {
-        let row =
-            sqlx::query("SELECT channel, user_id FROM channel_users WHERE conversation_id = $1")
-                .bind(conversation)
-                .fetch_optional(&self.pool)
-                .await?;
+    /// The channel a conversation came from, and its user there: `None` for an unknown
+    /// conversation; no user for the widget, or when the user left the channel (unfollowed).
+    pub async fn channel_user(
+        &self,
+        conversation: &str,
+    ) -> Result<Option<(String, Option<String>)>> {
+        let row = sqlx::query(
+            "SELECT c.channel, u.user_id FROM conversations c \
+             LEFT JOIN channel_users u ON u.conversation_id = c.id WHERE c.id = $1",
+        )
+        .bind(conversation)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(|r| (r.get(0), r.get(1))))
     }
 
