@@ -204,7 +204,7 @@ impl Line {
                 state
                     .conversations
                     .store
-                    .unbind_channel_user("line", chat)
+                    .unbind_channel_user(Channel::Line.as_str(), chat)
                     .await?;
                 Ok(None)
             }
