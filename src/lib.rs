@@ -3,6 +3,7 @@
 //! See `ARCHITECTURE` in the design notes: adapters call [`assistant::Assistant::answer`],
 //! which retrieves from the [`knowledge`] base through [`search`] and cites its sources.
 
+pub mod analytics;
 pub mod assistant;
 pub mod auth;
 pub mod bench;
@@ -13,6 +14,7 @@ pub mod eval;
 pub mod handoff;
 pub mod knowledge;
 pub mod llm;
+pub mod publishing;
 pub mod search;
 pub mod server;
 pub mod store;

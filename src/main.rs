@@ -15,6 +15,7 @@ use shikaku::channels::config::ChannelsConfig;
 use shikaku::config::Config;
 use shikaku::conversation::Conversations;
 use shikaku::handoff::hours::BusinessHours;
+use shikaku::publishing::Publisher;
 use shikaku::search::{Analyzer, SearchIndex, dictionary};
 use shikaku::server::{self, AppState, ServerConfig};
 use shikaku::store::Store;
@@ -142,6 +143,26 @@ enum UserCommand {
 enum KbCommand {
     /// Validate every document; list each problem with file and line.
     Check,
+    /// Replace the drafts in the database with a knowledge folder (e.g. kept in git);
+    /// with --publish, also publish them (a running service switches within seconds).
+    Import {
+        /// A folder of *.md files and glossary.toml
+        folder: std::path::PathBuf,
+        /// Publish the imported drafts (refused, with the problems listed, if any)
+        #[arg(long)]
+        publish: bool,
+        /// What changed, for the release history
+        #[arg(long, default_value = "imported from a folder")]
+        note: String,
+    },
+    /// Write the published knowledge base (or the drafts) from the database to a folder.
+    Export {
+        /// The folder to write (created if needed; its knowledge files are replaced)
+        folder: std::path::PathBuf,
+        /// Export the drafts instead of the published release
+        #[arg(long)]
+        drafts: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -244,6 +265,17 @@ fn run(config: &Config, command: Command) -> Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
+        Command::Kb {
+            command:
+                KbCommand::Import {
+                    folder,
+                    publish,
+                    note,
+                },
+        } => kb_import(config, &folder, publish, &note),
+        Command::Kb {
+            command: KbCommand::Export { folder, drafts },
+        } => kb_export(config, &folder, drafts),
         Command::Index {
             command: IndexCommand::Build,
         } => {
@@ -319,52 +351,158 @@ fn user_add(config: &Config, name: &str, role: &str) -> Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    with_store(config, async |store| {
+        store.add_user(name, role, &hash).await?;
+        println!("user {name} ({role}) created");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Who the command line acts as in the audit log.
+fn cli_user() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+fn with_store<T>(config: &Config, work: impl AsyncFnOnce(&Store) -> Result<T>) -> Result<T> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
         let store = Store::open(&config.database_url).await?;
-        store.add_user(name, role, &hash).await?;
+        let result = work(&store).await;
         store.close().await;
-        println!("user {name} ({role}) created");
-        Ok::<_, anyhow::Error>(())
-    })?;
-    Ok(ExitCode::SUCCESS)
+        result
+    })
+}
+
+fn kb_import(
+    config: &Config,
+    folder: &std::path::Path,
+    publish: bool,
+    note: &str,
+) -> Result<ExitCode> {
+    let files = shikaku::publishing::read_folder(folder)?;
+    let scratch = tempfile::tempdir()?;
+    let (_, problems) = shikaku::publishing::load(&files, &scratch.path().join("knowledge"))?;
+    for p in &problems {
+        println!("{}:{}: {}", p.path, p.line, p.message);
+    }
+    if publish && !problems.is_empty() {
+        eprintln!(
+            "error: not published: {} problem(s); nothing was changed",
+            problems.len()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    let user = cli_user();
+    with_store(config, async |store| {
+        let detail = format!("{} files from {}", files.len(), folder.display());
+        if publish {
+            let fp = shikaku::publishing::fingerprint(&files);
+            let release = store
+                .create_release(&files, &fp, &user, "publish", note)
+                .await?;
+            println!("{detail}: published as release {}", release.id);
+        } else {
+            store.replace_drafts(&files, &user, &detail).await?;
+            println!(
+                "{detail}: imported as drafts ({} problem(s)); publish them in the editor console or with --publish",
+                problems.len()
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn kb_export(config: &Config, folder: &std::path::Path, drafts: bool) -> Result<ExitCode> {
+    with_store(config, async |store| {
+        let (files, what) = if drafts {
+            (store.drafts().await?, "drafts".to_string())
+        } else {
+            let Some(release) = store.latest_release().await? else {
+                anyhow::bail!(
+                    "nothing is published yet (the first `shikaku serve` imports the knowledge folder)"
+                );
+            };
+            (
+                store.release_files(release.id).await?,
+                format!("release {}", release.id),
+            )
+        };
+        // The folder mirrors the knowledge base: knowledge files it had and the export
+        // lacks (deleted documents) go.
+        if folder.is_dir() {
+            for old in shikaku::publishing::read_folder(folder).unwrap_or_default() {
+                std::fs::remove_file(folder.join(&old.path))
+                    .with_context(|| format!("removing {}", old.path))?;
+            }
+        }
+        shikaku::publishing::write_folder(folder, &files)?;
+        println!(
+            "{} files of {what} written to {}",
+            files.len(),
+            folder.display()
+        );
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn serve(config: &Config, addr: Option<std::net::SocketAddr>) -> Result<ExitCode> {
     let server_config = ServerConfig::from_env(addr)?;
     let channels = Channels::new(&ChannelsConfig::from_env()?)?;
-    let assistant = std::sync::Arc::new(config.assistant()?);
+    let hours = match &server_config.hours_file {
+        Some(path) => Some(BusinessHours::load(path)?),
+        None => None,
+    };
+    let analyzer = Analyzer::load(&config.dict_dir)?;
+    let model = config.model_writer().unwrap_or_else(|e| {
+        tracing::warn!("the model is unavailable, answering without it: {e:#}");
+        None
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
         let store = Store::open(&config.database_url).await?;
+        // The knowledge base is served from the database's newest release (knowledge/ is
+        // imported on a new installation).
+        let publisher = Publisher::open(
+            store.clone(),
+            &config.data_dir,
+            &config.knowledge_dir,
+            analyzer,
+            model,
+        )
+        .await?;
         let listener = tokio::net::TcpListener::bind(server_config.addr)
             .await
             .with_context(|| format!("listening on {}", server_config.addr))?;
         let local = listener.local_addr()?;
-        match assistant.model_name() {
+        match publisher.serving().load().model_name() {
             Some(name) => println!("model: {name}"),
             None => println!("model: off (answers from the knowledge base without it)"),
         }
+        println!("knowledge: release {}", publisher.serving_release());
         for line in channels.status() {
             println!("{line}");
         }
         println!("Shikaku is serving on http://{local}/ (demo portal page; API under /api/v1/)");
         std::io::stdout().flush()?;
-        let mut conversations = Conversations::new(assistant, store);
-        if let Some(path) = &server_config.hours_file {
-            conversations = conversations.with_hours(BusinessHours::load(path)?);
+        let mut conversations = Conversations::new(publisher.serving(), store);
+        if let Some(hours) = hours {
+            conversations = conversations.with_hours(hours);
         }
         let state = AppState::new(
             conversations,
             server_config,
             config.model_path.clone(),
             channels,
+            std::sync::Arc::new(publisher),
         );
         server::serve(state, listener).await
     })?;

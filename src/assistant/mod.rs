@@ -217,9 +217,10 @@ pub struct DraftStats {
 pub struct Assistant {
     kb: Arc<KnowledgeBase>,
     index: SearchIndex,
-    model: Option<ModelWriter>,
+    /// Shared by every release's assistant: one model, one queue, one set of counts.
+    model: Option<Arc<ModelWriter>>,
     extractive: ExtractiveWriter,
-    drafts: Mutex<DraftStats>,
+    drafts: Arc<Mutex<DraftStats>>,
 }
 
 impl Assistant {
@@ -229,13 +230,21 @@ impl Assistant {
             index,
             model: None,
             extractive: ExtractiveWriter,
-            drafts: Mutex::default(),
+            drafts: Arc::default(),
         }
     }
 
     /// Lets the local model write the answers that no curated answer covers.
     pub fn with_model(mut self, model: ModelWriter) -> Self {
-        self.model = Some(model);
+        self.model = Some(Arc::new(model));
+        self
+    }
+
+    /// Uses `other`'s model and draft counts (a new release of the knowledge base keeps
+    /// the loaded model).
+    pub fn with_model_of(mut self, other: &Assistant) -> Self {
+        self.model = other.model.clone();
+        self.drafts = other.drafts.clone();
         self
     }
 
@@ -304,7 +313,13 @@ impl Assistant {
                 WriterKind::Rule,
             ));
         }
-        let hits = self.retrieve(text)?;
+        let mut hits = self.retrieve(text)?;
+        // A document outside its validity period does not answer.
+        hits.retain(|h| {
+            self.kb
+                .get(&h.passage.doc_id)
+                .is_none_or(|d| d.valid_on(today))
+        });
         let Some(best) = choose(&hits) else {
             return Ok(self.no_answer(hits.first().map_or(0.0, |h| h.coverage)));
         };

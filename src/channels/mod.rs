@@ -265,7 +265,7 @@ pub async fn take(
                 ),
                 Err(HandoffError::Internal(e)) => {
                     tracing::error!("handoff from {} failed: {e:#}", channel.as_str());
-                    Outbound::notice(crate::handoff::failure(conversations.phone.as_deref()))
+                    Outbound::notice(crate::handoff::failure(conversations.phone().as_deref()))
                 }
                 Err(e @ (HandoffError::Invalid(_) | HandoffError::UnknownSession)) => {
                     return Err(anyhow::anyhow!("handoff: {e}"));
@@ -306,7 +306,7 @@ impl Work {
                         .unwrap_or(false);
                 let related = state
                     .conversations
-                    .assistant
+                    .assistant()
                     .related_questions(&question, &reply.answer.citations, MAX_RELATED)
                     .unwrap_or_default();
                 Ok(Outbound::Answer {

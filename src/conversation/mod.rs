@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
+
 use chrono::NaiveDate;
 use tokio_util::task::TaskTracker;
 
@@ -27,13 +29,13 @@ fn stored_text(text: &str) -> String {
 
 #[derive(Clone)]
 pub struct Conversations {
-    pub assistant: Arc<Assistant>,
+    /// The serving assistant: publishing a knowledge release swaps it; a question in
+    /// flight keeps the one it started with.
+    serving: Arc<ArcSwap<Assistant>>,
     pub store: Store,
     /// Answers being written; shutdown waits for them.
     pub tasks: TaskTracker,
     pub hours: Arc<BusinessHours>,
-    /// The call center's number, from the knowledge base's contact FAQ.
-    pub phone: Option<String>,
     /// Messages for users' open event streams (agents' replies), by conversation.
     pub events: tokio::sync::broadcast::Sender<(String, StoredMessage)>,
     /// Cancelled when the service shuts down: open event streams end, so that the
@@ -107,14 +109,22 @@ impl Accepted {
 }
 
 impl Conversations {
-    pub fn new(assistant: Arc<Assistant>, store: Store) -> Self {
-        let phone = handoff::call_center_phone(assistant.knowledge());
+    /// The assistant of the serving release.
+    pub fn assistant(&self) -> Arc<Assistant> {
+        self.serving.load_full()
+    }
+
+    /// The call center's number, from the serving knowledge base's contact FAQ.
+    pub fn phone(&self) -> Option<String> {
+        handoff::call_center_phone(self.serving.load().knowledge())
+    }
+
+    pub fn new(serving: Arc<ArcSwap<Assistant>>, store: Store) -> Self {
         Conversations {
-            assistant,
+            serving,
             store,
             tasks: TaskTracker::new(),
             hours: Arc::new(BusinessHours::default()),
-            phone,
             events: tokio::sync::broadcast::channel(1024).0,
             shutdown: tokio_util::sync::CancellationToken::new(),
         }
@@ -299,8 +309,11 @@ impl Conversations {
             .conversation(session, channel)
             .await?
             .ok_or(HandoffError::UnknownSession)?;
-        let message =
-            handoff::confirmation(&self.hours, handoff::now_in_japan(), self.phone.as_deref());
+        let message = handoff::confirmation(
+            &self.hours,
+            handoff::now_in_japan(),
+            self.phone().as_deref(),
+        );
         match self
             .store
             .create_ticket(&session_id, reason, channel.as_str(), &details, &message)
@@ -335,7 +348,7 @@ impl Conversations {
         today: NaiveDate,
         mut on_token: impl FnMut(&str) + Send + 'static,
     ) -> Result<Reply, ChatError> {
-        let assistant = self.assistant.clone();
+        let assistant = self.assistant();
         let store = self.store.clone();
         let work = self.tasks.spawn(async move {
             let text = accepted.text.clone();

@@ -148,6 +148,10 @@ pub struct Document {
     pub tags: Vec<String>,
     pub synonyms: Vec<String>,
     pub deadline: Option<String>,
+    /// When the document applies (both ends included); outside it, it is not used to
+    /// answer.
+    pub valid_from: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
     pub outcome: FaqOutcome,
     pub role: Option<Role>,
     /// The Markdown body (for notices, the text before the first section is not allowed).
@@ -156,6 +160,14 @@ pub struct Document {
     pub form: FormRules,
     pub(super) id_line: usize,
     pub(super) deadline_line: usize,
+}
+
+impl Document {
+    /// Whether the document applies on `day` (its validity period, when it has one).
+    pub fn valid_on(&self, day: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|from| day >= from)
+            && self.valid_until.is_none_or(|until| day <= until)
+    }
 }
 
 #[derive(Deserialize)]
@@ -178,6 +190,10 @@ struct FrontMatter {
     issued: Option<String>,
     #[serde(default)]
     deadline: Option<String>,
+    #[serde(default)]
+    valid_from: Option<String>,
+    #[serde(default)]
+    valid_until: Option<String>,
     #[serde(default)]
     outcome: Option<String>,
     #[serde(default)]
@@ -360,6 +376,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         c.error(line, "title is empty");
     }
     let issued = fm.issued.as_deref().and_then(|d| c.date(d));
+    let valid_from = fm.valid_from.as_deref().and_then(|d| c.date(d));
+    let valid_until = fm.valid_until.as_deref().and_then(|d| c.date(d));
+    if let (Some(from), Some(until)) = (valid_from, valid_until)
+        && until < from
+    {
+        let line = c.line_of("valid_until =");
+        c.error(
+            line,
+            format!("valid_until {until} is before valid_from {from}"),
+        );
+    }
     let sources = c.sources(&fm.sources);
     let outcome = match fm.outcome.as_deref() {
         None | Some("answer") => FaqOutcome::Answer,
@@ -542,6 +569,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         tags: fm.tags,
         synonyms: fm.synonyms,
         deadline: fm.deadline,
+        valid_from,
+        valid_until,
         outcome,
         role,
         body: body.trim().to_string(),

@@ -113,6 +113,16 @@ impl KnowledgeBase {
         })
     }
 
+    /// No documents (what a refused load returns).
+    pub fn empty() -> KnowledgeBase {
+        KnowledgeBase {
+            docs: Vec::new(),
+            by_id: HashMap::new(),
+            glossary: Glossary::default(),
+            files: Vec::new(),
+        }
+    }
+
     pub fn docs(&self) -> &[Document] {
         &self.docs
     }

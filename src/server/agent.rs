@@ -34,8 +34,24 @@ fn error(status: StatusCode, code: &'static str, message: &str) -> ApiError {
     ApiError::new(status, code, message.to_string())
 }
 
+/// Who may use the agent console, the editor console, and sign out.
+pub const AGENT_ROLES: &[&str] = &["agent", "admin"];
+pub const EDITOR_ROLES: &[&str] = &["editor", "admin"];
+const ANY_ROLE: &[&str] = &["agent", "admin", "editor"];
+
 /// The signed-in agent or admin; with `change`, the request must carry the CSRF token.
 async fn signed_in(state: &AppState, headers: &HeaderMap, change: bool) -> Result<User, ApiError> {
+    signed_in_as(state, headers, change, AGENT_ROLES).await
+}
+
+/// The signed-in user if their role is one of `roles`; with `change`, the request must
+/// carry the CSRF token.
+pub async fn signed_in_as(
+    state: &AppState,
+    headers: &HeaderMap,
+    change: bool,
+    roles: &[&str],
+) -> Result<User, ApiError> {
     let unauthenticated = || {
         error(
             StatusCode::UNAUTHORIZED,
@@ -60,7 +76,7 @@ async fn signed_in(state: &AppState, headers: &HeaderMap, change: bool) -> Resul
             ));
         }
     }
-    if user.role != "agent" && user.role != "admin" {
+    if !roles.contains(&user.role.as_str()) {
         return Err(error(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -131,7 +147,7 @@ pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    signed_in(&state, &headers, true).await?;
+    signed_in_as(&state, &headers, true, ANY_ROLE).await?;
     if let Some(token) = cookie_token(&headers) {
         state
             .conversations

@@ -536,7 +536,7 @@ pub async fn handoff(
                 "message_id": reply.message_id,
                 "state": "waiting",
                 "message": reply.message,
-                "phone": conversations.phone,
+                "phone": conversations.phone(),
             })),
         )
             .into_response()),
@@ -564,7 +564,7 @@ pub async fn handoff(
             Err(ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "handoff_failed",
-                crate::handoff::failure(conversations.phone.as_deref()),
+                crate::handoff::failure(conversations.phone().as_deref()),
             ))
         }
     }
@@ -578,7 +578,7 @@ pub async fn healthz() -> &'static str {
 /// `GET /readyz`: the index is loaded and the database answers (503 otherwise); also
 /// says which model, if any, writes drafts.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    let assistant = &state.conversations.assistant;
+    let assistant = state.conversations.assistant();
     let passages = assistant.index().num_passages();
     let database = state.conversations.store.ping().await;
     let model = match (assistant.model_name(), &state.model_path) {
@@ -608,7 +608,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// `GET /metrics`: Prometheus text.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let assistant = &state.conversations.assistant;
+    let assistant = state.conversations.assistant();
     (
         [(
             header::CONTENT_TYPE,

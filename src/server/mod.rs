@@ -3,6 +3,7 @@
 
 mod agent;
 mod api;
+mod editor;
 mod guard;
 mod metrics;
 mod pages;
@@ -20,11 +21,14 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::channels::Channels;
 use crate::conversation::Conversations;
+use crate::publishing::Publisher;
 
 pub use metrics::Metrics;
 
 /// Largest request body accepted (a question is at most 2,000 characters).
 const BODY_LIMIT: usize = 16 * 1024;
+/// Largest editor request (a knowledge file is at most 256 KiB, as JSON).
+const EDITOR_BODY_LIMIT: usize = 1024 * 1024;
 /// Largest webhook body accepted (LINE batches events).
 const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 /// How long shutdown waits for answers still being written.
@@ -113,6 +117,8 @@ pub struct AppState {
     pub model_path: Option<std::path::PathBuf>,
     /// The messaging channels that are on (LINE, Telegram).
     pub channels: Channels,
+    /// The knowledge releases: publishing, rollback, the try-it panel.
+    pub publisher: Arc<Publisher>,
 }
 
 impl AppState {
@@ -121,8 +127,9 @@ impl AppState {
         config: ServerConfig,
         model_path: Option<std::path::PathBuf>,
         channels: Channels,
+        publisher: Arc<Publisher>,
     ) -> AppState {
-        let pages = pages::Pages::new(conversations.assistant.knowledge());
+        let pages = pages::Pages::new();
         AppState {
             limiter: Arc::new(guard::RateLimiter::new(config.rate_per_minute)),
             conversations,
@@ -131,6 +138,7 @@ impl AppState {
             pages: Arc::new(pages),
             model_path,
             channels,
+            publisher,
         }
     }
 }
@@ -172,10 +180,33 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{file}", get(pages::asset))
         .route("/kb/{doc_id}", get(pages::document))
         .route("/agent", get(pages::agent_console))
+        .route("/admin", get(pages::editor_console))
         .route("/healthz", get(api::healthz))
         .route("/readyz", get(api::readyz))
         .route("/metrics", get(api::metrics))
         .merge(api)
+        .merge(
+            Router::new()
+                .route("/admin/api/me", get(editor::me))
+                .route("/admin/api/documents", get(editor::documents))
+                .route(
+                    "/admin/api/documents/{*path}",
+                    get(editor::document)
+                        .put(editor::save)
+                        .delete(editor::delete),
+                )
+                .route("/admin/api/check", post(editor::check))
+                .route("/admin/api/try", post(editor::try_drafts))
+                .route("/admin/api/publish", post(editor::publish))
+                .route("/admin/api/releases", get(editor::releases))
+                .route("/admin/api/releases/{id}/diff", get(editor::diff))
+                .route("/admin/api/releases/{id}/rollback", post(editor::rollback))
+                .route("/admin/api/audit", get(editor::audit))
+                .route("/admin/api/analytics", get(editor::analytics))
+                .route("/admin/api/analytics.csv", get(editor::analytics_csv))
+                .layer(axum::middleware::from_fn(guard::time_limit))
+                .layer(DefaultBodyLimit::max(EDITOR_BODY_LIMIT)),
+        )
         .merge(
             state
                 .channels
@@ -212,6 +243,8 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
     let relay = state.conversations.clone();
     tokio::spawn(async move { relay.relay_notifications().await });
     state.channels.start(&state);
+    let (publisher, shutdown) = (state.publisher.clone(), streams.clone());
+    tokio::spawn(async move { publisher.follow(shutdown).await });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {

@@ -18,19 +18,18 @@ const WIDGET_JS: &str = include_str!("assets/widget.js");
 const PAGE_CSS: &str = include_str!("assets/page.css");
 const OPENAPI: &str = include_str!("assets/openapi.json");
 const AGENT_JS: &str = include_str!("assets/agent.js");
+const ADMIN_JS: &str = include_str!("assets/admin.js");
 
 pub struct Pages {
     /// First 16 hex digits of the widget's SHA-256: its ETag and hashed name.
     widget_hash: String,
-    demo: String,
 }
 
 impl Pages {
-    pub fn new(kb: &KnowledgeBase) -> Pages {
+    pub fn new() -> Pages {
         let digest = Sha256::digest(WIDGET_JS.as_bytes());
         let widget_hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        let demo = demo_page(kb, &widget_hash);
-        Pages { widget_hash, demo }
+        Pages { widget_hash }
     }
 
     pub fn widget_path(&self) -> String {
@@ -90,9 +89,12 @@ fn demo_page(kb: &KnowledgeBase, widget_hash: &str) -> String {
     layout("医療機関等向けポータルサイト（デモ）", &main, &script)
 }
 
-/// `GET /`: the demo portal page.
+/// `GET /`: the demo portal page, listing the serving release's notices.
 pub async fn demo(State(state): State<AppState>) -> Html<String> {
-    Html(state.pages.demo.clone())
+    Html(demo_page(
+        state.conversations.assistant().knowledge(),
+        &state.pages.widget_hash,
+    ))
 }
 
 fn javascript(body: &'static str, cache: &'static str, etag: String) -> Response {
@@ -180,7 +182,8 @@ pub async fn openapi() -> Response {
 
 /// `GET /kb/{doc_id}`: a document of the knowledge base, each section with its anchor.
 pub async fn document(State(state): State<AppState>, Path(doc_id): Path<String>) -> Response {
-    let kb = state.conversations.assistant.knowledge();
+    let assistant = state.conversations.assistant();
+    let kb = assistant.knowledge();
     match kb.get(&doc_id) {
         Some(doc) => Html(document_page(kb, doc)).into_response(),
         None => (
@@ -261,6 +264,69 @@ fn document_page(kb: &KnowledgeBase, doc: &Document) -> String {
     }
     main.push_str("</article>");
     layout(&doc.title, &main, "")
+}
+
+/// `GET /admin`: the editor console (its script inline; the API is `/admin/api/*`).
+pub async fn editor_console() -> Response {
+    let main = "<div id=\"status\" role=\"status\" aria-live=\"polite\" class=\"agent-status\"></div>\
+        <section id=\"login\" hidden><h1>編集コンソール</h1>\
+        <form id=\"login-form\" class=\"login\"><label for=\"login-name\">ユーザー名</label>\
+        <input id=\"login-name\" autocomplete=\"username\" required>\
+        <label for=\"login-password\">パスワード</label>\
+        <input id=\"login-password\" type=\"password\" autocomplete=\"current-password\" required>\
+        <button type=\"submit\">サインイン</button><p id=\"login-error\" class=\"error\" role=\"alert\"></p></form></section>\
+        <section id=\"console\" hidden><div class=\"agent-bar\"><h1>編集コンソール</h1><span id=\"who\"></span>\
+        <span id=\"serving\"></span><button type=\"button\" id=\"logout\">サインアウト</button></div>\
+        <div class=\"agent-tools\" role=\"tablist\">\
+        <button type=\"button\" role=\"tab\" data-tab=\"documents\">文書</button>\
+        <button type=\"button\" role=\"tab\" data-tab=\"try\">試す・公開</button>\
+        <button type=\"button\" role=\"tab\" data-tab=\"history\">公開履歴</button>\
+        <button type=\"button\" role=\"tab\" data-tab=\"audit\">操作記録</button>\
+        <button type=\"button\" role=\"tab\" data-tab=\"analytics\">答えられなかった質問</button></div>\
+        <div id=\"panel-documents\" class=\"editor-panel agent-main\"><div>\
+        <div class=\"agent-tools\"><input id=\"doc-search\" type=\"search\" placeholder=\"検索（本文・ファイル名）\" aria-label=\"文書を検索\">\
+        <button type=\"button\" id=\"new\">新しい文書</button></div>\
+        <table class=\"queue\"><thead><tr><th>ファイル</th><th>題名</th><th>状態</th><th>問題</th></tr></thead>\
+        <tbody id=\"doc-body\"></tbody></table><p id=\"deleted\"></p></div>\
+        <article id=\"editor\" class=\"detail\" hidden><label for=\"edit-path\">ファイル</label>\
+        <input id=\"edit-path\" spellcheck=\"false\">\
+        <label for=\"edit-text\">内容（+++ で囲んだ項目と本文）</label>\
+        <textarea id=\"edit-text\" rows=\"24\" spellcheck=\"false\"></textarea>\
+        <p id=\"edit-state\" role=\"status\"></p><ul id=\"edit-problems\" class=\"problems\"></ul>\
+        <button type=\"button\" id=\"save\">下書きを保存</button> <button type=\"button\" id=\"remove\">削除</button></article></div>\
+        <div id=\"panel-try\" class=\"editor-panel detail\" hidden><h2>下書きで試す</h2>\
+        <form id=\"try-form\"><label for=\"try-question\">質問</label><input id=\"try-question\" size=\"40\">\
+        <button type=\"submit\">試す</button></form><pre id=\"try-answer\" class=\"answer\"></pre><p id=\"try-meta\"></p>\
+        <table class=\"queue\"><thead><tr><th>検索された文書</th><th>種類</th><th>スコア</th><th>一致</th></tr></thead>\
+        <tbody id=\"try-hits\"></tbody></table>\
+        <h2>公開</h2><label for=\"publish-note\">変更の説明</label><input id=\"publish-note\" size=\"40\">\
+        <button type=\"button\" id=\"publish\">下書きを公開する</button><ul id=\"publish-problems\" class=\"problems\"></ul></div>\
+        <div id=\"panel-history\" class=\"editor-panel detail\" hidden><table class=\"queue\"><thead><tr><th>版</th><th>公開日時</th>\
+        <th>公開者</th><th>説明</th><th></th></tr></thead><tbody id=\"release-body\"></tbody></table><div id=\"diff\"></div></div>\
+        <div id=\"panel-audit\" class=\"editor-panel detail\" hidden><table class=\"queue\"><thead><tr><th>日時</th><th>利用者</th>\
+        <th>操作</th><th>ファイル</th><th>内容</th></tr></thead><tbody id=\"audit-body\"></tbody></table></div>\
+        <div id=\"panel-analytics\" class=\"editor-panel detail\" hidden><div class=\"agent-tools\">\
+        <label for=\"days\">期間</label><select id=\"days\"><option value=\"7\">7日</option>\
+        <option value=\"30\" selected>30日</option><option value=\"90\">90日</option></select>\
+        <a id=\"csv\" href=\"/admin/api/analytics.csv\">CSV出力</a></div>\
+        <div class=\"charts\"><div id=\"chart-answer\"></div><div id=\"chart-handoff\"></div><div id=\"chart-up\"></div></div>\
+        <h3>答えられなかった質問（似た質問ごと）</h3><table class=\"queue\"><thead><tr><th>件数</th><th>内訳</th><th>質問の例</th><th></th></tr></thead>\
+        <tbody id=\"unanswered-body\"></tbody></table>\
+        <h3>よくある質問</h3><table class=\"queue\"><thead><tr><th>件数</th><th>質問</th></tr></thead><tbody id=\"top-body\"></tbody></table></div>\
+        </section>";
+    let page = layout(
+        "編集コンソール",
+        &format!("{main}<script>{ADMIN_JS}</script>"),
+        "<meta name=\"robots\" content=\"noindex\">",
+    );
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (header::HeaderName::from_static("x-frame-options"), "DENY"),
+        ],
+        Html(page),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ use sqlx::{Executor, Row};
 use crate::assistant::{Answer, Citation};
 
 pub mod agents;
+pub mod analytics;
 pub mod channels;
+pub mod knowledge;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =

@@ -1,0 +1,393 @@
+//! Publishing the knowledge base without interrupting answers. Editors change drafts in
+//! the database; publishing checks them with the same rules as `kb check`, builds the
+//! release's index in a folder of its own beside the serving one, records the release, and
+//! swaps the serving assistant in one atomic step — a question in flight finishes on the
+//! release it started with. A failed check or build changes nothing. Every instance
+//! follows the newest release in the database within seconds (PostgreSQL: several
+//! instances; SQLite: also a `kb import --publish` from the command line).
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use arc_swap::ArcSwap;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::assistant::Assistant;
+use crate::knowledge::KnowledgeBase;
+use crate::search::{Analyzer, SearchIndex};
+use crate::store::Store;
+use crate::store::knowledge::{KbFile, Release};
+
+/// How often an instance looks for a newer release.
+const FOLLOW_EVERY: Duration = Duration::from_secs(2);
+/// Largest file accepted (the longest notice is far smaller).
+pub const MAX_FILE_BYTES: usize = 256 * 1024;
+
+/// A problem that stops a publish: where, and what (the `kb check` message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error("the knowledge base has {} problem(s)", .0.len())]
+    Invalid(Vec<Problem>),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// The serving assistant and the releases behind it.
+pub struct Publisher {
+    store: Store,
+    /// `DATA/releases/{fingerprint}/` (files and index) per release, built once.
+    releases_dir: PathBuf,
+    analyzer: Analyzer,
+    serving: Arc<ArcSwap<Assistant>>,
+    serving_release: AtomicI64,
+    /// One build at a time (publish, follow, try-it share the folders).
+    building: tokio::sync::Mutex<()>,
+    /// The drafts' assistant for the try-it panel, by the drafts' fingerprint.
+    draft: std::sync::Mutex<Option<(String, Arc<Assistant>)>>,
+}
+
+/// A path inside the knowledge folder: relative, no `..`, a Markdown file or the glossary.
+pub fn check_path(path: &str) -> Result<()> {
+    let p = Path::new(path);
+    let plain = p.components().all(|c| matches!(c, Component::Normal(_)));
+    let kind_ok = path.ends_with(".md") || path == "glossary.toml";
+    if path.is_empty() || !plain || !kind_ok || path.contains('\\') {
+        bail!(
+            "{path:?} is not a knowledge file: expected a relative path like faq/name.md (or glossary.toml)"
+        );
+    }
+    Ok(())
+}
+
+/// Every `*.md` below `dir` and its `glossary.toml`, with paths relative to `dir`.
+pub fn read_folder(dir: &Path) -> Result<Vec<KbFile>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<KbFile>) -> Result<()> {
+        for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(root, &path, out)?;
+                continue;
+            }
+            let rel = path
+                .strip_prefix(root)?
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel.ends_with(".md") || rel == "glossary.toml" {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                out.push(KbFile { path: rel, text });
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    walk(dir, dir, &mut files)?;
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    if files.is_empty() {
+        bail!(
+            "no knowledge files (*.md, glossary.toml) in {}",
+            dir.display()
+        );
+    }
+    Ok(files)
+}
+
+/// Writes `files` below `dir` (created if needed).
+pub fn write_folder(dir: &Path, files: &[KbFile]) -> Result<()> {
+    for f in files {
+        check_path(&f.path)?;
+        let target = dir.join(&f.path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::write(&target, &f.text)
+            .with_context(|| format!("writing {}", target.display()))?;
+    }
+    Ok(())
+}
+
+/// SHA-256 over the paths and texts: equal files, equal release folder.
+pub fn fingerprint(files: &[KbFile]) -> String {
+    let mut h = Sha256::new();
+    for f in files {
+        h.update(f.path.as_bytes());
+        h.update([0]);
+        h.update(f.text.as_bytes());
+        h.update([0]);
+    }
+    format!("{:x}", h.finalize())
+}
+
+/// Loads `files` as a knowledge base (materialised in `dir`): the knowledge base and the
+/// problems `kb check` would report, with paths relative to the knowledge folder.
+pub fn load(files: &[KbFile], dir: &Path) -> Result<(KnowledgeBase, Vec<Problem>)> {
+    let mut problems = Vec::new();
+    for f in files {
+        if let Err(e) = check_path(&f.path) {
+            problems.push(Problem {
+                path: f.path.clone(),
+                line: 0,
+                message: e.to_string(),
+            });
+        } else if f.text.len() > MAX_FILE_BYTES {
+            problems.push(Problem {
+                path: f.path.clone(),
+                line: 0,
+                message: format!("larger than {} KiB", MAX_FILE_BYTES / 1024),
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Ok((KnowledgeBase::empty(), problems));
+    }
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    write_folder(dir, files)?;
+    let loaded = KnowledgeBase::load(dir).with_context(|| format!("reading {}", dir.display()))?;
+    let problems = loaded
+        .diagnostics
+        .iter()
+        .map(|d| Problem {
+            path: d
+                .path
+                .strip_prefix(dir)
+                .unwrap_or(&d.path)
+                .to_string_lossy()
+                .into_owned(),
+            line: d.line,
+            message: d.message.clone(),
+        })
+        .collect();
+    Ok((loaded.kb, problems))
+}
+
+impl Publisher {
+    /// Serves the newest release; on a new installation (no release yet) `knowledge_dir`
+    /// is imported as release 1. Every release's assistant uses `model`.
+    pub async fn open(
+        store: Store,
+        data_dir: &Path,
+        knowledge_dir: &Path,
+        analyzer: Analyzer,
+        model: Option<crate::assistant::compose::ModelWriter>,
+    ) -> Result<Publisher> {
+        if store.latest_release().await?.is_none() {
+            let files = read_folder(knowledge_dir)?;
+            let fp = fingerprint(&files);
+            let release = store
+                .create_release(
+                    &files,
+                    &fp,
+                    "setup",
+                    "import",
+                    &format!("{} imported at first start", knowledge_dir.display()),
+                )
+                .await?;
+            tracing::info!(
+                release = release.id,
+                "knowledge: imported {}",
+                knowledge_dir.display()
+            );
+        }
+        let release = store
+            .latest_release()
+            .await?
+            .context("no knowledge release")?;
+        let files = store.release_files(release.id).await?;
+        let releases_dir = data_dir.join("releases");
+        let assistant = {
+            let (dir, analyzer) = (releases_dir.clone(), analyzer.clone());
+            tokio::task::spawn_blocking(move || build(&files, &dir, &analyzer, true))
+                .await?
+                .map_err(|e| anyhow::anyhow!("the newest knowledge release: {e}"))?
+        };
+        let assistant = match model {
+            Some(m) => assistant.with_model(m),
+            None => assistant,
+        };
+        Ok(Publisher {
+            store,
+            releases_dir,
+            analyzer,
+            serving: Arc::new(ArcSwap::from_pointee(assistant)),
+            serving_release: AtomicI64::new(release.id),
+            building: tokio::sync::Mutex::new(()),
+            draft: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// The swappable serving assistant, shared with the conversation service.
+    pub fn serving(&self) -> Arc<ArcSwap<Assistant>> {
+        self.serving.clone()
+    }
+
+    pub fn serving_release(&self) -> i64 {
+        self.serving_release.load(Ordering::SeqCst)
+    }
+
+    /// Publishes the drafts as a new release and serves it.
+    pub async fn publish(&self, user: &str, note: &str) -> Result<Release, PublishError> {
+        let files = self.store.drafts().await?;
+        self.release(files, user, "publish", note).await
+    }
+
+    /// Publishes the files of an earlier release again, as a new release.
+    pub async fn rollback(&self, user: &str, to: i64) -> Result<Release, PublishError> {
+        let files = self.store.release_files(to).await?;
+        if files.is_empty() {
+            return Err(anyhow::anyhow!("release {to} not found").into());
+        }
+        self.release(
+            files,
+            user,
+            "rollback",
+            &format!("rollback to release {to}"),
+        )
+        .await
+    }
+
+    async fn release(
+        &self,
+        files: Vec<KbFile>,
+        user: &str,
+        action: &str,
+        note: &str,
+    ) -> Result<Release, PublishError> {
+        let _building = self.building.lock().await;
+        let fp = fingerprint(&files);
+        let assistant = self.build_blocking(files.clone(), false).await?;
+        let release = self
+            .store
+            .create_release(&files, &fp, user, action, note)
+            .await?;
+        self.serving.store(Arc::new(assistant));
+        self.serving_release.store(release.id, Ordering::SeqCst);
+        tracing::info!(
+            release = release.id,
+            user,
+            "knowledge: {action}: now serving"
+        );
+        Ok(release)
+    }
+
+    async fn build_blocking(
+        &self,
+        files: Vec<KbFile>,
+        lenient: bool,
+    ) -> Result<Assistant, PublishError> {
+        let (dir, analyzer) = (self.releases_dir.clone(), self.analyzer.clone());
+        let built = tokio::task::spawn_blocking(move || build(&files, &dir, &analyzer, lenient))
+            .await
+            .map_err(|e| anyhow::anyhow!("the build task failed: {e}"))??;
+        Ok(built.with_model_of(&self.serving.load()))
+    }
+
+    /// Switches to a newer release when another instance (or the CLI) published one,
+    /// until `shutdown`.
+    pub async fn follow(&self, shutdown: tokio_util::sync::CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(FOLLOW_EVERY) => {}
+            }
+            if let Err(e) = self.catch_up().await {
+                tracing::error!("knowledge: following the newest release failed: {e:#}");
+            }
+        }
+    }
+
+    async fn catch_up(&self) -> Result<()> {
+        let Some(latest) = self.store.latest_release().await? else {
+            return Ok(());
+        };
+        if latest.id <= self.serving_release() {
+            return Ok(());
+        }
+        let _building = self.building.lock().await;
+        if latest.id <= self.serving_release() {
+            return Ok(());
+        }
+        let files = self.store.release_files(latest.id).await?;
+        let assistant = self
+            .build_blocking(files, true)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        self.serving.store(Arc::new(assistant));
+        self.serving_release.store(latest.id, Ordering::SeqCst);
+        tracing::info!(
+            release = latest.id,
+            "knowledge: switched to a newer release"
+        );
+        Ok(())
+    }
+
+    /// An assistant on the current drafts (the try-it panel), rebuilt when they change.
+    pub async fn draft_assistant(&self) -> Result<Arc<Assistant>, PublishError> {
+        let files = self.store.drafts().await?;
+        let fp = fingerprint(&files);
+        if let Some((cached, assistant)) = self.draft.lock().unwrap().as_ref()
+            && *cached == fp
+        {
+            return Ok(assistant.clone());
+        }
+        let _building = self.building.lock().await;
+        let assistant = Arc::new(self.build_blocking(files, true).await?);
+        *self.draft.lock().unwrap() = Some((fp, assistant.clone()));
+        Ok(assistant)
+    }
+
+    /// What `kb check` says about the drafts with `path` replaced by `text`.
+    pub async fn check(&self, path: &str, text: &str) -> Result<Vec<Problem>> {
+        let mut files = self.store.drafts().await?;
+        match files.iter_mut().find(|f| f.path == path) {
+            Some(f) => f.text = text.to_string(),
+            None => files.push(KbFile {
+                path: path.to_string(),
+                text: text.to_string(),
+            }),
+        }
+        let scratch = tempfile::tempdir()?;
+        let dir = scratch.path().join("knowledge");
+        tokio::task::spawn_blocking(move || load(&files, &dir).map(|(_, problems)| problems))
+            .await
+            .map_err(|e| anyhow::anyhow!("the check failed: {e}"))?
+    }
+}
+
+/// The assistant of `files` (without a model): checked (any problem refuses it unless
+/// `lenient`, which only logs them — for releases accepted before, and try-it drafts),
+/// indexed in the release's folder (reused when built before).
+fn build(
+    files: &[KbFile],
+    releases_dir: &Path,
+    analyzer: &Analyzer,
+    lenient: bool,
+) -> Result<Assistant, PublishError> {
+    let fp = fingerprint(files);
+    let dir = releases_dir.join(&fp[..16]);
+    let (kb, problems) = load(files, &dir.join("knowledge"))?;
+    if !problems.is_empty() {
+        if !lenient || kb.docs().is_empty() {
+            return Err(PublishError::Invalid(problems));
+        }
+        for p in &problems {
+            tracing::warn!("knowledge: {}:{}: {}", p.path, p.line, p.message);
+        }
+    }
+    let index = SearchIndex::open_or_build(&kb, analyzer, &dir.join("index"))
+        .context("building the index")?;
+    Ok(Assistant::new(Arc::new(kb), index))
+}

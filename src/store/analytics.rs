@@ -1,0 +1,40 @@
+//! The rows behind the editors' analytics: every user question since a time, with the
+//! outcome of its answer and the feedback on it, and the tickets opened.
+
+use anyhow::Result;
+use sqlx::Row;
+
+use super::Store;
+use crate::analytics::QuestionRow;
+
+impl Store {
+    pub async fn questions_since(&self, since: &str) -> Result<Vec<QuestionRow>> {
+        let rows = sqlx::query(
+            "SELECT q.text, q.created_at, a.outcome, f.rating FROM messages q \
+             LEFT JOIN messages a ON a.reply_to = q.id AND a.role = 'assistant' \
+             LEFT JOIN feedback f ON f.message_id = a.id \
+             WHERE q.role = 'user' AND q.created_at >= $1 ORDER BY q.id",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(QuestionRow {
+                    text: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    outcome: r.try_get(2)?,
+                    rating: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn tickets_since(&self, since: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT created_at FROM tickets WHERE created_at >= $1")
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+}
