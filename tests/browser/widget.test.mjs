@@ -32,10 +32,12 @@ function serverEnv() {
   };
 }
 
+const EDITOR = "editor1";
+
 /** `shikaku user add` with the password on standard input. */
-function addAgent() {
+function addUser(name, role) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, ["user", "add", AGENT, "--role", "agent"], { env: serverEnv(), stdio: ["pipe", "ignore", "inherit"] });
+    const child = spawn(bin, ["user", "add", name, "--role", role], { env: serverEnv(), stdio: ["pipe", "ignore", "inherit"] });
     child.stdin.end(AGENT_PASSWORD + "\n");
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`user add exited with ${code}`))));
   });
@@ -43,7 +45,8 @@ function addAgent() {
 
 async function startServer() {
   data = mkdtempSync(path.join(tmpdir(), "shikaku-browser-"));
-  await addAgent();
+  await addUser(AGENT, "agent");
+  await addUser(EDITOR, "editor");
   const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], {
     env: serverEnv(),
     stdio: ["ignore", "pipe", "inherit"],
@@ -261,4 +264,63 @@ test("a person takes over: the user asks for one, an agent claims, replies live,
   await user.screenshot({ path: path.join(shots, "11-bot-again.png") });
   await user.context().close();
   await agent.context().close();
+});
+
+test("an editor edits an FAQ, tries it on the drafts, publishes, and the widget answers with it", async () => {
+  const ADDED = "（お電話の前に医療機関等コードをご用意ください。）";
+  const QUESTION_PHONE = "コールセンターの電話番号は？";
+  const page = await newPage();
+  await page.goto(base + "/admin");
+  await page.locator("#login-name").fill(EDITOR);
+  await page.locator("#login-password").fill(AGENT_PASSWORD);
+  await page.locator("#login-form button").click();
+  await page.locator("#console").waitFor();
+
+  // Find the FAQ, edit it: kb check runs as the editor types.
+  await page.locator("#doc-search").fill("0800");
+  // The list narrows to the documents that mention the number.
+  await page.waitForFunction(() => {
+    const rows = document.querySelectorAll("#doc-body tr");
+    return rows.length > 0 && rows.length < 10;
+  });
+  await page.locator("#doc-body tr", { hasText: "faq/call-center.md" }).click();
+  const text = page.locator("#edit-text");
+  await text.waitFor();
+  const original = await text.inputValue();
+  await text.fill("+++\nid = \"faq-call-center\"\n+++\n");
+  await page.locator("#edit-problems li").first().waitFor();
+  await page.screenshot({ path: path.join(shots, "20-editor-problems.png"), fullPage: true });
+  await text.fill(original.trimEnd() + ADDED + "\n");
+  await page.waitForFunction(() => document.getElementById("edit-state").textContent === "問題はありません");
+  await page.locator("#save").click();
+  await page.waitForFunction(() => document.getElementById("status").textContent.includes("保存しました"));
+
+  // Try it on the drafts: the new answer and what retrieval found, with scores.
+  await page.locator("[data-tab=try]").click();
+  await page.locator("#try-question").fill(QUESTION_PHONE);
+  await page.locator("#try-form button").click();
+  await page.waitForFunction((added) => document.getElementById("try-answer").textContent.includes(added), ADDED);
+  assert.ok(await page.locator("#try-hits tr").count() > 0);
+  await page.screenshot({ path: path.join(shots, "21-editor-try.png"), fullPage: true });
+
+  // Users still get the published answer until the editor publishes.
+  const widget = await newPage();
+  await widget.goto(base + "/");
+  await widget.locator(".bubble").click();
+  let answer = await ask(widget, QUESTION_PHONE);
+  assert.ok(!(await answer.locator(".text").textContent()).includes(ADDED));
+
+  await page.locator("#publish-note").fill("電話の前の準備を追記");
+  await page.locator("#publish").click();
+  await page.waitForFunction(() => document.getElementById("status").textContent.includes("公開しました"));
+  answer = await ask(widget, QUESTION_PHONE);
+  assert.ok((await answer.locator(".text").textContent()).includes(ADDED));
+  await widget.screenshot({ path: path.join(shots, "22-widget-after-publish.png") });
+
+  // The history shows the release and its diff.
+  await page.locator("[data-tab=history]").click();
+  await page.locator("#release-body tr", { hasText: "電話の前の準備を追記" }).locator("button", { hasText: "差分" }).click();
+  await page.locator("#diff pre").first().waitFor();
+  assert.ok((await page.locator("#diff pre").first().textContent()).includes(ADDED));
+  await page.screenshot({ path: path.join(shots, "23-editor-history.png"), fullPage: true });
 });

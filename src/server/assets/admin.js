@@ -5,7 +5,7 @@
  * change carries the session's CSRF token. */
 (function () {
   "use strict";
-  var csrf = null, current = null, checkTimer = null;
+  var csrf = null, current = null, checkTimer = null, searchTimer = null;
   var $ = function (id) { return document.getElementById(id); };
 
   function el(tag, attrs, text) {
@@ -318,7 +318,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-tab]"), function (b) {
       b.addEventListener("click", function () { tab(b.getAttribute("data-tab")); });
     });
-    $("doc-search").addEventListener("input", function () { clearTimeout(checkTimer); checkTimer = setTimeout(loadDocuments, 300); });
+    $("doc-search").addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(loadDocuments, 300); });
     $("edit-text").addEventListener("input", function () { clearTimeout(checkTimer); checkTimer = setTimeout(check, 400); });
     $("save").addEventListener("click", save);
     $("remove").addEventListener("click", remove);
