@@ -208,6 +208,11 @@ fn main() {
     if matches!(args.mode, Mode::Line) {
         start_line_sink(args.sink, line_times.clone());
     }
+    // Event ids unique to this run: the service ignores an id it has seen (redelivery).
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis())
+        .unwrap_or_default();
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let started = Instant::now();
     let workers: Vec<_> = (0..args.concurrency)
@@ -228,7 +233,7 @@ fn main() {
                     let t = Instant::now();
                     let result = match args.mode {
                         Mode::Line => {
-                            let id = format!("bench-{worker}-{i}");
+                            let id = format!("bench-{run}-{worker}-{i}");
                             line_times.lock().unwrap().posted.insert(id.clone(), t);
                             post_line(&client, &args, &format!("Ubench{worker}"), &id, question)
                         }

@@ -9,8 +9,9 @@ scripts/fetch-model.sh
 cargo build --locked
 target/debug/shikaku setup --ipadic "$ipadic"
 scripts/start-postgres.sh
-cargo test --locked
+# Before cargo test too: the import test renders a notice to PDF with chromium.
 scripts/install-browser.sh
+cargo test --locked
 (cd tests/browser && SHIKAKU_BIN="$PWD/../../target/debug/shikaku" npm test --silent)
 target/debug/shikaku eval tests/eval/wide.jsonl
 if [ -f ../shared/eval/dev.jsonl ]; then

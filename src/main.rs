@@ -145,8 +145,10 @@ enum KbCommand {
     Check,
     /// Replace the drafts in the database with a knowledge folder (e.g. kept in git);
     /// with --publish, also publish them (a running service switches within seconds).
+    /// A PDF, HTML or text file instead is split into sections and proposed as a notice
+    /// and FAQ drafts, marked for review (never published before an editor checks them).
     Import {
-        /// A folder of *.md files and glossary.toml
+        /// A folder of *.md files and glossary.toml, or a .pdf/.html/.txt file
         folder: std::path::PathBuf,
         /// Publish the imported drafts (refused, with the problems listed, if any)
         #[arg(long)]
@@ -385,6 +387,9 @@ fn kb_import(
     publish: bool,
     note: &str,
 ) -> Result<ExitCode> {
+    if folder.is_file() {
+        return kb_import_file(config, folder, publish);
+    }
     let files = shikaku::publishing::read_folder(folder)?;
     let scratch = tempfile::tempdir()?;
     let (_, problems) = shikaku::publishing::load(&files, &scratch.path().join("knowledge"))?;
@@ -414,6 +419,35 @@ fn kb_import(
                 problems.len()
             );
         }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn kb_import_file(config: &Config, file: &std::path::Path, publish: bool) -> Result<ExitCode> {
+    if publish {
+        eprintln!(
+            "error: documents proposed from a file need review first: import without --publish, check them in the editor console (/admin), then publish"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let files = shikaku::publishing::propose_import(&name, &bytes)?;
+    let user = cli_user();
+    with_store(config, async |store| {
+        store
+            .save_drafts(&files, &user, &format!("proposed from {name}"))
+            .await?;
+        for f in &files {
+            println!("{}", f.path);
+        }
+        println!(
+            "{} drafts proposed from {name}; each needs review (remove `needs_review`) before it can be published",
+            files.len()
+        );
         Ok(ExitCode::SUCCESS)
     })
 }

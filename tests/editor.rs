@@ -448,3 +448,167 @@ fn editors_see_what_users_could_not_get_answered_without_personal_data() {
         "{tried}"
     );
 }
+
+/// The notice of the seeds (令和3年3月3日) as the ministry's text.
+fn seed_text() -> String {
+    let dir = common::repo().join("../shared/seeds");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    std::fs::read_to_string(&files[0]).unwrap()
+}
+
+/// The seed as a web page: its Markdown headings as h2/h3, every other line a paragraph.
+fn seed_html() -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut html = String::from(
+        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>通知</title></head><body>\n",
+    );
+    for line in seed_text().lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(h) = line.strip_prefix("### ") {
+            html.push_str(&format!("<h3>{}</h3>\n", escape(h)));
+        } else if let Some(h) = line.strip_prefix("## ") {
+            html.push_str(&format!("<h2>{}</h2>\n", escape(h)));
+        } else {
+            html.push_str(&format!("<p>{}</p>\n", escape(line)));
+        }
+    }
+    html.push_str("</body></html>\n");
+    html
+}
+
+#[test]
+fn a_notice_imported_as_html_is_published_only_after_review() {
+    let env = Env::new();
+    let db = Database::sqlite();
+    add_user(&env, &db, "suzuki", "editor");
+    let server = Server::start(&env, &[]);
+    let editor = Agent::sign_in(&server, "suzuki");
+    let imported = server
+        .client
+        .post(server.url("/admin/api/import?name=r3-0303.html"))
+        .header("cookie", &editor.cookie)
+        .header("x-csrf-token", &editor.csrf)
+        .body(seed_html())
+        .send()
+        .unwrap();
+    assert_eq!(imported.status(), 201);
+    let imported: Value = imported.json().unwrap();
+    let paths: Vec<String> = imported["proposed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(paths[0], "notices/r3-0303.md");
+    assert!(paths.len() > 2, "FAQ drafts too: {paths:?}");
+    let notice = draft(&editor, &paths[0]);
+    assert!(notice.contains("issued = \"2021-03-03\""), "{notice}");
+    assert!(
+        notice.contains("## 2 「オンライン資格確認」導入意向調査について {#"),
+        "{notice}"
+    );
+    assert!(notice.contains("令和3年3月31日"));
+
+    // Unreviewed, it cannot be published.
+    let refused = editor.post("/admin/api/publish", json!({}));
+    assert_eq!(refused.status(), 422);
+    let error: Value = refused.json().unwrap();
+    assert!(
+        error["error"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("needs review"),
+        "{error}"
+    );
+    // Reviewed (the marker removed from each), it can.
+    for path in &paths {
+        let text: String = draft(&editor, path)
+            .lines()
+            .filter(|l| !l.starts_with("needs_review"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let saved: Value = put(&editor, path, &text).json().unwrap();
+        let own: Vec<&Value> = saved["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["path"] == path.as_str())
+            .collect();
+        assert!(own.is_empty(), "{path}: {own:?}");
+    }
+    assert_eq!(editor.post("/admin/api/publish", json!({})).status(), 201);
+    let page = server.get("/kb/notice-r3-0303");
+    assert_eq!(page.status(), 200);
+    assert!(page.text().unwrap().contains("導入意向調査"));
+    // Not a file it can read.
+    let bad = server
+        .client
+        .post(server.url("/admin/api/import?name=scan.png"))
+        .header("cookie", &editor.cookie)
+        .header("x-csrf-token", &editor.csrf)
+        .body(vec![0u8; 16])
+        .send()
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+}
+
+#[test]
+fn a_pdf_rendered_from_the_seed_is_split_into_sections_from_the_command_line() {
+    let env = Env::new();
+    let work = tempfile::tempdir().unwrap();
+    let html = work.path().join("seed.html");
+    std::fs::write(&html, seed_html()).unwrap();
+    let pdf = work.path().join("r3-0303.pdf");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let rendered = std::process::Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            &format!("--print-to-pdf={}", pdf.display()),
+            &format!("file://{}", html.display()),
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{chromium} (scripts/install-browser.sh installs it): {e}"));
+    assert!(pdf.is_file(), "{}", common::stderr(&rendered));
+
+    // --publish is refused: proposals need review.
+    let out = env.run(&["kb", "import", pdf.to_str().unwrap(), "--publish"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = env.run(&["kb", "import", pdf.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert!(common::stdout(&out).contains("notices/r3-0303.md"));
+    let drafts = work.path().join("drafts");
+    let out = env.run(&["kb", "export", drafts.to_str().unwrap(), "--drafts"]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let notice = std::fs::read_to_string(drafts.join("notices/r3-0303.md")).unwrap();
+    // The numbered headings of the PDF became sections; wrapped lines were joined.
+    for heading in [
+        "## 1 追加補助の締切を案内するリーフレットについて {#",
+        "## 3 顔認証付きカードリーダーの提供申請書について {#",
+        "## 【問い合わせ先】 {#",
+    ] {
+        assert!(notice.contains(heading), "{heading}:\n{notice}");
+    }
+    assert!(notice.contains("issued = \"2021-03-03\""));
+    assert!(
+        notice.contains("令和3年3月31日が締切であること"),
+        "{notice}"
+    );
+    assert!(notice.contains("needs_review = "));
+    // kb check on the drafts reports them for review.
+    let check = env.run(&["--knowledge", drafts.to_str().unwrap(), "kb", "check"]);
+    assert!(
+        common::stdout(&check).contains("needs review"),
+        "{}",
+        common::stdout(&check)
+    );
+}

@@ -152,6 +152,9 @@ pub struct Document {
     /// answer.
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
+    /// Set on documents proposed by an import: a problem until an editor has checked the
+    /// document and removed it, so nothing imported is published unreviewed.
+    pub needs_review: Option<(usize, String)>,
     pub outcome: FaqOutcome,
     pub role: Option<Role>,
     /// The Markdown body (for notices, the text before the first section is not allowed).
@@ -194,6 +197,8 @@ struct FrontMatter {
     valid_from: Option<String>,
     #[serde(default)]
     valid_until: Option<String>,
+    #[serde(default)]
+    needs_review: Option<String>,
     #[serde(default)]
     outcome: Option<String>,
     #[serde(default)]
@@ -376,6 +381,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         c.error(line, "title is empty");
     }
     let issued = fm.issued.as_deref().and_then(|d| c.date(d));
+    let needs_review = fm
+        .needs_review
+        .map(|note| (c.line_of("needs_review ="), note));
     let valid_from = fm.valid_from.as_deref().and_then(|d| c.date(d));
     let valid_until = fm.valid_until.as_deref().and_then(|d| c.date(d));
     if let (Some(from), Some(until)) = (valid_from, valid_until)
@@ -571,6 +579,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         deadline: fm.deadline,
         valid_from,
         valid_until,
+        needs_review,
         outcome,
         role,
         body: body.trim().to_string(),

@@ -181,6 +181,15 @@ fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 /// Checks what no single file can: unique ids, references between documents, one
 /// contact, one default deadline. A document with a broken reference is left out.
 fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Document> {
+    for doc in &parsed {
+        if let Some((line, note)) = &doc.needs_review {
+            diagnostics.push(diag(
+                &doc.path,
+                *line,
+                format!("needs review ({note}); remove `needs_review` once checked"),
+            ));
+        }
+    }
     let mut first_seen: HashMap<String, PathBuf> = HashMap::new();
     let mut unique = Vec::new();
     for doc in parsed {

@@ -22,6 +22,8 @@ use crate::search::{Analyzer, SearchIndex};
 use crate::store::Store;
 use crate::store::knowledge::{KbFile, Release};
 
+pub mod import;
+
 /// How often an instance looks for a newer release.
 const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 /// Largest file accepted (the longest notice is far smaller).
@@ -365,6 +367,18 @@ impl Publisher {
             .await
             .map_err(|e| anyhow::anyhow!("the check failed: {e}"))?
     }
+}
+
+/// The proposals (a notice, FAQ drafts) for an imported file, each marked for review.
+pub fn propose_import(name: &str, bytes: &[u8]) -> Result<Vec<KbFile>> {
+    let blocks = import::extract(name, bytes)?;
+    let today = crate::assistant::today_in_japan();
+    Ok(import::propose(
+        name,
+        &import::id_from_name(name, today),
+        &blocks,
+        today,
+    ))
 }
 
 /// The assistant of `files` (without a model): checked (any problem refuses it unless

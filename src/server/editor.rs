@@ -414,6 +414,42 @@ pub async fn rollback(
     Ok((StatusCode::CREATED, Json(json!({"release": release}))).into_response())
 }
 
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    name: String,
+}
+
+/// `POST /admin/api/import?name=FILE` with the file as the body (PDF, HTML, text): its
+/// sections proposed as a notice and FAQ drafts that need review.
+pub async fn import(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let user = editor(&state, &headers, true).await?;
+    let name = query.name.clone();
+    let bytes = body.to_vec();
+    let proposed = tokio::task::spawn_blocking(move || publishing::propose_import(&name, &bytes))
+        .await
+        .map_err(|e| anyhow::anyhow!("the import task failed: {e}"))?
+        .map_err(|e| {
+            invalid("unreadable_file", "ファイルを読み取れませんでした。")
+                .with_detail(format!("{e:#}"))
+        })?;
+    state
+        .conversations
+        .store
+        .save_drafts(
+            &proposed,
+            &user.name,
+            &format!("proposed from {}", query.name),
+        )
+        .await?;
+    let paths: Vec<&str> = proposed.iter().map(|f| f.path.as_str()).collect();
+    Ok((StatusCode::CREATED, Json(json!({"proposed": paths}))).into_response())
+}
+
 /// `GET /admin/api/audit`: who changed what, newest first.
 pub async fn audit(
     State(state): State<AppState>,

@@ -208,6 +208,14 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(EDITOR_BODY_LIMIT)),
         )
         .merge(
+            Router::new()
+                .route("/admin/api/import", post(editor::import))
+                .layer(axum::middleware::from_fn(guard::time_limit))
+                .layer(DefaultBodyLimit::max(
+                    crate::publishing::import::MAX_IMPORT_BYTES,
+                )),
+        )
+        .merge(
             state
                 .channels
                 .routes()

@@ -286,6 +286,9 @@ pub async fn editor_console() -> Response {
         <div id=\"panel-documents\" class=\"editor-panel agent-main\"><div>\
         <div class=\"agent-tools\"><input id=\"doc-search\" type=\"search\" placeholder=\"検索（本文・ファイル名）\" aria-label=\"文書を検索\">\
         <button type=\"button\" id=\"new\">新しい文書</button></div>\
+        <div class=\"agent-tools\"><label for=\"import-file\">通知の取り込み（PDF・HTML）</label>\
+        <input id=\"import-file\" type=\"file\" accept=\".pdf,.html,.htm,.txt,.md\">\
+        <button type=\"button\" id=\"import\">取り込む</button></div>\
         <table class=\"queue\"><thead><tr><th>ファイル</th><th>題名</th><th>状態</th><th>問題</th></tr></thead>\
         <tbody id=\"doc-body\"></tbody></table><p id=\"deleted\"></p></div>\
         <article id=\"editor\" class=\"detail\" hidden><label for=\"edit-path\">ファイル</label>\

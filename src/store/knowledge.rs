@@ -182,6 +182,28 @@ impl Store {
         Ok(())
     }
 
+    /// Creates or replaces several drafts (an import's proposals), with one audit entry.
+    pub async fn save_drafts(&self, files: &[KbFile], user: &str, detail: &str) -> Result<()> {
+        let mut tx = self.write_transaction().await?;
+        let at = now();
+        for f in files {
+            sqlx::query(
+                "INSERT INTO kb_drafts (path, text, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (path) DO UPDATE SET text = excluded.text, \
+                 updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+            )
+            .bind(&f.path)
+            .bind(&f.text)
+            .bind(user)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        audit(&mut tx, user, "import", None, detail).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Removes a draft file; `false` if there was none.
     pub async fn delete_draft(&self, path: &str, user: &str) -> Result<bool> {
         let mut tx = self.write_transaction().await?;

@@ -158,6 +158,24 @@
     newDocument("faq/" + slug + ".md", text);
   }
 
+  /* A new notice as PDF or HTML: proposed as drafts that need review. */
+  function importFile() {
+    var file = $("import-file").files[0];
+    if (!file) { say("取り込むファイルを選んでください。"); return; }
+    say("取り込んでいます…");
+    fetch("/admin/api/import?name=" + encodeURIComponent(file.name), {
+      method: "POST", body: file, credentials: "same-origin", headers: { "X-CSRF-Token": csrf }
+    }).then(function (r) {
+      return r.json().then(function (j) {
+        if (!r.ok) throw new Error((j.error && j.error.message) + (j.error && j.error.detail ? "（" + j.error.detail + "）" : ""));
+        say(j.proposed.length + "件の下書きを作りました。内容を原文と照らして確認し、needs_review の行を消してから公開してください。");
+        $("doc-search").value = "";
+        loadDocuments();
+        openDocument(j.proposed[0]);
+      });
+    }).catch(function (e) { say(e.message); });
+  }
+
   function tryQuestion(e) {
     e.preventDefault();
     var q = $("try-question").value.trim();
@@ -324,6 +342,7 @@
     $("remove").addEventListener("click", remove);
     $("new").addEventListener("click", function () { newDocument(); });
     $("try-form").addEventListener("submit", tryQuestion);
+    $("import").addEventListener("click", importFile);
     $("publish").addEventListener("click", publish);
     $("days").addEventListener("change", loadAnalytics);
     $("logout").addEventListener("click", function () {

@@ -1,0 +1,464 @@
+//! New notices arrive as PDF or HTML: their text is extracted with its headings and
+//! tables, split into sections, and proposed as a notice document and FAQ drafts. Every
+//! proposal carries `needs_review`, which `kb check` reports as a problem, so nothing is
+//! published before an editor has checked it against the original and removed the line.
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+
+use crate::store::knowledge::KbFile;
+
+/// Largest file accepted for import.
+pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
+/// A line this short, without a full stop, numbered or bracketed, is a heading in text
+/// that has no markup (a PDF).
+const MAX_HEADING_CHARS: usize = 40;
+/// Characters of a section's opening quoted in a proposed FAQ answer.
+const FAQ_ANSWER_CHARS: usize = 200;
+
+/// A piece of the document in reading order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    Heading(String),
+    Paragraph(String),
+    Table(Vec<Vec<String>>),
+}
+
+/// The blocks of `bytes`, by the file name's extension: `.pdf`, `.html`/`.htm`, `.txt`/`.md`.
+pub fn extract(name: &str, bytes: &[u8]) -> Result<Vec<Block>> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        bail!(
+            "{name} is larger than {} MiB",
+            MAX_IMPORT_BYTES / 1024 / 1024
+        );
+    }
+    let lower = name.to_lowercase();
+    let blocks = if lower.ends_with(".pdf") {
+        let text = pdf_extract::extract_text_from_mem(bytes)
+            .map_err(|e| anyhow::anyhow!("{name}: not a readable PDF: {e}"))?;
+        text_blocks(&text)
+    } else if lower.ends_with(".html") || lower.ends_with(".htm") {
+        html_blocks(&String::from_utf8_lossy(bytes))
+    } else if lower.ends_with(".txt") || lower.ends_with(".md") {
+        let text = std::str::from_utf8(bytes).with_context(|| format!("{name}: not UTF-8"))?;
+        text_blocks(text)
+    } else {
+        bail!("{name}: expected a .pdf, .html, .htm, .txt or .md file");
+    };
+    if !blocks.iter().any(|b| matches!(b, Block::Paragraph(_))) {
+        bail!("{name}: no text found (a scanned PDF has none: it needs OCR first)");
+    }
+    Ok(blocks)
+}
+
+/// Plain text (a PDF's or a text file's): paragraphs are separated by blank lines; the
+/// lines of a paragraph are joined (Japanese wraps without spaces); Markdown headings and
+/// numbered or bracketed short lines are headings; `|`-rows are tables.
+fn text_blocks(text: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    for para in text.split("\n\n") {
+        let lines: Vec<&str> = para
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        if lines.iter().all(|l| l.starts_with('|')) {
+            let rows: Vec<Vec<String>> = lines
+                .iter()
+                .filter(|l| !l.chars().all(|c| matches!(c, '|' | '-' | ':' | ' ')))
+                .map(|l| {
+                    l.trim_matches('|')
+                        .split('|')
+                        .map(|c| c.trim().to_string())
+                        .collect()
+                })
+                .collect();
+            blocks.push(Block::Table(rows));
+            continue;
+        }
+        let joined = join_lines(&lines);
+        let markdown = joined.trim_start_matches('#');
+        if markdown.len() < joined.len() && markdown.starts_with(' ') {
+            blocks.push(Block::Heading(markdown.trim().to_string()));
+        } else if lines.len() == 1 && looks_like_heading(&joined) {
+            blocks.push(Block::Heading(joined));
+        } else {
+            blocks.push(Block::Paragraph(strip_emphasis(&joined)));
+        }
+    }
+    blocks
+}
+
+/// Lines of one paragraph: joined directly between Japanese characters, with a space
+/// between Latin words.
+fn join_lines(lines: &[&str]) -> String {
+    let mut out = String::new();
+    for line in lines {
+        let ascii_edge = out
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && line
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+        if ascii_edge {
+            out.push(' ');
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+fn strip_emphasis(text: &str) -> String {
+    text.replace("**", "")
+}
+
+fn looks_like_heading(line: &str) -> bool {
+    let chars = line.chars().count();
+    if chars > MAX_HEADING_CHARS || line.ends_with('。') {
+        return false;
+    }
+    let first = line.chars().next().unwrap_or(' ');
+    let numbered = (first.is_ascii_digit() || ('０'..='９').contains(&first))
+        && line
+            .chars()
+            .find(|c| !(c.is_ascii_digit() || ('０'..='９').contains(c)))
+            .is_some_and(|c| matches!(c, ' ' | '　' | '.' | '．' | '、'));
+    numbered || (line.starts_with('【') && line.ends_with('】'))
+}
+
+/// HTML: `h1`–`h4` are headings, `p`/`li`/`div`/`br` break paragraphs, tables keep their
+/// rows and cells; scripts and styles are dropped; entities decoded.
+fn html_blocks(html: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut text = String::new();
+    let mut table: Option<Vec<Vec<String>>> = None;
+    let mut heading = false;
+    let mut rest = html;
+    let flush = |text: &mut String, heading: bool, blocks: &mut Vec<Block>| {
+        let t = collapse(text);
+        if !t.is_empty() {
+            blocks.push(if heading {
+                Block::Heading(t)
+            } else {
+                Block::Paragraph(t)
+            });
+        }
+        text.clear();
+    };
+    while let Some(open) = rest.find('<') {
+        text.push_str(&decode(&rest[..open]));
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
+        let tag = rest[open + 1..open + close].trim();
+        rest = &rest[open + close + 1..];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match name.as_str() {
+            "script" | "style" if !closing => {
+                // Skip to the end of the element.
+                let end = format!("</{name}");
+                rest = rest
+                    .to_ascii_lowercase()
+                    .find(&end)
+                    .map_or("", |i| &rest[i..]);
+            }
+            "h1" | "h2" | "h3" | "h4" => {
+                flush(&mut text, heading, &mut blocks);
+                heading = !closing;
+            }
+            "table" if !closing => {
+                flush(&mut text, heading, &mut blocks);
+                table = Some(Vec::new());
+            }
+            "table" => {
+                if let Some(rows) = table.take() {
+                    blocks.push(Block::Table(rows));
+                }
+            }
+            "tr" if !closing => {
+                if let Some(rows) = table.as_mut() {
+                    rows.push(Vec::new());
+                }
+            }
+            "td" | "th" => {
+                if closing && let Some(row) = table.as_mut().and_then(|r| r.last_mut()) {
+                    row.push(collapse(&text));
+                }
+                text.clear();
+            }
+            "p" | "div" | "li" | "br" | "section" | "article" | "ul" | "ol" if table.is_none() => {
+                flush(&mut text, heading, &mut blocks);
+            }
+            _ => {}
+        }
+    }
+    text.push_str(&decode(rest));
+    flush(&mut text, heading, &mut blocks);
+    blocks
+}
+
+/// Whitespace runs (HTML source line breaks) as one space, trimmed.
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn decode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let Some(semi) = after.find(';').filter(|&i| i <= 10) else {
+            out.push('&');
+            rest = after;
+            continue;
+        };
+        let entity = &after[..semi];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" | "#39" => Some('\''),
+            "nbsp" => Some(' '),
+            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
+            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// 令和N年M月D日 (or 西暦) in the text, as a date: the notice's issue date when it is
+/// among the first lines.
+fn issued(blocks: &[Block]) -> Option<NaiveDate> {
+    let re = regex::Regex::new(r"(令和|平成)?\s*(\d{1,4})年\s*(\d{1,2})月\s*(\d{1,2})日").ok()?;
+    blocks.iter().take(6).find_map(|b| {
+        let (Block::Paragraph(t) | Block::Heading(t)) = b else {
+            return None;
+        };
+        let t = crate::text::normalize(t);
+        let c = re.captures(&t)?;
+        let n: i32 = c[2].parse().ok()?;
+        let year = match c.get(1).map(|m| m.as_str()) {
+            Some("令和") => 2018 + n,
+            Some(_) => 1988 + n,
+            None => n,
+        };
+        NaiveDate::from_ymd_opt(year, c[3].parse().ok()?, c[4].parse().ok()?)
+    })
+}
+
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The proposals for an imported file: a notice document with one section per heading
+/// (the text before the first heading is its own section) and, for each section whose
+/// heading names a topic, an FAQ draft quoting the section's opening. `id` names them.
+pub fn propose(name: &str, id: &str, blocks: &[Block], today: NaiveDate) -> Vec<KbFile> {
+    let review = format!(
+        "{name} から {today} に取り込みました。原文と照らして確認し、この行を削除してください"
+    );
+    let title = blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::Heading(h) => Some(h.clone()),
+            _ => None,
+        })
+        .or_else(|| {
+            blocks.iter().find_map(|b| match b {
+                Block::Paragraph(p) => Some(p.chars().take(60).collect()),
+                _ => None,
+            })
+        })
+        .unwrap_or_else(|| name.to_string());
+    // Sections: (heading, body paragraphs).
+    let mut sections: Vec<(String, Vec<String>)> = vec![("前文".into(), Vec::new())];
+    for b in blocks {
+        match b {
+            Block::Heading(h) => sections.push((h.clone(), Vec::new())),
+            Block::Paragraph(p) => sections.last_mut().expect("one").1.push(p.clone()),
+            Block::Table(rows) => {
+                let lines: Vec<String> = rows
+                    .iter()
+                    .map(|r| format!("| {} |", r.join(" | ")))
+                    .collect();
+                sections.last_mut().expect("one").1.push(lines.join("\n"));
+            }
+        }
+    }
+    sections.retain(|(_, body)| !body.is_empty());
+    let notice_id = format!("notice-{id}");
+    let mut notice = format!(
+        "+++\nid = {}\nkind = \"notice\"\ntitle = {}\nsource = {}\n",
+        quoted(&notice_id),
+        quoted(&title),
+        quoted(name)
+    );
+    if let Some(date) = issued(blocks) {
+        notice.push_str(&format!("issued = \"{date}\"\n"));
+    }
+    notice.push_str(&format!("needs_review = {}\n+++\n", quoted(&review)));
+    let mut files = Vec::new();
+    for (i, (heading, body)) in sections.iter().enumerate() {
+        let anchor = format!("s{}", i + 1);
+        notice.push_str(&format!(
+            "## {} {{#{anchor}}}\n\n{}\n\n",
+            heading.replace(['{', '}'], ""),
+            body.join("\n\n")
+        ));
+        // An FAQ for a section about something (「…について」, or numbered).
+        let topic = heading.trim_end_matches("について");
+        if heading == "前文" || topic.chars().count() < 4 {
+            continue;
+        }
+        let topic = topic
+            .trim_start_matches(|c: char| c.is_ascii_digit() || c.is_whitespace())
+            .trim();
+        let opening: String = body
+            .iter()
+            .find(|p| !p.starts_with('|'))
+            .map(|p| p.chars().take(FAQ_ANSWER_CHARS).collect())
+            .unwrap_or_default();
+        if opening.is_empty() {
+            continue;
+        }
+        let faq_id = format!("faq-{id}-{anchor}");
+        files.push(KbFile {
+            path: format!("faq/{id}-{anchor}.md"),
+            text: format!(
+                "+++\nid = {}\nkind = \"faq\"\ntitle = {}\nsources = [{}]\nneeds_review = {}\n+++\n{opening}\n",
+                quoted(&faq_id),
+                quoted(&format!("{topic}について教えてください")),
+                quoted(&format!("{notice_id}#{anchor}")),
+                quoted(&review)
+            ),
+        });
+    }
+    files.insert(
+        0,
+        KbFile {
+            path: format!("notices/{id}.md"),
+            text: notice.trim_end().to_string() + "\n",
+        },
+    );
+    files
+}
+
+/// An id from a file name: ASCII letters, digits and dashes (`import-N` otherwise).
+pub fn id_from_name(name: &str, today: NaiveDate) -> String {
+    let stem = std::path::Path::new(name)
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let slug: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .split('-')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if slug.is_empty() {
+        format!("import-{}", today.format("%Y%m%d"))
+    } else {
+        slug
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_headings_paragraphs_tables_and_entities() {
+        let html = "<html><head><style>p{color:red}</style><script>var a='<p>';</script></head>\
+            <body><h1>お知らせ &amp; 案内</h1><p>令和3年3月3日</p><p>締切は\n令和3年3月31日です。</p>\
+            <table><tr><th>区分</th><th>上限</th></tr><tr><td>病院</td><td>3台</td></tr></table>\
+            <h2>2 問い合わせ先</h2><p>電話&#12288;0800-0804583</p></body></html>";
+        let blocks = html_blocks(html);
+        assert_eq!(
+            blocks,
+            vec![
+                Block::Heading("お知らせ & 案内".into()),
+                Block::Paragraph("令和3年3月3日".into()),
+                Block::Paragraph("締切は 令和3年3月31日です。".into()),
+                Block::Table(vec![
+                    vec!["区分".into(), "上限".into()],
+                    vec!["病院".into(), "3台".into()]
+                ]),
+                Block::Heading("2 問い合わせ先".into()),
+                Block::Paragraph("電話 0800-0804583".into()),
+            ]
+        );
+        assert_eq!(issued(&blocks), NaiveDate::from_ymd_opt(2021, 3, 3));
+    }
+
+    #[test]
+    fn pdf_like_text_finds_numbered_headings_and_joins_wrapped_lines() {
+        let text = "事務連絡\n\n1 追加補助について\n\nオンライン資格確認の導入に向けて、\n申請は令和3年3月31日が締切です。\n\n【問い合わせ先】\n\nE-mail: a@b.jp";
+        let blocks = text_blocks(text);
+        assert_eq!(blocks[1], Block::Heading("1 追加補助について".into()));
+        assert_eq!(
+            blocks[2],
+            Block::Paragraph(
+                "オンライン資格確認の導入に向けて、申請は令和3年3月31日が締切です。".into()
+            )
+        );
+        assert_eq!(blocks[3], Block::Heading("【問い合わせ先】".into()));
+        // A sentence is not a heading, however short.
+        assert_eq!(
+            text_blocks("1 はい。")[0],
+            Block::Paragraph("1 はい。".into())
+        );
+    }
+
+    #[test]
+    fn proposals_are_a_notice_and_faqs_that_need_review() {
+        let blocks = vec![
+            Block::Paragraph("令和3年3月3日".into()),
+            Block::Heading("1 追加補助の締切について".into()),
+            Block::Paragraph("申請は令和3年3月31日が締切です。".into()),
+        ];
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        let files = propose("seed.pdf", "seed", &blocks, today);
+        assert_eq!(files[0].path, "notices/seed.md");
+        assert!(files[0].text.contains("issued = \"2021-03-03\""));
+        assert!(files[0].text.contains("## 1 追加補助の締切について {#s2}"));
+        assert!(files.iter().all(|f| f.text.contains("needs_review = ")));
+        assert_eq!(files[1].path, "faq/seed-s2.md");
+        assert!(
+            files[1]
+                .text
+                .contains("title = \"追加補助の締切について教えてください\"")
+        );
+        assert!(files[1].text.contains("sources = [\"notice-seed#s2\"]"));
+        assert_eq!(id_from_name("R3 通知_0303.PDF", today), "r3-0303");
+        assert_eq!(id_from_name("通知.pdf", today), "import-20261124");
+    }
+}
