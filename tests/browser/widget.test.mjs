@@ -323,4 +323,11 @@ test("an editor edits an FAQ, tries it on the drafts, publishes, and the widget 
   await page.locator("#diff pre").first().waitFor();
   assert.ok((await page.locator("#diff pre").first().textContent()).includes(ADDED));
   await page.screenshot({ path: path.join(shots, "23-editor-history.png"), fullPage: true });
+
+  // What users asked: the charts and the groups of unanswered questions (earlier tests asked some).
+  await page.locator("[data-tab=analytics]").click();
+  await page.locator("#chart-answer svg rect").first().waitFor();
+  await page.locator("#top-body tr").first().waitFor();
+  assert.ok(await page.locator("#top-body tr").count() > 0);
+  await page.screenshot({ path: path.join(shots, "24-editor-analytics.png"), fullPage: true });
 });
