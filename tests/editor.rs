@@ -257,11 +257,31 @@ fn a_document_with_problems_cannot_be_published_and_rollback_restores(db: &Datab
             .iter()
             .any(|d| d["path"] == "faq/broken.md")
     );
+    // Old release folders are removed as releases pile up; the serving one stays.
+    for n in 0..5 {
+        let text = format!("{}（第{n}版）\n", draft(&editor, FAQ).trim_end());
+        assert_eq!(put(&editor, FAQ, &text).status(), 200);
+        assert_eq!(editor.post("/admin/api/publish", json!({})).status(), 201);
+    }
+    let folders = std::fs::read_dir(env.data.path().join("releases"))
+        .unwrap()
+        .count();
+    assert!(folders <= 4, "{folders} release folders kept");
+    assert!(
+        answer(&server, QUESTION)["answer"]
+            .as_str()
+            .unwrap()
+            .contains("（第4版）")
+    );
+    let back = editor.post("/admin/api/releases/3/rollback", json!({}));
+    assert_eq!(back.status(), 201);
+    assert_eq!(answer(&server, QUESTION)["answer"], before);
+
     // The serving release survives a restart.
     drop(server);
     let server = Server::start(&env, &db.env());
     assert!(
-        server.startup.iter().any(|l| l == "knowledge: release 3"),
+        server.startup.iter().any(|l| l == "knowledge: release 9"),
         "{:?}",
         server.startup
     );
@@ -357,9 +377,19 @@ fn every_instance_switches_to_a_new_release_within_seconds() {
     let db = Database::postgres();
     let (a_env, b_env) = (Env::new(), Env::new());
     add_user(&a_env, &db, "suzuki", "editor");
-    let a = Server::start(&a_env, &db.env());
-    let b = Server::start(&b_env, &db.env());
+    // Both start at once on the empty database: the knowledge folder is imported once.
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| Server::start(&a_env, &db.env()));
+        let b = s.spawn(|| Server::start(&b_env, &db.env()));
+        (a.join().unwrap(), b.join().unwrap())
+    });
     let editor = Agent::sign_in(&a, "suzuki");
+    let releases: Value = editor.get("/admin/api/releases").json().unwrap();
+    assert_eq!(
+        releases["releases"].as_array().unwrap().len(),
+        1,
+        "{releases}"
+    );
     let text = format!("{}{ADDED}\n", draft(&editor, FAQ).trim_end());
     assert_eq!(put(&editor, FAQ, &text).status(), 200);
     assert_eq!(editor.post("/admin/api/publish", json!({})).status(), 201);

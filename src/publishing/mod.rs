@@ -24,6 +24,9 @@ use crate::store::knowledge::{KbFile, Release};
 
 pub mod import;
 
+/// Release folders kept (the newest by use; the serving one and the drafts' are among
+/// them, as each build or reuse touches its folder).
+const KEEP_FOLDERS: usize = 4;
 /// How often an instance looks for a newer release.
 const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 /// Largest file accepted (the longest notice is far smaller).
@@ -188,13 +191,11 @@ impl Publisher {
     ) -> Result<Publisher> {
         if store.latest_release().await?.is_none() {
             let files = read_folder(knowledge_dir)?;
-            let fp = fingerprint(&files);
             let release = store
-                .create_release(
+                .first_release(
                     &files,
-                    &fp,
+                    &fingerprint(&files),
                     "setup",
-                    "import",
                     &format!("{} imported at first start", knowledge_dir.display()),
                 )
                 .await?;
@@ -282,6 +283,7 @@ impl Publisher {
             user,
             "knowledge: {action}: now serving"
         );
+        prune_folders(&self.releases_dir);
         Ok(release)
     }
 
@@ -333,6 +335,7 @@ impl Publisher {
             release = latest.id,
             "knowledge: switched to a newer release"
         );
+        prune_folders(&self.releases_dir);
         Ok(())
     }
 
@@ -379,6 +382,26 @@ pub fn propose_import(name: &str, bytes: &[u8]) -> Result<Vec<KbFile>> {
         &blocks,
         today,
     ))
+}
+
+/// Removes all but the newest release folders. An assistant still answering from a
+/// removed one keeps its open files (the index is memory-mapped); a later rollback to it
+/// rebuilds the folder.
+fn prune_folders(releases_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(releases_dir) else {
+        return;
+    };
+    let mut folders: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    folders.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, old) in folders.into_iter().skip(KEEP_FOLDERS) {
+        if let Err(e) = std::fs::remove_dir_all(&old) {
+            tracing::warn!("removing the old release folder {}: {e}", old.display());
+        }
+    }
 }
 
 /// The assistant of `files` (without a model): checked (any problem refuses it unless

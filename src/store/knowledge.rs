@@ -100,6 +100,45 @@ async fn replace_drafts_in(
     Ok(())
 }
 
+async fn insert_release(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    files: &[KbFile],
+    fingerprint: &str,
+    user: &str,
+    action: &str,
+    note: &str,
+) -> Result<Release> {
+    let at = now();
+    let id: i64 = sqlx::query(
+        "INSERT INTO kb_releases (fingerprint, published_by, published_at, note) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(fingerprint)
+    .bind(user)
+    .bind(&at)
+    .bind(note)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?;
+    for f in files {
+        sqlx::query("INSERT INTO kb_release_files (release_id, path, text) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(&f.path)
+            .bind(&f.text)
+            .execute(&mut **tx)
+            .await?;
+    }
+    replace_drafts_in(tx, files, user).await?;
+    audit(tx, user, action, None, &format!("release {id}: {note}")).await?;
+    Ok(Release {
+        id,
+        fingerprint: fingerprint.to_string(),
+        published_by: user.to_string(),
+        published_at: at,
+        note: note.to_string(),
+    })
+}
+
 impl Store {
     pub async fn latest_release(&self) -> Result<Option<Release>> {
         let row = sqlx::query(&format!(
@@ -241,45 +280,39 @@ impl Store {
         note: &str,
     ) -> Result<Release> {
         let mut tx = self.write_transaction().await?;
-        let at = now();
-        let id: i64 = sqlx::query(
-            "INSERT INTO kb_releases (fingerprint, published_by, published_at, note) \
-             VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(fingerprint)
-        .bind(user)
-        .bind(&at)
-        .bind(note)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get(0)?;
-        for f in files {
-            sqlx::query(
-                "INSERT INTO kb_release_files (release_id, path, text) VALUES ($1, $2, $3)",
-            )
-            .bind(id)
-            .bind(&f.path)
-            .bind(&f.text)
-            .execute(&mut *tx)
-            .await?;
-        }
-        replace_drafts_in(&mut tx, files, user).await?;
-        audit(
-            &mut tx,
-            user,
-            action,
-            None,
-            &format!("release {id}: {note}"),
-        )
-        .await?;
+        let release = insert_release(&mut tx, files, fingerprint, user, action, note).await?;
         tx.commit().await?;
-        Ok(Release {
-            id,
-            fingerprint: fingerprint.to_string(),
-            published_by: user.to_string(),
-            published_at: at,
-            note: note.to_string(),
-        })
+        Ok(release)
+    }
+
+    /// A new installation's first release, unless there is one already: instances that
+    /// start together on an empty database import once (the others get that release).
+    pub async fn first_release(
+        &self,
+        files: &[KbFile],
+        fingerprint: &str,
+        user: &str,
+        note: &str,
+    ) -> Result<Release> {
+        let mut tx = self.write_transaction().await?;
+        if self.backend == super::Backend::Postgres {
+            // SQLite's BEGIN IMMEDIATE already lets one writer in at a time.
+            sqlx::query("SELECT pg_advisory_xact_lock(5141300)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let existing = sqlx::query(&format!(
+            "SELECT {RELEASE_COLUMNS} FROM kb_releases ORDER BY id DESC LIMIT 1"
+        ))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(row) = existing {
+            tx.rollback().await?;
+            return release(&row);
+        }
+        let release = insert_release(&mut tx, files, fingerprint, user, "import", note).await?;
+        tx.commit().await?;
+        Ok(release)
     }
 
     /// The latest audit entries, newest first.
