@@ -396,7 +396,7 @@ fn prune_folders(releases_dir: &Path) {
         .filter(|e| e.path().is_dir())
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
-    folders.sort_by(|a, b| b.0.cmp(&a.0));
+    folders.sort_by_key(|f| std::cmp::Reverse(f.0));
     for (_, old) in folders.into_iter().skip(KEEP_FOLDERS) {
         if let Err(e) = std::fs::remove_dir_all(&old) {
             tracing::warn!("removing the old release folder {}: {e}", old.display());
