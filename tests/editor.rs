@@ -143,6 +143,8 @@ fn an_edit_is_tried_then_published_while_questions_keep_being_answered(db: &Data
     assert_eq!(published.status(), 201);
     let release: Value = published.json().unwrap();
     assert_eq!(release["release"]["id"], 2);
+    let ready: Value = server.get("/readyz").json().unwrap();
+    assert_eq!(ready["knowledge"]["release"], 2, "{ready}");
     // The very next question gets the new text.
     assert!(
         answer(&server, QUESTION)["answer"]

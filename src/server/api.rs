@@ -596,6 +596,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             crate::store::Backend::Postgres => "postgres",
         },
         "model": model,
+        "knowledge": {"release": state.publisher.serving_release()},
+        "channels": state.channels.status(),
         "version": env!("CARGO_PKG_VERSION"),
     });
     let status = if ready {
