@@ -35,15 +35,10 @@ fn no_limit(db: &Database) -> Vec<(&str, &str)> {
 }
 
 fn put(editor: &Agent, path: &str, text: &str) -> reqwest::blocking::Response {
-    editor
-        .server
-        .client
-        .put(editor.server.url(&format!("/admin/api/documents/{path}")))
-        .header("cookie", &editor.cookie)
-        .header("x-csrf-token", &editor.csrf)
-        .json(&json!({ "text": text }))
-        .send()
-        .unwrap()
+    editor.put(
+        &format!("/admin/api/documents/{path}"),
+        json!({ "text": text }),
+    )
 }
 
 fn draft(editor: &Agent, path: &str) -> String {

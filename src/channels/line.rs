@@ -22,10 +22,10 @@ use sha2::Sha256;
 use super::config::LineConfig;
 use super::{
     AGENT_HEADING, Adapter, BoxFuture, FAILURE, HANDOFF_LABEL, Incoming, Outbound, Work, label,
-    sources, split, webhook_error,
+    sources, split,
 };
 use crate::assistant::{Channel, STARTER_QUESTIONS};
-use crate::server::AppState;
+use crate::server::{ApiError, AppState};
 
 /// LINE's limit on one text message.
 const MAX_TEXT: usize = 5000;
@@ -406,20 +406,22 @@ async fn webhook(
         .and_then(|v| v.to_str().ok());
     if !line.verify(&body, signature) {
         tracing::warn!("LINE: a webhook request with a missing or wrong signature was refused");
-        return webhook_error(
+        return ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_signature",
             "x-line-signature does not match the body",
-        );
+        )
+        .into_response();
     }
     let payload: WebhookBody = match serde_json::from_slice(&body) {
         Ok(p) => p,
         Err(e) => {
-            return webhook_error(
+            return ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_json",
-                &format!("the body is not a LINE webhook: {e}"),
-            );
+                format!("the body is not a LINE webhook: {e}"),
+            )
+            .into_response();
         }
     };
     let mut taken = Vec::new();
@@ -443,11 +445,12 @@ async fn webhook(
                         line.finish(&state, taken, received).await;
                     });
                 }
-                return webhook_error(
+                return ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
                     "the event could not be stored",
-                );
+                )
+                .into_response();
             }
         }
     }

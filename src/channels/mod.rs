@@ -332,20 +332,6 @@ pub const FAILURE: &str =
 /// The heading of an agent's reply, so a user knows a person wrote it.
 pub const AGENT_HEADING: &str = "【担当者からの返信】";
 
-/// A webhook's error: JSON for the platform's delivery log.
-pub fn webhook_error(
-    status: axum::http::StatusCode,
-    code: &str,
-    message: &str,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    (
-        status,
-        axum::Json(serde_json::json!({"error": {"code": code, "message": message}})),
-    )
-        .into_response()
-}
-
 /// A cited source: its name, and a link to it when the public URL is known.
 pub struct Source {
     pub label: String,

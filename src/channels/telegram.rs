@@ -27,10 +27,10 @@ use teloxide::{Bot, RequestError};
 use super::config::{TelegramConfig, TelegramMode};
 use super::{
     AGENT_HEADING, Adapter, BoxFuture, FAILURE, HANDOFF_LABEL, Incoming, Outbound, Work, sources,
-    split, units, webhook_error,
+    split, units,
 };
 use crate::assistant::{Channel, STARTER_QUESTIONS};
-use crate::server::AppState;
+use crate::server::{ApiError, AppState};
 use crate::text::escape_html;
 
 /// Telegram's limit on one message's text (after entities are parsed).
@@ -348,11 +348,12 @@ async fn webhook(
     let (TelegramMode::Webhook, Some(secret)) =
         (telegram.config.mode, &telegram.config.webhook_secret)
     else {
-        return webhook_error(
+        return ApiError::new(
             StatusCode::NOT_FOUND,
             "webhook_off",
             "Telegram is in polling mode; its webhook is off",
-        );
+        )
+        .into_response();
     };
     let given = headers
         .get("x-telegram-bot-api-secret-token")
@@ -360,20 +361,22 @@ async fn webhook(
         .unwrap_or_default();
     if !same_secret(given, secret.expose().as_bytes()) {
         tracing::warn!("Telegram: a webhook request with a missing or wrong secret was refused");
-        return webhook_error(
+        return ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_secret",
             "X-Telegram-Bot-Api-Secret-Token does not match",
-        );
+        )
+        .into_response();
     }
     let update: Update = match serde_json::from_slice(&body) {
         Ok(u) => u,
         Err(e) => {
-            return webhook_error(
+            return ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "invalid_update",
-                &format!("the body is not a Telegram update: {e}"),
-            );
+                format!("the body is not a Telegram update: {e}"),
+            )
+            .into_response();
         }
     };
     match telegram.take(&state, &update).await {
@@ -387,11 +390,12 @@ async fn webhook(
         Err(e) => {
             // Telegram sends the update again.
             tracing::error!("Telegram: storing an update failed: {e:#}");
-            return webhook_error(
+            return ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "the update could not be stored",
-            );
+            )
+            .into_response();
         }
     }
     Json(json!({})).into_response()

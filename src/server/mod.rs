@@ -23,6 +23,7 @@ use crate::channels::Channels;
 use crate::conversation::Conversations;
 use crate::publishing::Publisher;
 
+pub use api::ApiError;
 pub use metrics::Metrics;
 
 /// Largest request body accepted (a question is at most 2,000 characters).

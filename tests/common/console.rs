@@ -63,6 +63,17 @@ impl<'a> Agent<'a> {
             .unwrap()
     }
 
+    pub fn put(&self, path: &str, body: Value) -> reqwest::blocking::Response {
+        self.server
+            .client
+            .put(self.server.url(path))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .json(&body)
+            .send()
+            .unwrap()
+    }
+
     pub fn post(&self, path: &str, body: Value) -> reqwest::blocking::Response {
         self.server
             .client
