@@ -163,10 +163,15 @@ pub async fn logout(
         .into_response())
 }
 
+/// Who is signed in, and the CSRF token their changes must carry (both consoles' `me`).
+pub fn whoami(user: &User) -> Response {
+    Json(json!({"name": user.name, "role": user.role, "csrf": user.csrf})).into_response()
+}
+
 /// `GET /agent/api/me`: who is signed in, and the CSRF token for changes.
 pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let user = signed_in(&state, &headers, false).await?;
-    Ok(Json(json!({"name": user.name, "role": user.role, "csrf": user.csrf})).into_response())
+    Ok(whoami(&user))
 }
 
 #[derive(Deserialize)]

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
-use super::agent::{EDITOR_ROLES, signed_in_as};
+use super::agent::{EDITOR_ROLES, signed_in_as, whoami};
 use super::api::{ApiError, ApiJson};
 use crate::assistant::{Channel, Question, today_in_japan};
 use crate::publishing::{self, MAX_FILE_BYTES, PublishError};
@@ -90,7 +90,7 @@ fn publish_error(e: PublishError) -> ApiError {
 /// `GET /admin/api/me`.
 pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     let user = editor(&state, &headers, false).await?;
-    Ok(Json(json!({"name": user.name, "role": user.role, "csrf": user.csrf})).into_response())
+    Ok(whoami(&user))
 }
 
 #[derive(Deserialize)]

@@ -85,10 +85,21 @@ async fn replace_drafts_in(
     sqlx::query("DELETE FROM kb_drafts")
         .execute(&mut **tx)
         .await?;
+    upsert_drafts(tx, files, user).await
+}
+
+/// Creates or replaces each of `files` as a draft.
+async fn upsert_drafts(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    files: &[KbFile],
+    user: &str,
+) -> Result<()> {
     let at = now();
     for f in files {
         sqlx::query(
-            "INSERT INTO kb_drafts (path, text, updated_by, updated_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO kb_drafts (path, text, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (path) DO UPDATE SET text = excluded.text, \
+             updated_by = excluded.updated_by, updated_at = excluded.updated_at",
         )
         .bind(&f.path)
         .bind(&f.text)
@@ -204,17 +215,11 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .is_some();
-        sqlx::query(
-            "INSERT INTO kb_drafts (path, text, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (path) DO UPDATE SET text = excluded.text, \
-             updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        )
-        .bind(path)
-        .bind(text)
-        .bind(user)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+        let file = KbFile {
+            path: path.to_string(),
+            text: text.to_string(),
+        };
+        upsert_drafts(&mut tx, std::slice::from_ref(&file), user).await?;
         let detail = if existed { "edited" } else { "created" };
         audit(&mut tx, user, "save", Some(path), detail).await?;
         tx.commit().await?;
@@ -224,20 +229,7 @@ impl Store {
     /// Creates or replaces several drafts (an import's proposals), with one audit entry.
     pub async fn save_drafts(&self, files: &[KbFile], user: &str, detail: &str) -> Result<()> {
         let mut tx = self.write_transaction().await?;
-        let at = now();
-        for f in files {
-            sqlx::query(
-                "INSERT INTO kb_drafts (path, text, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (path) DO UPDATE SET text = excluded.text, \
-                 updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-            )
-            .bind(&f.path)
-            .bind(&f.text)
-            .bind(user)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
-        }
+        upsert_drafts(&mut tx, files, user).await?;
         audit(&mut tx, user, "import", None, detail).await?;
         tx.commit().await?;
         Ok(())
