@@ -62,54 +62,97 @@ fn tokenizer_round_trips_text() {
     }
 }
 
-/// Largest logit gap, over the first 16 tokens of each reference continuation, between our
-/// top token and llama.cpp's token, feeding llama.cpp's tokens (teacher forcing).
-fn reference_margins() -> Vec<(usize, f32, usize)> {
-    let mut out = Vec::new();
-    for (row_index, row) in testdata("gemma3-270m-greedy.jsonl").iter().enumerate() {
-        let prompt = row["prompt"].as_str().unwrap();
-        let want = model()
-            .tokenizer
-            .encode(row["greedy_continuation"].as_str().unwrap(), false)
-            .unwrap();
-        let mut cache = model().gemma.new_cache().unwrap();
-        let mut logits = model()
-            .gemma
-            .forward(&model().tokenizer.encode(prompt, true).unwrap(), &mut cache)
-            .unwrap();
-        let (mut worst, mut exact) = (0.0f32, 0);
-        for &token in want.iter().take(16) {
-            let top = shikaku::llm::argmax(&logits);
-            if top == token {
-                exact += 1;
-            }
-            worst = worst.max(logits[top as usize] - logits[token as usize]);
-            logits = model().gemma.forward(&[token], &mut cache).unwrap();
+/// Tokens llama.cpp generated for a reference row (its text, tokenized).
+fn reference_tokens(row: &serde_json::Value) -> Vec<u32> {
+    model()
+        .tokenizer
+        .encode(row["greedy_continuation"].as_str().unwrap(), false)
+        .unwrap()
+}
+
+/// Over a row's first `n` reference tokens, fed back one by one (teacher forcing): how
+/// many are our top choice, and the largest gap between our top logit and llama.cpp's token.
+fn teacher_forced(row: &serde_json::Value, n: usize) -> (usize, f32) {
+    let want = reference_tokens(row);
+    let mut cache = model().gemma.new_cache().unwrap();
+    let prompt = model()
+        .tokenizer
+        .encode(row["prompt"].as_str().unwrap(), true)
+        .unwrap();
+    let mut logits = model().gemma.forward(&prompt, &mut cache).unwrap();
+    let (mut exact, mut worst) = (0, 0.0f32);
+    for &token in want.iter().take(n) {
+        let top = shikaku::llm::argmax(&logits);
+        if top == token {
+            exact += 1;
         }
-        out.push((row_index, worst, exact));
+        worst = worst.max(logits[top as usize] - logits[token as usize]);
+        logits = model().gemma.forward(&[token], &mut cache).unwrap();
     }
-    out
+    (exact, worst)
+}
+
+/// A difference in the last bits of float arithmetic (summation order, CPU features of
+/// the build) can flip a choice between two tokens this close, and nothing larger.
+const NEAR_TIE: f32 = 0.01;
+
+#[test]
+fn greedy_decoding_reproduces_llama_cpp() {
+    // Each row's first 16 tokens, decoded freely: they must be llama.cpp's, unless the
+    // first difference is a near tie; and most rows must match all 16.
+    let rows = testdata("gemma3-270m-greedy.jsonl");
+    let mut whole = 0;
+    for (i, row) in rows.iter().enumerate() {
+        let want = reference_tokens(row);
+        let got = model().greedy(row["prompt"].as_str().unwrap(), 16).unwrap();
+        let same = got.iter().zip(&want).take_while(|(a, b)| a == b).count();
+        eprintln!("row {i}: {same}/16 tokens as llama.cpp");
+        if same >= 16 {
+            whole += 1;
+            continue;
+        }
+        // Replay up to the first difference and measure how close the choice was.
+        let mut cache = model().gemma.new_cache().unwrap();
+        let mut ids = model()
+            .tokenizer
+            .encode(row["prompt"].as_str().unwrap(), true)
+            .unwrap();
+        ids.extend_from_slice(&want[..same]);
+        let logits = model().gemma.forward(&ids, &mut cache).unwrap();
+        let gap = logits[got[same] as usize] - logits[want[same] as usize];
+        assert!(
+            gap < NEAR_TIE,
+            "row {i}: token {same} is {:?}, llama.cpp's {:?} is {gap:.4} below it",
+            model().tokenizer.decode(&got[same..=same]).unwrap(),
+            model().tokenizer.decode(&want[same..=same]).unwrap(),
+        );
+    }
+    assert!(
+        whole * 5 >= rows.len() * 4,
+        "only {whole} of {} rows match 16 tokens",
+        rows.len()
+    );
 }
 
 #[test]
-fn greedy_decoding_follows_llama_cpp() {
-    let margins = reference_margins();
-    for (row, worst, exact) in &margins {
-        eprintln!("row {row}: {exact}/16 tokens are our top choice; largest gap {worst:.3}");
-    }
-    // Where we pick another token than llama.cpp, it must be a near tie (Q4_K arithmetic
-    // differs slightly between implementations); a wrong model misses by whole logits.
-    for (row, worst, _) in &margins {
+fn teacher_forced_choices_follow_llama_cpp() {
+    // Fed llama.cpp's own tokens, our top choice is its token nearly everywhere over all
+    // 32, and never misses by a whole logit as a wrong model (activation, RoPE base, norm) would.
+    let rows = testdata("gemma3-270m-greedy.jsonl");
+    let (mut exact, mut total) = (0, 0);
+    for (i, row) in rows.iter().enumerate() {
+        let (hits, worst) = teacher_forced(row, 32);
+        eprintln!("row {i}: {hits}/32 top choices; largest gap {worst:.4}");
         assert!(
-            *worst < 0.5,
-            "row {row}: llama.cpp's token is {worst:.3} below our top logit"
+            worst < 0.5,
+            "row {i}: llama.cpp's token is {worst:.3} below our top logit"
         );
+        exact += hits;
+        total += reference_tokens(row).len().min(32);
     }
-    let exact: usize = margins.iter().map(|m| m.2).sum();
     assert!(
-        exact * 10 >= margins.len() * 16 * 9,
-        "only {exact} of {} tokens agree",
-        margins.len() * 16
+        exact * 100 >= total * 97,
+        "only {exact} of {total} tokens agree"
     );
 }
 

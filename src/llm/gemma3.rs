@@ -12,8 +12,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use candle_core::quantized::gguf_file::Content;
-use candle_core::quantized::{QMatMul, QTensor};
+use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{DType, Device, Module, Tensor};
+
+use super::q8::{Q8Matrix, Q8Rows};
 
 /// Gemma 3 repeats this many layers: all local but the last, which is global.
 const SLIDING_WINDOW_PATTERN: usize = 6;
@@ -78,19 +80,19 @@ impl Config {
 }
 
 struct Layer {
-    wq: QMatMul,
-    wk: QMatMul,
-    wv: QMatMul,
-    wo: QMatMul,
+    wq: Linear,
+    wk: Linear,
+    wv: Linear,
+    wo: Linear,
     q_norm: Tensor,
     k_norm: Tensor,
     attn_norm: Tensor,
     post_attn_norm: Tensor,
     ffn_norm: Tensor,
     post_ffn_norm: Tensor,
-    gate: QMatMul,
-    up: QMatMul,
-    down: QMatMul,
+    gate: Linear,
+    up: Linear,
+    down: Linear,
     local: bool,
 }
 
@@ -118,10 +120,12 @@ impl Rope {
     }
 }
 
-/// Keys and values of every layer, preallocated for the whole context.
+/// Keys and values of every layer, preallocated for the whole context, rounded to half
+/// precision as llama.cpp's default F16 cache holds them. Layout per layer:
+/// `[kv_head][position][head_dim]`.
 pub struct Cache {
-    keys: Vec<Tensor>,
-    values: Vec<Tensor>,
+    keys: Vec<Vec<f32>>,
+    values: Vec<Vec<f32>>,
     /// Positions filled so far.
     pub len: usize,
     context: usize,
@@ -129,8 +133,7 @@ pub struct Cache {
 
 pub struct Gemma3 {
     pub config: Config,
-    embedding: Arc<QTensor>,
-    output: QMatMul,
+    embedding: Embedding,
     layers: Vec<Layer>,
     final_norm: Tensor,
     rope_global: Rope,
@@ -152,15 +155,12 @@ impl Gemma3 {
                 .map_err(super::brief)
                 .with_context(|| format!("reading tensor {name}"))
         };
-        let embedding = Arc::new(qtensor("token_embd.weight")?);
-        let output = QMatMul::from_arc(embedding.clone())?;
+        let embedding = Embedding::new(qtensor("token_embd.weight")?)?;
         let final_norm = qtensor("output_norm.weight")?.dequantize(&device)?;
         let mut layers = Vec::with_capacity(config.layers);
         for i in 0..config.layers {
             let p = format!("blk.{i}");
-            let mut mm = |n: &str| -> Result<QMatMul> {
-                Ok(QMatMul::from_qtensor(qtensor(&format!("{p}.{n}.weight"))?)?)
-            };
+            let mut mm = |n: &str| Linear::new(qtensor(&format!("{p}.{n}.weight"))?);
             let (wq, wk, wv, wo) = (
                 mm("attn_q")?,
                 mm("attn_k")?,
@@ -203,7 +203,6 @@ impl Gemma3 {
         Ok(Gemma3 {
             config,
             embedding,
-            output,
             layers,
             final_norm,
             rope_global,
@@ -214,20 +213,10 @@ impl Gemma3 {
 
     pub fn new_cache(&self) -> Result<Cache> {
         let c = &self.config;
-        let zeros = || {
-            Tensor::zeros(
-                (c.kv_heads, c.context, c.head_dim),
-                DType::F32,
-                &self.device,
-            )
-        };
+        let size = c.kv_heads * c.context * c.head_dim;
         Ok(Cache {
-            keys: (0..c.layers)
-                .map(|_| zeros())
-                .collect::<candle_core::Result<_>>()?,
-            values: (0..c.layers)
-                .map(|_| zeros())
-                .collect::<candle_core::Result<_>>()?,
+            keys: vec![vec![0.0; size]; c.layers],
+            values: vec![vec![0.0; size]; c.layers],
             len: 0,
             context: c.context,
         })
@@ -244,8 +233,7 @@ impl Gemma3 {
         if start + seq > cache.context {
             bail!("context full: {} + {seq} tokens > {}", start, cache.context);
         }
-        let ids_t = Tensor::new(ids, &self.device)?;
-        let mut x = (self.embedding.embedding(&ids_t)? * (c.hidden as f64).sqrt())?;
+        let mut x = (self.embedding.lookup(ids)? * (c.hidden as f64).sqrt())?;
         for (i, layer) in self.layers.iter().enumerate() {
             let residual = x.clone();
             let h = candle_nn::ops::rms_norm(&x, &layer.attn_norm, c.rms_eps)?;
@@ -262,7 +250,7 @@ impl Gemma3 {
         cache.len += seq;
         let last = x.narrow(0, seq - 1, 1)?;
         let last = candle_nn::ops::rms_norm(&last, &self.final_norm, c.rms_eps)?;
-        Ok(self.output.forward(&last)?.squeeze(0)?.to_vec1::<f32>()?)
+        self.embedding.logits(&last)
     }
 
     fn attention(
@@ -294,32 +282,47 @@ impl Gemma3 {
         let sin = rope.sin.narrow(0, start, seq)?;
         let q = candle_nn::rotary_emb::rope(&q.unsqueeze(0)?, &cos, &sin)?.squeeze(0)?;
         let k = candle_nn::rotary_emb::rope(&k.unsqueeze(0)?, &cos, &sin)?.squeeze(0)?;
-        cache.keys[index].slice_set(&f16_rounded(&k)?, 1, start)?;
-        cache.values[index].slice_set(&f16_rounded(&v)?, 1, start)?;
+        // llama.cpp scales the queries before attention (1/16 for head_dim 256: exact).
+        let q = (q * (1.0 / (c.head_dim as f64).sqrt()))?;
 
-        // Keys this block may see: all before it, or the last `window` for local layers.
+        let (hd, context) = (c.head_dim, cache.context);
         let end = start + seq;
-        let first = if layer.local {
-            (start + 1).saturating_sub(c.sliding_window)
+        for (store, new) in [(&mut cache.keys[index], &k), (&mut cache.values[index], &v)] {
+            let new = new.flatten_all()?.to_vec1::<f32>()?; // (kv_heads, seq, hd)
+            for (h, rows) in new.chunks_exact(seq * hd).enumerate() {
+                let at = (h * context + start) * hd;
+                for (slot, &x) in store[at..at + seq * hd].iter_mut().zip(rows) {
+                    *slot = half::f16::from_f32(x).to_f32();
+                }
+            }
+        }
+        // Keys a query at `pos` may see: all before it, or the last `window` for local layers.
+        let window = if layer.local {
+            c.sliding_window
         } else {
-            0
+            usize::MAX
         };
-        let keys = cache.keys[index].narrow(1, first, end - first)?;
-        let values = cache.values[index].narrow(1, first, end - first)?;
-        // The query heads that share a KV head become rows of one matmul against it
-        // (heads are grouped per KV head), so keys and values are never copied per head.
+        let first = (start + 1).saturating_sub(window);
         let group = c.heads / c.kv_heads;
-        let kv_len = end - first;
-        let q = q.reshape((c.kv_heads, group * seq, c.head_dim))?;
-        let scale = 1.0 / (c.head_dim as f64).sqrt();
-        let scores = (f16_rounded(&q)?.matmul(&keys.t()?)? * scale)?;
-        // One new token sees exactly the keys narrowed above; a block needs a mask.
-        let scores = if seq > 1 {
-            let window = if layer.local {
-                c.sliding_window
-            } else {
-                usize::MAX
+        let out = if seq >= FLASH_TILE_ROWS {
+            // llama.cpp's tiled flash attention: scores, softmax and sums in f32.
+            let kv_len = end - first;
+            let slice = |store: &[f32]| -> Result<Tensor> {
+                let mut rows = Vec::with_capacity(c.kv_heads * kv_len * hd);
+                for h in 0..c.kv_heads {
+                    let at = (h * context + first) * hd;
+                    rows.extend_from_slice(&store[at..at + kv_len * hd]);
+                }
+                Ok(Tensor::from_vec(
+                    rows,
+                    (c.kv_heads, kv_len, hd),
+                    &self.device,
+                )?)
             };
+            let keys = slice(&cache.keys[index])?;
+            let values = slice(&cache.values[index])?;
+            // The query heads that share a KV head become rows of one matmul against it.
+            let q = q.reshape((c.kv_heads, group * seq, hd))?;
             let mask: Vec<f32> = (0..group * seq)
                 .flat_map(|row| {
                     let pos = start + row % seq;
@@ -332,23 +335,248 @@ impl Gemma3 {
                     })
                 })
                 .collect();
-            scores.broadcast_add(&Tensor::from_vec(
+            let scores = q.matmul(&keys.t()?)?.broadcast_add(&Tensor::from_vec(
                 mask,
                 (group * seq, kv_len),
                 &self.device,
-            )?)?
+            )?)?;
+            let weights = candle_nn::ops::softmax_last_dim(&scores)?;
+            weights
+                .matmul(&values)? // (kv_heads, group * seq, hd)
+                .reshape((c.heads, seq, hd))?
+                .transpose(0, 1)?
+                .contiguous()?
+                .reshape((seq, c.heads * hd))?
         } else {
-            scores
+            // One query at a time, as llama.cpp's flash attention does for short batches.
+            let q = q
+                .transpose(0, 1)?
+                .contiguous()?
+                .flatten_all()?
+                .to_vec1::<f32>()?; // (seq, heads, hd)
+            let mut out = vec![0.0f32; seq * c.heads * hd];
+            for (row, (q, out)) in q.chunks_exact(hd).zip(out.chunks_exact_mut(hd)).enumerate() {
+                let (pos, head) = (start + row / c.heads, row % c.heads);
+                let at = (head / group) * context * hd;
+                let visible = (pos + 1).saturating_sub(window)..pos + 1;
+                attend_one(
+                    q,
+                    &cache.keys[index][at..at + context * hd],
+                    &cache.values[index][at..at + context * hd],
+                    visible,
+                    out,
+                );
+            }
+            Tensor::from_vec(out, (seq, c.heads * hd), &self.device)?
         };
-        let weights = candle_nn::ops::softmax_last_dim(&scores)?;
-        let out = f16_rounded(&weights)?.matmul(&values)?; // (kv_heads, group * seq, head_dim)
-        let out = out
-            .reshape((c.heads, seq, c.head_dim))?
-            .transpose(0, 1)?
-            .contiguous()?
-            .reshape((seq, c.heads * c.head_dim))?;
-        Ok(layer.wo.forward(&out)?)
+        layer.wo.forward(&out)
     }
+}
+
+/// Queries at least this many go through llama.cpp's tiled (f32) flash attention; fewer,
+/// one at a time with its half-precision accumulator (`GGML_FA_TILE_Q`).
+const FLASH_TILE_ROWS: usize = 64;
+
+/// One query against the keys at `visible`, as llama.cpp's CPU flash attention computes it
+/// for an F16 cache (`ggml_compute_forward_flash_attn_ext_f16_one_chunk`): the query rounded
+/// to half precision, an online softmax, and the weighted values summed in a half-precision
+/// accumulator. Its rounding decides near-ties between tokens, so it is mirrored here.
+fn attend_one(
+    q: &[f32],
+    keys: &[f32],
+    values: &[f32],
+    visible: std::ops::Range<usize>,
+    out: &mut [f32],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has FMA.
+        return unsafe { attend_one_fma(q, keys, values, visible, out) };
+    }
+    attend_one_body(q, keys, values, visible, out)
+}
+
+/// The same, compiled with fused multiply-adds in hardware (portable builds lack them).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma")]
+unsafe fn attend_one_fma(
+    q: &[f32],
+    keys: &[f32],
+    values: &[f32],
+    visible: std::ops::Range<usize>,
+    out: &mut [f32],
+) {
+    attend_one_body(q, keys, values, visible, out)
+}
+
+#[inline(always)]
+fn attend_one_body(
+    q: &[f32],
+    keys: &[f32],
+    values: &[f32],
+    visible: std::ops::Range<usize>,
+    out: &mut [f32],
+) {
+    let hd = q.len();
+    let q: Vec<f32> = q.iter().map(|&x| to_f16_precision(x)).collect();
+    let acc = out;
+    acc.fill(0.0);
+    let (mut sum, mut max) = (0.0f32, f32::NEG_INFINITY);
+    for j in visible {
+        let s = dot_f16(&q, &keys[j * hd..(j + 1) * hd]);
+        let (mut ms, mut vs) = (1.0f32, 1.0f32);
+        if s > max {
+            let old = max;
+            max = s;
+            ms = (old - max).exp();
+            acc.iter_mut().for_each(|a| *a = to_f16_precision(*a * ms));
+        } else {
+            vs = (s - max).exp();
+        }
+        for (a, &v) in acc.iter_mut().zip(&values[j * hd..(j + 1) * hd]) {
+            *a = to_f16_precision(v.mul_add(vs, *a));
+        }
+        sum = sum * ms + vs;
+    }
+    let inverse = if sum == 0.0 { 0.0 } else { 1.0 / sum };
+    acc.iter_mut().for_each(|a| *a *= inverse);
+}
+
+/// `x` rounded to the nearest half-precision value (ties to even), kept as f32: the same
+/// bits as a round trip through `f16`, in integer arithmetic the compiler can vectorise.
+/// Only for finite values below f16's largest, as attention's are.
+#[inline(always)]
+fn to_f16_precision(x: f32) -> f32 {
+    if x.abs() < 6.103_515_6e-5 {
+        // f16 subnormals are multiples of 2^-24.
+        const SCALE: f32 = 16_777_216.0;
+        (super::q8::round_even(x * SCALE) / SCALE).copysign(x)
+    } else {
+        let bits = x.to_bits();
+        let bits = (bits + 0x0FFF + ((bits >> 13) & 1)) & !0x1FFF;
+        f32::from_bits(bits)
+    }
+}
+
+/// ggml's `ggml_vec_dot_f16` on x86 with AVX2: four accumulators of eight lanes over steps
+/// of 32, then added pairwise and across lanes in its order.
+#[inline(always)]
+fn dot_f16(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [[0.0f32; 8]; 4];
+    let whole = a.len() / 32 * 32;
+    for (x, y) in a[..whole].chunks_exact(32).zip(b[..whole].chunks_exact(32)) {
+        for j in 0..4 {
+            for l in 0..8 {
+                acc[j][l] = x[j * 8 + l].mul_add(y[j * 8 + l], acc[j][l]);
+            }
+        }
+    }
+    let [mut s0, mut s1, s2, s3] = acc;
+    for l in 0..8 {
+        s0[l] += s2[l];
+        s1[l] += s3[l];
+    }
+    for (x, y) in s0.iter_mut().zip(&s1) {
+        *x += y;
+    }
+    let t: [f32; 4] = std::array::from_fn(|l| s0[l] + s0[l + 4]);
+    let mut sum = (t[0] + t[1]) + (t[2] + t[3]);
+    for (x, y) in a[whole..].iter().zip(&b[whole..]) {
+        sum += x * y;
+    }
+    sum
+}
+
+/// A projection: our kernels for 8-bit blocks (Q8_0, and Q5_0 widened to it), candle's
+/// for the K-quants.
+enum Linear {
+    Q8(Q8Matrix),
+    Candle(QMatMul),
+}
+
+impl Linear {
+    fn new(tensor: QTensor) -> Result<Self> {
+        Ok(match q8_matrix(&tensor)? {
+            Some(matrix) => Linear::Q8(matrix),
+            None => Linear::Candle(QMatMul::from_qtensor(tensor)?),
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        match self {
+            Linear::Q8(matrix) => q8_forward(matrix, x),
+            Linear::Candle(matmul) => Ok(matmul.forward(x)?),
+        }
+    }
+}
+
+/// The tied embedding, kept once: rows looked up for the input, multiplied for the logits.
+enum Embedding {
+    Q8(Q8Matrix),
+    Candle(Arc<QTensor>, QMatMul),
+}
+
+impl Embedding {
+    fn new(tensor: QTensor) -> Result<Self> {
+        Ok(match q8_matrix(&tensor)? {
+            Some(matrix) => Embedding::Q8(matrix),
+            None => {
+                let tensor = Arc::new(tensor);
+                Embedding::Candle(tensor.clone(), QMatMul::from_arc(tensor)?)
+            }
+        })
+    }
+
+    fn lookup(&self, ids: &[u32]) -> Result<Tensor> {
+        match self {
+            Embedding::Q8(matrix) => {
+                let cols = matrix.cols();
+                let mut out = vec![0.0f32; ids.len() * cols];
+                for (&id, row) in ids.iter().zip(out.chunks_exact_mut(cols)) {
+                    if id as usize >= matrix.rows() {
+                        bail!("token {id} is outside the vocabulary of {}", matrix.rows());
+                    }
+                    matrix.row(id as usize, row);
+                }
+                Ok(Tensor::from_vec(out, (ids.len(), cols), &Device::Cpu)?)
+            }
+            Embedding::Candle(tensor, _) => Ok(tensor.embedding(&Tensor::new(ids, &Device::Cpu)?)?),
+        }
+    }
+
+    /// Logits of one position, `x` being (1, hidden).
+    fn logits(&self, x: &Tensor) -> Result<Vec<f32>> {
+        let out = match self {
+            Embedding::Q8(matrix) => q8_forward(matrix, x)?,
+            Embedding::Candle(_, matmul) => matmul.forward(x)?,
+        };
+        Ok(out.squeeze(0)?.to_vec1::<f32>()?)
+    }
+}
+
+/// The tensor as a [`Q8Matrix`] when it is Q8_0 or Q5_0 (2-D, rows of whole blocks).
+fn q8_matrix(tensor: &QTensor) -> Result<Option<Q8Matrix>> {
+    let q5_0 = match tensor.dtype() {
+        GgmlDType::Q8_0 => false,
+        GgmlDType::Q5_0 => true,
+        _ => return Ok(None),
+    };
+    let (rows, cols) = tensor.shape().dims2()?;
+    Ok(Some(Q8Matrix::from_ggml(
+        q5_0,
+        &tensor.data()?,
+        rows,
+        cols,
+    )?))
+}
+
+/// `x` (rows, cols) times the matrix's transpose: (rows, matrix rows).
+fn q8_forward(matrix: &Q8Matrix, x: &Tensor) -> Result<Tensor> {
+    let (rows, cols) = x.dims2()?;
+    let values = x.contiguous()?.flatten_all()?.to_vec1::<f32>()?;
+    let mut out = vec![0.0f32; rows * matrix.rows()];
+    matrix.matmul(&Q8Rows::quantize(&values, cols), &mut out);
+    Ok(Tensor::from_vec(out, (rows, matrix.rows()), &Device::Cpu)?)
 }
 
 /// GELU (tanh) as llama.cpp computes it on CPU: through a table indexed by the input
@@ -403,12 +631,6 @@ impl candle_core::CustomOp1 for GgmlGelu {
     }
 }
 
-/// Values rounded to half precision, as llama.cpp's default F16 KV cache holds them (its
-/// attention also rounds the queries and the softmax weights it multiplies with them).
-fn f16_rounded(t: &Tensor) -> Result<Tensor> {
-    Ok(t.to_dtype(DType::F16)?.to_dtype(DType::F32)?)
-}
-
 /// The index of the largest logit.
 pub fn argmax(logits: &[f32]) -> u32 {
     logits
@@ -416,4 +638,31 @@ pub fn argmax(logits: &[f32]) -> u32 {
         .enumerate()
         .max_by(|a, b| a.1.total_cmp(b.1))
         .map_or(0, |(i, _)| i as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_to_half_precision_matches_f16() {
+        let mut state = 0x2545_f491u32;
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            // Magnitudes from f16's subnormals to its largest values, both signs.
+            let x = f32::from_bits((state % 0x4780_0000) | (state & 0x8000_0000));
+            let want = half::f16::from_f32(x).to_f32();
+            assert_eq!(to_f16_precision(x).to_bits(), want.to_bits(), "{x:e}");
+        }
+    }
+
+    #[test]
+    fn the_dot_product_is_exact_on_small_integers() {
+        let a: Vec<f32> = (0..256).map(|i| (i % 7) as f32 - 3.0).collect();
+        let b: Vec<f32> = (0..256).map(|i| (i % 5) as f32 - 2.0).collect();
+        let want: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert_eq!(dot_f16(&a, &b), want);
+    }
 }

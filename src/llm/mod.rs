@@ -3,6 +3,7 @@
 pub mod gemma3;
 pub mod generate;
 pub mod prompt;
+pub mod q8;
 pub mod tokenizer;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,512 @@
+//! Products with weights held as 8-bit blocks: Q8_0, and Q5_0 widened to it losslessly.
+//!
+//! Our own kernels rather than candle's: candle has no vectorised Q5_0 product (its scalar
+//! loop took half of the model's time), and on CPUs with AVX-512 VNNI it multiplies Q8_0
+//! weights with activations quantized per 256 values where llama.cpp quantizes per 32.
+//!
+//! The arithmetic is ggml's on x86 (`ggml_vec_dot_q8_0_q8_0`, `quantize_row_q8_0`, and
+//! llamafile's tinyBLAS for prompts, which computes the same way): activations quantized
+//! per 32 values with a half-precision scale; per block, eight lanes of four-product
+//! integer sums, each multiplied by `d_weight · d_activation` and added with a fused
+//! multiply-add; the eight lanes summed as `hsum_float_8` does. Every CPU path below
+//! (AVX-512 VNNI, AVX2, plain Rust) gives the same bits, so results do not depend on the
+//! build or the machine.
+//!
+//! Weights are stored two rows at a time, block by block (64 bytes: 32 of each row), so
+//! one AVX-512 load feeds both rows; the scales sit apart as half-precision pairs.
+
+use anyhow::{Result, bail};
+use half::f16;
+
+/// Values per block.
+pub const BLOCK: usize = 32;
+/// Bytes of a ggml Q8_0 block: f16 scale, 32 signed bytes.
+const Q8_0_BYTES: usize = 2 + BLOCK;
+/// Bytes of a ggml Q5_0 block: f16 scale, 32 high bits, 16 bytes of low nibbles.
+const Q5_0_BYTES: usize = 2 + 4 + BLOCK / 2;
+
+/// Two rows' quants for one block.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Pair([i8; 2 * BLOCK]);
+
+/// A weight matrix, `rows` outputs by `cols` inputs.
+pub struct Q8Matrix {
+    rows: usize,
+    cols: usize,
+    blocks: usize,
+    /// `[pair][block]`.
+    quants: Vec<Pair>,
+    /// `[pair][block]`: the two rows' scales as f16 bits.
+    scales: Vec<[u16; 2]>,
+}
+
+/// Activations quantized as ggml's `quantize_row_q8_0` does on x86.
+pub struct Q8Rows {
+    cols: usize,
+    quants: Vec<i8>,
+    /// One per block, already rounded through f16 as ggml stores it.
+    scales: Vec<f32>,
+}
+
+impl Q8Matrix {
+    /// From ggml bytes of a `rows` × `cols` tensor in Q8_0 or Q5_0.
+    pub fn from_ggml(q5_0: bool, data: &[u8], rows: usize, cols: usize) -> Result<Self> {
+        if cols == 0 || !cols.is_multiple_of(BLOCK) {
+            bail!("a row of {cols} values is not whole blocks of {BLOCK}");
+        }
+        let blocks = cols / BLOCK;
+        let block_bytes = if q5_0 { Q5_0_BYTES } else { Q8_0_BYTES };
+        if data.len() != rows * blocks * block_bytes {
+            bail!(
+                "{} bytes for {rows} × {cols} values (want {})",
+                data.len(),
+                rows * blocks * block_bytes
+            );
+        }
+        let pairs = rows.div_ceil(2);
+        let mut quants = vec![Pair([0; 2 * BLOCK]); pairs * blocks];
+        let mut scales = vec![[0u16; 2]; pairs * blocks];
+        for (index, block) in data.chunks_exact(block_bytes).enumerate() {
+            let (row, b) = (index / blocks, index % blocks);
+            let slot = (row / 2) * blocks + b;
+            let half = row % 2;
+            scales[slot][half] = u16::from_le_bytes([block[0], block[1]]);
+            let out = &mut quants[slot].0[half * BLOCK..(half + 1) * BLOCK];
+            if q5_0 {
+                let high = u32::from_le_bytes([block[2], block[3], block[4], block[5]]);
+                let low = &block[6..];
+                for (j, q) in out.iter_mut().enumerate() {
+                    let nibble = if j < BLOCK / 2 {
+                        low[j] & 0x0F
+                    } else {
+                        low[j - BLOCK / 2] >> 4
+                    };
+                    let bit = ((high >> j) & 1) as u8;
+                    *q = (nibble | (bit << 4)) as i8 - 16;
+                }
+            } else {
+                for (q, &byte) in out.iter_mut().zip(&block[2..]) {
+                    *q = byte as i8;
+                }
+            }
+        }
+        Ok(Q8Matrix {
+            rows,
+            cols,
+            blocks,
+            quants,
+            scales,
+        })
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Row `row` as floats (an embedding lookup), as ggml dequantizes Q8_0.
+    pub fn row(&self, row: usize, out: &mut [f32]) {
+        let (pair, half) = (row / 2, row % 2);
+        for b in 0..self.blocks {
+            let slot = pair * self.blocks + b;
+            let d = f16::from_bits(self.scales[slot][half]).to_f32();
+            let quants = &self.quants[slot].0[half * BLOCK..(half + 1) * BLOCK];
+            for (o, &q) in out[b * BLOCK..(b + 1) * BLOCK].iter_mut().zip(quants) {
+                *o = q as f32 * d;
+            }
+        }
+    }
+
+    /// `out[i][r] = Σ_k x[i][k] · w[r][k]` for every row `i` of `x`; `out` is `x.len() ×
+    /// rows`. Spread over candle's CPU thread pool by pairs of weight rows.
+    pub fn matmul(&self, x: &Q8Rows, out: &mut [f32]) {
+        assert_eq!(x.cols, self.cols, "activation width");
+        let m = x.quants.len() / self.cols;
+        assert_eq!(out.len(), m * self.rows, "output size");
+        let pairs = self.rows.div_ceil(2);
+        let out_ptr = out.as_mut_ptr() as usize;
+        let kernel = Kernel::detect();
+        let run = |range: std::ops::Range<usize>| {
+            // SAFETY: each pair writes only its own two columns of `out`, and ranges
+            // given to different threads do not overlap.
+            let out = unsafe { std::slice::from_raw_parts_mut(out_ptr as *mut f32, m * self.rows) };
+            for pair in range {
+                self.pair_products(kernel, pair, x, m, out);
+            }
+        };
+        if pairs * m * self.blocks < 4096 {
+            run(0..pairs);
+        } else {
+            candle_core::utils::barrier_pool().execute_chunked(pairs, run);
+        }
+    }
+
+    fn pair_products(&self, kernel: Kernel, pair: usize, x: &Q8Rows, m: usize, out: &mut [f32]) {
+        let quants = &self.quants[pair * self.blocks..(pair + 1) * self.blocks];
+        let scales = &self.scales[pair * self.blocks..(pair + 1) * self.blocks];
+        for i in 0..m {
+            let xq = &x.quants[i * self.cols..(i + 1) * self.cols];
+            let xd = &x.scales[i * self.blocks..(i + 1) * self.blocks];
+            let [a, b] = match kernel {
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: `detect` saw these features on this CPU.
+                Kernel::Avx512 => unsafe { x86::pair_avx512(quants, scales, xq, xd) },
+                #[cfg(target_arch = "x86_64")]
+                // SAFETY: as above.
+                Kernel::Avx2 => unsafe { x86::pair_avx2(quants, scales, xq, xd) },
+                Kernel::Plain => pair_plain(quants, scales, xq, xd),
+            };
+            out[i * self.rows + 2 * pair] = a;
+            if 2 * pair + 1 < self.rows {
+                out[i * self.rows + 2 * pair + 1] = b;
+            }
+        }
+    }
+}
+
+impl Q8Rows {
+    /// Quantizes `rows` rows of `x` (row-major, `x.len() / rows` wide).
+    pub fn quantize(x: &[f32], cols: usize) -> Self {
+        assert!(cols.is_multiple_of(BLOCK) && x.len().is_multiple_of(cols));
+        let mut quants = vec![0i8; x.len()];
+        let mut scales = Vec::with_capacity(x.len() / BLOCK);
+        for (values, out) in x.chunks_exact(BLOCK).zip(quants.chunks_exact_mut(BLOCK)) {
+            let max = values.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            let d = max / 127.0;
+            let id = if max != 0.0 { 127.0 / max } else { 0.0 };
+            for (q, &v) in out.iter_mut().zip(values) {
+                *q = round_even(v * id) as i8;
+            }
+            scales.push(f16::from_f32(d).to_f32());
+        }
+        Q8Rows {
+            cols,
+            quants,
+            scales,
+        }
+    }
+}
+
+/// `x` rounded to an integer, ties to even, for |x| < 2^22: adding and removing 1.5 · 2^23
+/// leaves the rounding to the FPU (ties to even), where `round_ties_even` is a libm call on
+/// CPUs without SSE4.1 instructions in the build.
+#[inline(always)]
+pub fn round_even(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0;
+    (x + MAGIC) - MAGIC
+}
+
+/// ggml's `hsum_float_8`: halves added, then pairs, then the last two.
+fn hsum8(lanes: &[f32; 8]) -> f32 {
+    let r: [f32; 4] = std::array::from_fn(|i| lanes[i] + lanes[i + 4]);
+    (r[0] + r[2]) + (r[1] + r[3])
+}
+
+/// The reference arithmetic, for CPUs without AVX2.
+fn pair_plain(quants: &[Pair], scales: &[[u16; 2]], xq: &[i8], xd: &[f32]) -> [f32; 2] {
+    let mut acc = [[0.0f32; 8]; 2];
+    for (b, (pair, scale)) in quants.iter().zip(scales).enumerate() {
+        let x = &xq[b * BLOCK..(b + 1) * BLOCK];
+        for (half, acc) in acc.iter_mut().enumerate() {
+            let w = &pair.0[half * BLOCK..(half + 1) * BLOCK];
+            let d = f16::from_bits(scale[half]).to_f32() * xd[b];
+            for (lane, acc) in acc.iter_mut().enumerate() {
+                let sum: i32 = (4 * lane..4 * lane + 4)
+                    .map(|j| w[j] as i32 * x[j] as i32)
+                    .sum();
+                *acc = d.mul_add(sum as f32, *acc);
+            }
+        }
+    }
+    [hsum8(&acc[0]), hsum8(&acc[1])]
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kernel {
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+    Plain,
+}
+
+impl Kernel {
+    fn detect() -> Kernel {
+        static KERNEL: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
+        *KERNEL.get_or_init(|| {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512bw")
+                    && is_x86_feature_detected!("avx512vnni")
+                    && is_x86_feature_detected!("f16c")
+                    && is_x86_feature_detected!("fma")
+                {
+                    return Kernel::Avx512;
+                }
+                if is_x86_feature_detected!("avx2")
+                    && is_x86_feature_detected!("f16c")
+                    && is_x86_feature_detected!("fma")
+                {
+                    return Kernel::Avx2;
+                }
+            }
+            Kernel::Plain
+        })
+    }
+
+    /// Every kernel this CPU can run (for tests that compare them).
+    #[cfg(test)]
+    fn available() -> Vec<Kernel> {
+        let mut all = vec![Kernel::Plain];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("f16c")
+                && is_x86_feature_detected!("fma")
+            {
+                all.push(Kernel::Avx2);
+            }
+            if Kernel::detect() == Kernel::Avx512 {
+                all.push(Kernel::Avx512);
+            }
+        }
+        all
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::{BLOCK, Pair};
+    use std::arch::x86_64::*;
+
+    /// ggml's `hsum_float_8` on a vector.
+    #[target_feature(enable = "avx2")]
+    fn hsum(x: __m256) -> f32 {
+        let mut res = _mm_add_ps(_mm256_extractf128_ps::<1>(x), _mm256_castps256_ps128(x));
+        res = _mm_add_ps(res, _mm_movehl_ps(res, res));
+        res = _mm_add_ss(res, _mm_movehdup_ps(res));
+        _mm_cvtss_f32(res)
+    }
+
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn pair_avx2(
+        quants: &[Pair],
+        scales: &[[u16; 2]],
+        xq: &[i8],
+        xd: &[f32],
+    ) -> [f32; 2] {
+        // SAFETY: the caller checked the CPU features; loads stay inside the slices.
+        unsafe {
+            let ones = _mm256_set1_epi16(1);
+            let mut acc = [_mm256_setzero_ps(); 2];
+            for (b, (pair, scale)) in quants.iter().zip(scales).enumerate() {
+                let x = _mm256_loadu_si256(xq.as_ptr().add(b * BLOCK) as *const __m256i);
+                let ds = _mm_cvtph_ps(_mm_cvtsi32_si128(
+                    (scale[0] as u32 | (scale[1] as u32) << 16) as i32,
+                ));
+                let ds = _mm_mul_ps(ds, _mm_set1_ps(xd[b]));
+                let mut d = [0.0f32; 4];
+                _mm_storeu_ps(d.as_mut_ptr(), ds);
+                for (half, acc) in acc.iter_mut().enumerate() {
+                    let w = _mm256_load_si256(pair.0.as_ptr().add(half * BLOCK) as *const __m256i);
+                    let aw = _mm256_sign_epi8(w, w);
+                    let sx = _mm256_sign_epi8(x, w);
+                    let dot = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sx), ones);
+                    *acc = _mm256_fmadd_ps(_mm256_set1_ps(d[half]), _mm256_cvtepi32_ps(dot), *acc);
+                }
+            }
+            [hsum(acc[0]), hsum(acc[1])]
+        }
+    }
+
+    /// Both rows in one 512-bit register: lanes 0–7 the first, 8–15 the second.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma,f16c")]
+    pub unsafe fn pair_avx512(
+        quants: &[Pair],
+        scales: &[[u16; 2]],
+        xq: &[i8],
+        xd: &[f32],
+    ) -> [f32; 2] {
+        // SAFETY: the caller checked the CPU features; loads stay inside the slices.
+        unsafe {
+            let zero = _mm512_setzero_si512();
+            let spread = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+            let mut acc = _mm512_setzero_ps();
+            for (b, (pair, scale)) in quants.iter().zip(scales).enumerate() {
+                let w = _mm512_load_si512(pair.0.as_ptr() as *const __m512i);
+                let x = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+                    xq.as_ptr().add(b * BLOCK) as *const __m256i
+                ));
+                let negative = _mm512_movepi8_mask(w);
+                let sx = _mm512_mask_sub_epi8(x, negative, zero, x);
+                let dot = _mm512_dpbusd_epi32(zero, _mm512_abs_epi8(w), sx);
+                let ds = _mm_cvtph_ps(_mm_cvtsi32_si128(
+                    (scale[0] as u32 | (scale[1] as u32) << 16) as i32,
+                ));
+                let ds = _mm_mul_ps(ds, _mm_set1_ps(xd[b]));
+                let d = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(ds));
+                acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(dot), acc);
+            }
+            [
+                hsum(_mm512_castps512_ps256(acc)),
+                hsum(_mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(
+                    _mm512_castps_pd(acc),
+                ))),
+            ]
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-random bytes.
+    fn noise(n: usize, seed: u64) -> Vec<u8> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                (s >> 24) as u8
+            })
+            .collect()
+    }
+
+    fn q8_0_bytes(rows: usize, cols: usize, seed: u64) -> Vec<u8> {
+        let mut data = noise(rows * cols / BLOCK * Q8_0_BYTES, seed);
+        for block in data.chunks_exact_mut(Q8_0_BYTES) {
+            // A small positive or negative scale; -128 appears among the quants.
+            let d = f16::from_f32((block[0] as f32 - 128.0) / 4096.0).to_bits();
+            block[..2].copy_from_slice(&d.to_le_bytes());
+        }
+        data
+    }
+
+    fn floats(n: usize, seed: u64) -> Vec<f32> {
+        noise(n, seed)
+            .iter()
+            .map(|&b| (b as f32 - 127.5) / 16.0)
+            .collect()
+    }
+
+    #[test]
+    fn every_kernel_gives_the_same_bits_as_the_reference_arithmetic() {
+        let (rows, cols) = (7, 640);
+        let matrix = Q8Matrix::from_ggml(false, &q8_0_bytes(rows, cols, 1), rows, cols).unwrap();
+        let x = Q8Rows::quantize(&floats(3 * cols, 2), cols);
+        // Written out for one output the way ggml's loop reads (block by block).
+        let mut w = vec![0.0f32; cols];
+        let mut want = Vec::new();
+        for i in 0..3 {
+            for r in 0..rows {
+                matrix.row(r, &mut w);
+                let mut lanes = [0.0f32; 8];
+                for b in 0..cols / BLOCK {
+                    let slot = (r / 2) * matrix.blocks + b;
+                    let dw = f16::from_bits(matrix.scales[slot][r % 2]).to_f32();
+                    let d = dw * x.scales[i * cols / BLOCK + b];
+                    for (lane, acc) in lanes.iter_mut().enumerate() {
+                        let sum: i32 = (0..4)
+                            .map(|t| {
+                                let j = b * BLOCK + 4 * lane + t;
+                                let wq = matrix.quants[slot].0[(r % 2) * BLOCK + 4 * lane + t];
+                                wq as i32 * x.quants[i * cols + j] as i32
+                            })
+                            .sum();
+                        *acc = d.mul_add(sum as f32, *acc);
+                    }
+                }
+                want.push(hsum8(&lanes));
+            }
+        }
+        for kernel in Kernel::available() {
+            let mut got = vec![0.0f32; 3 * rows];
+            for pair in 0..rows.div_ceil(2) {
+                matrix.pair_products(kernel, pair, &x, 3, &mut got);
+            }
+            let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&got), bits(&want), "{kernel:?}");
+        }
+        let mut threaded = vec![0.0f32; 3 * rows];
+        matrix.matmul(&x, &mut threaded);
+        assert_eq!(threaded, want);
+    }
+
+    #[test]
+    fn products_are_close_to_the_float_products() {
+        let (rows, cols) = (64, 256);
+        let matrix = Q8Matrix::from_ggml(false, &q8_0_bytes(rows, cols, 3), rows, cols).unwrap();
+        let xs = floats(cols, 4);
+        let mut got = vec![0.0f32; rows];
+        matrix.matmul(&Q8Rows::quantize(&xs, cols), &mut got);
+        let mut w = vec![0.0f32; cols];
+        for (r, &g) in got.iter().enumerate() {
+            matrix.row(r, &mut w);
+            let exact: f32 = w.iter().zip(&xs).map(|(a, b)| a * b).sum();
+            let scale: f32 = w.iter().zip(&xs).map(|(a, b)| (a * b).abs()).sum();
+            assert!((g - exact).abs() <= 0.01 * scale, "row {r}: {g} vs {exact}");
+        }
+    }
+
+    #[test]
+    fn q5_0_widens_to_the_same_values() {
+        // One Q5_0 block by hand: d = 0.5, quants 0..31 → values (q - 16) / 2.
+        let mut block = Vec::new();
+        block.extend_from_slice(&f16::from_f32(0.5).to_bits().to_le_bytes());
+        let mut high = 0u32;
+        let mut low = [0u8; 16];
+        for q in 0..32u32 {
+            if q & 16 != 0 {
+                high |= 1 << q;
+            }
+            let nibble = (q & 15) as u8;
+            if q < 16 {
+                low[q as usize] |= nibble;
+            } else {
+                low[q as usize - 16] |= nibble << 4;
+            }
+        }
+        block.extend_from_slice(&high.to_le_bytes());
+        block.extend_from_slice(&low);
+        let matrix = Q8Matrix::from_ggml(true, &block, 1, 32).unwrap();
+        let mut row = vec![0.0f32; 32];
+        matrix.row(0, &mut row);
+        let want: Vec<f32> = (0..32).map(|q| (q as f32 - 16.0) * 0.5).collect();
+        assert_eq!(row, want);
+    }
+
+    #[test]
+    fn activations_quantize_as_ggml_does() {
+        // The largest magnitude 127 makes the multiplier exactly 1: halves go to even.
+        let mut xs = vec![0.0f32; 32];
+        xs[..5].copy_from_slice(&[-127.0, 63.5, 0.5, 1.5, -2.5]);
+        let q = Q8Rows::quantize(&xs, 32);
+        assert_eq!(&q.quants[..5], &[-127, 64, 0, 2, -2]);
+        assert_eq!(q.scales[0], 1.0);
+        let q = Q8Rows::quantize(&[0.3; 32], 32);
+        assert_eq!(q.scales[0], f16::from_f32(0.3 / 127.0).to_f32());
+        let zeros = Q8Rows::quantize(&[0.0; 32], 32);
+        assert_eq!((zeros.scales[0], zeros.quants[0]), (0.0, 0));
+    }
+
+    #[test]
+    fn rounding_to_even_matches_the_library() {
+        for i in -2000..2000 {
+            let x = i as f32 * 0.25;
+            assert_eq!(round_even(x), x.round_ties_even(), "{x}");
+        }
+    }
+
+    #[test]
+    fn bad_shapes_are_refused() {
+        assert!(Q8Matrix::from_ggml(false, &[0; 34], 1, 33).is_err());
+        assert!(Q8Matrix::from_ggml(false, &[0; 33], 1, 32).is_err());
+    }
+}
