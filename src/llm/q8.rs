@@ -148,10 +148,35 @@ impl Q8Matrix {
     fn pair_products(&self, kernel: Kernel, pair: usize, x: &Q8Rows, m: usize, out: &mut [f32]) {
         let quants = &self.quants[pair * self.blocks..(pair + 1) * self.blocks];
         let scales = &self.scales[pair * self.blocks..(pair + 1) * self.blocks];
-        for i in 0..m {
-            let xq = &x.quants[i * self.cols..(i + 1) * self.cols];
-            let xd = &x.scales[i * self.blocks..(i + 1) * self.blocks];
-            let [a, b] = match kernel {
+        let row = |i: usize| {
+            (
+                &x.quants[i * self.cols..(i + 1) * self.cols],
+                &x.scales[i * self.blocks..(i + 1) * self.blocks],
+            )
+        };
+        let mut put = |i: usize, [a, b]: [f32; 2]| {
+            out[i * self.rows + 2 * pair] = a;
+            if 2 * pair + 1 < self.rows {
+                out[i * self.rows + 2 * pair + 1] = b;
+            }
+        };
+        let mut first = 0;
+        #[cfg(target_arch = "x86_64")]
+        if kernel == Kernel::Avx512 {
+            // Four activation rows at a time share each weight load (prompts).
+            while first + 4 <= m {
+                let rows: [_; 4] = std::array::from_fn(|r| row(first + r));
+                // SAFETY: `detect` saw these features on this CPU.
+                let sums = unsafe { x86::pair_avx512_rows4(quants, scales, rows) };
+                for (r, sum) in sums.into_iter().enumerate() {
+                    put(first + r, sum);
+                }
+                first += 4;
+            }
+        }
+        for i in first..m {
+            let (xq, xd) = row(i);
+            let sum = match kernel {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `detect` saw these features on this CPU.
                 Kernel::Avx512 => unsafe { x86::pair_avx512(quants, scales, xq, xd) },
@@ -160,10 +185,7 @@ impl Q8Matrix {
                 Kernel::Avx2 => unsafe { x86::pair_avx2(quants, scales, xq, xd) },
                 Kernel::Plain => pair_plain(quants, scales, xq, xd),
             };
-            out[i * self.rows + 2 * pair] = a;
-            if 2 * pair + 1 < self.rows {
-                out[i * self.rows + 2 * pair + 1] = b;
-            }
+            put(i, sum);
         }
     }
 }
@@ -172,22 +194,57 @@ impl Q8Rows {
     /// Quantizes `rows` rows of `x` (row-major, `x.len() / rows` wide).
     pub fn quantize(x: &[f32], cols: usize) -> Self {
         assert!(cols.is_multiple_of(BLOCK) && x.len().is_multiple_of(cols));
+        let blocks = x.len() / BLOCK;
         let mut quants = vec![0i8; x.len()];
-        let mut scales = Vec::with_capacity(x.len() / BLOCK);
-        for (values, out) in x.chunks_exact(BLOCK).zip(quants.chunks_exact_mut(BLOCK)) {
-            let max = values.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-            let d = max / 127.0;
-            let id = if max != 0.0 { 127.0 / max } else { 0.0 };
-            for (q, &v) in out.iter_mut().zip(values) {
-                *q = round_even(v * id) as i8;
-            }
-            scales.push(f16::from_f32(d).to_f32());
+        let mut scales = vec![0.0f32; blocks];
+        if blocks < 512 {
+            quantize_blocks(x, &mut quants, &mut scales);
+        } else {
+            // A prompt's worth of rows: spread the blocks over the thread pool.
+            let (quants_at, scales_at) =
+                (quants.as_mut_ptr() as usize, scales.as_mut_ptr() as usize);
+            candle_core::utils::barrier_pool().execute_chunked(blocks, |range| {
+                // SAFETY: the ranges given to different threads do not overlap, and both
+                // vectors hold `blocks` blocks.
+                let (quants, scales) = unsafe {
+                    (
+                        std::slice::from_raw_parts_mut(
+                            (quants_at as *mut i8).add(range.start * BLOCK),
+                            range.len() * BLOCK,
+                        ),
+                        std::slice::from_raw_parts_mut(
+                            (scales_at as *mut f32).add(range.start),
+                            range.len(),
+                        ),
+                    )
+                };
+                quantize_blocks(&x[range.start * BLOCK..range.end * BLOCK], quants, scales);
+            });
         }
         Q8Rows {
             cols,
             quants,
             scales,
         }
+    }
+}
+
+/// ggml's `quantize_row_q8_0` on x86: scale max|x| / 127 stored as f16, values
+/// `x · 127 / max` rounded to even.
+fn quantize_blocks(x: &[f32], quants: &mut [i8], scales: &mut [f32]) {
+    for ((values, out), scale) in x
+        .chunks_exact(BLOCK)
+        .zip(quants.chunks_exact_mut(BLOCK))
+        .zip(scales)
+    {
+        let max = values
+            .iter()
+            .fold(0.0f32, |m, v| if v.abs() > m { v.abs() } else { m });
+        let id = if max != 0.0 { 127.0 / max } else { 0.0 };
+        for (q, &v) in out.iter_mut().zip(values) {
+            *q = round_even(v * id) as i8;
+        }
+        *scale = f16::from_f32(max / 127.0).to_f32();
     }
 }
 
@@ -360,6 +417,48 @@ mod x86 {
             ]
         }
     }
+
+    /// [`pair_avx512`] for four activation rows at once, sharing the weight loads; the
+    /// same operations per row, so the same bits.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma,f16c")]
+    pub unsafe fn pair_avx512_rows4(
+        quants: &[Pair],
+        scales: &[[u16; 2]],
+        rows: [(&[i8], &[f32]); 4],
+    ) -> [[f32; 2]; 4] {
+        // SAFETY: the caller checked the CPU features; loads stay inside the slices.
+        unsafe {
+            let zero = _mm512_setzero_si512();
+            let spread = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+            let mut acc = [_mm512_setzero_ps(); 4];
+            for (b, (pair, scale)) in quants.iter().zip(scales).enumerate() {
+                let w = _mm512_load_si512(pair.0.as_ptr() as *const __m512i);
+                let negative = _mm512_movepi8_mask(w);
+                let magnitude = _mm512_abs_epi8(w);
+                let dw = _mm_cvtph_ps(_mm_cvtsi32_si128(
+                    (scale[0] as u32 | (scale[1] as u32) << 16) as i32,
+                ));
+                for (acc, (xq, xd)) in acc.iter_mut().zip(rows) {
+                    let x = _mm512_broadcast_i64x4(_mm256_loadu_si256(
+                        xq.as_ptr().add(b * BLOCK) as *const __m256i
+                    ));
+                    let sx = _mm512_mask_sub_epi8(x, negative, zero, x);
+                    let dot = _mm512_dpbusd_epi32(zero, magnitude, sx);
+                    let ds = _mm_mul_ps(dw, _mm_set1_ps(xd[b]));
+                    let d = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(ds));
+                    *acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(dot), *acc);
+                }
+            }
+            acc.map(|acc| {
+                [
+                    hsum(_mm512_castps512_ps256(acc)),
+                    hsum(_mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(
+                        _mm512_castps_pd(acc),
+                    ))),
+                ]
+            })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -400,11 +499,11 @@ mod tests {
     fn every_kernel_gives_the_same_bits_as_the_reference_arithmetic() {
         let (rows, cols) = (7, 640);
         let matrix = Q8Matrix::from_ggml(false, &q8_0_bytes(rows, cols, 1), rows, cols).unwrap();
-        let x = Q8Rows::quantize(&floats(3 * cols, 2), cols);
+        let x = Q8Rows::quantize(&floats(6 * cols, 2), cols);
         // Written out for one output the way ggml's loop reads (block by block).
         let mut w = vec![0.0f32; cols];
         let mut want = Vec::new();
-        for i in 0..3 {
+        for i in 0..6 {
             for r in 0..rows {
                 matrix.row(r, &mut w);
                 let mut lanes = [0.0f32; 8];
@@ -427,14 +526,14 @@ mod tests {
             }
         }
         for kernel in Kernel::available() {
-            let mut got = vec![0.0f32; 3 * rows];
+            let mut got = vec![0.0f32; 6 * rows];
             for pair in 0..rows.div_ceil(2) {
-                matrix.pair_products(kernel, pair, &x, 3, &mut got);
+                matrix.pair_products(kernel, pair, &x, 6, &mut got);
             }
             let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&got), bits(&want), "{kernel:?}");
         }
-        let mut threaded = vec![0.0f32; 3 * rows];
+        let mut threaded = vec![0.0f32; 6 * rows];
         matrix.matmul(&x, &mut threaded);
         assert_eq!(threaded, want);
     }
@@ -502,6 +601,17 @@ mod tests {
             let x = i as f32 * 0.25;
             assert_eq!(round_even(x), x.round_ties_even(), "{x}");
         }
+    }
+
+    #[test]
+    fn a_prompt_quantized_in_parallel_equals_one_quantized_in_order() {
+        let xs = floats(40 * 640, 7);
+        let parallel = Q8Rows::quantize(&xs, 640);
+        let mut quants = vec![0i8; xs.len()];
+        let mut scales = vec![0.0f32; xs.len() / BLOCK];
+        quantize_blocks(&xs, &mut quants, &mut scales);
+        assert_eq!(parallel.quants, quants);
+        assert_eq!(parallel.scales, scales);
     }
 
     #[test]
