@@ -292,7 +292,7 @@ impl Gemma3 {
             for (h, rows) in new.chunks_exact(seq * hd).enumerate() {
                 let at = (h * context + start) * hd;
                 for (slot, &x) in store[at..at + seq * hd].iter_mut().zip(rows) {
-                    *slot = half::f16::from_f32(x).to_f32();
+                    *slot = to_f16_precision(x);
                 }
             }
         }

@@ -131,11 +131,10 @@ impl Q8Matrix {
         let out_ptr = out.as_mut_ptr() as usize;
         let kernel = Kernel::detect();
         let run = |range: std::ops::Range<usize>| {
-            // SAFETY: each pair writes only its own two columns of `out`, and ranges
-            // given to different threads do not overlap.
-            let out = unsafe { std::slice::from_raw_parts_mut(out_ptr as *mut f32, m * self.rows) };
             for pair in range {
-                self.pair_products(kernel, pair, x, m, out);
+                // SAFETY: `out` holds `m × rows` values; each pair writes only its own two
+                // columns, and ranges given to different threads do not overlap.
+                unsafe { self.pair_products(kernel, pair, x, m, out_ptr as *mut f32) };
             }
         };
         if pairs * m * self.blocks < 4096 {
@@ -145,7 +144,19 @@ impl Q8Matrix {
         }
     }
 
-    fn pair_products(&self, kernel: Kernel, pair: usize, x: &Q8Rows, m: usize, out: &mut [f32]) {
+    /// Writes the two columns of `pair` in the first `m` rows of `out`.
+    ///
+    /// # Safety
+    /// `out` must be valid for writes of `m × rows` values, and no one else may write those
+    /// two columns meanwhile.
+    unsafe fn pair_products(
+        &self,
+        kernel: Kernel,
+        pair: usize,
+        x: &Q8Rows,
+        m: usize,
+        out: *mut f32,
+    ) {
         let quants = &self.quants[pair * self.blocks..(pair + 1) * self.blocks];
         let scales = &self.scales[pair * self.blocks..(pair + 1) * self.blocks];
         let row = |i: usize| {
@@ -154,10 +165,13 @@ impl Q8Matrix {
                 &x.scales[i * self.blocks..(i + 1) * self.blocks],
             )
         };
-        let mut put = |i: usize, [a, b]: [f32; 2]| {
-            out[i * self.rows + 2 * pair] = a;
-            if 2 * pair + 1 < self.rows {
-                out[i * self.rows + 2 * pair + 1] = b;
+        let put = |i: usize, [a, b]: [f32; 2]| {
+            // SAFETY: inside the `m × rows` values the caller vouches for.
+            unsafe {
+                out.add(i * self.rows + 2 * pair).write(a);
+                if 2 * pair + 1 < self.rows {
+                    out.add(i * self.rows + 2 * pair + 1).write(b);
+                }
             }
         };
         let mut first = 0;
@@ -528,7 +542,8 @@ mod tests {
         for kernel in Kernel::available() {
             let mut got = vec![0.0f32; 6 * rows];
             for pair in 0..rows.div_ceil(2) {
-                matrix.pair_products(kernel, pair, &x, 6, &mut got);
+                // SAFETY: `got` holds 6 × rows values.
+                unsafe { matrix.pair_products(kernel, pair, &x, 6, got.as_mut_ptr()) };
             }
             let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&got), bits(&want), "{kernel:?}");
