@@ -181,7 +181,7 @@ impl Q8Matrix {
             while first + 4 <= m {
                 let rows: [_; 4] = std::array::from_fn(|r| row(first + r));
                 // SAFETY: `detect` saw these features on this CPU.
-                let sums = unsafe { x86::pair_avx512_rows4(quants, scales, rows) };
+                let sums = unsafe { x86::pair_avx512(quants, scales, rows) };
                 for (r, sum) in sums.into_iter().enumerate() {
                     put(first + r, sum);
                 }
@@ -193,7 +193,7 @@ impl Q8Matrix {
             let sum = match kernel {
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `detect` saw these features on this CPU.
-                Kernel::Avx512 => unsafe { x86::pair_avx512(quants, scales, xq, xd) },
+                Kernel::Avx512 => unsafe { x86::pair_avx512(quants, scales, [(xq, xd)])[0] },
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: as above.
                 Kernel::Avx2 => unsafe { x86::pair_avx2(quants, scales, xq, xd) },
@@ -395,56 +395,20 @@ mod x86 {
         }
     }
 
-    /// Both rows in one 512-bit register: lanes 0–7 the first, 8–15 the second.
+    /// Both rows in one 512-bit register (lanes 0–7 the first, 8–15 the second), against
+    /// `N` activation rows that share each weight load; every row gets the same operations,
+    /// so the same bits for any `N`.
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma,f16c")]
-    pub unsafe fn pair_avx512(
+    pub unsafe fn pair_avx512<const N: usize>(
         quants: &[Pair],
         scales: &[[u16; 2]],
-        xq: &[i8],
-        xd: &[f32],
-    ) -> [f32; 2] {
+        rows: [(&[i8], &[f32]); N],
+    ) -> [[f32; 2]; N] {
         // SAFETY: the caller checked the CPU features; loads stay inside the slices.
         unsafe {
             let zero = _mm512_setzero_si512();
             let spread = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-            let mut acc = _mm512_setzero_ps();
-            for (b, (pair, scale)) in quants.iter().zip(scales).enumerate() {
-                let w = _mm512_load_si512(pair.0.as_ptr() as *const __m512i);
-                let x = _mm512_broadcast_i64x4(_mm256_loadu_si256(
-                    xq.as_ptr().add(b * BLOCK) as *const __m256i
-                ));
-                let negative = _mm512_movepi8_mask(w);
-                let sx = _mm512_mask_sub_epi8(x, negative, zero, x);
-                let dot = _mm512_dpbusd_epi32(zero, _mm512_abs_epi8(w), sx);
-                let ds = _mm_cvtph_ps(_mm_cvtsi32_si128(
-                    (scale[0] as u32 | (scale[1] as u32) << 16) as i32,
-                ));
-                let ds = _mm_mul_ps(ds, _mm_set1_ps(xd[b]));
-                let d = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(ds));
-                acc = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(dot), acc);
-            }
-            [
-                hsum(_mm512_castps512_ps256(acc)),
-                hsum(_mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(
-                    _mm512_castps_pd(acc),
-                ))),
-            ]
-        }
-    }
-
-    /// [`pair_avx512`] for four activation rows at once, sharing the weight loads; the
-    /// same operations per row, so the same bits.
-    #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma,f16c")]
-    pub unsafe fn pair_avx512_rows4(
-        quants: &[Pair],
-        scales: &[[u16; 2]],
-        rows: [(&[i8], &[f32]); 4],
-    ) -> [[f32; 2]; 4] {
-        // SAFETY: the caller checked the CPU features; loads stay inside the slices.
-        unsafe {
-            let zero = _mm512_setzero_si512();
-            let spread = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-            let mut acc = [_mm512_setzero_ps(); 4];
+            let mut acc = [_mm512_setzero_ps(); N];
             for (b, (pair, scale)) in quants.iter().zip(scales).enumerate() {
                 let w = _mm512_load_si512(pair.0.as_ptr() as *const __m512i);
                 let negative = _mm512_movepi8_mask(w);
