@@ -284,6 +284,16 @@ pub fn csv(report: &Report) -> String {
     out
 }
 
+/// The last `days` days up to `today` (Japan time): the first and last day, and the first
+/// day's midnight in Japan as the RFC 3339 UTC time the database compares with.
+pub fn window(days: u32, today: NaiveDate) -> anyhow::Result<(NaiveDate, NaiveDate, String)> {
+    let from = today - chrono::Days::new(u64::from(days.max(1)) - 1);
+    let since = chrono::DateTime::parse_from_rfc3339(&format!("{from}T00:00:00+09:00"))?
+        .with_timezone(&chrono::Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    Ok((from, today, since))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

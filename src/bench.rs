@@ -7,12 +7,12 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use crate::assistant::{Assistant, Channel, Question, today_in_japan};
-use crate::config::Config;
 use crate::knowledge::Kind;
 use crate::llm::generate::XorShift;
 use crate::llm::{DEFAULT_CONTEXT, Model, argmax};
 use crate::search::index::{fingerprint, passages};
 use crate::search::{Analyzer, Passage, SearchIndex};
+use crate::settings::Settings;
 
 pub struct Options {
     pub questions: Vec<String>,
@@ -105,11 +105,11 @@ fn synthetic(real: &[Passage], n: usize) -> Vec<Passage> {
         .collect()
 }
 
-pub fn run(config: &Config, options: &Options) -> Result<String> {
+pub fn run(settings: &Settings, options: &Options) -> Result<String> {
     let mut out = String::new();
-    let (kb, _) = config.load_knowledge()?;
+    let (kb, _) = settings.load_knowledge()?;
     let start = Instant::now();
-    let analyzer = Analyzer::load(&config.dict_dir)?;
+    let analyzer = Analyzer::load(&settings.dict_dir)?;
     out.push_str(&format!("dictionary load: {}\n", ms(start.elapsed())));
     let scratch = tempfile::tempdir()?;
 
@@ -184,8 +184,8 @@ fn peak_rss_mb() -> Option<f64> {
 
 /// `shikaku bench llm`: model load time, prompt tokens/s for a 300-token prompt, time to
 /// first token, generation tokens/s for 64 tokens after it, peak RSS.
-pub fn run_llm(config: &Config, repetitions: usize) -> Result<String> {
-    let path = config
+pub fn run_llm(settings: &Settings, repetitions: usize) -> Result<String> {
+    let path = settings
         .model_path
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("the model is off; pass --model PATH"))?;
@@ -193,7 +193,7 @@ pub fn run_llm(config: &Config, repetitions: usize) -> Result<String> {
     let model = Model::load(path, DEFAULT_CONTEXT)?;
     let load = start.elapsed();
     // A real prompt: knowledge-base text, cut to exactly 300 tokens.
-    let (kb, _) = config.load_knowledge()?;
+    let (kb, _) = settings.load_knowledge()?;
     let text: String = passages(&kb)
         .iter()
         .map(|p| p.text.as_str())

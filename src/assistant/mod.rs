@@ -6,6 +6,7 @@
 //! a draft of the local model that the verifier accepts, else an extractive answer from the
 //! best notice section → otherwise an honest "not in the sources" with the way to a person.
 
+mod builder;
 pub mod compose;
 pub mod intent;
 pub mod privacy;
@@ -22,6 +23,7 @@ use serde::Serialize;
 use crate::knowledge::{Document, FaqOutcome, Kind, KnowledgeBase, SourceRef};
 use crate::search::{Hit, SearchIndex};
 use crate::text::normalize;
+pub use builder::Builder;
 pub use compose::{ExtractiveWriter, ModelWriter, Writer};
 pub use intent::HandoffReason;
 

@@ -3,27 +3,22 @@
 //! [`Incoming`] and renders an [`Outbound`] in its platform's terms; everything between —
 //! storing the message with its event id (a redelivery is not answered twice), answering
 //! or forwarding to the agent who owns the conversation, handoff — is here, shared.
-//! Adding a channel is writing an [`Adapter`] and naming it in [`Channels::new`].
+//! Adding a channel is writing an [`Adapter`] and naming it in [`Channels::new`]; the
+//! HTTP layer mounts its webhook. Channels depend on the conversation service, never on
+//! the HTTP layer.
 
-pub mod config;
 pub mod line;
+pub mod render;
 pub mod telegram;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
 
 use anyhow::Result;
-use axum::Router;
 
-use crate::assistant::{Answer, Channel, Citation, Outcome, today_in_japan};
-use crate::conversation::{Accepted, ChatError, HandoffError};
-use crate::handoff::Details;
-use crate::server::AppState;
-use config::ChannelsConfig;
-
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use crate::assistant::{Answer, Channel, today_in_japan};
+use crate::conversation::{Accepted, BoxFuture, ChatError, Conversations, Deliver, HandoffError};
+use crate::handoff::{Details, Reason};
+use crate::settings::channels::ChannelsConfig;
 
 /// What a channel's user sent, as every channel understands it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +58,26 @@ impl Outbound {
     }
 }
 
+/// Where a platform posts its events, and the header that proves a request came from it.
+#[derive(Debug, Clone, Copy)]
+pub struct Webhook {
+    pub path: &'static str,
+    pub auth_header: &'static str,
+}
+
+/// Why a webhook request was refused; the HTTP layer turns it into a JSON error.
+#[derive(Debug)]
+pub enum WebhookError {
+    /// The webhook is off in this mode (404).
+    Off(&'static str, String),
+    /// The signature or secret is missing or wrong: nothing was processed (401).
+    Unauthorized(&'static str, String),
+    /// The body is not the platform's (400).
+    BadRequest(&'static str, String),
+    /// An event could not be stored: the platform delivers it again (500).
+    NotStored(String),
+}
+
 /// One messaging platform.
 pub trait Adapter: Send + Sync + 'static {
     fn channel(&self) -> Channel;
@@ -71,11 +86,21 @@ pub trait Adapter: Send + Sync + 'static {
     /// failures; an error when it could not be delivered.
     fn push<'a>(&'a self, user: &'a str, message: &'a Outbound) -> BoxFuture<'a, Result<()>>;
 
-    /// The adapter's HTTP routes (its webhook), merged into the service's.
-    fn routes(self: Arc<Self>) -> Router<AppState>;
+    /// The adapter's webhook, if it takes one.
+    fn webhook(&self) -> Option<Webhook>;
+
+    /// One webhook request (`auth`: the value of [`Webhook::auth_header`]): checked, each
+    /// event taken (stored) before this returns, so before the platform gets its 200;
+    /// the answers are written after, on the service's tasks.
+    fn receive<'a>(
+        self: Arc<Self>,
+        conversations: &'a Conversations,
+        auth: Option<&'a [u8]>,
+        body: &'a [u8],
+    ) -> BoxFuture<'a, Result<(), WebhookError>>;
 
     /// Work of its own while the service runs (Telegram's long polling); ends at shutdown.
-    fn run(self: Arc<Self>, _state: AppState) -> BoxFuture<'static, ()> {
+    fn run(self: Arc<Self>, _conversations: Conversations) -> BoxFuture<'static, ()> {
         Box::pin(async {})
     }
 
@@ -124,80 +149,48 @@ impl Channels {
         lines
     }
 
-    pub fn routes(&self) -> Router<AppState> {
-        self.adapters
-            .iter()
-            .fold(Router::new(), |router, a| router.merge(a.clone().routes()))
+    /// The adapters that are on.
+    pub fn adapters(&self) -> &[Arc<dyn Adapter>] {
+        &self.adapters
     }
 
-    /// Starts each adapter's own work (polling) on the service's task tracker, and the
-    /// daily pruning of old event ids.
-    pub fn start(&self, state: &AppState) {
+    /// Starts each adapter's own work (polling) on the service's tasks, and the daily
+    /// pruning of old event ids.
+    pub fn start(&self, conversations: &Conversations) {
         if self.adapters.is_empty() {
             return;
         }
         for adapter in &self.adapters {
-            let work = adapter.clone().run(state.clone());
-            state.conversations.tasks.spawn(work);
+            conversations.spawn(adapter.clone().run(conversations.clone()));
         }
-        let (store, shutdown) = (
-            state.conversations.store.clone(),
-            state.conversations.shutdown.clone(),
-        );
-        state.conversations.tasks.spawn(async move {
-            loop {
-                match store.prune_channel_events().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!("forgot {n} channel event ids older than a week"),
-                    Err(e) => tracing::warn!("pruning channel event ids: {e:#}"),
-                }
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)) => {}
-                }
-            }
-        });
+        let pruner = conversations.clone();
+        conversations.spawn(async move { pruner.prune_channel_events().await });
     }
+}
 
-    /// Delivers an agent's reply on the channel the conversation came from. `Ok(None)`: the
-    /// conversation is not on a messaging channel (the widget gets it over its stream).
-    pub async fn deliver(
-        &self,
-        state: &AppState,
-        conversation: &str,
-        text: &str,
-    ) -> Result<Option<Result<(), String>>> {
-        let Some((channel, user)) = state.conversations.store.channel_user(conversation).await?
-        else {
-            return Ok(None);
-        };
-        if channel == Channel::Web.as_str() || channel == Channel::Cli.as_str() {
-            return Ok(None);
-        }
-        let Some(user) = user else {
-            return Ok(Some(Err(format!(
-                "the user has left {channel} (blocked or unfollowed the account)"
-            ))));
-        };
-        let Some(adapter) = self
-            .adapters
-            .iter()
-            .find(|a| a.channel().as_str() == channel)
-        else {
-            return Ok(Some(Err(format!(
-                "{channel} is not configured on this instance"
-            ))));
-        };
-        let outbound = Outbound::Agent {
-            text: text.to_string(),
-        };
-        Ok(Some(match adapter.push(&user, &outbound).await {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                tracing::warn!(channel, "an agent's reply was not delivered: {e:#}");
-                Err(format!("{e:#}"))
-            }
-        }))
+/// An agent's reply, pushed on the channel the conversation came from.
+impl Deliver for Channels {
+    fn deliver<'a>(
+        &'a self,
+        channel: Channel,
+        user: &'a str,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            let Some(adapter) = self.adapters.iter().find(|a| a.channel() == channel) else {
+                return Err(format!(
+                    "{} is not configured on this instance",
+                    channel.as_str()
+                ));
+            };
+            let outbound = Outbound::Agent {
+                text: text.to_string(),
+            };
+            adapter
+                .push(user, &outbound)
+                .await
+                .map_err(|e| format!("{e:#}"))
+        })
     }
 }
 
@@ -213,21 +206,16 @@ pub enum Work {
 /// is told the event arrived. A question is stored together with the event id; a handoff
 /// commits its ticket. `None`: the event was taken before (a redelivery), nothing to do.
 pub async fn take(
-    state: &AppState,
+    conversations: &Conversations,
     channel: Channel,
     user: &str,
     event_id: &str,
     incoming: &Incoming,
 ) -> Result<Option<Work>> {
-    let conversations = &state.conversations;
-    let conversation = conversations
-        .store
-        .channel_conversation(channel.as_str(), user)
-        .await?;
     match incoming {
         Incoming::Text(text) => {
             match conversations
-                .accept_event(&conversation, channel, event_id, text)
+                .accept_event(channel, user, event_id, text)
                 .await
             {
                 Ok(None) => Ok(None),
@@ -237,24 +225,21 @@ pub async fn take(
                 Ok(Some(accepted)) => Ok(Some(Work::Answer(accepted))),
                 Err(ChatError::Invalid(e)) => Ok(Some(Work::Send(Outbound::notice(e.to_string())))),
                 Err(ChatError::UnknownSession) => {
-                    anyhow::bail!("conversation {conversation} vanished")
+                    anyhow::bail!("the conversation of a {} user vanished", channel.as_str())
                 }
                 Err(ChatError::Internal(e)) => Err(e),
             }
         }
         Incoming::Handoff => {
-            if !conversations
-                .store
-                .first_delivery(channel.as_str(), event_id)
-                .await?
-            {
+            let conversation = conversations.channel_conversation(channel, user).await?;
+            if !conversations.first_event(channel, event_id).await? {
                 return Ok(None);
             }
             let reply = conversations
                 .handoff(
                     Some(&conversation),
                     channel,
-                    "requested_person",
+                    Reason::RequestedPerson,
                     &Details::default(),
                 )
                 .await;
@@ -275,218 +260,22 @@ pub async fn take(
     }
 }
 
-/// Whether an event is new; records it. For events that store nothing (a greeting, help).
-pub async fn first_time(state: &AppState, channel: Channel, event_id: &str) -> Result<bool> {
-    state
-        .conversations
-        .store
-        .first_delivery(channel.as_str(), event_id)
-        .await
-}
-
 impl Work {
     /// What to send: the answer is written now (the model may take seconds).
-    pub async fn run(self, state: &AppState) -> Result<Outbound> {
+    pub async fn run(self, conversations: &Conversations) -> Result<Outbound> {
         match self {
             Work::Send(outbound) => Ok(outbound),
             Work::Answer(accepted) => {
-                let question = accepted.text().to_string();
-                let started = Instant::now();
-                let reply = state
-                    .conversations
-                    .answer(accepted, today_in_japan(), |_| {})
+                let reply = conversations
+                    .reply(accepted, today_in_japan(), |_| {})
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-                state.metrics.answer(&reply.answer, started.elapsed());
-                let offer_handoff = reply.answer.outcome == Outcome::Handoff
-                    || state
-                        .conversations
-                        .should_offer_handoff(&reply.session_id)
-                        .await
-                        .unwrap_or(false);
-                let related = state
-                    .conversations
-                    .assistant()
-                    .related_questions(&question, &reply.answer.citations, MAX_RELATED)
-                    .unwrap_or_default();
                 Ok(Outbound::Answer {
+                    offer_handoff: reply.offer.is_some(),
+                    related: reply.related,
                     answer: reply.answer,
-                    related,
-                    offer_handoff,
                 })
             }
         }
-    }
-}
-
-/// Related questions offered after an answer.
-const MAX_RELATED: usize = 3;
-
-/// The button that asks for a person.
-pub const HANDOFF_LABEL: &str = "担当者につなぐ";
-
-/// What a user is told when the service could not answer at all.
-pub const FAILURE: &str =
-    "申し訳ありません。回答を作成できませんでした。時間をおいてもう一度お試しください。";
-
-/// The heading of an agent's reply, so a user knows a person wrote it.
-pub const AGENT_HEADING: &str = "【担当者からの返信】";
-
-/// A cited source: its name, and a link to it when the public URL is known.
-pub struct Source {
-    pub label: String,
-    pub url: Option<String>,
-}
-
-pub fn sources(citations: &[Citation], public_url: Option<&str>) -> Vec<Source> {
-    citations
-        .iter()
-        .map(|c| Source {
-            label: match &c.section {
-                Some(section) => format!("{}（{section}）", c.title),
-                None => c.title.clone(),
-            },
-            url: public_url.map(|base| {
-                let anchor = c
-                    .section_id
-                    .as_deref()
-                    .map(|s| format!("#{s}"))
-                    .unwrap_or_default();
-                format!("{base}/kb/{}{anchor}", c.doc_id)
-            }),
-        })
-        .collect()
-}
-
-/// Length as LINE and Telegram count it: UTF-16 code units.
-pub fn units(text: &str) -> usize {
-    text.encode_utf16().count()
-}
-
-/// Splits `text` into pieces of at most `max` UTF-16 units, at a paragraph, a line or a
-/// sentence end where there is one, so that no piece ends mid-sentence if avoidable.
-pub fn split(text: &str, max: usize) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut rest = text.trim();
-    while units(rest) > max {
-        // The longest prefix that fits, then the last good break in it.
-        let mut fit = 0;
-        let mut used = 0;
-        for (i, c) in rest.char_indices() {
-            used += c.len_utf16();
-            if used > max {
-                break;
-            }
-            fit = i + c.len_utf8();
-        }
-        let head = &rest[..fit];
-        let cut = ["\n\n", "\n", "。", "、"]
-            .iter()
-            .find_map(|sep| {
-                head.rfind(sep)
-                    .map(|at| at + sep.len())
-                    .filter(|&at| at > fit / 3)
-            })
-            .unwrap_or(fit);
-        pieces.push(rest[..cut].trim_end().to_string());
-        rest = rest[cut..].trim_start();
-    }
-    if !rest.is_empty() {
-        pieces.push(rest.to_string());
-    }
-    pieces
-}
-
-/// A quick-reply label of at most `max` characters (LINE: 20).
-pub fn label(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max - 1).collect();
-        s.push('…');
-        s
-    }
-}
-
-/// An error's text with a secret (a token in a URL) masked, for logs.
-pub fn masked(error: &impl std::fmt::Display, secret: &str) -> String {
-    let text = format!("{error:#}");
-    if secret.is_empty() {
-        text
-    } else {
-        text.replace(secret, "***")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn short_text_is_one_piece() {
-        assert_eq!(split("はい。", 10), vec!["はい。"]);
-        assert!(split("  ", 10).is_empty());
-    }
-
-    #[test]
-    fn long_text_breaks_at_paragraphs_then_sentences() {
-        let text = "一文目です。二文目です。\n\n三段落目です。";
-        assert_eq!(
-            split(text, 14),
-            vec!["一文目です。二文目です。", "三段落目です。"]
-        );
-        assert_eq!(
-            split("一文目です。二文目です。三文目です。", 13),
-            vec!["一文目です。二文目です。", "三文目です。"]
-        );
-    }
-
-    #[test]
-    fn pieces_respect_the_limit_in_utf16_units_and_lose_nothing() {
-        // Emoji are two UTF-16 units; a hard cut never splits one.
-        let text = "😀".repeat(7) + &"あ".repeat(30);
-        let pieces = split(&text, 5);
-        assert!(pieces.iter().all(|p| units(p) <= 5), "{pieces:?}");
-        assert_eq!(pieces.concat(), text);
-        let long = "申込みは令和3年3月31日までです。".repeat(800);
-        let pieces = split(&long, 5000);
-        assert!(pieces.len() >= 3);
-        assert!(pieces.iter().all(|p| units(p) <= 5000));
-        assert!(pieces.iter().all(|p| p.ends_with('。')));
-        assert_eq!(pieces.concat(), long);
-    }
-
-    #[test]
-    fn labels_are_cut_with_an_ellipsis() {
-        assert_eq!(label("締切はいつですか", 20), "締切はいつですか");
-        let l = label(&"あ".repeat(25), 20);
-        assert_eq!(l.chars().count(), 20);
-        assert!(l.ends_with('…'));
-    }
-
-    #[test]
-    fn sources_link_to_their_section_when_the_public_url_is_known() {
-        let citations = vec![Citation {
-            doc_id: "notice-r3-0303".into(),
-            title: "通知".into(),
-            section: Some("申込期限".into()),
-            section_id: Some("deadline".into()),
-        }];
-        let s = sources(&citations, Some("https://portal.example.jp"));
-        assert_eq!(s[0].label, "通知（申込期限）");
-        assert_eq!(
-            s[0].url.as_deref(),
-            Some("https://portal.example.jp/kb/notice-r3-0303#deadline")
-        );
-        assert!(sources(&citations, None)[0].url.is_none());
-    }
-
-    #[test]
-    fn secrets_are_masked_in_error_text() {
-        let e = anyhow::anyhow!("error sending request for url (https://api/bot123:ABC/getMe)");
-        assert_eq!(
-            masked(&e, "123:ABC"),
-            "error sending request for url (https://api/bot***/getMe)"
-        );
     }
 }

@@ -8,13 +8,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Extension, Json, Router};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use teloxide::payloads::{GetUpdatesSetters, SendMessageSetters, SetWebhookSetters};
 use teloxide::requests::Requester;
@@ -24,13 +17,11 @@ use teloxide::types::{
 };
 use teloxide::{Bot, RequestError};
 
-use super::config::{TelegramConfig, TelegramMode};
-use super::{
-    AGENT_HEADING, Adapter, BoxFuture, FAILURE, HANDOFF_LABEL, Incoming, Outbound, Work, sources,
-    split, units,
-};
+use super::render::{AGENT_HEADING, FAILURE, HANDOFF_LABEL, sources, split, units};
+use super::{Adapter, Incoming, Outbound, Webhook, WebhookError, Work};
 use crate::assistant::{Channel, STARTER_QUESTIONS};
-use crate::server::{ApiError, AppState};
+use crate::conversation::{BoxFuture, Conversations};
+use crate::settings::channels::{TelegramConfig, TelegramMode};
 use crate::text::escape_html;
 
 /// Telegram's limit on one message's text (after entities are parsed).
@@ -99,11 +90,15 @@ impl Telegram {
     }
 
     fn masked(&self, e: &impl std::fmt::Display) -> String {
-        super::masked(e, self.config.bot_token.expose())
+        super::render::masked(e, self.config.bot_token.expose())
     }
 
     /// The durable part of one update: the chat to answer and what to send.
-    async fn take(&self, state: &AppState, update: &Update) -> Result<Option<(ChatId, Work)>> {
+    async fn take(
+        &self,
+        conversations: &Conversations,
+        update: &Update,
+    ) -> Result<Option<(ChatId, Work)>> {
         let id = update.id.0.to_string();
         let (chat, incoming) = match &update.kind {
             UpdateKind::Message(message) => {
@@ -111,12 +106,14 @@ impl Telegram {
                 match message.text().map(incoming) {
                     Some(Ok(incoming)) => (chat, incoming),
                     Some(Err(notice)) => {
-                        return Ok(super::first_time(state, Channel::Telegram, &id)
+                        return Ok(conversations
+                            .first_event(Channel::Telegram, &id)
                             .await?
                             .then(|| (chat, Work::Send(notice_with_starters(notice)))));
                     }
                     None => {
-                        return Ok(super::first_time(state, Channel::Telegram, &id)
+                        return Ok(conversations
+                            .first_event(Channel::Telegram, &id)
                             .await?
                             .then(|| (chat, Work::Send(Outbound::notice(NOT_TEXT)))));
                     }
@@ -125,15 +122,17 @@ impl Telegram {
             _ => return Ok(None),
         };
         let user = chat.0.to_string();
-        Ok(super::take(state, Channel::Telegram, &user, &id, &incoming)
-            .await?
-            .map(|work| (chat, work)))
+        Ok(
+            super::take(conversations, Channel::Telegram, &user, &id, &incoming)
+                .await?
+                .map(|work| (chat, work)),
+        )
     }
 
     /// Answers the updates taken from one request, in order.
-    async fn finish(&self, state: &AppState, taken: Vec<(ChatId, Work)>) {
+    async fn finish(&self, conversations: &Conversations, taken: Vec<(ChatId, Work)>) {
         for (chat, work) in taken {
-            let outbound = match work.run(state).await {
+            let outbound = match work.run(conversations).await {
                 Ok(o) => o,
                 Err(e) => {
                     tracing::error!("Telegram: answering failed: {e:#}");
@@ -241,11 +240,11 @@ impl Telegram {
     }
 
     /// Long polling until shutdown; the offset moves past an update only once it is taken.
-    async fn poll(self: Arc<Self>, state: AppState) {
+    async fn poll(self: Arc<Self>, conversations: Conversations) {
         if let Err(e) = self.bot.delete_webhook().await {
             tracing::warn!("Telegram: deleteWebhook: {}", self.masked(&e));
         }
-        let shutdown = state.conversations.shutdown.clone();
+        let shutdown = conversations.shutdown_token();
         let mut offset: i32 = 0;
         loop {
             let request = self
@@ -270,7 +269,7 @@ impl Telegram {
             };
             let mut taken = Vec::new();
             for update in &updates {
-                match self.take(&state, update).await {
+                match self.take(&conversations, update).await {
                     Ok(t) => {
                         taken.extend(t);
                         offset = update.id.0 as i32 + 1;
@@ -284,8 +283,8 @@ impl Telegram {
                 }
             }
             if !taken.is_empty() {
-                let (telegram, worker) = (self.clone(), state.clone());
-                state.conversations.tasks.spawn(async move {
+                let (telegram, worker) = (self.clone(), conversations.clone());
+                conversations.spawn(async move {
                     telegram.finish(&worker, taken).await;
                 });
             }
@@ -338,67 +337,55 @@ fn notice_with_starters(text: &str) -> Outbound {
     }
 }
 
-/// `POST /channels/telegram/webhook`.
-async fn webhook(
-    State(state): State<AppState>,
-    Extension(telegram): Extension<Arc<Telegram>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let (TelegramMode::Webhook, Some(secret)) =
-        (telegram.config.mode, &telegram.config.webhook_secret)
-    else {
-        return ApiError::new(
-            StatusCode::NOT_FOUND,
-            "webhook_off",
-            "Telegram is in polling mode; its webhook is off",
-        )
-        .into_response();
-    };
-    let given = headers
-        .get("x-telegram-bot-api-secret-token")
-        .map(|v| v.as_bytes())
-        .unwrap_or_default();
-    if !same_secret(given, secret.expose().as_bytes()) {
-        tracing::warn!("Telegram: a webhook request with a missing or wrong secret was refused");
-        return ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_secret",
-            "X-Telegram-Bot-Api-Secret-Token does not match",
-        )
-        .into_response();
-    }
-    let update: Update = match serde_json::from_slice(&body) {
-        Ok(u) => u,
-        Err(e) => {
-            return ApiError::new(
-                StatusCode::BAD_REQUEST,
+impl Telegram {
+    /// `POST /channels/telegram/webhook`: the secret first; then the update is taken, and
+    /// answered after the 200.
+    async fn receive_update(
+        self: Arc<Self>,
+        conversations: &Conversations,
+        given: Option<&[u8]>,
+        body: &[u8],
+    ) -> Result<(), WebhookError> {
+        let (TelegramMode::Webhook, Some(secret)) = (self.config.mode, &self.config.webhook_secret)
+        else {
+            return Err(WebhookError::Off(
+                "webhook_off",
+                "Telegram is in polling mode; its webhook is off".into(),
+            ));
+        };
+        if !same_secret(given.unwrap_or_default(), secret.expose().as_bytes()) {
+            tracing::warn!(
+                "Telegram: a webhook request with a missing or wrong secret was refused"
+            );
+            return Err(WebhookError::Unauthorized(
+                "invalid_secret",
+                "X-Telegram-Bot-Api-Secret-Token does not match".into(),
+            ));
+        }
+        let update: Update = serde_json::from_slice(body).map_err(|e| {
+            WebhookError::BadRequest(
                 "invalid_update",
                 format!("the body is not a Telegram update: {e}"),
             )
-            .into_response();
-        }
-    };
-    match telegram.take(&state, &update).await {
-        Ok(Some(work)) => {
-            let worker = state.clone();
-            state.conversations.tasks.spawn(async move {
-                telegram.finish(&worker, vec![work]).await;
-            });
-        }
-        Ok(None) => {}
-        Err(e) => {
-            // Telegram sends the update again.
-            tracing::error!("Telegram: storing an update failed: {e:#}");
-            return ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the update could not be stored",
-            )
-            .into_response();
+        })?;
+        match self.take(conversations, &update).await {
+            Ok(Some(work)) => {
+                let worker = conversations.clone();
+                conversations.spawn(async move {
+                    self.finish(&worker, vec![work]).await;
+                });
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => {
+                // Telegram sends the update again.
+                tracing::error!("Telegram: storing an update failed: {e:#}");
+                Err(WebhookError::NotStored(
+                    "the update could not be stored".into(),
+                ))
+            }
         }
     }
-    Json(json!({})).into_response()
 }
 
 impl Adapter for Telegram {
@@ -415,18 +402,28 @@ impl Adapter for Telegram {
         })
     }
 
-    fn routes(self: Arc<Self>) -> Router<AppState> {
-        Router::new()
-            .route("/channels/telegram/webhook", post(webhook))
-            .layer(Extension(self))
+    fn webhook(&self) -> Option<Webhook> {
+        Some(Webhook {
+            path: "/channels/telegram/webhook",
+            auth_header: "x-telegram-bot-api-secret-token",
+        })
     }
 
-    fn run(self: Arc<Self>, state: AppState) -> BoxFuture<'static, ()> {
+    fn receive<'a>(
+        self: Arc<Self>,
+        conversations: &'a Conversations,
+        auth: Option<&'a [u8]>,
+        body: &'a [u8],
+    ) -> BoxFuture<'a, Result<(), WebhookError>> {
+        Box::pin(self.receive_update(conversations, auth, body))
+    }
+
+    fn run(self: Arc<Self>, conversations: Conversations) -> BoxFuture<'static, ()> {
         Box::pin(async move {
             let started = Instant::now();
             match self.config.mode {
                 TelegramMode::Webhook => self.set_webhook().await,
-                TelegramMode::Polling => self.poll(state).await,
+                TelegramMode::Polling => self.poll(conversations).await,
             }
             tracing::debug!("Telegram: stopped after {:?}", started.elapsed());
         })

@@ -1,22 +1,79 @@
-//! The conversation service: what every channel (the web widget, LINE, Telegram) calls
-//! with a user's message. It checks the message, stores it before anything else happens,
-//! asks the assistant off the async runtime, and stores the answer — so an accepted
-//! message and its answer outlive a dropped connection or a restart.
+//! The conversation service: the one path of every user's message, whatever the channel
+//! (the web widget, LINE, Telegram). A message is checked and stored before anything else
+//! happens ([`Conversations::accept`]); then either a person owns the conversation and it
+//! waits for them, or the assistant answers off the async runtime and the answer is stored,
+//! with whether to offer a person and related questions ([`Conversations::reply`]). So an
+//! accepted message and its answer outlive a dropped connection or a restart.
+//!
+//! Around that path: handoff and the agents' desk (`handoff.rs`), feedback
+//! (`feedback.rs`), and live events to the users' open streams (`events.rs`).
 
+mod events;
+mod feedback;
+mod handoff;
+mod state;
+
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Instant;
 
 use arc_swap::ArcSwap;
-
 use chrono::NaiveDate;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::assistant::{Answer, Assistant, Channel, Question, QuestionError, privacy, validate};
+use crate::assistant::{
+    Answer, Assistant, Channel, Outcome, Question, QuestionError, privacy, validate,
+};
 use crate::handoff::hours::BusinessHours;
-use crate::handoff::{self, Details, FieldError};
+use crate::metrics::Metrics;
 use crate::store::{Store, StoredMessage};
 use crate::text::normalize;
 
-/// What is stored of a user's message: as typed, unless a 12-digit number had to be
+pub use feedback::{FeedbackError, MAX_COMMENT_CHARS, Rating};
+pub use handoff::{
+    AgentReply, CATEGORIES, Delivery, HandoffError, HandoffReply, MAX_AGENT_TEXT, TicketDetail,
+    View,
+};
+pub use state::State;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Related questions offered after an answer on a messaging channel.
+const MAX_RELATED: usize = 3;
+
+/// How an agent's reply reaches a user on a messaging channel: the channels implement it.
+pub trait Deliver: Send + Sync {
+    /// Sends `text` to `user` on `channel`; an error says why it did not arrive.
+    fn deliver<'a>(
+        &'a self,
+        channel: Channel,
+        user: &'a str,
+        text: &'a str,
+    ) -> BoxFuture<'a, Result<(), String>>;
+}
+
+/// No messaging channel (the command line, a web-only service).
+struct Nowhere;
+
+impl Deliver for Nowhere {
+    fn deliver<'a>(
+        &'a self,
+        channel: Channel,
+        _user: &'a str,
+        _text: &'a str,
+    ) -> BoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            Err(format!(
+                "{} is not configured on this instance",
+                channel.as_str()
+            ))
+        })
+    }
+}
+
+/// What a user's message is stored as: as typed, unless a 12-digit number had to be
 /// removed (found in the normalised text, where full-width digits are digits).
 fn stored_text(text: &str) -> String {
     let redacted = privacy::redact(&normalize(text));
@@ -32,15 +89,17 @@ pub struct Conversations {
     /// The serving assistant: publishing a knowledge release swaps it; a question in
     /// flight keeps the one it started with.
     serving: Arc<ArcSwap<Assistant>>,
-    pub store: Store,
-    /// Answers being written; shutdown waits for them.
-    pub tasks: TaskTracker,
-    pub hours: Arc<BusinessHours>,
+    store: Store,
+    /// Answers being written and channel work; shutdown waits for them.
+    tasks: TaskTracker,
+    hours: Arc<BusinessHours>,
+    metrics: Arc<Metrics>,
+    deliver: Arc<dyn Deliver>,
     /// Messages for users' open event streams (agents' replies), by conversation.
-    pub events: tokio::sync::broadcast::Sender<(String, StoredMessage)>,
-    /// Cancelled when the service shuts down: open event streams end, so that the
-    /// graceful shutdown does not wait for clients that never hang up.
-    pub shutdown: tokio_util::sync::CancellationToken,
+    events: tokio::sync::broadcast::Sender<(String, StoredMessage)>,
+    /// Cancelled when the service shuts down: open event streams and channel work end, so
+    /// that the graceful shutdown does not wait for clients that never hang up.
+    shutdown: CancellationToken,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,40 +119,9 @@ pub struct Accepted {
     pub question_id: i64,
     /// `bot`, or `waiting`/`agent` when a person owns the conversation: then the bot stays
     /// silent and the message is for the agent.
-    pub state: String,
+    pub state: State,
     text: String,
     channel: Channel,
-}
-
-/// The stored answer to an accepted message.
-#[derive(Debug, Clone)]
-pub struct Reply {
-    pub session_id: String,
-    pub question_id: i64,
-    pub message_id: i64,
-    pub answer: Answer,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum HandoffError {
-    #[error("invalid details")]
-    Invalid(Vec<FieldError>),
-    #[error("unknown session")]
-    UnknownSession,
-    #[error("ticket {0} is already open")]
-    AlreadyOpen(i64),
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
-
-/// A ticket that was created and confirmed to the user.
-#[derive(Debug, Clone)]
-pub struct HandoffReply {
-    pub session_id: String,
-    pub ticket_id: i64,
-    pub message_id: i64,
-    /// What the user is told (business hours and the phone number).
-    pub message: String,
 }
 
 impl Accepted {
@@ -104,11 +132,51 @@ impl Accepted {
 
     /// Whether a person owns the conversation, so the bot must not answer.
     pub fn for_agent(&self) -> bool {
-        self.state == "waiting" || self.state == "agent"
+        self.state.person_owns()
     }
 }
 
+/// Why a person is offered with an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    /// The answer itself hands over (the user asked for a person, or about their own case).
+    Handoff,
+    /// The bot could not help twice in this conversation (no answer, or 👎).
+    Unhelpful,
+}
+
+/// The stored answer to an accepted message, and what goes with it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub session_id: String,
+    pub question_id: i64,
+    pub message_id: i64,
+    pub answer: Answer,
+    /// Whether to offer a person.
+    pub offer: Option<Offer>,
+    /// Other questions the knowledge base answers (messaging channels offer them as buttons).
+    pub related: Vec<String>,
+}
+
 impl Conversations {
+    pub fn new(
+        serving: Arc<ArcSwap<Assistant>>,
+        store: Store,
+        hours: BusinessHours,
+        deliver: Option<Arc<dyn Deliver>>,
+    ) -> Self {
+        Conversations {
+            serving,
+            store,
+            tasks: TaskTracker::new(),
+            hours: Arc::new(hours),
+            metrics: Arc::new(Metrics::default()),
+            deliver: deliver.unwrap_or_else(|| Arc::new(Nowhere)),
+            events: tokio::sync::broadcast::channel(1024).0,
+            shutdown: CancellationToken::new(),
+        }
+    }
+
     /// The assistant of the serving release.
     pub fn assistant(&self) -> Arc<Assistant> {
         self.serving.load_full()
@@ -116,18 +184,44 @@ impl Conversations {
 
     /// The call center's number, from the serving knowledge base's contact FAQ.
     pub fn phone(&self) -> Option<String> {
-        handoff::call_center_phone(self.serving.load().knowledge())
+        crate::handoff::call_center_phone(self.serving.load().knowledge())
     }
 
-    pub fn new(serving: Arc<ArcSwap<Assistant>>, store: Store) -> Self {
-        Conversations {
-            serving,
-            store,
-            tasks: TaskTracker::new(),
-            hours: Arc::new(BusinessHours::default()),
-            events: tokio::sync::broadcast::channel(1024).0,
-            shutdown: tokio_util::sync::CancellationToken::new(),
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Runs `work` on the service's tracker: shutdown waits for it.
+    pub fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
+        self.tasks.spawn(work);
+    }
+
+    /// Cancelled when the service begins to shut down.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+
+    /// Stops taking work and waits up to `grace` for the answers being written, then
+    /// closes the database.
+    pub async fn close(&self, grace: std::time::Duration) {
+        self.shutdown.cancel();
+        self.tasks.close();
+        if tokio::time::timeout(grace, self.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown: answers still being written after {grace:?}");
         }
+        self.store.close().await;
+    }
+
+    /// Whether the database answers (for `/readyz`) and which it is.
+    pub async fn database_ready(&self) -> anyhow::Result<()> {
+        self.store.ping().await
+    }
+
+    pub fn database_backend(&self) -> &'static str {
+        self.store.backend.as_str()
     }
 
     /// Checks the message, opens a conversation when `session` is `None`, and stores the
@@ -150,22 +244,20 @@ impl Conversations {
         self.accepted(session_id, question_id, channel, text).await
     }
 
-    /// A message that came in a channel's event (`event_id`: LINE's webhookEventId,
-    /// Telegram's update_id): stored together with the event's id, so `None` for an
-    /// event taken before. An invalid message is recorded too, so that it is refused once.
+    /// A message that came in a messaging channel's event (`event_id`: LINE's
+    /// webhookEventId, Telegram's update_id) from `user`: stored together with the event's
+    /// id, so `None` for an event taken before. An invalid message is recorded too, so
+    /// that it is refused once.
     pub async fn accept_event(
         &self,
-        conversation: &str,
         channel: Channel,
+        user: &str,
         event_id: &str,
         text: &str,
     ) -> Result<Option<Accepted>, ChatError> {
+        let conversation = self.channel_conversation(channel, user).await?;
         if let Err(e) = validate(text) {
-            return if self
-                .store
-                .first_delivery(channel.as_str(), event_id)
-                .await?
-            {
+            return if self.first_event(channel, event_id).await? {
                 Err(e.into())
             } else {
                 Ok(None)
@@ -173,13 +265,18 @@ impl Conversations {
         }
         let Some(question_id) = self
             .store
-            .add_user_message_once(conversation, &stored_text(text), channel.as_str(), event_id)
+            .add_user_message_once(
+                &conversation,
+                &stored_text(text),
+                channel.as_str(),
+                event_id,
+            )
             .await?
         else {
             return Ok(None);
         };
         Ok(Some(
-            self.accepted(conversation.to_string(), question_id, channel, text)
+            self.accepted(conversation, question_id, channel, text)
                 .await?,
         ))
     }
@@ -191,11 +288,7 @@ impl Conversations {
         channel: Channel,
         text: &str,
     ) -> Result<Accepted, ChatError> {
-        let state = self
-            .store
-            .conversation_state(&session_id)
-            .await?
-            .unwrap_or_else(|| "bot".into());
+        let state = self.state(&session_id).await?.unwrap_or(State::Bot);
         Ok(Accepted {
             session_id,
             question_id,
@@ -205,6 +298,31 @@ impl Conversations {
         })
     }
 
+    /// The conversation's state, or `None` if there is no such conversation.
+    pub async fn state(&self, session: &str) -> anyhow::Result<Option<State>> {
+        self.store
+            .conversation_state(session)
+            .await?
+            .map(|s| State::parse(&s))
+            .transpose()
+    }
+
+    /// The transcript and the state, or `None` if there is no such conversation.
+    pub async fn transcript(
+        &self,
+        session: &str,
+    ) -> anyhow::Result<Option<(State, Vec<StoredMessage>)>> {
+        let Some(state) = self.state(session).await? else {
+            return Ok(None);
+        };
+        Ok(Some((state, self.store.messages(session).await?)))
+    }
+
+    /// Whether a conversation exists.
+    pub async fn exists(&self, session: &str) -> anyhow::Result<bool> {
+        self.store.conversation_exists(session).await
+    }
+
     /// The conversation `session` names (`None` if there is none), or a new one.
     async fn conversation(
         &self,
@@ -212,147 +330,68 @@ impl Conversations {
         channel: Channel,
     ) -> anyhow::Result<Option<String>> {
         match session {
-            Some(id) => Ok(self
-                .store
-                .conversation_exists(id)
-                .await?
-                .then(|| id.to_string())),
+            Some(id) => Ok(self.exists(id).await?.then(|| id.to_string())),
             None => Ok(Some(
                 self.store.create_conversation(channel.as_str()).await?,
             )),
         }
     }
 
-    /// Sends a stored message to the user's open event streams: on SQLite (one instance)
-    /// directly; on PostgreSQL through NOTIFY, so that the instance the user is connected to
-    /// gets it, whichever took the reply ([`Conversations::relay_notifications`]).
-    pub async fn publish(&self, conversation: &str, message: &StoredMessage) {
-        match self.store.backend {
-            crate::store::Backend::Sqlite => {
-                let _ = self
-                    .events
-                    .send((conversation.to_string(), message.clone()));
-            }
-            crate::store::Backend::Postgres => {
-                if let Err(e) = self.store.notify_message(message.id).await {
-                    // Still reaches users on this instance; others see it on their next load.
-                    tracing::warn!("NOTIFY failed: {e:#}");
-                    let _ = self
-                        .events
-                        .send((conversation.to_string(), message.clone()));
-                }
-            }
-        }
-    }
-
-    /// On PostgreSQL: LISTENs for messages written on any instance and hands them to this
-    /// instance's event streams, until shutdown.
-    pub async fn relay_notifications(&self) {
-        if self.store.backend != crate::store::Backend::Postgres {
-            return;
-        }
-        let mut listener = loop {
-            match self.store.listen_messages().await {
-                Ok(l) => break l,
-                Err(e) => {
-                    tracing::warn!("LISTEN failed, retrying: {e:#}");
-                    tokio::select! {
-                        _ = self.shutdown.cancelled() => return,
-                        _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
-                    }
-                }
-            }
-        };
-        loop {
-            let notification = tokio::select! {
-                _ = self.shutdown.cancelled() => return,
-                n = listener.recv() => n,
-            };
-            match notification {
-                Ok(n) => {
-                    let Ok(id) = n.payload().parse::<i64>() else {
-                        continue;
-                    };
-                    match self.store.message(id).await {
-                        Ok(Some((conversation, message))) => {
-                            let _ = self.events.send((conversation, message));
-                        }
-                        Ok(None) => {}
-                        Err(e) => tracing::warn!("loading notified message {id}: {e:#}"),
-                    }
-                }
-                Err(e) => {
-                    tracing::warn!("LISTEN connection: {e:#}");
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                }
-            }
-        }
-    }
-
-    pub fn with_hours(mut self, hours: BusinessHours) -> Self {
-        self.hours = Arc::new(hours);
-        self
-    }
-
-    /// Hands the conversation (a new one when `session` is `None`) to the call center: a
-    /// ticket with the details the user chose to give, the transcript and the bot's sources.
-    /// Once this returns `Ok`, the ticket is committed.
-    pub async fn handoff(
+    /// The conversation of a messaging channel's user (a new one on first contact).
+    pub async fn channel_conversation(
         &self,
-        session: Option<&str>,
         channel: Channel,
-        reason: &str,
-        details: &Details,
-    ) -> Result<HandoffReply, HandoffError> {
-        let details = details.checked().map_err(HandoffError::Invalid)?;
-        let session_id = self
-            .conversation(session, channel)
-            .await?
-            .ok_or(HandoffError::UnknownSession)?;
-        let message = handoff::confirmation(
-            &self.hours,
-            handoff::now_in_japan(),
-            self.phone().as_deref(),
-        );
-        match self
-            .store
-            .create_ticket(&session_id, reason, channel.as_str(), &details, &message)
-            .await?
-        {
-            Ok(created) => {
-                tracing::info!(ticket = created.ticket, reason, "handoff: ticket opened");
-                Ok(HandoffReply {
-                    session_id,
-                    ticket_id: created.ticket,
-                    message_id: created.message,
-                    message,
-                })
+        user: &str,
+    ) -> anyhow::Result<String> {
+        self.store
+            .channel_conversation(channel.as_str(), user)
+            .await
+    }
+
+    /// Whether a channel's event is new; records it. For events that store nothing (a
+    /// greeting, help).
+    pub async fn first_event(&self, channel: Channel, event_id: &str) -> anyhow::Result<bool> {
+        self.store.first_delivery(channel.as_str(), event_id).await
+    }
+
+    /// The user left the channel (blocked, unfollowed): a later contact starts a new
+    /// conversation, and agents' replies to the old one are reported as not delivered.
+    pub async fn forget_channel_user(&self, channel: Channel, user: &str) -> anyhow::Result<()> {
+        self.store.unbind_channel_user(channel.as_str(), user).await
+    }
+
+    /// Forgets channel event ids older than a week, daily, until shutdown.
+    pub async fn prune_channel_events(&self) {
+        loop {
+            match self.store.prune_channel_events().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("forgot {n} channel event ids older than a week"),
+                Err(e) => tracing::warn!("pruning channel event ids: {e:#}"),
             }
-            Err(open) => Err(HandoffError::AlreadyOpen(open)),
+            tokio::select! {
+                _ = self.shutdown.cancelled() => return,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)) => {}
+            }
         }
     }
 
-    /// Whether to offer a person: after the bot could not help twice in a conversation
-    /// (no answer, or 👎).
-    pub async fn should_offer_handoff(&self, session: &str) -> anyhow::Result<bool> {
-        let (no_answers, downs) = self.store.unhelpful_counts(session).await?;
-        Ok(no_answers + downs >= 2)
-    }
-
-    /// Answers an accepted message and stores the answer. `on_token` sees the model's
-    /// draft as it is written. The work runs to the end even if the caller stops waiting,
-    /// so the answer is in the transcript for a client that reconnects.
-    pub async fn answer(
+    /// Answers an accepted message, stores the answer and records it in the metrics; says
+    /// whether to offer a person. `on_token` sees the model's draft as it is written. The
+    /// work runs to the end even if the caller stops waiting, so the answer is in the
+    /// transcript for a client that reconnects.
+    pub async fn reply(
         &self,
         accepted: Accepted,
         today: NaiveDate,
         mut on_token: impl FnMut(&str) + Send + 'static,
     ) -> Result<Reply, ChatError> {
+        let started = Instant::now();
         let assistant = self.assistant();
         let store = self.store.clone();
+        let channel = accepted.channel;
+        let question = accepted.text.clone();
         let work = self.tasks.spawn(async move {
             let text = accepted.text.clone();
-            let channel = accepted.channel;
             let answer = tokio::task::spawn_blocking(move || {
                 assistant.answer_streaming(
                     &Question {
@@ -368,15 +407,45 @@ impl Conversations {
             let message_id = store
                 .add_answer(&accepted.session_id, accepted.question_id, &answer)
                 .await?;
-            Ok::<_, anyhow::Error>(Reply {
-                session_id: accepted.session_id,
-                question_id: accepted.question_id,
-                message_id,
-                answer,
-            })
+            Ok::<_, anyhow::Error>((accepted, message_id, answer))
         });
-        Ok(work
+        let (accepted, message_id, answer) = work
             .await
-            .map_err(|e| anyhow::anyhow!("the answer task failed: {e}"))??)
+            .map_err(|e| anyhow::anyhow!("the answer task failed: {e}"))??;
+        self.metrics.answer(&answer, started.elapsed());
+        let offer = if answer.outcome == Outcome::Handoff {
+            Some(Offer::Handoff)
+        } else {
+            self.unhelpful_twice(&accepted.session_id)
+                .await
+                .then_some(Offer::Unhelpful)
+        };
+        let related = if matches!(channel, Channel::Line | Channel::Telegram) {
+            self.assistant()
+                .related_questions(&question, &answer.citations, MAX_RELATED)
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        Ok(Reply {
+            session_id: accepted.session_id,
+            question_id: accepted.question_id,
+            message_id,
+            answer,
+            offer,
+            related,
+        })
+    }
+
+    /// Whether the bot could not help twice in this conversation (no answer, or 👎); a
+    /// failed count offers nothing.
+    async fn unhelpful_twice(&self, session: &str) -> bool {
+        match self.store.unhelpful_counts(session).await {
+            Ok((no_answers, downs)) => no_answers + downs >= 2,
+            Err(e) => {
+                tracing::warn!("counting unhelpful answers: {e:#}");
+                false
+            }
+        }
     }
 }

@@ -3,6 +3,9 @@
 //! the knowledge base's contact FAQ and the business hours from configuration.
 
 pub mod hours;
+mod reason;
+
+pub use reason::Reason;
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};

@@ -397,6 +397,9 @@ fn attend_one(
 }
 
 /// The same, compiled with fused multiply-adds in hardware (portable builds lack them).
+///
+/// # Safety
+/// The CPU must have FMA (checked at run time by the caller).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "fma")]
 unsafe fn attend_one_fma(

@@ -364,6 +364,8 @@ mod x86 {
         _mm_cvtss_f32(res)
     }
 
+    /// # Safety
+    /// The CPU must have AVX2, FMA and F16C (checked at run time by the caller).
     #[target_feature(enable = "avx2,fma,f16c")]
     pub unsafe fn pair_avx2(
         quants: &[Pair],
@@ -398,6 +400,10 @@ mod x86 {
     /// Both rows in one 512-bit register (lanes 0–7 the first, 8–15 the second), against
     /// `N` activation rows that share each weight load; every row gets the same operations,
     /// so the same bits for any `N`.
+    ///
+    /// # Safety
+    /// The CPU must have AVX-512 F, BW and VNNI, AVX2, FMA and F16C (checked at run time
+    /// by the caller).
     #[target_feature(enable = "avx512f,avx512bw,avx512vnni,avx2,fma,f16c")]
     pub unsafe fn pair_avx512<const N: usize>(
         quants: &[Pair],

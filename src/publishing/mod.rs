@@ -16,13 +16,15 @@ use arc_swap::ArcSwap;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::assistant::Assistant;
+use crate::assistant::{Assistant, Builder};
 use crate::knowledge::KnowledgeBase;
-use crate::search::{Analyzer, SearchIndex};
 use crate::store::Store;
 use crate::store::knowledge::{KbFile, Release};
 
+mod desk;
 pub mod import;
+
+pub use desk::{DocumentEntry, DocumentTexts, Documents, EditError, ReleaseDiff, TryHit};
 
 /// Release folders kept (the newest by use; the serving one and the drafts' are among
 /// them, as each build or reuse touches its folder).
@@ -53,7 +55,7 @@ pub struct Publisher {
     store: Store,
     /// `DATA/releases/{fingerprint}/` (files and index) per release, built once.
     releases_dir: PathBuf,
-    analyzer: Analyzer,
+    builder: Builder,
     serving: Arc<ArcSwap<Assistant>>,
     serving_release: AtomicI64,
     /// One build at a time (publish, follow, try-it share the folders).
@@ -123,6 +125,18 @@ pub fn write_folder(dir: &Path, files: &[KbFile]) -> Result<()> {
     Ok(())
 }
 
+/// Makes `dir` mirror the knowledge base in `files`: the knowledge files it had and
+/// `files` lacks (deleted documents) go, the rest are written.
+pub fn mirror_folder(dir: &Path, files: &[KbFile]) -> Result<()> {
+    if dir.is_dir() {
+        for old in read_folder(dir).unwrap_or_default() {
+            std::fs::remove_file(dir.join(&old.path))
+                .with_context(|| format!("removing {}", old.path))?;
+        }
+    }
+    write_folder(dir, files)
+}
+
 /// SHA-256 over the paths and texts: equal files, equal release folder.
 pub fn fingerprint(files: &[KbFile]) -> String {
     let mut h = Sha256::new();
@@ -181,13 +195,12 @@ pub fn load(files: &[KbFile], dir: &Path) -> Result<(KnowledgeBase, Vec<Problem>
 
 impl Publisher {
     /// Serves the newest release; on a new installation (no release yet) `knowledge_dir`
-    /// is imported as release 1. Every release's assistant uses `model`.
+    /// is imported as release 1. Every release's assistant is made by `builder`.
     pub async fn open(
         store: Store,
         data_dir: &Path,
         knowledge_dir: &Path,
-        analyzer: Analyzer,
-        model: Option<crate::assistant::compose::ModelWriter>,
+        builder: Builder,
     ) -> Result<Publisher> {
         if store.latest_release().await?.is_none() {
             let files = read_folder(knowledge_dir)?;
@@ -212,19 +225,15 @@ impl Publisher {
         let files = store.release_files(release.id).await?;
         let releases_dir = data_dir.join("releases");
         let assistant = {
-            let (dir, analyzer) = (releases_dir.clone(), analyzer.clone());
-            tokio::task::spawn_blocking(move || build(&files, &dir, &analyzer, true))
+            let (dir, builder) = (releases_dir.clone(), builder.clone());
+            tokio::task::spawn_blocking(move || build(&files, &dir, &builder, true))
                 .await?
                 .map_err(|e| anyhow::anyhow!("the newest knowledge release: {e}"))?
-        };
-        let assistant = match model {
-            Some(m) => assistant.with_model(m),
-            None => assistant,
         };
         Ok(Publisher {
             store,
             releases_dir,
-            analyzer,
+            builder,
             serving: Arc::new(ArcSwap::from_pointee(assistant)),
             serving_release: AtomicI64::new(release.id),
             building: tokio::sync::Mutex::new(()),
@@ -292,11 +301,10 @@ impl Publisher {
         files: Vec<KbFile>,
         lenient: bool,
     ) -> Result<Assistant, PublishError> {
-        let (dir, analyzer) = (self.releases_dir.clone(), self.analyzer.clone());
-        let built = tokio::task::spawn_blocking(move || build(&files, &dir, &analyzer, lenient))
+        let (dir, builder) = (self.releases_dir.clone(), self.builder.clone());
+        tokio::task::spawn_blocking(move || build(&files, &dir, &builder, lenient))
             .await
-            .map_err(|e| anyhow::anyhow!("the build task failed: {e}"))??;
-        Ok(built.with_model_of(&self.serving.load()))
+            .map_err(|e| anyhow::anyhow!("the build task failed: {e}"))?
     }
 
     /// Switches to a newer release when another instance (or the CLI) published one,
@@ -404,13 +412,13 @@ fn prune_folders(releases_dir: &Path) {
     }
 }
 
-/// The assistant of `files` (without a model): checked (any problem refuses it unless
+/// The assistant of `files`: checked (any problem refuses it unless
 /// `lenient`, which only logs them — for releases accepted before, and try-it drafts),
 /// indexed in the release's folder (reused when built before).
 fn build(
     files: &[KbFile],
     releases_dir: &Path,
-    analyzer: &Analyzer,
+    builder: &Builder,
     lenient: bool,
 ) -> Result<Assistant, PublishError> {
     let fp = fingerprint(files);
@@ -424,7 +432,5 @@ fn build(
             tracing::warn!("knowledge: {}:{}: {}", p.path, p.line, p.message);
         }
     }
-    let index = SearchIndex::open_or_build(&kb, analyzer, &dir.join("index"))
-        .context("building the index")?;
-    Ok(Assistant::new(Arc::new(kb), index))
+    Ok(builder.build(kb, &dir.join("index"))?)
 }

@@ -5,7 +5,8 @@
 use anyhow::Result;
 use sqlx::Row;
 
-use super::{Store, insert_conversation, now};
+use super::conversations::insert_conversation;
+use super::{Store, now};
 
 /// How long an event id is remembered; LINE redelivers within hours, not days.
 const EVENT_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(7);

@@ -10,15 +10,15 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::AppState;
+use crate::http::AppState;
 use crate::knowledge::{Document, Kind, KnowledgeBase};
 use crate::text::escape_html;
 
-const WIDGET_JS: &str = include_str!("assets/widget.js");
-const PAGE_CSS: &str = include_str!("assets/page.css");
-const OPENAPI: &str = include_str!("assets/openapi.json");
-const AGENT_JS: &str = include_str!("assets/agent.js");
-const ADMIN_JS: &str = include_str!("assets/admin.js");
+const WIDGET_JS: &str = include_str!("../assets/widget.js");
+const PAGE_CSS: &str = include_str!("../assets/page.css");
+const OPENAPI: &str = include_str!("../assets/openapi.json");
+const AGENT_JS: &str = include_str!("../assets/agent.js");
+const ADMIN_JS: &str = include_str!("../assets/admin.js");
 
 pub struct Pages {
     /// First 16 hex digits of the widget's SHA-256: its ETag and hashed name.
@@ -30,10 +30,6 @@ impl Pages {
         let digest = Sha256::digest(WIDGET_JS.as_bytes());
         let widget_hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         Pages { widget_hash }
-    }
-
-    pub fn widget_path(&self) -> String {
-        format!("/assets/widget-{}.js", self.widget_hash)
     }
 }
 
@@ -92,8 +88,8 @@ fn demo_page(kb: &KnowledgeBase, widget_hash: &str) -> String {
 /// `GET /`: the demo portal page, listing the serving release's notices.
 pub async fn demo(State(state): State<AppState>) -> Html<String> {
     Html(demo_page(
-        state.conversations.assistant().knowledge(),
-        &state.pages.widget_hash,
+        state.conversations().assistant().knowledge(),
+        &state.pages().widget_hash,
     ))
 }
 
@@ -119,7 +115,7 @@ fn javascript(body: &'static str, cache: &'static str, etag: String) -> Response
 /// `GET /widget.js`: the embed URL; cached briefly and revalidated by ETag, so a new
 /// version reaches portals within minutes.
 pub async fn widget(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let etag = format!("\"{}\"", state.pages.widget_hash);
+    let etag = format!("\"{}\"", state.pages().widget_hash);
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -132,11 +128,11 @@ pub async fn widget(State(state): State<AppState>, headers: HeaderMap) -> Respon
 
 /// `GET /assets/widget-HASH.js`: the same file under its content hash, cached for a year.
 pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> Response {
-    if file == format!("widget-{}.js", state.pages.widget_hash) {
-        let etag = format!("\"{}\"", state.pages.widget_hash);
+    if file == format!("widget-{}.js", state.pages().widget_hash) {
+        let etag = format!("\"{}\"", state.pages().widget_hash);
         javascript(WIDGET_JS, "public, max-age=31536000, immutable", etag)
     } else {
-        super::api::not_found().await.into_response()
+        crate::http::error::not_found().await.into_response()
     }
 }
 
@@ -182,7 +178,7 @@ pub async fn openapi() -> Response {
 
 /// `GET /kb/{doc_id}`: a document of the knowledge base, each section with its anchor.
 pub async fn document(State(state): State<AppState>, Path(doc_id): Path<String>) -> Response {
-    let assistant = state.conversations.assistant();
+    let assistant = state.conversations().assistant();
     let kb = assistant.knowledge();
     match kb.get(&doc_id) {
         Some(doc) => Html(document_page(kb, doc)).into_response(),

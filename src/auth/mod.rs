@@ -1,5 +1,12 @@
-//! Passwords and session tokens for the consoles: argon2id hashes (PHC strings), random
-//! tokens from the OS (via UUID v4), and only a token's SHA-256 kept in the database.
+//! The consoles' accounts: roles, argon2id password hashes (PHC strings), random session
+//! tokens from the OS (via UUID v4) of which only the SHA-256 is kept, and the
+//! [`Accounts`] service that signs users in and out.
+
+mod accounts;
+mod role;
+
+pub use accounts::{Accounts, SESSION_HOURS, SignIn};
+pub use role::Role;
 
 use anyhow::{Result, bail};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};

@@ -7,25 +7,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Extension, Json, Router};
 use base64::Engine;
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use super::config::LineConfig;
-use super::{
-    AGENT_HEADING, Adapter, BoxFuture, FAILURE, HANDOFF_LABEL, Incoming, Outbound, Work, label,
-    sources, split,
-};
+mod events;
+
 use crate::assistant::{Channel, STARTER_QUESTIONS};
-use crate::server::{ApiError, AppState};
+use crate::channels::render::{AGENT_HEADING, FAILURE, HANDOFF_LABEL, label, sources, split};
+use crate::channels::{Adapter, Incoming, Outbound, Webhook, WebhookError, Work};
+use crate::conversation::{BoxFuture, Conversations};
+use crate::settings::channels::LineConfig;
+use events::{Event, HANDOFF_DATA, Message, WebhookBody};
 
 /// LINE's limit on one text message.
 const MAX_TEXT: usize = 5000;
@@ -61,75 +55,6 @@ enum SendError {
     Failed(String),
 }
 
-#[derive(Deserialize)]
-struct WebhookBody {
-    #[serde(default)]
-    events: Vec<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Event {
-    #[serde(rename = "type")]
-    kind: String,
-    webhook_event_id: String,
-    #[serde(default)]
-    reply_token: Option<String>,
-    #[serde(default)]
-    source: Option<Source>,
-    #[serde(default)]
-    message: Option<Message>,
-    #[serde(default)]
-    postback: Option<Postback>,
-    #[serde(default)]
-    mode: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Source {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    user_id: Option<String>,
-    #[serde(default)]
-    group_id: Option<String>,
-    #[serde(default)]
-    room_id: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Message {
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    text: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Postback {
-    data: String,
-}
-
-/// The postback data of the handoff button.
-const HANDOFF_DATA: &str = "handoff";
-
-impl Event {
-    /// Who to answer: the user, or the group or room the message came from.
-    fn chat(&self) -> Option<&str> {
-        let s = self.source.as_ref()?;
-        match s.kind.as_str() {
-            "group" => s.group_id.as_deref(),
-            "room" => s.room_id.as_deref(),
-            _ => s.user_id.as_deref(),
-        }
-    }
-
-    fn is_one_to_one(&self) -> bool {
-        self.source.as_ref().is_some_and(|s| s.kind == "user")
-    }
-}
-
 impl Line {
     pub fn new(config: LineConfig, public_url: Option<String>) -> Result<Line> {
         let http = reqwest::Client::builder()
@@ -163,7 +88,7 @@ impl Line {
     }
 
     /// The durable part of one event; `None`: nothing to send.
-    async fn take(&self, state: &AppState, event: &Event) -> Result<Option<Work>> {
+    async fn take(&self, conversations: &Conversations, event: &Event) -> Result<Option<Work>> {
         if event.mode.as_deref() == Some("standby") {
             return Ok(None); // another module of the channel is answering
         }
@@ -177,8 +102,8 @@ impl Line {
                     kind,
                     text: Some(text),
                 }) if kind == "text" => {
-                    super::take(
-                        state,
+                    crate::channels::take(
+                        conversations,
                         Channel::Line,
                         chat,
                         id,
@@ -186,25 +111,32 @@ impl Line {
                     )
                     .await
                 }
-                _ => Ok(super::first_time(state, Channel::Line, id)
+                _ => Ok(conversations
+                    .first_event(Channel::Line, id)
                     .await?
                     .then(|| Work::Send(Outbound::notice(NOT_TEXT)))),
             },
             "postback" => match &event.postback {
                 Some(p) if p.data == HANDOFF_DATA => {
-                    super::take(state, Channel::Line, chat, id, &Incoming::Handoff).await
+                    crate::channels::take(
+                        conversations,
+                        Channel::Line,
+                        chat,
+                        id,
+                        &Incoming::Handoff,
+                    )
+                    .await
                 }
                 _ => Ok(None),
             },
-            "follow" => Ok(super::first_time(state, Channel::Line, id)
+            "follow" => Ok(conversations
+                .first_event(Channel::Line, id)
                 .await?
                 .then(|| Work::Send(greeting()))),
             "unfollow" => {
                 // Blocked: a later follow starts a new conversation.
-                state
-                    .conversations
-                    .store
-                    .unbind_channel_user(Channel::Line.as_str(), chat)
+                conversations
+                    .forget_channel_user(Channel::Line, chat)
                     .await?;
                 Ok(None)
             }
@@ -213,13 +145,18 @@ impl Line {
     }
 
     /// Answers the events taken from one webhook request, in order.
-    async fn finish(&self, state: &AppState, taken: Vec<(Event, Work)>, received: Instant) {
+    async fn finish(
+        &self,
+        conversations: &Conversations,
+        taken: Vec<(Event, Work)>,
+        received: Instant,
+    ) {
         for (event, work) in taken {
             let Some(chat) = event.chat() else { continue };
             if matches!(work, Work::Answer(_)) && event.is_one_to_one() {
                 self.show_loading(chat).await;
             }
-            let outbound = match work.run(state).await {
+            let outbound = match work.run(conversations).await {
                 Ok(o) => o,
                 Err(e) => {
                     tracing::error!("LINE: answering failed: {e:#}");
@@ -308,10 +245,12 @@ impl Line {
         if let Some(key) = retry_key {
             request = request.header("X-Line-Retry-Key", key);
         }
-        let response = request
-            .send()
-            .await
-            .map_err(|e| SendError::Failed(super::masked(&e, self.config.access_token.expose())))?;
+        let response = request.send().await.map_err(|e| {
+            SendError::Failed(crate::channels::render::masked(
+                &e,
+                self.config.access_token.expose(),
+            ))
+        })?;
         let status = response.status();
         if status.is_success() {
             return Ok(());
@@ -393,74 +332,61 @@ fn greeting() -> Outbound {
     }
 }
 
-/// `POST /channels/line/webhook`.
-async fn webhook(
-    State(state): State<AppState>,
-    Extension(line): Extension<Arc<Line>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let received = Instant::now();
-    let signature = headers
-        .get("x-line-signature")
-        .and_then(|v| v.to_str().ok());
-    if !line.verify(&body, signature) {
-        tracing::warn!("LINE: a webhook request with a missing or wrong signature was refused");
-        return ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_signature",
-            "x-line-signature does not match the body",
-        )
-        .into_response();
-    }
-    let payload: WebhookBody = match serde_json::from_slice(&body) {
-        Ok(p) => p,
-        Err(e) => {
-            return ApiError::new(
-                StatusCode::BAD_REQUEST,
+impl Line {
+    /// `POST /channels/line/webhook`: the signature first; then each event is taken, and
+    /// answered after the 200.
+    async fn receive_events(
+        self: Arc<Self>,
+        conversations: &Conversations,
+        signature: Option<&[u8]>,
+        body: &[u8],
+    ) -> Result<(), WebhookError> {
+        let received = Instant::now();
+        let signature = signature.and_then(|s| std::str::from_utf8(s).ok());
+        if !self.verify(body, signature) {
+            tracing::warn!("LINE: a webhook request with a missing or wrong signature was refused");
+            return Err(WebhookError::Unauthorized(
+                "invalid_signature",
+                "x-line-signature does not match the body".into(),
+            ));
+        }
+        let payload: WebhookBody = serde_json::from_slice(body).map_err(|e| {
+            WebhookError::BadRequest(
                 "invalid_json",
                 format!("the body is not a LINE webhook: {e}"),
             )
-            .into_response();
-        }
-    };
-    let mut taken = Vec::new();
-    for raw in payload.events {
-        let event: Event = match serde_json::from_value(raw) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::warn!("LINE: skipping an event that could not be read: {e}");
-                continue;
-            }
-        };
-        match line.take(&state, &event).await {
-            Ok(Some(work)) => taken.push((event, work)),
-            Ok(None) => {}
-            Err(e) => {
-                // LINE redelivers (when redelivery is on); what was taken is not taken twice.
-                tracing::error!("LINE: storing an event failed: {e:#}");
-                if !taken.is_empty() {
-                    let (state, line) = (state.clone(), line.clone());
-                    state.conversations.tasks.clone().spawn(async move {
-                        line.finish(&state, taken, received).await;
-                    });
+        })?;
+        let mut taken = Vec::new();
+        let mut failed = None;
+        for raw in payload.events {
+            let event: Event = match serde_json::from_value(raw) {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!("LINE: skipping an event that could not be read: {e}");
+                    continue;
                 }
-                return ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the event could not be stored",
-                )
-                .into_response();
+            };
+            match self.take(conversations, &event).await {
+                Ok(Some(work)) => taken.push((event, work)),
+                Ok(None) => {}
+                Err(e) => {
+                    // LINE redelivers (when redelivery is on); what was taken is not taken twice.
+                    tracing::error!("LINE: storing an event failed: {e:#}");
+                    failed = Some(WebhookError::NotStored(
+                        "the event could not be stored".into(),
+                    ));
+                    break;
+                }
             }
         }
+        if !taken.is_empty() {
+            let worker = conversations.clone();
+            conversations.spawn(async move {
+                self.finish(&worker, taken, received).await;
+            });
+        }
+        failed.map_or(Ok(()), Err)
     }
-    if !taken.is_empty() {
-        let worker = state.clone();
-        state.conversations.tasks.spawn(async move {
-            line.finish(&worker, taken, received).await;
-        });
-    }
-    Json(json!({})).into_response()
 }
 
 impl Adapter for Line {
@@ -472,10 +398,20 @@ impl Adapter for Line {
         Box::pin(async move { self.push_messages(user, &self.messages(message)).await })
     }
 
-    fn routes(self: Arc<Self>) -> Router<AppState> {
-        Router::new()
-            .route("/channels/line/webhook", post(webhook))
-            .layer(Extension(self))
+    fn webhook(&self) -> Option<Webhook> {
+        Some(Webhook {
+            path: "/channels/line/webhook",
+            auth_header: "x-line-signature",
+        })
+    }
+
+    fn receive<'a>(
+        self: Arc<Self>,
+        conversations: &'a Conversations,
+        auth: Option<&'a [u8]>,
+        body: &'a [u8],
+    ) -> BoxFuture<'a, Result<(), WebhookError>> {
+        Box::pin(self.receive_events(conversations, auth, body))
     }
 
     fn describe(&self) -> String {
@@ -489,7 +425,7 @@ impl Adapter for Line {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channels::config::ChannelsConfig;
+    use crate::settings::channels::ChannelsConfig;
 
     fn line() -> Line {
         let config = ChannelsConfig::load(|name| match name {
@@ -541,7 +477,7 @@ mod tests {
         assert!(
             messages
                 .iter()
-                .all(|m| super::super::units(m["text"].as_str().unwrap()) <= MAX_TEXT)
+                .all(|m| crate::channels::render::units(m["text"].as_str().unwrap()) <= MAX_TEXT)
         );
     }
 }

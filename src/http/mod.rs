@@ -1,30 +1,31 @@
-//! `shikaku serve`: the chat API, its streamed variant, the embeddable widget, the demo
-//! portal page and the pages that citations link to, on axum.
+//! The HTTP layer of `shikaku serve` on axum: the chat API and its streamed variant, the
+//! consoles' APIs, the channels' webhooks, the embeddable widget, the demo portal page and
+//! the pages that citations link to. Handlers turn HTTP into calls of the services
+//! (conversation, accounts, publishing) and their results into HTTP; nothing else.
 
-mod agent;
-mod api;
-mod editor;
+pub mod auth;
+pub mod error;
 mod guard;
-mod metrics;
-mod pages;
+mod routes;
+mod sse;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{Method, header};
 use axum::routing::{get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+use crate::auth::Accounts;
 use crate::channels::Channels;
 use crate::conversation::Conversations;
 use crate::publishing::Publisher;
-
-pub use api::ApiError;
-pub use metrics::Metrics;
+use crate::settings::ServiceSettings;
+use routes::{agent, chat, editor, feedback, handoff, health, pages, sessions, webhooks};
 
 /// Largest request body accepted (a question is at most 2,000 characters).
 const BODY_LIMIT: usize = 16 * 1024;
@@ -35,131 +36,82 @@ const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
 /// How long shutdown waits for answers still being written.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
-/// Settings of the HTTP service, from flags and `SHIKAKU_*` environment variables.
-#[derive(Debug, Clone)]
-pub struct ServerConfig {
-    pub addr: SocketAddr,
-    /// Portal origins allowed to call the API from their pages (CORS); none: same origin only.
-    pub cors_origins: Vec<HeaderValue>,
-    /// Chat and feedback requests per client and minute; 0 turns the limit off.
-    pub rate_per_minute: u32,
-    /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy).
-    pub trust_forwarded_for: bool,
-    /// The call center's business hours (TOML); `None`: the defaults.
-    pub hours_file: Option<std::path::PathBuf>,
-}
-
-impl ServerConfig {
-    /// `addr` from the command line wins over `SHIKAKU_ADDR`; bad values are errors that
-    /// name the variable.
-    pub fn from_env(addr: Option<SocketAddr>) -> Result<ServerConfig> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let addr = match (addr, var("SHIKAKU_ADDR")) {
-            (Some(a), _) => a,
-            (None, Some(v)) => v
-                .trim()
-                .parse()
-                .with_context(|| format!("SHIKAKU_ADDR: expected HOST:PORT, got {v:?}"))?,
-            (None, None) => SocketAddr::from(([127, 0, 0, 1], 8080)),
-        };
-        let cors_origins = match var("SHIKAKU_CORS_ORIGINS") {
-            Some(v) => v
-                .split(',')
-                .map(str::trim)
-                .filter(|o| !o.is_empty())
-                .map(parse_origin)
-                .collect::<Result<_>>()?,
-            None => Vec::new(),
-        };
-        let rate_per_minute = match var("SHIKAKU_RATE_LIMIT") {
-            Some(v) => v.trim().parse().with_context(|| {
-                format!("SHIKAKU_RATE_LIMIT: expected requests per minute (0 = off), got {v:?}")
-            })?,
-            None => 30,
-        };
-        let trust_forwarded_for = match var("SHIKAKU_TRUST_PROXY").as_deref() {
-            None | Some("0") | Some("false") => false,
-            Some("1") | Some("true") => true,
-            Some(v) => bail!("SHIKAKU_TRUST_PROXY: expected 1 or 0, got {v:?}"),
-        };
-        Ok(ServerConfig {
-            addr,
-            cors_origins,
-            rate_per_minute,
-            trust_forwarded_for,
-            hours_file: var("SHIKAKU_HOURS_FILE").map(std::path::PathBuf::from),
-        })
-    }
-}
-
-/// An origin as browsers send it: `https://host[:port]`, nothing after.
-fn parse_origin(origin: &str) -> Result<HeaderValue> {
-    let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
-        && !origin
-            .split_once("://")
-            .map(|(_, rest)| rest.is_empty() || rest.contains('/'))
-            .unwrap_or(true);
-    if !ok {
-        bail!("SHIKAKU_CORS_ORIGINS: {origin:?} is not an origin like https://portal.example.jp");
-    }
-    HeaderValue::from_str(origin)
-        .with_context(|| format!("SHIKAKU_CORS_ORIGINS: {origin:?} is not a valid header value"))
-}
-
-/// What every handler shares.
+/// What every handler shares; each part is reached through its accessor.
 #[derive(Clone)]
 pub struct AppState {
-    pub conversations: Conversations,
-    pub metrics: Arc<Metrics>,
-    pub limiter: Arc<guard::RateLimiter>,
-    pub config: Arc<ServerConfig>,
-    pub pages: Arc<pages::Pages>,
+    conversations: Conversations,
+    accounts: Accounts,
+    publisher: Arc<Publisher>,
+    channels: Channels,
+    limiter: Arc<guard::RateLimiter>,
+    settings: Arc<ServiceSettings>,
+    pages: Arc<routes::pages::Pages>,
     /// The model file configured, if any (`/readyz` reports it when it failed to load).
-    pub model_path: Option<std::path::PathBuf>,
-    /// The messaging channels that are on (LINE, Telegram).
-    pub channels: Channels,
-    /// The knowledge releases: publishing, rollback, the try-it panel.
-    pub publisher: Arc<Publisher>,
+    model_path: Option<std::path::PathBuf>,
 }
 
 impl AppState {
     pub fn new(
         conversations: Conversations,
-        config: ServerConfig,
-        model_path: Option<std::path::PathBuf>,
-        channels: Channels,
+        accounts: Accounts,
         publisher: Arc<Publisher>,
+        channels: Channels,
+        settings: ServiceSettings,
+        model_path: Option<std::path::PathBuf>,
     ) -> AppState {
-        let pages = pages::Pages::new();
         AppState {
-            limiter: Arc::new(guard::RateLimiter::new(config.rate_per_minute)),
+            limiter: Arc::new(guard::RateLimiter::new(settings.rate_per_minute)),
             conversations,
-            metrics: Arc::new(Metrics::default()),
-            config: Arc::new(config),
-            pages: Arc::new(pages),
-            model_path,
-            channels,
+            accounts,
             publisher,
+            channels,
+            settings: Arc::new(settings),
+            pages: Arc::new(routes::pages::Pages::new()),
+            model_path,
         }
+    }
+
+    pub fn conversations(&self) -> &Conversations {
+        &self.conversations
+    }
+
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+
+    pub fn publisher(&self) -> &Publisher {
+        &self.publisher
+    }
+
+    pub fn channels(&self) -> &Channels {
+        &self.channels
+    }
+
+    fn pages(&self) -> &routes::pages::Pages {
+        &self.pages
+    }
+
+    fn model_path(&self) -> Option<&std::path::Path> {
+        self.model_path.as_deref()
     }
 }
 
 /// Every route of the service.
 pub fn router(state: AppState) -> Router {
     let limited = Router::new()
-        .route("/api/v1/chat", post(api::chat))
-        .route("/api/v1/feedback", post(api::feedback))
-        .route("/api/v1/handoff", post(api::handoff))
+        .route("/api/v1/chat", post(chat::chat))
+        .route("/api/v1/feedback", post(feedback::feedback))
+        .route("/api/v1/handoff", post(handoff::handoff))
         .route("/agent/api/login", post(agent::login))
         .layer(axum::middleware::from_fn(guard::time_limit))
-        .route("/api/v1/chat/stream", post(api::chat_stream))
-        .route("/api/v1/sessions/{id}/events", get(api::session_events))
+        .route("/api/v1/chat/stream", post(chat::chat_stream))
+        .route("/api/v1/sessions/{id}/events", get(sessions::events))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::rate_limit,
         ));
     let api = Router::new()
-        .route("/api/v1/sessions/{id}/messages", get(api::messages))
+        .route("/api/v1/sessions/{id}/messages", get(sessions::messages))
         .route("/agent/api/me", get(agent::me))
         .route("/agent/api/tickets", get(agent::tickets))
         .route("/agent/api/tickets.csv", get(agent::tickets_csv))
@@ -174,7 +126,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(guard::time_limit))
         .merge(limited)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(cors(&state.config));
+        .layer(cors(&state.settings));
     Router::new()
         .route("/", get(pages::demo))
         .route("/widget.js", get(pages::widget))
@@ -182,9 +134,9 @@ pub fn router(state: AppState) -> Router {
         .route("/kb/{doc_id}", get(pages::document))
         .route("/agent", get(pages::agent_console))
         .route("/admin", get(pages::editor_console))
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(api::readyz))
-        .route("/metrics", get(api::metrics))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .merge(api)
         .merge(
             Router::new()
@@ -217,13 +169,11 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .merge(
-            state
-                .channels
-                .routes()
+            webhooks::routes(&state.channels)
                 .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))
                 .layer(axum::middleware::from_fn(guard::time_limit)),
         )
-        .fallback(api::not_found)
+        .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::observe,
@@ -231,9 +181,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-fn cors(config: &ServerConfig) -> CorsLayer {
+fn cors(settings: &ServiceSettings) -> CorsLayer {
     CorsLayer::new()
-        .allow_origin(AllowOrigin::list(config.cors_origins.clone()))
+        .allow_origin(AllowOrigin::list(settings.cors_origins.clone()))
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE])
         .expose_headers([
@@ -246,15 +196,14 @@ fn cors(config: &ServerConfig) -> CorsLayer {
 /// Serves until SIGINT or SIGTERM, then stops taking requests, lets the answers being
 /// written finish (up to 30 s) and closes the database.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<()> {
-    let tasks = state.conversations.tasks.clone();
-    let store = state.conversations.store.clone();
-    let streams = state.conversations.shutdown.clone();
-    let relay = state.conversations.clone();
+    let conversations = state.conversations.clone();
+    let relay = conversations.clone();
     tokio::spawn(async move { relay.relay_notifications().await });
-    state.channels.start(&state);
-    let (publisher, shutdown) = (state.publisher.clone(), streams.clone());
+    state.channels.start(&conversations);
+    let (publisher, shutdown) = (state.publisher.clone(), conversations.shutdown_token());
     tokio::spawn(async move { publisher.follow(shutdown).await });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let streams = conversations.shutdown_token();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
@@ -262,14 +211,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
         })
         .await
         .context("serving")?;
-    tasks.close();
-    if tokio::time::timeout(SHUTDOWN_GRACE, tasks.wait())
-        .await
-        .is_err()
-    {
-        tracing::warn!("shutdown: answers still being written after {SHUTDOWN_GRACE:?}");
-    }
-    store.close().await;
+    conversations.close(SHUTDOWN_GRACE).await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -1,35 +1,13 @@
-//! The call center's side of the store: users, signed-in sessions, the ticket queue,
-//! claims, replies, notes and resolution. Same queries on SQLite and PostgreSQL.
+//! The call center's tickets: opening one (with the state change and the user's
+//! confirmation, in one transaction), the queue, claims, replies, notes and resolution.
+//! Same queries on SQLite and PostgreSQL.
 
 use anyhow::Result;
 use serde::Serialize;
 use sqlx::Row;
 
 use super::{Store, StoredMessage, now};
-
-/// A signed-in user.
-#[derive(Debug, Clone, Serialize)]
-pub struct User {
-    pub id: i64,
-    pub name: String,
-    pub role: String,
-    /// The session's CSRF token, sent back in `X-CSRF-Token` with every change.
-    #[serde(skip)]
-    pub csrf: String,
-}
-
-/// What a sign-in attempt found.
-pub enum Login {
-    /// The password matched: the user.
-    Ok(User),
-    Bad,
-    /// Too many failures: locked until this RFC 3339 time.
-    Locked(String),
-}
-
-/// After this many failed sign-ins in a row the account is locked for a while.
-pub const MAX_FAILED_LOGINS: i64 = 5;
-const LOCKOUT_MINUTES: i64 = 15;
+use crate::assistant::Citation;
 
 /// A ticket in the queue.
 #[derive(Debug, Clone, Serialize)]
@@ -86,125 +64,14 @@ fn ticket_row(row: &sqlx::any::AnyRow) -> Result<TicketRow> {
     })
 }
 
-fn minutes_from_now(minutes: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::minutes(minutes))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// A ticket just opened, and the transcript message that told the user.
+#[derive(Debug, Clone, Copy)]
+pub struct NewTicket {
+    pub ticket: i64,
+    pub message: i64,
 }
 
 impl Store {
-    /// Creates a user with an argon2id hash; an error if the name is taken.
-    pub async fn add_user(&self, name: &str, role: &str, password_hash: &str) -> Result<i64> {
-        let row = sqlx::query(
-            "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(name)
-        .bind(role)
-        .bind(password_hash)
-        .bind(now())
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| match e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => {
-                anyhow::anyhow!("a user named {name:?} already exists")
-            }
-            e => e.into(),
-        })?;
-        Ok(row.get::<i64, _>(0))
-    }
-
-    /// Checks a sign-in with `verify(stored_hash)`; counts failures and locks the account
-    /// after [`MAX_FAILED_LOGINS`] in a row. An unknown name is `Bad` like a wrong password.
-    pub async fn check_login(&self, name: &str, verify: impl Fn(&str) -> bool) -> Result<Login> {
-        let Some(row) = sqlx::query(
-            "SELECT id, role, password_hash, failed_logins, locked_until FROM users WHERE name = $1",
-        )
-        .bind(name)
-        .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(Login::Bad);
-        };
-        let id: i64 = row.try_get("id")?;
-        let locked_until: Option<String> = row.try_get("locked_until")?;
-        if let Some(until) = locked_until.filter(|u| *u > now()) {
-            return Ok(Login::Locked(until));
-        }
-        let hash: String = row.try_get("password_hash")?;
-        if verify(&hash) {
-            sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-                .bind(id)
-                .execute(&self.pool)
-                .await?;
-            return Ok(Login::Ok(User {
-                id,
-                name: name.to_string(),
-                role: row.try_get("role")?,
-                csrf: String::new(),
-            }));
-        }
-        let failed: i64 = row.try_get::<i64, _>("failed_logins")? + 1;
-        let lock = (failed >= MAX_FAILED_LOGINS).then(|| minutes_from_now(LOCKOUT_MINUTES));
-        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-            .bind(if lock.is_some() { 0 } else { failed })
-            .bind(lock.as_deref())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(match lock {
-            Some(until) => Login::Locked(until),
-            None => Login::Bad,
-        })
-    }
-
-    pub async fn create_session(
-        &self,
-        user: i64,
-        token_hash: &str,
-        csrf: &str,
-        hours: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO agent_sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(token_hash)
-        .bind(user)
-        .bind(csrf)
-        .bind(now())
-        .bind(minutes_from_now(hours * 60))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The user of an unexpired session.
-    pub async fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, s.csrf FROM agent_sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(now())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.map(|r| {
-            Ok(User {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                role: r.try_get("role")?,
-                csrf: r.try_get("csrf")?,
-            })
-        })
-        .transpose()
-    }
-
-    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM agent_sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     /// The queue: `waiting`, `mine` (claimed by `user`, open), or `all`; `search` matches
     /// the details and the transcript. Oldest first for open views, newest first for all.
     pub async fn tickets(
@@ -279,17 +146,17 @@ impl Store {
         Ok(Ok(()))
     }
 
-    /// The open ticket `user` owns, or why not (user names are unique, and the row names
-    /// its owner).
+    /// The open ticket `agent` (a user name) owns, or why not (user names are unique, and
+    /// the row names its owner).
     async fn owned(
         &self,
         ticket: i64,
-        user: &User,
+        agent: &str,
     ) -> Result<std::result::Result<TicketRow, Refused>> {
         let Some(t) = self.ticket_row(ticket).await? else {
             return Ok(Err(Refused::NoSuchTicket));
         };
-        if t.status == "agent" && t.claimed_by.as_deref() == Some(user.name.as_str()) {
+        if t.status == "agent" && t.claimed_by.as_deref() == Some(agent) {
             Ok(Ok(t))
         } else {
             Ok(Err(Refused::Conflict(
@@ -302,10 +169,10 @@ impl Store {
     pub async fn reply(
         &self,
         ticket: i64,
-        user: &User,
+        agent: &str,
         text: &str,
     ) -> Result<std::result::Result<(String, StoredMessage), Refused>> {
-        let t = match self.owned(ticket, user).await? {
+        let t = match self.owned(ticket, agent).await? {
             Ok(t) => t,
             Err(r) => return Ok(Err(r)),
         };
@@ -369,10 +236,10 @@ impl Store {
     pub async fn resolve(
         &self,
         ticket: i64,
-        user: &User,
+        agent: &str,
         category: &str,
     ) -> Result<std::result::Result<(), Refused>> {
-        let t = match self.owned(ticket, user).await? {
+        let t = match self.owned(ticket, agent).await? {
             Ok(t) => t,
             Err(r) => return Ok(Err(r)),
         };
@@ -393,10 +260,103 @@ impl Store {
         Ok(Ok(()))
     }
 
-    pub async fn users(&self) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query("SELECT name, role FROM users ORDER BY name")
-            .fetch_all(&self.pool)
+    /// Opens a ticket for the conversation, sets it `waiting` and adds `notice` (what the
+    /// user is told) to the transcript, in one transaction. `Err(id)` when a ticket is
+    /// already open.
+    pub async fn create_ticket(
+        &self,
+        conversation: &str,
+        reason: &str,
+        channel: &str,
+        details: &crate::handoff::Details,
+        notice: &str,
+    ) -> Result<std::result::Result<NewTicket, i64>> {
+        let mut tx = self.write_transaction().await?;
+        if let Some(open) = sqlx::query(
+            "SELECT id FROM tickets WHERE conversation_id = $1 AND status <> 'resolved'",
+        )
+        .bind(conversation)
+        .fetch_optional(&mut *tx)
+        .await?
+        {
+            return Ok(Err(open.get::<i64, _>(0)));
+        }
+        // The sources the bot gave in this conversation, for the agent.
+        let mut sources: Vec<Citation> = Vec::new();
+        for row in sqlx::query(
+            "SELECT citations FROM messages WHERE conversation_id = $1 AND role = 'assistant' ORDER BY id",
+        )
+        .bind(conversation)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let json: Option<String> = row.get(0);
+            for c in serde_json::from_str::<Vec<Citation>>(json.as_deref().unwrap_or("[]"))? {
+                if !sources.contains(&c) {
+                    sources.push(c);
+                }
+            }
+        }
+        let at = now();
+        let ticket = sqlx::query(
+            "INSERT INTO tickets (conversation_id, status, reason, channel, facility_name, facility_code, \
+             contact, question, sources, created_at) \
+             VALUES ($1, 'waiting', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(conversation)
+        .bind(reason)
+        .bind(channel)
+        .bind(details.facility_name.as_deref())
+        .bind(details.facility_code.as_deref())
+        .bind(details.contact.as_deref())
+        .bind(details.question.as_deref())
+        .bind(serde_json::to_string(&sources)?)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await;
+        let ticket = match ticket {
+            Ok(row) => row.get::<i64, _>(0),
+            // Another request opened one between our check and insert (the unique index
+            // on open tickets): that ticket is the answer.
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                drop(tx);
+                let open = sqlx::query(
+                    "SELECT id FROM tickets WHERE conversation_id = $1 AND status <> 'resolved'",
+                )
+                .bind(conversation)
+                .fetch_one(&self.pool)
+                .await?;
+                return Ok(Err(open.get::<i64, _>(0)));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        sqlx::query("UPDATE conversations SET state = 'waiting', updated_at = $1 WHERE id = $2")
+            .bind(&at)
+            .bind(conversation)
+            .execute(&mut *tx)
             .await?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+        let message = sqlx::query(
+            "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'system', $2, $3) RETURNING id",
+        )
+        .bind(conversation)
+        .bind(notice)
+        .bind(&at)
+        .fetch_one(&mut *tx)
+        .await?
+        .get::<i64, _>(0);
+        tx.commit().await?;
+        Ok(Ok(NewTicket { ticket, message }))
+    }
+
+    /// The citations the bot had given before the ticket was opened.
+    pub async fn ticket_sources(&self, id: i64) -> Result<Vec<Citation>> {
+        let row = sqlx::query("SELECT sources FROM tickets WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(serde_json::from_str(&row.try_get::<String, _>(0)?)?),
+            None => Ok(Vec::new()),
+        }
     }
 }

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use tracing::Instrument;
 
 use super::AppState;
-use super::api::ApiError;
+use super::error::ApiError;
 
 const REQUEST_ID: &str = "x-request-id";
 
@@ -47,7 +47,10 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     span.in_scope(|| tracing::info!(status, elapsed_ms = elapsed.as_secs_f64() * 1e3, "request"));
-    state.metrics.request(&route, status, elapsed);
+    state
+        .conversations
+        .metrics()
+        .request(&route, status, elapsed);
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID, value);
     }
@@ -69,7 +72,7 @@ pub async fn time_limit(req: Request, next: Next) -> Response {
 /// The client's address: the socket's peer, or the first `X-Forwarded-For` entry when the
 /// service is configured to sit behind a proxy.
 fn client(state: &AppState, req: &Request) -> Option<IpAddr> {
-    if state.config.trust_forwarded_for {
+    if state.settings.trust_forwarded_for {
         let forwarded = req
             .headers()
             .get("x-forwarded-for")
@@ -90,7 +93,7 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
     if let Some(ip) = client(&state, &req)
         && let Err(wait) = state.limiter.check(ip, Instant::now())
     {
-        state.metrics.rate_limited();
+        state.conversations.metrics().rate_limited();
         let seconds = wait.as_secs() + 1;
         let mut response = ApiError::too_many_requests(seconds).into_response();
         response

@@ -1,0 +1,45 @@
+//! The one way an assistant is made, for the command line and the service alike: a
+//! knowledge base, its index in a folder (built there when missing or stale), and the
+//! loaded model shared by every assistant made here (one model, one queue, one set of
+//! draft counts across knowledge releases).
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context, Result};
+
+use super::{Assistant, DraftStats, ModelWriter};
+use crate::knowledge::KnowledgeBase;
+use crate::search::{Analyzer, SearchIndex};
+
+#[derive(Clone)]
+pub struct Builder {
+    analyzer: Analyzer,
+    model: Option<Arc<ModelWriter>>,
+    drafts: Arc<Mutex<DraftStats>>,
+}
+
+impl Builder {
+    pub fn new(analyzer: Analyzer, model: Option<ModelWriter>) -> Builder {
+        Builder {
+            analyzer,
+            model: model.map(Arc::new),
+            drafts: Arc::default(),
+        }
+    }
+
+    /// The assistant of `kb`, indexed in `index_dir`.
+    pub fn build(&self, kb: KnowledgeBase, index_dir: &Path) -> Result<Assistant> {
+        let index = SearchIndex::open_or_build(&kb, &self.analyzer, index_dir)
+            .with_context(|| format!("building the index in {}", index_dir.display()))?;
+        let mut assistant = Assistant::new(Arc::new(kb), index);
+        assistant.model = self.model.clone();
+        assistant.drafts = self.drafts.clone();
+        Ok(assistant)
+    }
+
+    /// The loaded model's name, if a model is on.
+    pub fn model_name(&self) -> Option<&str> {
+        self.model.as_ref().map(|m| m.model_name())
+    }
+}

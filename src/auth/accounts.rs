@@ -1,0 +1,79 @@
+//! The consoles' accounts as a service: creating users, signing in (with the lockout),
+//! the session behind a cookie, signing out.
+
+use anyhow::Result;
+
+use super::{Role, hash_password, new_token, token_hash, verify_password};
+use crate::store::Store;
+use crate::store::accounts::{Login, User};
+
+/// Sessions last a working day.
+pub const SESSION_HOURS: i64 = 12;
+
+/// What a sign-in gave.
+pub enum SignIn {
+    /// A new session: its token (for the cookie) and the user, with the session's CSRF token.
+    Ok { token: String, user: User },
+    /// Wrong name or password (an unknown name answers like a wrong password).
+    Bad,
+    /// Too many failures in a row: locked until this RFC 3339 time.
+    Locked(String),
+}
+
+#[derive(Clone)]
+pub struct Accounts {
+    store: Store,
+}
+
+impl Accounts {
+    pub fn new(store: Store) -> Accounts {
+        Accounts { store }
+    }
+
+    /// Creates an account. The name: 1 to 64 characters without spaces; the password: at
+    /// least [`super::MIN_PASSWORD_CHARS`]. An error says which rule was broken.
+    pub async fn add_user(&self, name: &str, role: Role, password: &str) -> Result<()> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_whitespace) {
+            anyhow::bail!("the user name must be 1 to 64 characters without spaces");
+        }
+        let hash = hash_password(password)?;
+        self.store.add_user(name, role, &hash).await?;
+        Ok(())
+    }
+
+    pub async fn sign_in(&self, name: &str, password: &str) -> Result<SignIn> {
+        let password = password.to_string();
+        let found = self
+            .store
+            .check_login(name, move |hash| verify_password(&password, hash))
+            .await?;
+        Ok(match found {
+            Login::Ok(mut user) => {
+                let token = new_token();
+                user.csrf = new_token();
+                self.store
+                    .create_session(user.id, &token_hash(&token), &user.csrf, SESSION_HOURS)
+                    .await?;
+                tracing::info!(user = %user.name, "signed in");
+                SignIn::Ok { token, user }
+            }
+            Login::Bad => SignIn::Bad,
+            Login::Locked(until) => SignIn::Locked(until),
+        })
+    }
+
+    /// The user of an unexpired session.
+    pub async fn session(&self, token: &str) -> Result<Option<User>> {
+        self.store.session_user(&token_hash(token)).await
+    }
+
+    pub async fn sign_out(&self, token: &str) -> Result<()> {
+        self.store.delete_session(&token_hash(token)).await
+    }
+
+    /// Every account's name and role.
+    pub async fn users(&self) -> Result<Vec<(String, Role)>> {
+        self.store.users().await
+    }
+}

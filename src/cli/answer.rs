@@ -1,0 +1,199 @@
+//! `shikaku ask` and `shikaku eval`: answers from the command line, and grading a set.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use crate::assistant::{self, Answer, Assistant, Channel, Outcome, Question, today_in_japan};
+use crate::eval;
+use crate::settings::Settings;
+use crate::startup;
+
+pub fn ask(
+    settings: &Settings,
+    today: Option<NaiveDate>,
+    json: bool,
+    explain: bool,
+    batch: Option<PathBuf>,
+    question: Option<String>,
+) -> Result<ExitCode> {
+    let today = today.unwrap_or_else(today_in_japan);
+    match (batch, question) {
+        (Some(file), _) => ask_batch(settings, &file, today),
+        (None, Some(q)) => ask_one(settings, &q, today, json, explain),
+        (None, None) => unreachable!("clap requires a question or --batch"),
+    }
+}
+
+pub fn eval(settings: &Settings, file: &Path, today: Option<NaiveDate>) -> Result<ExitCode> {
+    let items = eval::read_items(file)?;
+    let assistant = startup::assistant(settings)?;
+    let report = eval::run(&assistant, &items, today.unwrap_or_else(today_in_japan))?;
+    for (item, answer, reason) in &report.failures {
+        println!("FAIL {} 「{}」: {reason}", item.id, item.question);
+        println!(
+            "     outcome {:?}: {}",
+            answer.outcome,
+            answer.answer.replace('\n', " ")
+        );
+    }
+    match assistant.model_name() {
+        Some(name) => {
+            let stats = assistant.draft_stats();
+            println!(
+                "model {name}: {} answers written, rejected drafts {:?}",
+                stats.written, stats.rejected
+            );
+        }
+        None => println!("model: off"),
+    }
+    let failed = report.failures.len();
+    println!("{} passed, {failed} failed", report.passed);
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn ask_one(
+    settings: &Settings,
+    question: &str,
+    today: NaiveDate,
+    json: bool,
+    explain: bool,
+) -> Result<ExitCode> {
+    if let Err(e) = assistant::validate(question) {
+        eprintln!("error: {e}");
+        return Ok(ExitCode::from(2));
+    }
+    let assistant = startup::assistant(settings)?;
+    let answer = assistant.answer(&Question {
+        text: question,
+        today,
+        channel: Channel::Cli,
+    })?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        let mut value = serde_json::to_value(&answer)?;
+        value["model"] = json!(assistant.model_name());
+        writeln!(out, "{value}")?;
+    } else {
+        write_human(&mut out, &answer)?;
+    }
+    if explain {
+        writeln!(out, "\n検索結果 (score / coverage):")?;
+        for hit in assistant.retrieve_for(question)? {
+            let p = &hit.passage;
+            let section = p
+                .section_id
+                .as_deref()
+                .map(|s| format!("#{s}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "  {:7.2} {:.2}  {}{section}  {}",
+                hit.score, hit.coverage, p.doc_id, p.title
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_human(out: &mut impl Write, answer: &Answer) -> Result<()> {
+    writeln!(out, "{}", answer.answer)?;
+    if !answer.citations.is_empty() {
+        writeln!(out, "\n出典:")?;
+        for c in &answer.citations {
+            match &c.section {
+                Some(s) => writeln!(out, "  - {}「{}」 [{}]", c.title, s, c.doc_id)?,
+                None => writeln!(out, "  - {} [{}]", c.title, c.doc_id)?,
+            }
+        }
+    }
+    let outcome = match answer.outcome {
+        Outcome::Answered => "回答",
+        Outcome::Handoff => "担当者へ引き継ぎ",
+        Outcome::NoAnswer => "資料に記載なし",
+    };
+    writeln!(out, "\n({outcome} / 確からしさ {:.2})", answer.confidence)?;
+    Ok(())
+}
+
+/// Answers a JSON Lines file, one output line per input line, in order. A bad line gets
+/// an error object and the batch goes on; the exit status is 1 if any line failed.
+fn ask_batch(settings: &Settings, file: &Path, today: NaiveDate) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let assistant = startup::assistant(settings)?;
+    let mut out = std::io::stdout().lock();
+    let mut failed = false;
+    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        let line_no = i + 1;
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let value = match batch_line(&assistant, raw, today) {
+            Ok(v) => v,
+            Err((id, message)) => {
+                failed = true;
+                json!({"id": id, "line": line_no, "error": message})
+            }
+        };
+        writeln!(out, "{value}")?;
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn batch_line(
+    assistant: &Assistant,
+    raw: &[u8],
+    today: NaiveDate,
+) -> std::result::Result<Value, (Value, String)> {
+    let null = Value::Null;
+    let text =
+        std::str::from_utf8(raw).map_err(|e| (null.clone(), format!("invalid UTF-8: {e}")))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| (null.clone(), format!("invalid JSON: {e}")))?;
+    let id = value.get("id").cloned().unwrap_or(null);
+    let question = value
+        .get("question")
+        .and_then(|q| q.as_str())
+        .ok_or_else(|| (id.clone(), "\"question\" (a string) is missing".to_string()))?;
+    let today = match value.get("today") {
+        None | Some(Value::Null) => today,
+        Some(t) => t
+            .as_str()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .ok_or_else(|| {
+                (
+                    id.clone(),
+                    format!("\"today\" must be a date YYYY-MM-DD, got {t}"),
+                )
+            })?,
+    };
+    assistant::validate(question).map_err(|e| (id.clone(), e.to_string()))?;
+    let answer = assistant
+        .answer(&Question {
+            text: question,
+            today,
+            channel: Channel::Cli,
+        })
+        .map_err(|e| (id.clone(), format!("{e:#}")))?;
+    Ok(json!({
+        "id": id,
+        "outcome": answer.outcome,
+        "answer": answer.answer,
+        "citations": answer.citations,
+        "confidence": answer.confidence,
+        "writer": answer.writer,
+        "model": assistant.model_name(),
+    }))
+}

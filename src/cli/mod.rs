@@ -1,0 +1,220 @@
+//! The `shikaku` command line: its commands and their flags, one file per group.
+
+mod answer;
+mod kb;
+mod service;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+use crate::auth::Role;
+use crate::search::dictionary;
+use crate::settings::{self, ServiceArgs};
+
+#[derive(Parser)]
+#[command(
+    name = "shikaku",
+    version,
+    about = "シカク: オンライン資格確認のヘルプデスク・アシスタント"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    settings: settings::Args,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the Japanese dictionary (from Debian's mecab-ipadic) and the index.
+    Setup {
+        /// Folder with the EUC-JP IPADIC sources
+        #[arg(long, default_value = dictionary::DEBIAN_IPADIC_SOURCE)]
+        ipadic: PathBuf,
+        /// Rebuild the dictionary even if it exists
+        #[arg(long)]
+        force: bool,
+    },
+    /// Answer one question, or a JSON Lines batch.
+    Ask {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+        /// The day the question is asked (default: today in Japan)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<NaiveDate>,
+        /// Also print the retrieved passages with their scores
+        #[arg(long, conflicts_with = "batch")]
+        explain: bool,
+        /// JSON Lines file of {"id","question","today"?}; needs --json
+        #[arg(
+            long,
+            value_name = "FILE",
+            requires = "json",
+            conflicts_with = "question"
+        )]
+        batch: Option<PathBuf>,
+        /// The question, in Japanese
+        #[arg(required_unless_present = "batch")]
+        question: Option<String>,
+    },
+    /// Grade a question set (JSON Lines) and print `N passed, M failed`.
+    Eval {
+        file: PathBuf,
+        /// Default day for items without "today" (default: today in Japan)
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<NaiveDate>,
+    },
+    /// Knowledge-base maintenance.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
+    /// Index maintenance.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
+    /// Console accounts for call-center agents, admins and content editors.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Serve the chat API, the widget and a demo portal page (embedded defaults: SQLite
+    /// in the data folder, the bundled knowledge base, the model if fetched).
+    Serve {
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
+    /// Measure retrieval (latency, index build time and size) or the model (`bench llm`).
+    Bench {
+        /// What to measure
+        #[arg(value_enum, default_value_t = BenchTarget::Retrieval)]
+        target: BenchTarget,
+        /// Questions to time (JSON Lines with "question")
+        #[arg(long, default_value = "../shared/eval/dev.jsonl")]
+        questions: PathBuf,
+        /// Passages in the synthetic knowledge base (0 to skip)
+        #[arg(long, default_value_t = 100_000)]
+        synthetic: usize,
+        #[arg(long, default_value_t = 20)]
+        repetitions: usize,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BenchTarget {
+    Retrieval,
+    Llm,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password (12 characters or more) is read from standard input.
+    Add {
+        name: String,
+        #[arg(long)]
+        role: Role,
+    },
+}
+
+#[derive(Subcommand)]
+enum KbCommand {
+    /// Validate every document; list each problem with file and line.
+    Check,
+    /// Replace the drafts in the database with a knowledge folder (e.g. kept in git);
+    /// with --publish, also publish them (a running service switches within seconds).
+    /// A PDF, HTML or text file instead is split into sections and proposed as a notice
+    /// and FAQ drafts, marked for review (never published before an editor checks them).
+    Import {
+        /// A folder of *.md files and glossary.toml, or a .pdf/.html/.txt file
+        folder: PathBuf,
+        /// Publish the imported drafts (refused, with the problems listed, if any)
+        #[arg(long)]
+        publish: bool,
+        /// What changed, for the release history
+        #[arg(long, default_value = "imported from a folder")]
+        note: String,
+    },
+    /// Write the published knowledge base (or the drafts) from the database to a folder.
+    Export {
+        /// The folder to write (created if needed; its knowledge files are replaced)
+        folder: PathBuf,
+        /// Export the drafts instead of the published release
+        #[arg(long)]
+        drafts: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Rebuild the index from the knowledge base.
+    Build,
+}
+
+impl Cli {
+    /// The service logs each request; one-shot commands only warnings.
+    pub fn default_log(&self) -> &'static str {
+        match self.command {
+            Command::Serve { .. } => "info",
+            _ => "warn",
+        }
+    }
+
+    pub fn run(self) -> Result<ExitCode> {
+        let settings = self.settings.resolve();
+        match self.command {
+            Command::Setup { ipadic, force } => service::setup(&settings, &ipadic, force),
+            Command::Ask {
+                json,
+                today,
+                batch,
+                question,
+                explain,
+            } => answer::ask(&settings, today, json, explain, batch, question),
+            Command::Eval { file, today } => answer::eval(&settings, &file, today),
+            Command::Kb {
+                command: KbCommand::Check,
+            } => kb::check(&settings),
+            Command::Kb {
+                command:
+                    KbCommand::Import {
+                        folder,
+                        publish,
+                        note,
+                    },
+            } => kb::import(&settings, &folder, publish, &note),
+            Command::Kb {
+                command: KbCommand::Export { folder, drafts },
+            } => kb::export(&settings, &folder, drafts),
+            Command::Index {
+                command: IndexCommand::Build,
+            } => kb::build_index(&settings),
+            Command::User {
+                command: UserCommand::Add { name, role },
+            } => service::user_add(&settings, &name, role),
+            Command::Serve { service } => {
+                crate::startup::serve(&settings, service.load()?)?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Bench {
+                target: BenchTarget::Llm,
+                repetitions,
+                ..
+            } => {
+                print!("{}", crate::bench::run_llm(&settings, repetitions.min(5))?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Bench {
+                target: BenchTarget::Retrieval,
+                questions,
+                synthetic,
+                repetitions,
+            } => service::bench(&settings, &questions, synthetic, repetitions),
+        }
+    }
+}

@@ -1,0 +1,85 @@
+//! 👍/👎 on an answer, with an optional comment; a second 👎 offers a person.
+
+use serde::Serialize;
+
+use super::Conversations;
+
+/// Longest feedback comment accepted.
+pub const MAX_COMMENT_CHARS: usize = 1000;
+
+/// A user's rating of an answer, stored by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rating {
+    Up,
+    Down,
+}
+
+impl Rating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Up => "up",
+            Rating::Down => "down",
+        }
+    }
+
+    /// `up` or `down`; anything else is `None`.
+    pub fn parse(name: &str) -> Option<Rating> {
+        match name {
+            "up" => Some(Rating::Up),
+            "down" => Some(Rating::Down),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FeedbackError {
+    #[error("comment of {0} characters, over {MAX_COMMENT_CHARS}")]
+    CommentTooLong(usize),
+    /// No answer with that id in that conversation.
+    #[error("no such answer in this conversation")]
+    NoSuchAnswer,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl Conversations {
+    /// Records the rating (giving it again replaces it). `Ok(true)`: offer a person (the
+    /// bot could not help twice in this conversation).
+    pub async fn feedback(
+        &self,
+        session: &str,
+        message_id: i64,
+        rating: Rating,
+        comment: Option<&str>,
+    ) -> Result<bool, FeedbackError> {
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(c) = comment {
+            let chars = c.chars().count();
+            if chars > MAX_COMMENT_CHARS {
+                return Err(FeedbackError::CommentTooLong(chars));
+            }
+        }
+        self.store
+            .set_feedback(session, message_id, rating.as_str(), comment)
+            .await?
+            .map_err(|crate::store::FeedbackError::NoSuchAnswer| FeedbackError::NoSuchAnswer)?;
+        self.metrics.feedback(rating.as_str());
+        Ok(rating == Rating::Down && self.unhelpful_twice(session).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratings_round_trip_and_match_the_json_names() {
+        for r in [Rating::Up, Rating::Down] {
+            assert_eq!(Rating::parse(r.as_str()), Some(r));
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        assert_eq!(Rating::parse("meh"), None);
+    }
+}

@@ -1,0 +1,294 @@
+//! Handing a conversation to the call center, and the agents' desk: the queue, claiming a
+//! ticket, replying (stored, shown live in the widget, pushed on a messaging channel),
+//! notes, resolving. While a person owns a conversation the bot is silent.
+
+use serde::Serialize;
+
+use super::Conversations;
+use crate::assistant::{Channel, Citation};
+use crate::handoff::{self, Details, FieldError, Reason};
+use crate::store::StoredMessage;
+use crate::store::tickets::{Note, Refused, TicketRow};
+
+/// Categories a resolved ticket is filed under.
+pub const CATEGORIES: &[&str] = &[
+    "申込み・締切",
+    "補助金",
+    "申請書の記入",
+    "機器・導入",
+    "その他",
+];
+
+/// Longest agent reply or note.
+pub const MAX_AGENT_TEXT: usize = 4000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandoffError {
+    #[error("invalid details")]
+    Invalid(Vec<FieldError>),
+    #[error("unknown session")]
+    UnknownSession,
+    #[error("ticket {0} is already open")]
+    AlreadyOpen(i64),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// A ticket that was created and confirmed to the user.
+#[derive(Debug, Clone)]
+pub struct HandoffReply {
+    pub session_id: String,
+    pub ticket_id: i64,
+    pub message_id: i64,
+    /// What the user is told (business hours and the phone number).
+    pub message: String,
+}
+
+/// A ticket as the console shows it: details, the whole transcript, the bot's sources, notes.
+#[derive(Debug, Serialize)]
+pub struct TicketDetail {
+    pub ticket: TicketRow,
+    pub sources: Vec<Citation>,
+    pub messages: Vec<StoredMessage>,
+    pub notes: Vec<Note>,
+}
+
+/// Whether an agent's reply reached a messaging-channel user.
+pub type Delivery = Result<(), String>;
+
+/// An agent's reply, stored; `delivery` is `None` for the widget (it gets the reply over
+/// its event stream).
+#[derive(Debug)]
+pub struct AgentReply {
+    pub message: StoredMessage,
+    pub delivery: Option<Delivery>,
+}
+
+/// Which tickets a queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Waiting,
+    /// Claimed by the agent who asks, open.
+    Mine,
+    All,
+}
+
+impl View {
+    pub fn parse(name: &str) -> Option<View> {
+        match name {
+            "waiting" => Some(View::Waiting),
+            "mine" => Some(View::Mine),
+            "all" => Some(View::All),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Waiting => "waiting",
+            View::Mine => "mine",
+            View::All => "all",
+        }
+    }
+}
+
+impl Conversations {
+    /// Hands the conversation (a new one when `session` is `None`) to the call center: a
+    /// ticket with the details the user chose to give, the transcript and the bot's sources.
+    /// Once this returns `Ok`, the ticket is committed.
+    pub async fn handoff(
+        &self,
+        session: Option<&str>,
+        channel: Channel,
+        reason: Reason,
+        details: &Details,
+    ) -> Result<HandoffReply, HandoffError> {
+        let details = details.checked().map_err(HandoffError::Invalid)?;
+        let session_id = self
+            .conversation(session, channel)
+            .await?
+            .ok_or(HandoffError::UnknownSession)?;
+        let message = handoff::confirmation(
+            &self.hours,
+            handoff::now_in_japan(),
+            self.phone().as_deref(),
+        );
+        let created = self
+            .store
+            .create_ticket(
+                &session_id,
+                reason.as_str(),
+                channel.as_str(),
+                &details,
+                &message,
+            )
+            .await?
+            .map_err(HandoffError::AlreadyOpen)?;
+        tracing::info!(
+            ticket = created.ticket,
+            reason = reason.as_str(),
+            "handoff: ticket opened"
+        );
+        Ok(HandoffReply {
+            session_id,
+            ticket_id: created.ticket,
+            message_id: created.message,
+            message,
+        })
+    }
+
+    /// The queue; `search` matches the details and the transcript.
+    pub async fn tickets(
+        &self,
+        view: View,
+        agent: i64,
+        search: Option<&str>,
+    ) -> anyhow::Result<Vec<TicketRow>> {
+        let search = search.map(str::trim).filter(|q| !q.is_empty());
+        self.store.tickets(view.as_str(), agent, search).await
+    }
+
+    /// The queue as CSV (UTF-8 with BOM for Excel; formula-like cells neutralised).
+    pub async fn tickets_csv(
+        &self,
+        view: View,
+        agent: i64,
+        search: Option<&str>,
+    ) -> anyhow::Result<String> {
+        let rows = self.tickets(view, agent, search).await?;
+        Ok(csv(
+            &[
+                "id",
+                "status",
+                "reason",
+                "channel",
+                "facility_name",
+                "facility_code",
+                "contact",
+                "question",
+                "claimed_by",
+                "category",
+                "created_at",
+                "resolved_at",
+            ],
+            rows.into_iter().map(|t| {
+                vec![
+                    t.id.to_string(),
+                    t.status,
+                    t.reason,
+                    t.channel,
+                    t.facility_name.unwrap_or_default(),
+                    t.facility_code.unwrap_or_default(),
+                    t.contact.unwrap_or_default(),
+                    t.question.unwrap_or_default(),
+                    t.claimed_by.unwrap_or_default(),
+                    t.category.unwrap_or_default(),
+                    t.created_at,
+                    t.resolved_at.unwrap_or_default(),
+                ]
+            }),
+        ))
+    }
+
+    /// One ticket with its transcript, sources and notes; `None` if there is none.
+    pub async fn ticket(&self, id: i64) -> anyhow::Result<Option<TicketDetail>> {
+        let Some(ticket) = self.store.ticket_row(id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(TicketDetail {
+            sources: self.store.ticket_sources(id).await?,
+            messages: self.store.messages(&ticket.conversation_id).await?,
+            notes: self.store.notes(id).await?,
+            ticket,
+        }))
+    }
+
+    /// Claims a waiting ticket: of two agents exactly one wins.
+    pub async fn claim(&self, ticket: i64, agent: i64) -> anyhow::Result<Result<(), Refused>> {
+        self.store.claim(ticket, agent).await
+    }
+
+    /// An agent's reply to the user: stored, sent to the user's open widget streams, and
+    /// pushed on their messaging channel (the result says whether it arrived there).
+    pub async fn agent_reply(
+        &self,
+        ticket: i64,
+        agent: &str,
+        text: &str,
+    ) -> anyhow::Result<Result<AgentReply, Refused>> {
+        let (conversation, message) = match self.store.reply(ticket, agent, text).await? {
+            Ok(r) => r,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        self.publish(&conversation, &message).await;
+        let delivery = self.deliver_to_channel(&conversation, text).await;
+        Ok(Ok(AgentReply { message, delivery }))
+    }
+
+    /// Pushes `text` to the conversation's messaging-channel user; `None` for the widget.
+    async fn deliver_to_channel(&self, conversation: &str, text: &str) -> Option<Delivery> {
+        let (channel, user) = match self.store.channel_user(conversation).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::error!("looking up the reply's channel: {e:#}");
+                return Some(Err("internal error".into()));
+            }
+        };
+        let channel = match channel.as_str() {
+            "line" => Channel::Line,
+            "telegram" => Channel::Telegram,
+            _ => return None,
+        };
+        let Some(user) = user else {
+            return Some(Err(format!(
+                "the user has left {} (blocked or unfollowed the account)",
+                channel.as_str()
+            )));
+        };
+        let delivered = self.deliver.deliver(channel, &user, text).await;
+        if let Err(e) = &delivered {
+            tracing::warn!(
+                channel = channel.as_str(),
+                "an agent's reply was not delivered: {e}"
+            );
+        }
+        Some(delivered)
+    }
+
+    /// An internal note, never shown to the user. `false`: no such ticket.
+    pub async fn note(&self, ticket: i64, author: &str, text: &str) -> anyhow::Result<bool> {
+        self.store.add_note(ticket, author, text).await
+    }
+
+    /// Resolves the ticket the agent owns, filed under `category` (one of [`CATEGORIES`]);
+    /// the bot answers the user again.
+    pub async fn resolve(
+        &self,
+        ticket: i64,
+        agent: &str,
+        category: &str,
+    ) -> anyhow::Result<Result<(), Refused>> {
+        self.store.resolve(ticket, agent, category).await
+    }
+}
+
+/// CSV with a BOM (Excel), CRLF, every cell quoted, and a leading = + - @ neutralised so a
+/// spreadsheet never runs it.
+fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    fn field(value: &str) -> String {
+        let value = if value.starts_with(['=', '+', '-', '@']) {
+            format!("'{value}")
+        } else {
+            value.to_string()
+        };
+        format!("\"{}\"", value.replace('"', "\"\""))
+    }
+    let mut out = format!("\u{feff}{}\r\n", header.join(","));
+    for row in rows {
+        let line: Vec<String> = row.iter().map(|f| field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}

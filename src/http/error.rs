@@ -1,0 +1,158 @@
+//! Every error of the service is JSON — `{"error": {"code", "message", "detail"?}}` — that
+//! says what was wrong, with a short Japanese message the widget can show as it is.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::conversation::ChatError;
+
+/// An error response: `{"error": {"code", "message", "detail"?}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    detail: Option<String>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            detail: None,
+        }
+    }
+
+    /// 422: a field of the request is not acceptable.
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn too_many_requests(retry_after: u64) -> Self {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "短時間に多くのご質問をいただきました。{retry_after}秒ほどおいてから、もう一度お試しください。"
+            ),
+        )
+    }
+
+    pub fn timed_out() -> Self {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "回答に時間がかかっています。しばらくしてから会話を開き直すと、回答が表示されます。",
+        )
+    }
+
+    pub fn unknown_session() -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_session",
+            "この会話は見つかりません。新しい会話を始めてください。",
+        )
+    }
+
+    pub fn internal(e: &anyhow::Error) -> Self {
+        tracing::error!("internal error: {e:#}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "申し訳ありません。回答を作成できませんでした。時間をおいてもう一度お試しください。",
+        )
+    }
+}
+
+/// Any storage or internal failure: logged, and a 500 the user can read.
+impl From<anyhow::Error> for ApiError {
+    fn from(e: anyhow::Error) -> Self {
+        ApiError::internal(&e)
+    }
+}
+
+impl From<ChatError> for ApiError {
+    fn from(e: ChatError) -> Self {
+        match e {
+            ChatError::Invalid(q) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_message",
+                q.to_string(),
+            ),
+            ChatError::UnknownSession => ApiError::unknown_session(),
+            ChatError::Internal(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        let (code, message) = match &rejection {
+            JsonRejection::JsonDataError(_) => {
+                ("invalid_request", "リクエストの項目が正しくありません。")
+            }
+            JsonRejection::JsonSyntaxError(_) => {
+                ("invalid_json", "リクエストがJSONとして読めません。")
+            }
+            JsonRejection::MissingJsonContentType(_) => (
+                "unsupported_media_type",
+                "Content-Type: application/json で送ってください。",
+            ),
+            _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ("too_large", "リクエストが大きすぎます。")
+            }
+            _ => ("invalid_request", "リクエストを読み取れません。"),
+        };
+        ApiError::new(rejection.status(), code, message).with_detail(rejection.body_text())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut error = json!({"code": self.code, "message": self.message});
+        if let Some(detail) = self.detail {
+            error["detail"] = json!(detail);
+        }
+        (self.status, Json(json!({ "error": error }))).into_response()
+    }
+}
+
+/// `Json` whose rejections are [`ApiError`]s.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        Ok(ApiJson(Json::<T>::from_request(req, state).await?.0))
+    }
+}
+
+/// `404` for a path the service does not have.
+pub async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "ページが見つかりません。",
+    )
+}

@@ -1,0 +1,11 @@
+//! One file per resource of the HTTP API and the pages.
+
+pub mod agent;
+pub mod chat;
+pub mod editor;
+pub mod feedback;
+pub mod handoff;
+pub mod health;
+pub mod pages;
+pub mod sessions;
+pub mod webhooks;

@@ -1,0 +1,283 @@
+//! Every setting of Shikaku, in one place: command-line flags first, then their `SHIKAKU_*`
+//! (and `DATABASE_URL`) environment variables, then defaults relative to the working
+//! folder. Each value is checked once, when the command line is parsed, and a bad one
+//! stops the command with the setting named (exit status 2). The call center's hours and
+//! the messaging channels come from files named here ([`ServiceSettings::load`]).
+
+pub mod channels;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use axum::http::HeaderValue;
+
+use crate::handoff::hours::BusinessHours;
+use crate::knowledge::{Diagnostic, KnowledgeBase};
+use crate::llm::DEFAULT_MODEL_FILE;
+use channels::ChannelsConfig;
+
+/// Where knowledge, data, model and database are: every command's settings.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Knowledge folder
+    #[arg(
+        long,
+        global = true,
+        env = "SHIKAKU_KNOWLEDGE",
+        default_value = "knowledge"
+    )]
+    knowledge: PathBuf,
+    /// Data folder for the dictionary, the index and the SQLite database
+    #[arg(long, global = true, env = "SHIKAKU_DATA", default_value = "data")]
+    data: PathBuf,
+    /// A built dictionary to use instead of DATA/dict (to share one)
+    #[arg(long, global = true, env = "SHIKAKU_DICT")]
+    dict: Option<PathBuf>,
+    /// GGUF model file, or "off"
+    #[arg(long, global = true, env = "SHIKAKU_MODEL", default_value = DEFAULT_MODEL_FILE)]
+    model: PathBuf,
+    /// Answer without the language model
+    #[arg(long, global = true)]
+    no_model: bool,
+    /// Prompt templates
+    #[arg(
+        long,
+        global = true,
+        env = "SHIKAKU_PROMPTS",
+        default_value = "prompts"
+    )]
+    prompts: PathBuf,
+    /// Conversations, tickets and knowledge releases: sqlite://PATH (default
+    /// sqlite://DATA/shikaku.db) or postgres://…
+    #[arg(long, global = true, env = "DATABASE_URL", value_parser = database_url)]
+    database_url: Option<String>,
+}
+
+/// The resolved settings every command shares.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The knowledge base (Markdown files and `glossary.toml`).
+    pub knowledge_dir: PathBuf,
+    /// Built artefacts: the dictionary, the index, release folders, the SQLite file.
+    pub data_dir: PathBuf,
+    /// The built lindera dictionary (default `DATA/dict`).
+    pub dict_dir: PathBuf,
+    /// The GGUF model, or `None` when the model is off (`--no-model`, `SHIKAKU_MODEL=off`).
+    pub model_path: Option<PathBuf>,
+    /// Prompt templates (`prompts/`).
+    pub prompts_dir: PathBuf,
+    /// Conversations (`DATABASE_URL`; default a SQLite file in the data folder).
+    pub database_url: String,
+}
+
+impl Args {
+    pub fn resolve(self) -> Settings {
+        let dict_dir = self.dict.unwrap_or_else(|| self.data.join("dict"));
+        let model_path = (!self.no_model && self.model.as_os_str() != "off").then_some(self.model);
+        let database_url = self
+            .database_url
+            .unwrap_or_else(|| format!("sqlite://{}", self.data.join("shikaku.db").display()));
+        Settings {
+            knowledge_dir: self.knowledge,
+            data_dir: self.data,
+            dict_dir,
+            model_path,
+            prompts_dir: self.prompts,
+            database_url,
+        }
+    }
+}
+
+/// `DATABASE_URL`: SQLite or PostgreSQL (the password never shows in the message).
+fn database_url(url: &str) -> Result<String> {
+    let url = url.trim();
+    crate::store::Backend::of(url)?;
+    Ok(url.to_string())
+}
+
+impl Settings {
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("index")
+    }
+
+    /// Loads the knowledge folder; problems in single documents are returned, not fatal.
+    pub fn load_knowledge(&self) -> Result<(KnowledgeBase, Vec<Diagnostic>)> {
+        if !self.knowledge_dir.is_dir() {
+            bail!(
+                "knowledge folder {} not found (set --knowledge or SHIKAKU_KNOWLEDGE)",
+                self.knowledge_dir.display()
+            );
+        }
+        let loaded = KnowledgeBase::load(&self.knowledge_dir)
+            .with_context(|| format!("reading {}", self.knowledge_dir.display()))?;
+        if loaded.kb.docs().is_empty() {
+            bail!("no valid documents in {}", self.knowledge_dir.display());
+        }
+        Ok((loaded.kb, loaded.diagnostics))
+    }
+}
+
+/// Settings of `shikaku serve` only.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServiceArgs {
+    /// Address to listen on; port 0 picks one
+    #[arg(long, value_name = "HOST:PORT", env = "SHIKAKU_ADDR", default_value = "127.0.0.1:8080", value_parser = addr)]
+    addr: SocketAddr,
+    /// Portal origins allowed to call the API from their pages (CORS), comma-separated;
+    /// none: same origin only
+    #[arg(long, env = "SHIKAKU_CORS_ORIGINS", value_delimiter = ',', value_parser = origin)]
+    cors_origins: Vec<HeaderValue>,
+    /// Chat and feedback requests per client and minute; 0 turns the limit off
+    #[arg(long, env = "SHIKAKU_RATE_LIMIT", default_value = "30", value_parser = rate_limit)]
+    rate_limit: u32,
+    /// Take the client from X-Forwarded-For (1 or 0): only behind a reverse proxy
+    #[arg(long, env = "SHIKAKU_TRUST_PROXY", default_value = "0", value_parser = flag, action = clap::ArgAction::Set)]
+    trust_proxy: bool,
+    /// The call center's business hours (TOML); default Mon–Fri 8–18, Sat 8–16
+    #[arg(long, env = "SHIKAKU_HOURS_FILE")]
+    hours_file: Option<PathBuf>,
+}
+
+/// The resolved settings of the service.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    pub addr: SocketAddr,
+    /// Portal origins allowed to call the API from their pages (CORS); none: same origin only.
+    pub cors_origins: Vec<HeaderValue>,
+    /// Chat and feedback requests per client and minute; 0 turns the limit off.
+    pub rate_per_minute: u32,
+    /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// The call center's business hours.
+    pub hours: BusinessHours,
+    /// LINE and Telegram (environment, or `SHIKAKU_CHANNELS_FILE`).
+    pub channels: ChannelsConfig,
+}
+
+impl ServiceArgs {
+    /// Reads the files the settings name (hours, channels) and checks them.
+    pub fn load(self) -> Result<ServiceSettings> {
+        let hours = match &self.hours_file {
+            Some(path) => BusinessHours::load(path)
+                .with_context(|| format!("SHIKAKU_HOURS_FILE ({})", path.display()))?,
+            None => BusinessHours::default(),
+        };
+        Ok(ServiceSettings {
+            addr: self.addr,
+            cors_origins: self.cors_origins,
+            rate_per_minute: self.rate_limit,
+            trust_forwarded_for: self.trust_proxy,
+            hours,
+            channels: ChannelsConfig::from_env()?,
+        })
+    }
+}
+
+fn addr(value: &str) -> Result<SocketAddr, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("SHIKAKU_ADDR (--addr): expected HOST:PORT, got {value:?}"))
+}
+
+fn rate_limit(value: &str) -> Result<u32, String> {
+    value.trim().parse().map_err(|_| {
+        format!("SHIKAKU_RATE_LIMIT: expected requests per minute (0 = off), got {value:?}")
+    })
+}
+
+fn flag(value: &str) -> Result<bool, String> {
+    match value.trim() {
+        "0" | "false" => Ok(false),
+        "1" | "true" => Ok(true),
+        v => Err(format!("SHIKAKU_TRUST_PROXY: expected 1 or 0, got {v:?}")),
+    }
+}
+
+/// An origin as browsers send it: `https://host[:port]`, nothing after.
+fn origin(origin: &str) -> Result<HeaderValue, String> {
+    let origin = origin.trim();
+    let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
+        && !origin
+            .split_once("://")
+            .map(|(_, rest)| rest.is_empty() || rest.contains('/'))
+            .unwrap_or(true);
+    let refused = || {
+        format!("SHIKAKU_CORS_ORIGINS: {origin:?} is not an origin like https://portal.example.jp")
+    };
+    if !ok {
+        return Err(refused());
+    }
+    HeaderValue::from_str(origin).map_err(|_| refused())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::path::Path;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+        #[command(flatten)]
+        service: ServiceArgs,
+    }
+
+    fn parse(args: &[&str]) -> Result<(Settings, ServiceArgs), String> {
+        let mut all = vec!["shikaku"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all)
+            .map(|c| (c.args.resolve(), c.service))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_are_relative_to_the_working_folder() {
+        let (settings, service) = parse(&["--data", "d"]).unwrap();
+        assert_eq!(settings.dict_dir, Path::new("d/dict"));
+        assert_eq!(settings.database_url, "sqlite://d/shikaku.db");
+        assert_eq!(settings.index_dir(), Path::new("d/index"));
+        assert!(settings.model_path.is_some());
+        assert_eq!(service.rate_limit, 30);
+        assert!(!service.trust_proxy);
+    }
+
+    #[test]
+    fn the_model_is_off_by_flag_or_by_name() {
+        assert!(parse(&["--no-model"]).unwrap().0.model_path.is_none());
+        assert!(parse(&["--model", "off"]).unwrap().0.model_path.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_their_setting() {
+        for (args, says) in [
+            (&["--rate-limit", "lots"][..], "SHIKAKU_RATE_LIMIT"),
+            (&["--addr", "localhost"][..], "SHIKAKU_ADDR"),
+            (
+                &["--cors-origins", "portal.example.jp/x"][..],
+                "SHIKAKU_CORS_ORIGINS",
+            ),
+            (&["--trust-proxy", "yes"][..], "SHIKAKU_TRUST_PROXY"),
+            (
+                &["--database-url", "mysql://db/x"][..],
+                "unsupported database URL",
+            ),
+        ] {
+            let e = parse(args).err().unwrap_or_default();
+            assert!(e.contains(says), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_separated_list() {
+        let (_, service) = parse(&[
+            "--cors-origins",
+            "https://a.example.jp,http://b.example.jp:8080",
+        ])
+        .unwrap();
+        assert_eq!(service.cors_origins.len(), 2);
+    }
+}

@@ -1,0 +1,134 @@
+//! Putting Shikaku together: the only place that makes the assistant builder (dictionary
+//! and model) and the service (database, knowledge releases, channels, HTTP). The command
+//! line and the service answer from assistants made by the same [`Builder`].
+
+use std::io::Write;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use crate::assistant::{Assistant, Builder, ModelWriter};
+use crate::auth::Accounts;
+use crate::channels::Channels;
+use crate::conversation::Conversations;
+use crate::http::{self, AppState};
+use crate::llm::generate::Generator;
+use crate::llm::prompt::PromptTemplate;
+use crate::llm::{DEFAULT_CONTEXT, Model};
+use crate::publishing::Publisher;
+use crate::search::Analyzer;
+use crate::settings::{ServiceSettings, Settings};
+use crate::store::Store;
+
+/// Jobs that may wait for the model; past that, answers are composed without it.
+const MODEL_QUEUE: usize = 1;
+
+/// The model and its prompt, when the model is on; an error says why it cannot be used.
+pub fn model_writer(settings: &Settings) -> Result<Option<ModelWriter>> {
+    let Some(path) = &settings.model_path else {
+        return Ok(None);
+    };
+    let prompt = PromptTemplate::load(&settings.prompts_dir.join("answer.toml"))?;
+    let model = Model::load(path, DEFAULT_CONTEXT)?;
+    Ok(Some(ModelWriter::new(
+        Generator::start(model, MODEL_QUEUE),
+        prompt,
+    )))
+}
+
+/// The dictionary and, if it loads, the model: what every assistant is made with. A
+/// model that cannot be loaded is a warning; answers are then written without it.
+pub fn builder(settings: &Settings) -> Result<Builder> {
+    let analyzer = Analyzer::load(&settings.dict_dir)?;
+    let model = model_writer(settings).unwrap_or_else(|e| {
+        tracing::warn!("the model is unavailable, answering without it: {e:#}");
+        None
+    });
+    Ok(Builder::new(analyzer, model))
+}
+
+/// The command line's assistant: the knowledge folder, indexed in `DATA/index` (built
+/// when missing or stale). Document problems are logged as warnings.
+pub fn assistant(settings: &Settings) -> Result<Assistant> {
+    let (kb, diagnostics) = settings.load_knowledge()?;
+    for d in &diagnostics {
+        tracing::warn!("knowledge: {d}");
+    }
+    builder(settings)?.build(kb, &settings.index_dir())
+}
+
+/// The service, ready to serve on a listener.
+pub async fn service(settings: &Settings, service: ServiceSettings) -> Result<AppState> {
+    let channels = Channels::new(&service.channels)?;
+    let builder = builder(settings)?;
+    let store = Store::open(&settings.database_url).await?;
+    // The knowledge base is served from the database's newest release (the knowledge
+    // folder is imported on a new installation).
+    let publisher = Publisher::open(
+        store.clone(),
+        &settings.data_dir,
+        &settings.knowledge_dir,
+        builder,
+    )
+    .await?;
+    let conversations = Conversations::new(
+        publisher.serving(),
+        store.clone(),
+        service.hours.clone(),
+        Some(Arc::new(channels.clone())),
+    );
+    Ok(AppState::new(
+        conversations,
+        Accounts::new(store),
+        Arc::new(publisher),
+        channels,
+        service,
+        settings.model_path.clone(),
+    ))
+}
+
+/// `shikaku serve`: builds the service, says where it listens, and serves until SIGINT or
+/// SIGTERM.
+pub fn serve(settings: &Settings, service: ServiceSettings) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let addr = service.addr;
+        let state = self::service(settings, service).await?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening on {addr}"))?;
+        let local = listener.local_addr()?;
+        let assistant = state.conversations().assistant();
+        match assistant.model_name() {
+            Some(name) => println!("model: {name}"),
+            None => println!("model: off (answers from the knowledge base without it)"),
+        }
+        println!("knowledge: release {}", state.publisher().serving_release());
+        for line in state.channels().status() {
+            println!("{line}");
+        }
+        println!("Shikaku is serving on http://{local}/ (demo portal page; API under /api/v1/)");
+        std::io::stdout().flush()?;
+        http::serve(state, listener).await
+    })
+}
+
+/// Runs `work` on the database, on a runtime of its own (the command line's commands).
+pub fn with_store<T>(
+    settings: &Settings,
+    work: impl AsyncFnOnce(&Store) -> Result<T>,
+) -> Result<T> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let store = Store::open(&settings.database_url).await?;
+        let result = work(&store).await;
+        store.close().await;
+        result
+    })
+}
