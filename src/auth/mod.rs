@@ -5,6 +5,7 @@
 mod accounts;
 mod role;
 
+pub use crate::store::accounts::User;
 pub use accounts::{Accounts, SESSION_HOURS, SignIn};
 pub use role::Role;
 

@@ -93,6 +93,55 @@ impl Telegram {
         super::render::masked(e, self.config.bot_token.expose())
     }
 
+    /// `POST /channels/telegram/webhook`: the secret first; then the update is taken, and
+    /// answered after the 200.
+    async fn receive_update(
+        self: Arc<Self>,
+        conversations: &Conversations,
+        given: Option<&[u8]>,
+        body: &[u8],
+    ) -> Result<(), WebhookError> {
+        let (TelegramMode::Webhook, Some(secret)) = (self.config.mode, &self.config.webhook_secret)
+        else {
+            return Err(WebhookError::Off(
+                "webhook_off",
+                "Telegram is in polling mode; its webhook is off".into(),
+            ));
+        };
+        if !same_secret(given.unwrap_or_default(), secret.expose().as_bytes()) {
+            tracing::warn!(
+                "Telegram: a webhook request with a missing or wrong secret was refused"
+            );
+            return Err(WebhookError::Unauthorized(
+                "invalid_secret",
+                "X-Telegram-Bot-Api-Secret-Token does not match".into(),
+            ));
+        }
+        let update: Update = serde_json::from_slice(body).map_err(|e| {
+            WebhookError::BadRequest(
+                "invalid_update",
+                format!("the body is not a Telegram update: {e}"),
+            )
+        })?;
+        match self.take(conversations, &update).await {
+            Ok(Some(work)) => {
+                let worker = conversations.clone();
+                conversations.spawn(async move {
+                    self.finish(&worker, vec![work]).await;
+                });
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => {
+                // Telegram sends the update again.
+                tracing::error!("Telegram: storing an update failed: {e:#}");
+                Err(WebhookError::NotStored(
+                    "the update could not be stored".into(),
+                ))
+            }
+        }
+    }
+
     /// The durable part of one update: the chat to answer and what to send.
     async fn take(
         &self,
@@ -334,57 +383,6 @@ fn notice_with_starters(text: &str) -> Outbound {
             text.to_string()
         },
         suggestions: STARTER_QUESTIONS.iter().map(|q| q.to_string()).collect(),
-    }
-}
-
-impl Telegram {
-    /// `POST /channels/telegram/webhook`: the secret first; then the update is taken, and
-    /// answered after the 200.
-    async fn receive_update(
-        self: Arc<Self>,
-        conversations: &Conversations,
-        given: Option<&[u8]>,
-        body: &[u8],
-    ) -> Result<(), WebhookError> {
-        let (TelegramMode::Webhook, Some(secret)) = (self.config.mode, &self.config.webhook_secret)
-        else {
-            return Err(WebhookError::Off(
-                "webhook_off",
-                "Telegram is in polling mode; its webhook is off".into(),
-            ));
-        };
-        if !same_secret(given.unwrap_or_default(), secret.expose().as_bytes()) {
-            tracing::warn!(
-                "Telegram: a webhook request with a missing or wrong secret was refused"
-            );
-            return Err(WebhookError::Unauthorized(
-                "invalid_secret",
-                "X-Telegram-Bot-Api-Secret-Token does not match".into(),
-            ));
-        }
-        let update: Update = serde_json::from_slice(body).map_err(|e| {
-            WebhookError::BadRequest(
-                "invalid_update",
-                format!("the body is not a Telegram update: {e}"),
-            )
-        })?;
-        match self.take(conversations, &update).await {
-            Ok(Some(work)) => {
-                let worker = conversations.clone();
-                conversations.spawn(async move {
-                    self.finish(&worker, vec![work]).await;
-                });
-                Ok(())
-            }
-            Ok(None) => Ok(()),
-            Err(e) => {
-                // Telegram sends the update again.
-                tracing::error!("Telegram: storing an update failed: {e:#}");
-                Err(WebhookError::NotStored(
-                    "the update could not be stored".into(),
-                ))
-            }
-        }
     }
 }
 

@@ -246,7 +246,13 @@ impl Conversations {
                 channel.as_str()
             )));
         };
-        let delivered = self.deliver.deliver(channel, &user, text).await;
+        let delivered = match &self.deliver {
+            Some(deliver) => deliver.deliver(channel, &user, text).await,
+            None => Err(format!(
+                "{} is not configured on this instance",
+                channel.as_str()
+            )),
+        };
         if let Err(e) = &delivered {
             tracing::warn!(
                 channel = channel.as_str(),

@@ -31,6 +31,7 @@ use crate::metrics::Metrics;
 use crate::store::{Store, StoredMessage};
 use crate::text::normalize;
 
+pub use crate::store::tickets::Refused;
 pub use feedback::{FeedbackError, MAX_COMMENT_CHARS, Rating};
 pub use handoff::{
     AgentReply, CATEGORIES, Delivery, HandoffError, HandoffReply, MAX_AGENT_TEXT, TicketDetail,
@@ -54,25 +55,6 @@ pub trait Deliver: Send + Sync {
     ) -> BoxFuture<'a, Result<(), String>>;
 }
 
-/// No messaging channel (the command line, a web-only service).
-struct Nowhere;
-
-impl Deliver for Nowhere {
-    fn deliver<'a>(
-        &'a self,
-        channel: Channel,
-        _user: &'a str,
-        _text: &'a str,
-    ) -> BoxFuture<'a, Result<(), String>> {
-        Box::pin(async move {
-            Err(format!(
-                "{} is not configured on this instance",
-                channel.as_str()
-            ))
-        })
-    }
-}
-
 /// What a user's message is stored as: as typed, unless a 12-digit number had to be
 /// removed (found in the normalised text, where full-width digits are digits).
 fn stored_text(text: &str) -> String {
@@ -94,7 +76,8 @@ pub struct Conversations {
     tasks: TaskTracker,
     hours: Arc<BusinessHours>,
     metrics: Arc<Metrics>,
-    deliver: Arc<dyn Deliver>,
+    /// The messaging channels, when any is on.
+    deliver: Option<Arc<dyn Deliver>>,
     /// Messages for users' open event streams (agents' replies), by conversation.
     events: tokio::sync::broadcast::Sender<(String, StoredMessage)>,
     /// Cancelled when the service shuts down: open event streams and channel work end, so
@@ -171,7 +154,7 @@ impl Conversations {
             tasks: TaskTracker::new(),
             hours: Arc::new(hours),
             metrics: Arc::new(Metrics::default()),
-            deliver: deliver.unwrap_or_else(|| Arc::new(Nowhere)),
+            deliver,
             events: tokio::sync::broadcast::channel(1024).0,
             shutdown: CancellationToken::new(),
         }

@@ -12,8 +12,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::auth::Role;
-use crate::store::accounts::User;
+use crate::auth::{Role, User};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "shikaku_agent";

@@ -87,6 +87,61 @@ impl Line {
         mac.verify_slice(&signature).is_ok()
     }
 
+    /// `POST /channels/line/webhook`: the signature first; then each event is taken, and
+    /// answered after the 200.
+    async fn receive_events(
+        self: Arc<Self>,
+        conversations: &Conversations,
+        signature: Option<&[u8]>,
+        body: &[u8],
+    ) -> Result<(), WebhookError> {
+        let received = Instant::now();
+        let signature = signature.and_then(|s| std::str::from_utf8(s).ok());
+        if !self.verify(body, signature) {
+            tracing::warn!("LINE: a webhook request with a missing or wrong signature was refused");
+            return Err(WebhookError::Unauthorized(
+                "invalid_signature",
+                "x-line-signature does not match the body".into(),
+            ));
+        }
+        let payload: WebhookBody = serde_json::from_slice(body).map_err(|e| {
+            WebhookError::BadRequest(
+                "invalid_json",
+                format!("the body is not a LINE webhook: {e}"),
+            )
+        })?;
+        let mut taken = Vec::new();
+        let mut failed = None;
+        for raw in payload.events {
+            let event: Event = match serde_json::from_value(raw) {
+                Ok(e) => e,
+                Err(e) => {
+                    tracing::warn!("LINE: skipping an event that could not be read: {e}");
+                    continue;
+                }
+            };
+            match self.take(conversations, &event).await {
+                Ok(Some(work)) => taken.push((event, work)),
+                Ok(None) => {}
+                Err(e) => {
+                    // LINE redelivers (when redelivery is on); what was taken is not taken twice.
+                    tracing::error!("LINE: storing an event failed: {e:#}");
+                    failed = Some(WebhookError::NotStored(
+                        "the event could not be stored".into(),
+                    ));
+                    break;
+                }
+            }
+        }
+        if !taken.is_empty() {
+            let worker = conversations.clone();
+            conversations.spawn(async move {
+                self.finish(&worker, taken, received).await;
+            });
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
     /// The durable part of one event; `None`: nothing to send.
     async fn take(&self, conversations: &Conversations, event: &Event) -> Result<Option<Work>> {
         if event.mode.as_deref() == Some("standby") {
@@ -329,63 +384,6 @@ fn greeting() -> Outbound {
     Outbound::Notice {
         text: GREETING.into(),
         suggestions: STARTER_QUESTIONS.iter().map(|q| q.to_string()).collect(),
-    }
-}
-
-impl Line {
-    /// `POST /channels/line/webhook`: the signature first; then each event is taken, and
-    /// answered after the 200.
-    async fn receive_events(
-        self: Arc<Self>,
-        conversations: &Conversations,
-        signature: Option<&[u8]>,
-        body: &[u8],
-    ) -> Result<(), WebhookError> {
-        let received = Instant::now();
-        let signature = signature.and_then(|s| std::str::from_utf8(s).ok());
-        if !self.verify(body, signature) {
-            tracing::warn!("LINE: a webhook request with a missing or wrong signature was refused");
-            return Err(WebhookError::Unauthorized(
-                "invalid_signature",
-                "x-line-signature does not match the body".into(),
-            ));
-        }
-        let payload: WebhookBody = serde_json::from_slice(body).map_err(|e| {
-            WebhookError::BadRequest(
-                "invalid_json",
-                format!("the body is not a LINE webhook: {e}"),
-            )
-        })?;
-        let mut taken = Vec::new();
-        let mut failed = None;
-        for raw in payload.events {
-            let event: Event = match serde_json::from_value(raw) {
-                Ok(e) => e,
-                Err(e) => {
-                    tracing::warn!("LINE: skipping an event that could not be read: {e}");
-                    continue;
-                }
-            };
-            match self.take(conversations, &event).await {
-                Ok(Some(work)) => taken.push((event, work)),
-                Ok(None) => {}
-                Err(e) => {
-                    // LINE redelivers (when redelivery is on); what was taken is not taken twice.
-                    tracing::error!("LINE: storing an event failed: {e:#}");
-                    failed = Some(WebhookError::NotStored(
-                        "the event could not be stored".into(),
-                    ));
-                    break;
-                }
-            }
-        }
-        if !taken.is_empty() {
-            let worker = conversations.clone();
-            conversations.spawn(async move {
-                self.finish(&worker, taken, received).await;
-            });
-        }
-        failed.map_or(Ok(()), Err)
     }
 }
 

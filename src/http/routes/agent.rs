@@ -4,19 +4,17 @@
 //! are pushed on their messaging channel.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{Role, SESSION_HOURS, SignIn};
-use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, View};
+use crate::auth::{Role, SESSION_HOURS, SignIn, User};
+use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, Refused, View};
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, AnyDesk, COOKIE, SignedIn, forbidden};
 use crate::http::error::{ApiError, ApiJson};
-use crate::store::accounts::User;
-use crate::store::tickets::Refused;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -173,16 +171,23 @@ pub struct TextBody {
     text: String,
 }
 
-fn checked_text(text: &str) -> Result<&str, ApiError> {
-    let text = text.trim();
-    let chars = text.chars().count();
-    if text.is_empty() || chars > MAX_AGENT_TEXT {
-        return Err(ApiError::invalid(
-            "invalid_text",
-            format!("1〜{MAX_AGENT_TEXT}文字で入力してください。"),
-        ));
+/// An agent's reply or note: 1 to [`MAX_AGENT_TEXT`] characters, trimmed.
+pub struct AgentText(String);
+
+impl FromRequest<AppState> for AgentText {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let ApiJson(body) = ApiJson::<TextBody>::from_request(req, state).await?;
+        let text = body.text.trim();
+        if text.is_empty() || text.chars().count() > MAX_AGENT_TEXT {
+            return Err(ApiError::invalid(
+                "invalid_text",
+                format!("1〜{MAX_AGENT_TEXT}文字で入力してください。"),
+            ));
+        }
+        Ok(AgentText(text.to_string()))
     }
-    Ok(text)
 }
 
 /// `POST /agent/api/tickets/{id}/reply`: to the user, live in their widget or pushed on
@@ -191,12 +196,11 @@ pub async fn reply(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<TextBody>,
+    AgentText(text): AgentText,
 ) -> Result<Response, ApiError> {
-    let text = checked_text(&body.text)?;
     let reply = state
         .conversations()
-        .agent_reply(id, &signed_in.user.name, text)
+        .agent_reply(id, &signed_in.user.name, &text)
         .await?
         .map_err(refused)?;
     let mut body = json!(reply.message);
@@ -213,12 +217,11 @@ pub async fn note(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<TextBody>,
+    AgentText(text): AgentText,
 ) -> Result<Response, ApiError> {
-    let text = checked_text(&body.text)?;
     if !state
         .conversations()
-        .note(id, &signed_in.user.name, text)
+        .note(id, &signed_in.user.name, &text)
         .await?
     {
         return Err(refused(Refused::NoSuchTicket));
