@@ -151,23 +151,30 @@ async fn insert_release(
 }
 
 impl Store {
+    /// Releases matching `tail` (a WHERE / ORDER BY / LIMIT clause with at most one `$1`).
+    async fn select_releases(&self, tail: &str, bind: Option<i64>) -> Result<Vec<Release>> {
+        let sql = format!("SELECT {RELEASE_COLUMNS} FROM kb_releases {tail}");
+        let mut query = sqlx::query(&sql);
+        if let Some(value) = bind {
+            query = query.bind(value);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(release)
+            .collect()
+    }
+
     pub async fn latest_release(&self) -> Result<Option<Release>> {
-        let row = sqlx::query(&format!(
-            "SELECT {RELEASE_COLUMNS} FROM kb_releases ORDER BY id DESC LIMIT 1"
-        ))
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(release).transpose()
+        Ok(self
+            .select_releases("ORDER BY id DESC LIMIT 1", None)
+            .await?
+            .pop())
     }
 
     pub async fn release(&self, id: i64) -> Result<Option<Release>> {
-        let row = sqlx::query(&format!(
-            "SELECT {RELEASE_COLUMNS} FROM kb_releases WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(release).transpose()
+        Ok(self.select_releases("WHERE id = $1", Some(id)).await?.pop())
     }
 
     /// The release before `id`, if any.
@@ -181,13 +188,8 @@ impl Store {
 
     /// The latest releases, newest first.
     pub async fn releases(&self, limit: i64) -> Result<Vec<Release>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {RELEASE_COLUMNS} FROM kb_releases ORDER BY id DESC LIMIT $1"
-        ))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(release).collect()
+        self.select_releases("ORDER BY id DESC LIMIT $1", Some(limit))
+            .await
     }
 
     pub async fn release_files(&self, id: i64) -> Result<Vec<KbFile>> {
