@@ -7,6 +7,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod accounts;
 pub mod analytics;
 pub mod assistant;
 pub mod auth;

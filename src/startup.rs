@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 
+use crate::accounts::Accounts;
 use crate::assistant::{Assistant, Builder, ModelWriter};
-use crate::auth::Accounts;
 use crate::channels::Channels;
 use crate::conversation::Conversations;
 use crate::http::{self, AppState};

@@ -1,12 +1,9 @@
-//! The consoles' accounts: roles, argon2id password hashes (PHC strings), random session
-//! tokens from the OS (via UUID v4) of which only the SHA-256 is kept, and the
-//! [`Accounts`] service that signs users in and out.
+//! The consoles' credentials: roles, argon2id password hashes (PHC strings), and random
+//! session tokens from the OS (via UUID v4) of which only the SHA-256 is kept. The service
+//! that signs users in and out is [`crate::accounts::Accounts`].
 
-mod accounts;
 mod role;
 
-pub use crate::store::accounts::User;
-pub use accounts::{Accounts, SESSION_HOURS, SignIn};
 pub use role::Role;
 
 use anyhow::{Result, bail};

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 
-use crate::auth::{Accounts, Role};
+use crate::accounts::Accounts;
+use crate::auth::Role;
 use crate::search::dictionary;
 use crate::settings::Settings;
 use crate::startup::{self, with_store};

@@ -12,7 +12,8 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::auth::{Role, User};
+use crate::accounts::User;
+use crate::auth::Role;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "shikaku_agent";

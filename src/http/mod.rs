@@ -20,7 +20,7 @@ use axum::http::{Method, header};
 use axum::routing::{get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::auth::Accounts;
+use crate::accounts::Accounts;
 use crate::channels::Channels;
 use crate::conversation::Conversations;
 use crate::publishing::Publisher;

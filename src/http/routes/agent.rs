@@ -10,7 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{Role, SESSION_HOURS, SignIn, User};
+use crate::accounts::{SESSION_HOURS, SignIn, User};
+use crate::auth::Role;
 use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, Refused, View};
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, AnyDesk, COOKIE, SignedIn, forbidden};

@@ -3,9 +3,11 @@
 
 use anyhow::Result;
 
-use super::{Role, hash_password, new_token, token_hash, verify_password};
+use crate::auth::{Role, hash_password, new_token, token_hash, verify_password};
 use crate::store::Store;
-use crate::store::accounts::{Login, User};
+use crate::store::accounts::Login;
+
+pub use crate::store::accounts::User;
 
 /// Sessions last a working day.
 pub const SESSION_HOURS: i64 = 12;
@@ -31,7 +33,7 @@ impl Accounts {
     }
 
     /// Creates an account. The name: 1 to 64 characters without spaces; the password: at
-    /// least [`super::MIN_PASSWORD_CHARS`]. An error says which rule was broken.
+    /// least [`crate::auth::MIN_PASSWORD_CHARS`]. An error says which rule was broken.
     pub async fn add_user(&self, name: &str, role: Role, password: &str) -> Result<()> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_whitespace) {
