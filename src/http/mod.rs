@@ -196,6 +196,16 @@ fn cors(settings: &ServiceSettings) -> CorsLayer {
 /// Serves until SIGINT or SIGTERM, then stops taking requests, lets the answers being
 /// written finish (up to 30 s) and closes the database.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result<()> {
+    serve_until(state, listener, shutdown_signal()).await
+}
+
+/// Serves until `stop` completes (a signal, or a test that is done), then shuts down as
+/// [`serve`] does.
+pub async fn serve_until(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let conversations = state.conversations.clone();
     let relay = conversations.clone();
     tokio::spawn(async move { relay.relay_notifications().await });
@@ -206,7 +216,7 @@ pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> Result
     let streams = conversations.shutdown_token();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            stop.await;
             streams.cancel();
         })
         .await
