@@ -6,11 +6,11 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
-use regex::Regex;
+use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
 
-use crate::text::normalize;
+use crate::text::clock::JAPAN;
+use crate::text::{contacts, normalize};
 
 /// Two questions are one group when their bigram sets overlap this much (Jaccard), or
 /// when the shorter one's bigrams are mostly in the longer one (a question with more
@@ -83,31 +83,17 @@ pub struct Report {
     pub top: Vec<Top>,
 }
 
-fn japan() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).expect("UTC+9")
-}
-
 fn day_of(at: &str) -> Option<NaiveDate> {
     DateTime::parse_from_rfc3339(at)
         .ok()
-        .map(|t| t.with_timezone(&japan()).date_naive())
+        .map(|t| t.with_timezone(&JAPAN).date_naive())
 }
 
 /// Phone numbers and e-mail addresses replaced by ＊＊＊ (in the normalised text, where
 /// full-width digits are digits).
 pub fn mask(text: &str) -> String {
-    static PATTERNS: std::sync::OnceLock<(Regex, Regex)> = std::sync::OnceLock::new();
-    let (email, phone) = PATTERNS.get_or_init(|| {
-        (
-            Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-                .expect("e-mail pattern"),
-            // Japanese numbers start with 0 (or +81); a date like 2021-03-31 is not one.
-            Regex::new(r"(\+81[\d-]{8,}\d|0\d[\d-]{7,}\d)").expect("phone pattern"),
-        )
-    });
     let text = unicode_normalization::UnicodeNormalization::nfkc(text).collect::<String>();
-    let text = email.replace_all(&text, "＊＊＊");
-    phone.replace_all(&text, "＊＊＊").into_owned()
+    contacts::masked(&text, "＊＊＊")
 }
 
 /// The question folded for comparison: normalised, without spaces and punctuation.

@@ -7,6 +7,7 @@
 //! best notice section → otherwise an honest "not in the sources" with the way to a person.
 
 pub mod compose;
+mod facts;
 pub mod intent;
 pub mod privacy;
 pub mod rules;
@@ -21,6 +22,9 @@ use serde::Serialize;
 
 use crate::knowledge::{Document, FaqOutcome, Kind, KnowledgeBase, SourceRef};
 use crate::search::{Hit, SearchIndex};
+/// Kept here for the callers that import it from the assistant; the clock is in `text`.
+pub use crate::text::clock::today_in_japan;
+use crate::text::dates::wareki;
 use crate::text::normalize;
 pub use compose::{ExtractiveWriter, ModelWriter, Writer};
 pub use intent::HandoffReason;
@@ -199,11 +203,6 @@ static MARKUP: std::sync::LazyLock<regex::Regex> =
 /// a user sends is ever rendered as HTML).
 fn without_markup(text: &str) -> String {
     MARKUP.replace_all(text, " ").into_owned()
-}
-
-/// Today in Japan (JST has no daylight saving: UTC+9).
-pub fn today_in_japan() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
 }
 
 /// What happened to the model's drafts so far.
@@ -443,8 +442,8 @@ impl Assistant {
         {
             text.push_str(&format!(
                 "\nなお、この締切（{}）は本日（{}）時点で既に過ぎています。",
-                rules::wareki(deadline.date),
-                rules::wareki(today)
+                wareki(deadline.date),
+                wareki(today)
             ));
         }
         let mut citations = vec![citation_of_doc(doc)];
