@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
 
 use crate::text::clock::JAPAN;
+use crate::text::csv::Sheet;
 use crate::text::{contacts, normalize};
 
 /// Two questions are one group when their bigram sets overlap this much (Jaccard), or
@@ -228,46 +229,49 @@ pub fn report(rows: &[QuestionRow], tickets: &[String], from: NaiveDate, to: Nai
 
 /// The report as CSV (UTF-8 with BOM, for Excel): the days, then the unanswered groups.
 pub fn csv(report: &Report) -> String {
-    let field = |v: &str| {
-        let v = if v.starts_with(['=', '+', '-', '@']) {
-            format!("'{v}")
-        } else {
-            v.to_string()
-        };
-        format!("\"{}\"", v.replace('"', "\"\""))
-    };
     let pct = |r: Option<f32>| r.map(|r| format!("{:.1}", r * 100.0)).unwrap_or_default();
-    let mut out = String::from(
-        "\u{feff}日付,質問数,回答,回答なし,引き継ぎ提案,問い合わせ票,👍,👎,回答率(%),引き継ぎ率(%),👍率(%)\r\n",
-    );
+    let mut sheet = Sheet::new();
+    sheet.plain([
+        "日付",
+        "質問数",
+        "回答",
+        "回答なし",
+        "引き継ぎ提案",
+        "問い合わせ票",
+        "👍",
+        "👎",
+        "回答率(%)",
+        "引き継ぎ率(%)",
+        "👍率(%)",
+    ]);
     for d in &report.days {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\r\n",
-            d.date,
-            d.questions,
-            d.answered,
-            d.no_answer,
-            d.handoff,
-            d.tickets,
-            d.up,
-            d.down,
+        sheet.plain([
+            d.date.to_string(),
+            d.questions.to_string(),
+            d.answered.to_string(),
+            d.no_answer.to_string(),
+            d.handoff.to_string(),
+            d.tickets.to_string(),
+            d.up.to_string(),
+            d.down.to_string(),
             pct(d.answer_rate),
             pct(d.handoff_rate),
-            pct(d.up_rate)
-        ));
+            pct(d.up_rate),
+        ]);
     }
-    out.push_str("\r\n件数,回答なし,引き継ぎ,👎,質問の例\r\n");
+    sheet.blank();
+    sheet.plain(["件数", "回答なし", "引き継ぎ", "👎", "質問の例"]);
     for g in &report.unanswered {
-        out.push_str(&format!(
-            "{},{},{},{},{}\r\n",
-            g.count,
-            g.reasons.no_answer,
-            g.reasons.handoff,
-            g.reasons.down,
-            field(&g.examples.join(" / "))
-        ));
+        // The examples are what users typed: the whole row is quoted.
+        sheet.quoted([
+            g.count.to_string(),
+            g.reasons.no_answer.to_string(),
+            g.reasons.handoff.to_string(),
+            g.reasons.down.to_string(),
+            g.examples.join(" / "),
+        ]);
     }
-    out
+    sheet.finish()
 }
 
 #[cfg(test)]

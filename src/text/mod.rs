@@ -7,6 +7,7 @@
 
 pub mod clock;
 pub mod contacts;
+pub mod csv;
 pub mod dates;
 
 use unicode_normalization::UnicodeNormalization;
