@@ -6,11 +6,12 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
-use regex::Regex;
+use chrono::{DateTime, NaiveDate};
 use serde::Serialize;
 
-use crate::text::normalize;
+use crate::text::clock::JAPAN;
+use crate::text::csv::Sheet;
+use crate::text::{contacts, normalize};
 
 /// Two questions are one group when their bigram sets overlap this much (Jaccard), or
 /// when the shorter one's bigrams are mostly in the longer one (a question with more
@@ -83,31 +84,17 @@ pub struct Report {
     pub top: Vec<Top>,
 }
 
-fn japan() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).expect("UTC+9")
-}
-
 fn day_of(at: &str) -> Option<NaiveDate> {
     DateTime::parse_from_rfc3339(at)
         .ok()
-        .map(|t| t.with_timezone(&japan()).date_naive())
+        .map(|t| t.with_timezone(&JAPAN).date_naive())
 }
 
 /// Phone numbers and e-mail addresses replaced by ＊＊＊ (in the normalised text, where
 /// full-width digits are digits).
 pub fn mask(text: &str) -> String {
-    static PATTERNS: std::sync::OnceLock<(Regex, Regex)> = std::sync::OnceLock::new();
-    let (email, phone) = PATTERNS.get_or_init(|| {
-        (
-            Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-                .expect("e-mail pattern"),
-            // Japanese numbers start with 0 (or +81); a date like 2021-03-31 is not one.
-            Regex::new(r"(\+81[\d-]{8,}\d|0\d[\d-]{7,}\d)").expect("phone pattern"),
-        )
-    });
     let text = unicode_normalization::UnicodeNormalization::nfkc(text).collect::<String>();
-    let text = email.replace_all(&text, "＊＊＊");
-    phone.replace_all(&text, "＊＊＊").into_owned()
+    contacts::masked(&text, "＊＊＊")
 }
 
 /// The question folded for comparison: normalised, without spaces and punctuation.
@@ -242,46 +229,49 @@ pub fn report(rows: &[QuestionRow], tickets: &[String], from: NaiveDate, to: Nai
 
 /// The report as CSV (UTF-8 with BOM, for Excel): the days, then the unanswered groups.
 pub fn csv(report: &Report) -> String {
-    let field = |v: &str| {
-        let v = if v.starts_with(['=', '+', '-', '@']) {
-            format!("'{v}")
-        } else {
-            v.to_string()
-        };
-        format!("\"{}\"", v.replace('"', "\"\""))
-    };
     let pct = |r: Option<f32>| r.map(|r| format!("{:.1}", r * 100.0)).unwrap_or_default();
-    let mut out = String::from(
-        "\u{feff}日付,質問数,回答,回答なし,引き継ぎ提案,問い合わせ票,👍,👎,回答率(%),引き継ぎ率(%),👍率(%)\r\n",
-    );
+    let mut sheet = Sheet::new();
+    sheet.plain([
+        "日付",
+        "質問数",
+        "回答",
+        "回答なし",
+        "引き継ぎ提案",
+        "問い合わせ票",
+        "👍",
+        "👎",
+        "回答率(%)",
+        "引き継ぎ率(%)",
+        "👍率(%)",
+    ]);
     for d in &report.days {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{}\r\n",
-            d.date,
-            d.questions,
-            d.answered,
-            d.no_answer,
-            d.handoff,
-            d.tickets,
-            d.up,
-            d.down,
+        sheet.plain([
+            d.date.to_string(),
+            d.questions.to_string(),
+            d.answered.to_string(),
+            d.no_answer.to_string(),
+            d.handoff.to_string(),
+            d.tickets.to_string(),
+            d.up.to_string(),
+            d.down.to_string(),
             pct(d.answer_rate),
             pct(d.handoff_rate),
-            pct(d.up_rate)
-        ));
+            pct(d.up_rate),
+        ]);
     }
-    out.push_str("\r\n件数,回答なし,引き継ぎ,👎,質問の例\r\n");
+    sheet.blank();
+    sheet.plain(["件数", "回答なし", "引き継ぎ", "👎", "質問の例"]);
     for g in &report.unanswered {
-        out.push_str(&format!(
-            "{},{},{},{},{}\r\n",
-            g.count,
-            g.reasons.no_answer,
-            g.reasons.handoff,
-            g.reasons.down,
-            field(&g.examples.join(" / "))
-        ));
+        // The examples are what users typed: the whole row is quoted.
+        sheet.quoted([
+            g.count.to_string(),
+            g.reasons.no_answer.to_string(),
+            g.reasons.handoff.to_string(),
+            g.reasons.down.to_string(),
+            g.examples.join(" / "),
+        ]);
     }
-    out
+    sheet.finish()
 }
 
 /// The last `days` days up to `today` (Japan time): the first and last day, and the first

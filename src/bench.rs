@@ -6,13 +6,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::assistant::{Assistant, Channel, Question, today_in_japan};
+use crate::assistant::{Assistant, Channel, Question};
 use crate::knowledge::Kind;
 use crate::llm::generate::XorShift;
 use crate::llm::{DEFAULT_CONTEXT, Model, argmax};
 use crate::search::index::{fingerprint, passages};
 use crate::search::{Analyzer, Passage, SearchIndex};
 use crate::settings::Settings;
+use crate::text::clock::today_in_japan;
 
 pub struct Options {
     pub questions: Vec<String>,

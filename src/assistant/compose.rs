@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use crate::llm::generate::{Generator, Params, Sampling};
 use crate::llm::prompt::PromptTemplate;
 use crate::search::{Analyzer, Hit};
+use crate::text::sentences;
 
 /// A written answer and the passages it rests on.
 pub struct Draft<'a> {
@@ -109,8 +110,8 @@ impl Writer for ExtractiveWriter {
         // (overlap, passage index, sentence index, sentence)
         let mut scored = Vec::new();
         for (p, hit) in passages.iter().enumerate() {
-            for (s, sentence) in sentences(&hit.passage.text).into_iter().enumerate() {
-                let words: HashSet<String> = analyzer.readings(&sentence).into_iter().collect();
+            for (s, sentence) in sentences(&hit.passage.text).enumerate() {
+                let words: HashSet<String> = analyzer.readings(sentence).into_iter().collect();
                 let overlap = words.intersection(&wanted).count();
                 if overlap > 0 {
                     scored.push((overlap, p, s, sentence));
@@ -134,7 +135,7 @@ impl Writer for ExtractiveWriter {
             Some(section) => format!("「{}」の「{}」", first.passage.title, section),
             None => format!("「{}」", first.passage.title),
         };
-        let quoted: Vec<String> = scored.into_iter().map(|(_, _, _, s)| s).collect();
+        let quoted: Vec<&str> = scored.into_iter().map(|(_, _, _, s)| s).collect();
         Some(Draft {
             text: format!(
                 "資料{source}には、次のように記載されています。\n{}",
@@ -142,24 +143,5 @@ impl Writer for ExtractiveWriter {
             ),
             used,
         })
-    }
-}
-
-/// Sentences of a passage: split after 「。」 and at line ends.
-fn sentences(text: &str) -> Vec<String> {
-    text.split_inclusive(['。', '\n'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::sentences;
-
-    #[test]
-    fn splits_sentences() {
-        assert_eq!(sentences("一。二。\n三"), vec!["一。", "二。", "三"]);
     }
 }

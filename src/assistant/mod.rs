@@ -6,10 +6,13 @@
 //! a draft of the local model that the verifier accepts, else an extractive answer from the
 //! best notice section → otherwise an honest "not in the sources" with the way to a person.
 
+mod answer;
 mod builder;
 pub mod compose;
+mod facts;
 pub mod intent;
 pub mod privacy;
+mod question;
 pub mod rules;
 pub mod verify;
 
@@ -22,13 +25,15 @@ use serde::Serialize;
 
 use crate::knowledge::{Document, FaqOutcome, Kind, KnowledgeBase, SourceRef};
 use crate::search::{Hit, SearchIndex};
+use crate::text::dates::wareki;
 use crate::text::normalize;
+pub use answer::{Answer, Citation, Outcome, WriterKind};
+use answer::{citation_of_doc, citation_of_hit};
 pub use builder::Builder;
 pub use compose::{ExtractiveWriter, ModelWriter, Writer};
 pub use intent::HandoffReason;
-
-/// Longest question accepted, in characters.
-pub const MAX_QUESTION_CHARS: usize = 2000;
+use question::without_markup;
+pub use question::{Channel, MAX_QUESTION_CHARS, Question, QuestionError, validate};
 
 /// A passage must cover this share of the question for its FAQ to be used as written.
 const FAQ_MIN_COVERAGE: f32 = 0.55;
@@ -45,168 +50,6 @@ pub const STARTER_QUESTIONS: &[&str] = &[
 ];
 /// A related question must share this much of the user's question (weighted by rarity).
 const RELATED_MIN_COVERAGE: f32 = 0.3;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Answered,
-    Handoff,
-    NoAnswer,
-}
-
-impl Outcome {
-    /// The name used in JSON, the database and metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Answered => "answered",
-            Outcome::Handoff => "handoff",
-            Outcome::NoAnswer => "no_answer",
-        }
-    }
-}
-
-/// Which writer produced the final text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WriterKind {
-    /// A curated FAQ (or form summary) answer, as written.
-    Faq,
-    /// Computed by a rule from the form documents' numbers.
-    Rule,
-    /// Written by the local model from the passages, and verified against them.
-    Model,
-    /// Sentences quoted from a notice section.
-    Extractive,
-    /// The fixed hand-over and no-answer texts.
-    Fixed,
-}
-
-impl WriterKind {
-    /// The name used in JSON, the database and metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WriterKind::Faq => "faq",
-            WriterKind::Rule => "rule",
-            WriterKind::Model => "model",
-            WriterKind::Extractive => "extractive",
-            WriterKind::Fixed => "fixed",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-pub struct Citation {
-    pub doc_id: String,
-    pub title: String,
-    /// The section heading, for notice sections.
-    pub section: Option<String>,
-    /// The section's id (the anchor of its heading), for links to it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub section_id: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Cli,
-    Web,
-    Line,
-    Telegram,
-}
-
-impl Channel {
-    /// The name stored with conversations and tickets (the JSON name).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Cli => "cli",
-            Channel::Web => "web",
-            Channel::Line => "line",
-            Channel::Telegram => "telegram",
-        }
-    }
-}
-
-/// One question with its context.
-#[derive(Debug, Clone)]
-pub struct Question<'a> {
-    pub text: &'a str,
-    /// The day the question is asked (JST); deadline answers depend on it.
-    pub today: NaiveDate,
-    pub channel: Channel,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Answer {
-    pub outcome: Outcome,
-    pub answer: String,
-    pub citations: Vec<Citation>,
-    /// 0–1: how much of the question the sources behind the answer cover.
-    pub confidence: f32,
-    pub writer: WriterKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub handoff_reason: Option<HandoffReason>,
-    /// A 12-digit number was removed from the question before anything else saw it.
-    pub number_removed: bool,
-}
-
-impl Answer {
-    /// An answer with no handoff reason and nothing removed from the question (the common case).
-    fn new(
-        outcome: Outcome,
-        answer: String,
-        citations: Vec<Citation>,
-        confidence: f32,
-        writer: WriterKind,
-    ) -> Self {
-        Answer {
-            outcome,
-            answer,
-            citations,
-            confidence,
-            writer,
-            handoff_reason: None,
-            number_removed: false,
-        }
-    }
-}
-
-/// Why a question was not accepted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum QuestionError {
-    #[error("質問が空です。ご質問を入力してください。")]
-    Empty,
-    #[error("質問が長すぎます（{chars}文字）。{max}文字以内で入力してください。")]
-    TooLong { chars: usize, max: usize },
-}
-
-/// Checks a question before it is answered.
-pub fn validate(text: &str) -> Result<(), QuestionError> {
-    if text.trim().is_empty() {
-        return Err(QuestionError::Empty);
-    }
-    let chars = text.chars().count();
-    if chars > MAX_QUESTION_CHARS {
-        return Err(QuestionError::TooLong {
-            chars,
-            max: MAX_QUESTION_CHARS,
-        });
-    }
-    Ok(())
-}
-
-static MARKUP: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r"</?[a-zA-Z][^<>]{0,200}>").expect("regex"));
-
-/// Questions are plain text: markup tags are dropped before the words are read (nothing
-/// a user sends is ever rendered as HTML).
-fn without_markup(text: &str) -> String {
-    MARKUP.replace_all(text, " ").into_owned()
-}
-
-/// Today in Japan (JST has no daylight saving: UTC+9).
-pub fn today_in_japan() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive()
-}
 
 /// What happened to the model's drafts so far.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -445,8 +288,8 @@ impl Assistant {
         {
             text.push_str(&format!(
                 "\nなお、この締切（{}）は本日（{}）時点で既に過ぎています。",
-                rules::wareki(deadline.date),
-                rules::wareki(today)
+                wareki(deadline.date),
+                wareki(today)
             ));
         }
         let mut citations = vec![citation_of_doc(doc)];
@@ -550,43 +393,4 @@ fn rank(hit: &Hit, top: &Hit) -> f32 {
         0.15
     };
     relative + hit.coverage + 0.5 * hit.question_match + curated
-}
-
-fn citation_of_doc(doc: &Document) -> Citation {
-    Citation {
-        doc_id: doc.id.clone(),
-        title: doc.title.clone(),
-        section: None,
-        section_id: None,
-    }
-}
-
-fn citation_of_hit(hit: &Hit) -> Citation {
-    Citation {
-        doc_id: hit.passage.doc_id.clone(),
-        title: hit.passage.title.clone(),
-        section: hit.passage.section.clone(),
-        section_id: hit.passage.section_id.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_and_counted_names_are_the_json_names() {
-        for o in [Outcome::Answered, Outcome::Handoff, Outcome::NoAnswer] {
-            assert_eq!(serde_json::to_value(o).unwrap(), o.as_str());
-        }
-        for w in [
-            WriterKind::Faq,
-            WriterKind::Rule,
-            WriterKind::Model,
-            WriterKind::Extractive,
-            WriterKind::Fixed,
-        ] {
-            assert_eq!(serde_json::to_value(w).unwrap(), w.as_str());
-        }
-    }
 }

@@ -1,5 +1,6 @@
-//! Rules that are arithmetic, not prose: Japanese eras, deadlines against a date, and how
-//! many card readers a facility may order. The numbers come from the form documents.
+//! Rules that are arithmetic, not prose: deadlines against a date (read and written in
+//! both calendars by `text::dates`), how many card readers a facility may order, and
+//! whether a form item is required. The numbers come from the form documents.
 
 use std::sync::LazyLock;
 
@@ -7,68 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 
 use crate::knowledge::{Basis, Deadline, FormField, KnowledgeBase, SourceRef, UnitLimit};
-
-/// `2021-03-31` → `令和3年3月31日`. Heisei before 2019-05-01, Reiwa from then.
-pub fn wareki(date: NaiveDate) -> String {
-    let reiwa = NaiveDate::from_ymd_opt(2019, 5, 1).expect("valid date");
-    let (era, first_year) = if date >= reiwa {
-        ("令和", 2019)
-    } else {
-        ("平成", 1989)
-    };
-    let n = date.year() - first_year + 1;
-    let year = if n == 1 {
-        "元".to_string()
-    } else {
-        n.to_string()
-    };
-    format!("{era}{year}年{}月{}日", date.month(), date.day())
-}
-
-/// `令和3年3月31日（2021年3月31日）`: both calendars, so nobody has to convert.
-pub fn both_calendars(date: NaiveDate) -> String {
-    format!(
-        "{}（{}年{}月{}日）",
-        wareki(date),
-        date.year(),
-        date.month(),
-        date.day()
-    )
-}
-
-static REIWA: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(令和|平成)(元|\d{1,2})年(\d{1,2})月(\d{1,2})日").expect("regex")
-});
-static WESTERN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{4})(?:年|/|-)(\d{1,2})(?:月|/|-)(\d{1,2})日?").expect("regex")
-});
-static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{1,2})月(\d{1,2})日|(?:^|[^\d/])(\d{1,2})/(\d{1,2})(?:$|[^\d/])")
-        .expect("regex")
-});
-
-/// A date written in the question, if any. Without a year, `default_year` is used.
-pub fn date_in(normalized: &str, default_year: i32) -> Option<NaiveDate> {
-    let num = |s: &str| s.parse::<u32>().ok();
-    if let Some(c) = REIWA.captures(normalized) {
-        let n = if &c[2] == "元" {
-            1
-        } else {
-            c[2].parse::<i32>().ok()?
-        };
-        let base = if &c[1] == "令和" { 2018 } else { 1988 };
-        return NaiveDate::from_ymd_opt(base + n, num(&c[3])?, num(&c[4])?);
-    }
-    if let Some(c) = WESTERN.captures(normalized) {
-        return NaiveDate::from_ymd_opt(c[1].parse().ok()?, num(&c[2])?, num(&c[3])?);
-    }
-    let c = MONTH_DAY.captures(normalized)?;
-    let (m, d) = match (c.get(1), c.get(2)) {
-        (Some(m), Some(d)) => (m.as_str(), d.as_str()),
-        _ => (c.get(3)?.as_str(), c.get(4)?.as_str()),
-    };
-    NaiveDate::from_ymd_opt(default_year, num(m)?, num(d)?)
-}
+use crate::text::dates::{both_calendars, date_in, wareki};
 
 /// An answer computed by a rule, with the sources of the numbers it used.
 #[derive(Debug, Clone)]
@@ -303,33 +243,6 @@ pub fn field_answer(kb: &KnowledgeBase, normalized: &str) -> Option<RuleAnswer> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn converts_eras() {
-        assert_eq!(wareki(d(2021, 3, 31)), "令和3年3月31日");
-        assert_eq!(wareki(d(2019, 5, 1)), "令和元年5月1日");
-        assert_eq!(wareki(d(2019, 4, 30)), "平成31年4月30日");
-        assert_eq!(
-            both_calendars(d(2020, 11, 30)),
-            "令和2年11月30日（2020年11月30日）"
-        );
-    }
-
-    #[test]
-    fn reads_dates_in_every_notation() {
-        assert_eq!(date_in("令和3年4月2日に郵送", 2000), Some(d(2021, 4, 2)));
-        assert_eq!(date_in("令和元年5月7日", 2000), Some(d(2019, 5, 7)));
-        assert_eq!(date_in("2021年3月30日", 2000), Some(d(2021, 3, 30)));
-        assert_eq!(date_in("2021/3/30に出した", 2000), Some(d(2021, 3, 30)));
-        assert_eq!(date_in("4月2日に郵送したら", 2021), Some(d(2021, 4, 2)));
-        assert_eq!(date_in("3/31に投函", 2021), Some(d(2021, 3, 31)));
-        assert_eq!(date_in("2月30日", 2021), None);
-        assert_eq!(date_in("締切は？", 2021), None);
-    }
 
     #[test]
     fn kanji_numbers() {

@@ -15,10 +15,11 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use crate::assistant::{Answer, Channel, today_in_japan};
+use crate::assistant::{Answer, Channel};
 use crate::conversation::{Accepted, BoxFuture, ChatError, Conversations, Deliver, HandoffError};
 use crate::handoff::{Details, Reason};
 use crate::settings::channels::ChannelsConfig;
+use crate::text::clock::today_in_japan;
 
 /// What a channel's user sent, as every channel understands it.
 #[derive(Debug, Clone, PartialEq, Eq)]

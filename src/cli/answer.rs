@@ -8,10 +8,11 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use crate::assistant::{self, Answer, Assistant, Channel, Outcome, Question, today_in_japan};
+use crate::assistant::{self, Answer, Assistant, Channel, Outcome, Question};
 use crate::eval;
 use crate::settings::Settings;
 use crate::startup;
+use crate::text::clock::today_in_japan;
 
 pub fn ask(
     settings: &Settings,

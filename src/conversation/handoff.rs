@@ -9,6 +9,8 @@ use crate::assistant::{Channel, Citation};
 use crate::handoff::{self, Details, FieldError, Reason};
 use crate::store::StoredMessage;
 use crate::store::tickets::{Note, Refused, TicketRow};
+use crate::text::clock::now_in_japan;
+use crate::text::csv::Sheet;
 
 /// Categories a resolved ticket is filed under.
 pub const CATEGORIES: &[&str] = &[
@@ -108,11 +110,7 @@ impl Conversations {
             .conversation(session, channel)
             .await?
             .ok_or(HandoffError::UnknownSession)?;
-        let message = handoff::confirmation(
-            &self.hours,
-            handoff::now_in_japan(),
-            self.phone().as_deref(),
-        );
+        let message = handoff::confirmation(&self.hours, now_in_japan(), self.phone().as_deref());
         let created = self
             .store
             .create_ticket(
@@ -156,38 +154,38 @@ impl Conversations {
         search: Option<&str>,
     ) -> anyhow::Result<String> {
         let rows = self.tickets(view, agent, search).await?;
-        Ok(csv(
-            &[
-                "id",
-                "status",
-                "reason",
-                "channel",
-                "facility_name",
-                "facility_code",
-                "contact",
-                "question",
-                "claimed_by",
-                "category",
-                "created_at",
-                "resolved_at",
-            ],
-            rows.into_iter().map(|t| {
-                vec![
-                    t.id.to_string(),
-                    t.status,
-                    t.reason,
-                    t.channel,
-                    t.facility_name.unwrap_or_default(),
-                    t.facility_code.unwrap_or_default(),
-                    t.contact.unwrap_or_default(),
-                    t.question.unwrap_or_default(),
-                    t.claimed_by.unwrap_or_default(),
-                    t.category.unwrap_or_default(),
-                    t.created_at,
-                    t.resolved_at.unwrap_or_default(),
-                ]
-            }),
-        ))
+        let mut sheet = Sheet::new();
+        sheet.plain([
+            "id",
+            "status",
+            "reason",
+            "channel",
+            "facility_name",
+            "facility_code",
+            "contact",
+            "question",
+            "claimed_by",
+            "category",
+            "created_at",
+            "resolved_at",
+        ]);
+        for t in rows {
+            sheet.quoted([
+                t.id.to_string(),
+                t.status,
+                t.reason,
+                t.channel,
+                t.facility_name.unwrap_or_default(),
+                t.facility_code.unwrap_or_default(),
+                t.contact.unwrap_or_default(),
+                t.question.unwrap_or_default(),
+                t.claimed_by.unwrap_or_default(),
+                t.category.unwrap_or_default(),
+                t.created_at,
+                t.resolved_at.unwrap_or_default(),
+            ]);
+        }
+        Ok(sheet.finish())
     }
 
     /// One ticket with its transcript, sources and notes; `None` if there is none.
@@ -277,24 +275,4 @@ impl Conversations {
     ) -> anyhow::Result<Result<(), Refused>> {
         self.store.resolve(ticket, agent, category).await
     }
-}
-
-/// CSV with a BOM (Excel), CRLF, every cell quoted, and a leading = + - @ neutralised so a
-/// spreadsheet never runs it.
-fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
-    fn field(value: &str) -> String {
-        let value = if value.starts_with(['=', '+', '-', '@']) {
-            format!("'{value}")
-        } else {
-            value.to_string()
-        };
-        format!("\"{}\"", value.replace('"', "\"\""))
-    }
-    let mut out = format!("\u{feff}{}\r\n", header.join(","));
-    for row in rows {
-        let line: Vec<String> = row.iter().map(|f| field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
 }

@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::knowledge::KnowledgeBase;
-use crate::text::normalize;
+use crate::text::{contacts, normalize};
 use hours::BusinessHours;
 
 /// What the user chose to give; any item may be left out.
@@ -38,12 +38,6 @@ pub struct FieldError {
 
 const MAX_NAME: usize = 200;
 const MAX_QUESTION: usize = 2000;
-
-static PHONE: std::sync::LazyLock<regex::Regex> =
-    std::sync::LazyLock::new(|| regex::Regex::new(r"^0\d{1,4}-?\d{1,4}-?\d{3,4}$").expect("regex"));
-static EMAIL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$").expect("regex")
-});
 
 fn given(value: &Option<String>) -> Option<String> {
     value
@@ -80,7 +74,7 @@ impl Details {
         }
         let contact = given(&self.contact).map(|c| normalize(&c).replace('ー', "-"));
         if let Some(c) = &contact
-            && !(PHONE.is_match(c) || EMAIL.is_match(c))
+            && !(contacts::is_phone_number(c) || contacts::is_email_address(c))
         {
             errors.push(FieldError {
                 field: "contact",
@@ -113,11 +107,8 @@ impl Details {
 
 /// The call center's phone number, as the contact FAQ of the knowledge base states it.
 pub fn call_center_phone(kb: &KnowledgeBase) -> Option<String> {
-    static NUMBER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"0\d{1,4}(?:-\d{1,4}-\d{3,4}|-\d{5,8})\b").expect("regex")
-    });
     let doc = kb.contact()?;
-    NUMBER.find(&doc.body).map(|m| m.as_str().to_string())
+    contacts::listed_phone_number(&doc.body).map(str::to_string)
 }
 
 /// What the user is told once the ticket exists: inside hours, that a person will reply;
@@ -162,11 +153,6 @@ pub fn failure(phone: Option<&str>) -> String {
         ),
         None => "申し訳ありません。担当者への引き継ぎを受け付けられませんでした。時間をおいてもう一度お試しください。".into(),
     }
-}
-
-/// Now in Japan (UTC+9, no daylight saving).
-pub fn now_in_japan() -> NaiveDateTime {
-    (chrono::Utc::now() + chrono::Duration::hours(9)).naive_utc()
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 
 mod document;
 mod glossary;
+mod parse;
+mod sections;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -72,7 +74,7 @@ impl KnowledgeBase {
                     continue;
                 }
             };
-            match document::parse(&path, &text) {
+            match parse::parse(&path, &text) {
                 Ok(doc) => parsed.push(doc),
                 Err(mut errors) => diagnostics.append(&mut errors),
             }

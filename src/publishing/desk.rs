@@ -183,7 +183,7 @@ impl Publisher {
         let (answer, hits) = tokio::task::spawn_blocking(move || {
             let answer = assistant.answer(&Question {
                 text: &question,
-                today: crate::assistant::today_in_japan(),
+                today: crate::text::clock::today_in_japan(),
                 channel: Channel::Web,
             })?;
             let hits = assistant.retrieve_for(&question)?;
@@ -258,7 +258,7 @@ impl Publisher {
     /// What users could not get answered in the last `days` days (Japan time), with the
     /// daily rates.
     pub async fn analytics(&self, days: u32) -> anyhow::Result<Report> {
-        let (from, to, since) = analytics::window(days, crate::assistant::today_in_japan())?;
+        let (from, to, since) = analytics::window(days, crate::text::clock::today_in_japan())?;
         let rows = self.store.questions_since(&since).await?;
         let tickets = self.store.tickets_since(&since).await?;
         Ok(analytics::report(&rows, &tickets, from, to))

@@ -383,7 +383,7 @@ impl Publisher {
 /// The proposals (a notice, FAQ drafts) for an imported file, each marked for review.
 pub fn propose_import(name: &str, bytes: &[u8]) -> Result<Vec<KbFile>> {
     let blocks = import::extract(name, bytes)?;
-    let today = crate::assistant::today_in_japan();
+    let today = crate::text::clock::today_in_japan();
     Ok(import::propose(
         name,
         &import::id_from_name(name, today),

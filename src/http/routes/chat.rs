@@ -10,12 +10,11 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::assistant::{
-    Channel, Citation, Outcome, WriterKind, intent::HandoffReason, today_in_japan,
-};
+use crate::assistant::{Channel, Citation, Outcome, WriterKind, intent::HandoffReason};
 use crate::conversation::{Accepted, Offer, Reply};
 use crate::http::error::{ApiError, ApiJson};
 use crate::http::{AppState, sse};
+use crate::text::clock::today_in_japan;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,8 +1,14 @@
-//! Japanese text normalisation shared by indexing, the rules and grading.
+//! Japanese text handling shared by indexing, the rules, the verifier and grading.
 //!
 //! Users type full-width digits, half-width katakana and hiragana where the sources use
 //! kanji; everything that compares text goes through these functions so that both sides
-//! are folded the same way.
+//! are folded the same way. The submodules hold what more than one part of Shikaku reads
+//! or writes the same way: Japan's clock, dates, phone numbers and e-mail addresses, CSV.
+
+pub mod clock;
+pub mod contacts;
+pub mod csv;
+pub mod dates;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -51,6 +57,15 @@ pub fn escape_html(text: &str) -> String {
     out
 }
 
+/// The sentences of a text: split after each 「。」 and at line ends, trimmed, empty ones
+/// left out; a sentence keeps its 「。」. (The verifier also splits at ！ and ？, on top of
+/// these: see `assistant::verify`.)
+pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive(['。', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +79,12 @@ mod tests {
     fn hiragana_becomes_katakana() {
         assert_eq!(to_katakana("しめきりはいつ？"), "シメキリハイツ？");
         assert_eq!(to_katakana("漢字とカナ"), "漢字トカナ");
+    }
+
+    #[test]
+    fn splits_sentences() {
+        let split: Vec<&str> = sentences("一。二。\n三").collect();
+        assert_eq!(split, vec!["一。", "二。", "三"]);
     }
 
     #[test]

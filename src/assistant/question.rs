@@ -1,0 +1,71 @@
+//! What a question is: its text, the day it is asked and where it comes from; what is
+//! accepted, and the markup removed before its words are read.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Longest question accepted, in characters.
+pub const MAX_QUESTION_CHARS: usize = 2000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Cli,
+    Web,
+    Line,
+    Telegram,
+}
+
+impl Channel {
+    /// The name stored with conversations and tickets (the JSON name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Cli => "cli",
+            Channel::Web => "web",
+            Channel::Line => "line",
+            Channel::Telegram => "telegram",
+        }
+    }
+}
+
+/// One question with its context.
+#[derive(Debug, Clone)]
+pub struct Question<'a> {
+    pub text: &'a str,
+    /// The day the question is asked (JST); deadline answers depend on it.
+    pub today: NaiveDate,
+    pub channel: Channel,
+}
+
+/// Why a question was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuestionError {
+    #[error("質問が空です。ご質問を入力してください。")]
+    Empty,
+    #[error("質問が長すぎます（{chars}文字）。{max}文字以内で入力してください。")]
+    TooLong { chars: usize, max: usize },
+}
+
+/// Checks a question before it is answered.
+pub fn validate(text: &str) -> Result<(), QuestionError> {
+    if text.trim().is_empty() {
+        return Err(QuestionError::Empty);
+    }
+    let chars = text.chars().count();
+    if chars > MAX_QUESTION_CHARS {
+        return Err(QuestionError::TooLong {
+            chars,
+            max: MAX_QUESTION_CHARS,
+        });
+    }
+    Ok(())
+}
+
+static MARKUP: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"</?[a-zA-Z][^<>]{0,200}>").expect("regex"));
+
+/// Questions are plain text: markup tags are dropped before the words are read (nothing
+/// a user sends is ever rendered as HTML).
+pub(super) fn without_markup(text: &str) -> String {
+    MARKUP.replace_all(text, " ").into_owned()
+}
