@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
-use crate::assistant::{Assistant, Channel, Question};
+use crate::assistant::{Assistant, Question};
 use crate::knowledge::Kind;
 use crate::llm::generate::XorShift;
 use crate::llm::{DEFAULT_CONTEXT, Model, argmax};
@@ -139,11 +139,7 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
     let assistant = Assistant::new(std::sync::Arc::new(kb), index);
     let today = today_in_japan();
     let (a50, a99) = latencies(&options.questions, options.repetitions, |q| {
-        let _ = assistant.answer(&Question {
-            text: q,
-            today,
-            channel: Channel::Cli,
-        });
+        let _ = assistant.answer(&Question { text: q, today });
     });
     out.push_str(&format!(
         "real knowledge base: full answer p50 {} p99 {}\n",

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::assistant::{Answer, Assistant, Channel, Outcome, Question};
+use crate::assistant::{Answer, Assistant, Outcome, Question};
 use crate::text::grading_form;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -117,7 +117,6 @@ pub fn run(assistant: &Assistant, items: &[Item], default_today: NaiveDate) -> R
         let question = Question {
             text: &item.question,
             today: item.today.unwrap_or(default_today),
-            channel: Channel::Cli,
         };
         let answer = assistant
             .answer(&question)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use regex::Regex;
-use shikaku::assistant::{Assistant, Channel, Outcome, Question};
+use shikaku::assistant::{Assistant, Outcome, Question};
 use shikaku::knowledge::{Kind, KnowledgeBase};
 use shikaku::search::index::{fingerprint, passages};
 use shikaku::search::{Analyzer, SearchIndex};
@@ -123,7 +123,6 @@ fn every_faq_is_found_by_its_own_title() {
             .answer(&Question {
                 text: &doc.title,
                 today,
-                channel: Channel::Cli,
             })
             .unwrap();
         let cites_itself = answer.citations.iter().any(|c| c.doc_id == doc.id);

@@ -1,8 +1,9 @@
 //! Writing an answer from retrieved passages when no curated answer fits.
 //!
-//! Two [`Writer`]s: the local language model, whose drafts the assistant verifies against
-//! the passages before use, and the extractive writer, which quotes the passages' most
-//! relevant sentences and is used when there is no model or its draft is rejected.
+//! Two writers: the local language model ([`ModelWriter`]), whose drafts the assistant
+//! verifies against the passages before use, and the [`ExtractiveWriter`], which quotes
+//! the passages' most relevant sentences and is used when there is no model or its draft
+//! is rejected.
 
 use std::collections::HashSet;
 
@@ -15,16 +16,6 @@ use crate::text::sentences;
 pub struct Draft<'a> {
     pub text: String,
     pub used: Vec<&'a Hit>,
-}
-
-pub trait Writer: Send + Sync {
-    /// A draft from `passages` (best first), or `None` when they say nothing to the point.
-    fn write<'a>(
-        &self,
-        question: &str,
-        passages: &[&'a Hit],
-        analyzer: &Analyzer,
-    ) -> Option<Draft<'a>>;
 }
 
 /// The local model, prompted with the passages (greedy decoding: the same question gets
@@ -79,25 +70,15 @@ impl ModelWriter {
     }
 }
 
-impl Writer for ModelWriter {
-    fn write<'a>(
-        &self,
-        question: &str,
-        passages: &[&'a Hit],
-        _analyzer: &Analyzer,
-    ) -> Option<Draft<'a>> {
-        self.draft(question, passages, &mut |_| {})
-    }
-}
-
 /// Quotes the sentences of the passages that share the most words with the question.
 pub struct ExtractiveWriter;
 
 /// At most this many sentences are quoted.
 const MAX_SENTENCES: usize = 2;
 
-impl Writer for ExtractiveWriter {
-    fn write<'a>(
+impl ExtractiveWriter {
+    /// A draft from `passages` (best first), or `None` when they say nothing to the point.
+    pub fn write<'a>(
         &self,
         question: &str,
         passages: &[&'a Hit],

@@ -30,7 +30,7 @@ use crate::text::normalize;
 pub use answer::{Answer, Citation, Outcome, WriterKind};
 use answer::{citation_of_doc, citation_of_hit};
 pub use builder::Builder;
-pub use compose::{ExtractiveWriter, ModelWriter, Writer};
+pub use compose::{ExtractiveWriter, ModelWriter};
 pub use intent::HandoffReason;
 use question::without_markup;
 pub use question::{Channel, MAX_QUESTION_CHARS, Question, QuestionError, validate};
@@ -77,20 +77,6 @@ impl Assistant {
             extractive: ExtractiveWriter,
             drafts: Arc::default(),
         }
-    }
-
-    /// Lets the local model write the answers that no curated answer covers.
-    pub fn with_model(mut self, model: ModelWriter) -> Self {
-        self.model = Some(Arc::new(model));
-        self
-    }
-
-    /// Uses `other`'s model and draft counts (a new release of the knowledge base keeps
-    /// the loaded model).
-    pub fn with_model_of(mut self, other: &Assistant) -> Self {
-        self.model = other.model.clone();
-        self.drafts = other.drafts.clone();
-        self
     }
 
     /// The loaded model's name, if a model is on.

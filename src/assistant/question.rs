@@ -34,7 +34,6 @@ pub struct Question<'a> {
     pub text: &'a str,
     /// The day the question is asked (JST); deadline answers depend on it.
     pub today: NaiveDate,
-    pub channel: Channel,
 }
 
 /// Why a question was not accepted.

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use crate::assistant::{self, Answer, Assistant, Channel, Outcome, Question};
+use crate::assistant::{self, Answer, Assistant, Outcome, Question};
 use crate::eval;
 use crate::settings::Settings;
 use crate::startup;
@@ -76,7 +76,6 @@ fn ask_one(
     let answer = assistant.answer(&Question {
         text: question,
         today,
-        channel: Channel::Cli,
     })?;
     let mut out = std::io::stdout().lock();
     if json {
@@ -185,7 +184,6 @@ fn batch_line(
         .answer(&Question {
             text: question,
             today,
-            channel: Channel::Cli,
         })
         .map_err(|e| (id.clone(), format!("{e:#}")))?;
     Ok(json!({

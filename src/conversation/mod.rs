@@ -376,14 +376,7 @@ impl Conversations {
         let work = self.tasks.spawn(async move {
             let text = accepted.text.clone();
             let answer = tokio::task::spawn_blocking(move || {
-                assistant.answer_streaming(
-                    &Question {
-                        text: &text,
-                        today,
-                        channel,
-                    },
-                    &mut on_token,
-                )
+                assistant.answer_streaming(&Question { text: &text, today }, &mut on_token)
             })
             .await
             .map_err(|e| anyhow::anyhow!("the answer task failed: {e}"))??;

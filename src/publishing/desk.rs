@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{MAX_FILE_BYTES, Problem, PublishError, Publisher, check_path, load};
 use crate::analytics::{self, Report};
-use crate::assistant::{Answer, Channel, Question};
+use crate::assistant::{Answer, Question};
 use crate::store::knowledge::{AuditEntry, KbFile, Release};
 
 /// Retrieved passages shown in the try-it panel.
@@ -184,7 +184,6 @@ impl Publisher {
             let answer = assistant.answer(&Question {
                 text: &question,
                 today: crate::text::clock::today_in_japan(),
-                channel: Channel::Web,
             })?;
             let hits = assistant.retrieve_for(&question)?;
             anyhow::Ok((answer, hits))

@@ -1,6 +1,6 @@
 //! Japanese analysis for the index and for queries.
 //!
-//! Two views of every text, OR'ed at query time (see FINDINGS): the *reading* of each
+//! Two views of every text, OR'ed at query time (see ../shared/design/FINDINGS.md): the *reading* of each
 //! content word (申込み / 申し込み / 申込 all read モウシコミ), and character *bigrams*
 //! of both the surface and the reading (they catch words that IPADIC splits differently
 //! in a sentence, and hiragana-only questions such as 「しめきり」).
