@@ -391,8 +391,7 @@ fn kb_import(
         return kb_import_file(config, folder, publish);
     }
     let files = shikaku::publishing::read_folder(folder)?;
-    let scratch = tempfile::tempdir()?;
-    let (_, problems) = shikaku::publishing::load(&files, &scratch.path().join("knowledge"))?;
+    let (_, problems) = shikaku::publishing::load(&files);
     for p in &problems {
         println!("{}:{}: {}", p.path, p.line, p.message);
     }

@@ -112,12 +112,10 @@ pub async fn documents(
     let published = store
         .release_files(state.publisher.serving_release())
         .await?;
-    let scratch = tempfile::tempdir().map_err(anyhow::Error::from)?;
-    let dir = scratch.path().join("knowledge");
     let files = drafts.clone();
-    let (kb, problems) = tokio::task::spawn_blocking(move || publishing::load(&files, &dir))
+    let (kb, problems) = tokio::task::spawn_blocking(move || publishing::load(&files))
         .await
-        .map_err(|e| anyhow::anyhow!("checking the drafts: {e}"))??;
+        .map_err(|e| anyhow::anyhow!("checking the drafts: {e}"))?;
     let needle = query
         .q
         .as_deref()

@@ -7,13 +7,8 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Store, now};
-
-/// One file of the knowledge base, by its path relative to the knowledge folder.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KbFile {
-    pub path: String,
-    pub text: String,
-}
+/// Re-exported for the callers that import it from the store; it lives in `knowledge`.
+pub use crate::knowledge::KbFile;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Release {
