@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
-pub use super::facts::{Fact, facts};
+use super::facts::{Fact, facts};
 use super::facts::{NUMBER, with_partials};
 use crate::text::contacts::{EMAIL, URL};
 use crate::text::{normalize, sentences};

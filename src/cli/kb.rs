@@ -63,8 +63,7 @@ pub fn import(settings: &Settings, folder: &Path, publish: bool, note: &str) -> 
         return import_file(settings, folder, publish);
     }
     let files = publishing::read_folder(folder)?;
-    let scratch = tempfile::tempdir()?;
-    let (_, problems) = publishing::load(&files, &scratch.path().join("knowledge"))?;
+    let (_, problems) = publishing::load(&files);
     for p in &problems {
         println!("{}:{}: {}", p.path, p.line, p.message);
     }

@@ -28,11 +28,7 @@ struct Raw {
 
 impl Glossary {
     pub fn parse(path: &Path, text: &str) -> Result<Self, Diagnostic> {
-        let err = |line: usize, message: String| Diagnostic {
-            path: path.to_path_buf(),
-            line,
-            message,
-        };
+        let err = |line: usize, message: String| Diagnostic::new(path, line, message);
         let raw: Raw = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()

@@ -1,10 +1,13 @@
 //! The knowledge base: notices, FAQs and form rules written from the official sources.
 //!
-//! Every document is a Markdown file with TOML front matter between `+++` lines. Loading
-//! never stops at the first bad file: each problem becomes a [`Diagnostic`] with file and
-//! line, the broken document is left out, and the rest still load.
+//! Every document is a Markdown file with TOML front matter between `+++` lines, read from
+//! the knowledge folder or given as [`KbFile`]s (the editors' drafts and releases in the
+//! database). Loading never stops at the first bad file: each problem becomes a
+//! [`Diagnostic`] with file and line, the broken document is left out, and the rest still
+//! load.
 
 mod document;
+mod files;
 mod glossary;
 mod parse;
 mod sections;
@@ -13,23 +16,39 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+
 pub use document::{
     Basis, Deadline, Document, FaqOutcome, FormField, FormRules, Kind, Role, Section, SourceRef,
     UnitLimit,
 };
+pub use files::KbFile;
 pub use glossary::{Expansion, Glossary};
 
-/// One problem found in the knowledge folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One problem found in the knowledge files: where (the file's path as it was given, and
+/// its line; 0 for the whole file), and what. `kb check` prints it, the editor console
+/// shows it as JSON `{path, line, message}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
-    pub path: PathBuf,
+    pub path: String,
     pub line: usize,
     pub message: String,
 }
 
+impl Diagnostic {
+    /// A problem of the file at `path` (0: the file as a whole).
+    pub fn new(path: &Path, line: usize, message: String) -> Diagnostic {
+        Diagnostic {
+            path: path.to_string_lossy().into_owned(),
+            line,
+            message,
+        }
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+        write!(f, "{}:{}: {}", self.path, self.line, self.message)
     }
 }
 
@@ -40,10 +59,10 @@ pub struct KnowledgeBase {
     by_id: HashMap<String, usize>,
     pub glossary: Glossary,
     /// Every file that was read, with its content, for the index's staleness check.
-    pub files: Vec<(PathBuf, String)>,
+    pub files: Vec<KbFile>,
 }
 
-/// The result of loading a folder: what loaded, and what was wrong.
+/// The result of loading: what loaded, and what was wrong.
 pub struct Loaded {
     pub kb: KnowledgeBase,
     pub diagnostics: Vec<Diagnostic>,
@@ -51,50 +70,72 @@ pub struct Loaded {
 
 impl KnowledgeBase {
     /// Reads every `*.md` under `dir` (sorted, so ids and errors are reproducible) and
-    /// `glossary.toml`. Fails only when the folder itself cannot be read.
+    /// `glossary.toml`; paths in diagnostics and in `files` are joined to `dir`. Fails
+    /// only when the folder itself cannot be read.
     pub fn load(dir: &Path) -> std::io::Result<Loaded> {
-        let mut paths = Vec::new();
-        collect_markdown(dir, &mut paths)?;
-        paths.sort();
+        let documents = files::markdown_in(dir)?;
+        Ok(Self::assemble(
+            documents.iter().map(|path| files::read_markdown(path)),
+            files::read_glossary(dir),
+        ))
+    }
+
+    /// The knowledge base of `files` (paths relative to the knowledge folder, as the
+    /// database keeps them), parsed in memory: the same checks and diagnostics as
+    /// [`KnowledgeBase::load`] of a folder holding them (no file here can be unreadable; a
+    /// missing `glossary.toml` is reported as missing). Files that are neither `*.md` nor
+    /// `glossary.toml` are left out.
+    pub fn from_files(files: &[KbFile]) -> Loaded {
+        let mut documents: Vec<&KbFile> = files.iter().filter(|f| files::is_markdown(f)).collect();
+        documents.sort_by(|a, b| Path::new(&a.path).cmp(Path::new(&b.path)));
+        let glossary = files
+            .iter()
+            .find(|f| f.path == files::GLOSSARY)
+            .cloned()
+            .ok_or_else(|| {
+                Diagnostic::new(
+                    Path::new(files::GLOSSARY),
+                    0,
+                    "missing: the knowledge base needs a glossary.toml".into(),
+                )
+            });
+        Self::assemble(documents.into_iter().cloned().map(Ok), glossary)
+    }
+
+    /// Parses the documents (in the order given) and the glossary, and cross-checks them;
+    /// a file that could not be read comes as its diagnostic, in its place.
+    fn assemble(
+        documents: impl Iterator<Item = Result<KbFile, Diagnostic>>,
+        glossary: Result<KbFile, Diagnostic>,
+    ) -> Loaded {
         let mut diagnostics = Vec::new();
         let mut files = Vec::new();
         let mut parsed = Vec::new();
-        for path in paths {
-            let raw = match std::fs::read(&path) {
-                Ok(raw) => raw,
-                Err(e) => {
-                    diagnostics.push(diag(&path, 0, format!("cannot read: {e}")));
+        for file in documents {
+            let file = match file {
+                Ok(file) => file,
+                Err(d) => {
+                    diagnostics.push(d);
                     continue;
                 }
             };
-            let text = match String::from_utf8(raw) {
-                Ok(text) => text,
-                Err(e) => {
-                    diagnostics.push(diag(&path, 0, format!("not valid UTF-8: {e}")));
-                    continue;
-                }
-            };
-            match parse::parse(&path, &text) {
+            match parse::parse(Path::new(&file.path), &file.text) {
                 Ok(doc) => parsed.push(doc),
                 Err(mut errors) => diagnostics.append(&mut errors),
             }
-            files.push((path, text));
+            files.push(file);
         }
-        let glossary_path = dir.join("glossary.toml");
-        let glossary = match std::fs::read_to_string(&glossary_path) {
-            Ok(text) => {
-                let glossary = Glossary::parse(&glossary_path, &text);
-                files.push((glossary_path, text));
-                match glossary {
-                    Ok(g) => g,
-                    Err(d) => {
-                        diagnostics.push(d);
-                        Glossary::default()
-                    }
-                }
+        let glossary = match glossary {
+            Ok(file) => {
+                let glossary = Glossary::parse(Path::new(&file.path), &file.text);
+                files.push(file);
+                glossary.unwrap_or_else(|d| {
+                    diagnostics.push(d);
+                    Glossary::default()
+                })
             }
-            Err(e) => {
-                diagnostics.push(diag(&glossary_path, 0, format!("cannot read: {e}")));
+            Err(d) => {
+                diagnostics.push(d);
                 Glossary::default()
             }
         };
@@ -104,7 +145,7 @@ impl KnowledgeBase {
             .enumerate()
             .map(|(i, d)| (d.id.clone(), i))
             .collect();
-        Ok(Loaded {
+        Loaded {
             kb: KnowledgeBase {
                 docs,
                 by_id,
@@ -112,7 +153,7 @@ impl KnowledgeBase {
                 files,
             },
             diagnostics,
-        })
+        }
     }
 
     /// No documents (what a refused load returns).
@@ -160,32 +201,12 @@ impl KnowledgeBase {
     }
 }
 
-fn diag(path: &Path, line: usize, message: String) -> Diagnostic {
-    Diagnostic {
-        path: path.to_path_buf(),
-        line,
-        message,
-    }
-}
-
-fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_markdown(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "md") {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
 /// Checks what no single file can: unique ids, references between documents, one
 /// contact, one default deadline. A document with a broken reference is left out.
 fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Document> {
     for doc in &parsed {
         if let Some((line, note)) = &doc.needs_review {
-            diagnostics.push(diag(
+            diagnostics.push(Diagnostic::new(
                 &doc.path,
                 *line,
                 format!("needs review ({note}); remove `needs_review` once checked"),
@@ -196,7 +217,7 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
     let mut unique = Vec::new();
     for doc in parsed {
         if let Some(first) = first_seen.get(&doc.id) {
-            diagnostics.push(diag(
+            diagnostics.push(Diagnostic::new(
                 &doc.path,
                 doc.id_line,
                 format!(
@@ -242,14 +263,14 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
                 Some(_) => None,
             };
             if let Some(message) = problem {
-                diagnostics.push(diag(&doc.path, source.line, message));
+                diagnostics.push(Diagnostic::new(&doc.path, source.line, message));
                 broken.insert(i);
             }
         }
         if let Some(id) = &doc.deadline
             && !deadline_ids.contains(id.as_str())
         {
-            diagnostics.push(diag(
+            diagnostics.push(Diagnostic::new(
                 &doc.path,
                 doc.deadline_line,
                 format!("deadline \"{id}\" is not defined by any form document"),
@@ -268,7 +289,7 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
     for doc in &docs {
         for d in &doc.form.deadlines {
             if !seen_deadlines.insert(d.id.as_str()) {
-                diagnostics.push(diag(
+                diagnostics.push(Diagnostic::new(
                     &doc.path,
                     d.line,
                     format!("duplicate deadline id \"{}\"", d.id),
@@ -284,7 +305,7 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
         let path = contacts
             .get(1)
             .map_or_else(|| PathBuf::from("knowledge"), |d| d.path.clone());
-        diagnostics.push(diag(
+        diagnostics.push(Diagnostic::new(
             &path,
             0,
             format!(
@@ -299,7 +320,7 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
         .filter(|d| d.default)
         .count();
     if defaults != 1 {
-        diagnostics.push(diag(
+        diagnostics.push(Diagnostic::new(
             Path::new("knowledge"),
             0,
             format!("exactly one deadline must have default = true (found {defaults})"),

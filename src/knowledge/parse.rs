@@ -86,11 +86,8 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn error(&mut self, line: usize, message: impl Into<String>) {
-        self.errors.push(Diagnostic {
-            path: self.path.to_path_buf(),
-            line,
-            message: message.into(),
-        });
+        self.errors
+            .push(Diagnostic::new(self.path, line, message.into()));
     }
 
     /// The file line of the first front-matter line containing `needle` (line 1 is `+++`).
@@ -139,13 +136,7 @@ impl Checker<'_> {
 
 /// Parses one file. On any problem, returns all of them (not just the first).
 pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
-    let one = |line: usize, message: String| {
-        vec![Diagnostic {
-            path: path.to_path_buf(),
-            line,
-            message,
-        }]
-    };
+    let one = |line: usize, message: String| vec![Diagnostic::new(path, line, message)];
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.split_inclusive('\n');
     if lines.next().map(str::trim_end) != Some("+++") {

@@ -5,10 +5,12 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{MAX_FILE_BYTES, Problem, PublishError, Publisher, check_path, load};
+use super::{MAX_FILE_BYTES, PublishError, Publisher, check_path, load};
 use crate::analytics::{self, Report};
 use crate::assistant::{Answer, Question};
-use crate::store::knowledge::{AuditEntry, KbFile, Release};
+use crate::knowledge::Diagnostic;
+use crate::knowledge::KbFile;
+use crate::store::knowledge::{AuditEntry, Release};
 
 /// Retrieved passages shown in the try-it panel.
 const TRY_HITS: usize = 8;
@@ -46,7 +48,7 @@ pub struct Documents {
     pub serving_release: i64,
     pub documents: Vec<DocumentEntry>,
     pub deleted: Vec<String>,
-    pub problems: Vec<Problem>,
+    pub problems: Vec<Diagnostic>,
 }
 
 /// A draft and its published text (either may be missing).
@@ -81,12 +83,10 @@ impl Publisher {
     pub async fn documents(&self, q: Option<&str>) -> anyhow::Result<Documents> {
         let drafts = self.store.drafts().await?;
         let published = self.store.release_files(self.serving_release()).await?;
-        let scratch = tempfile::tempdir()?;
-        let dir = scratch.path().join("knowledge");
         let files = drafts.clone();
-        let (kb, problems) = tokio::task::spawn_blocking(move || load(&files, &dir))
+        let (kb, problems) = tokio::task::spawn_blocking(move || load(&files))
             .await
-            .map_err(|e| anyhow::anyhow!("checking the drafts: {e}"))??;
+            .map_err(|e| anyhow::anyhow!("checking the drafts: {e}"))?;
         let needle = q
             .map(crate::text::normalize)
             .filter(|q| !q.trim().is_empty());
@@ -155,7 +155,7 @@ impl Publisher {
         path: &str,
         text: &str,
         user: &str,
-    ) -> Result<Vec<Problem>, EditError> {
+    ) -> Result<Vec<Diagnostic>, EditError> {
         check_path(path).map_err(|e| EditError::BadPath(e.to_string()))?;
         if text.len() > MAX_FILE_BYTES {
             return Err(EditError::TooLarge);

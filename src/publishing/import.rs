@@ -6,7 +6,7 @@
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 
-use crate::store::knowledge::KbFile;
+use crate::knowledge::KbFile;
 
 /// Largest file accepted for import.
 pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;

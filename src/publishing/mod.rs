@@ -13,13 +13,12 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use arc_swap::ArcSwap;
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::assistant::{Assistant, Builder};
-use crate::knowledge::KnowledgeBase;
+use crate::knowledge::{Diagnostic, KbFile, KnowledgeBase};
 use crate::store::Store;
-use crate::store::knowledge::{KbFile, Release};
+use crate::store::knowledge::Release;
 
 mod desk;
 pub mod import;
@@ -34,18 +33,10 @@ const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 /// Largest file accepted (the longest notice is far smaller).
 pub const MAX_FILE_BYTES: usize = 256 * 1024;
 
-/// A problem that stops a publish: where, and what (the `kb check` message).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub path: String,
-    pub line: usize,
-    pub message: String,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     #[error("the knowledge base has {} problem(s)", .0.len())]
-    Invalid(Vec<Problem>),
+    Invalid(Vec<Diagnostic>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -149,48 +140,37 @@ pub fn fingerprint(files: &[KbFile]) -> String {
     format!("{:x}", h.finalize())
 }
 
-/// Loads `files` as a knowledge base (materialised in `dir`): the knowledge base and the
-/// problems `kb check` would report, with paths relative to the knowledge folder.
-pub fn load(files: &[KbFile], dir: &Path) -> Result<(KnowledgeBase, Vec<Problem>)> {
+/// Loads `files` as a knowledge base, in memory: the knowledge base and the problems
+/// `kb check` would report, with paths relative to the knowledge folder. A file with a bad
+/// path or too large refuses them all (an empty knowledge base).
+pub fn load(files: &[KbFile]) -> (KnowledgeBase, Vec<Diagnostic>) {
+    let refused = refusals(files);
+    if !refused.is_empty() {
+        return (KnowledgeBase::empty(), refused);
+    }
+    let loaded = KnowledgeBase::from_files(files);
+    (loaded.kb, loaded.diagnostics)
+}
+
+/// The files that cannot be part of a knowledge base at all: a path outside the folder or
+/// of another kind, or a file too large.
+fn refusals(files: &[KbFile]) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     for f in files {
-        if let Err(e) = check_path(&f.path) {
-            problems.push(Problem {
-                path: f.path.clone(),
-                line: 0,
-                message: e.to_string(),
-            });
-        } else if f.text.len() > MAX_FILE_BYTES {
-            problems.push(Problem {
-                path: f.path.clone(),
-                line: 0,
-                message: format!("larger than {} KiB", MAX_FILE_BYTES / 1024),
-            });
-        }
+        let message = match check_path(&f.path) {
+            Err(e) => e.to_string(),
+            Ok(()) if f.text.len() > MAX_FILE_BYTES => {
+                format!("larger than {} KiB", MAX_FILE_BYTES / 1024)
+            }
+            Ok(()) => continue,
+        };
+        problems.push(Diagnostic {
+            path: f.path.clone(),
+            line: 0,
+            message,
+        });
     }
-    if !problems.is_empty() {
-        return Ok((KnowledgeBase::empty(), problems));
-    }
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("clearing {}", dir.display()))?;
-    }
-    write_folder(dir, files)?;
-    let loaded = KnowledgeBase::load(dir).with_context(|| format!("reading {}", dir.display()))?;
-    let problems = loaded
-        .diagnostics
-        .iter()
-        .map(|d| Problem {
-            path: d
-                .path
-                .strip_prefix(dir)
-                .unwrap_or(&d.path)
-                .to_string_lossy()
-                .into_owned(),
-            line: d.line,
-            message: d.message.clone(),
-        })
-        .collect();
-    Ok((loaded.kb, problems))
+    problems
 }
 
 impl Publisher {
@@ -363,7 +343,7 @@ impl Publisher {
     }
 
     /// What `kb check` says about the drafts with `path` replaced by `text`.
-    pub async fn check(&self, path: &str, text: &str) -> Result<Vec<Problem>> {
+    pub async fn check(&self, path: &str, text: &str) -> Result<Vec<Diagnostic>> {
         let mut files = self.store.drafts().await?;
         match files.iter_mut().find(|f| f.path == path) {
             Some(f) => f.text = text.to_string(),
@@ -372,11 +352,9 @@ impl Publisher {
                 text: text.to_string(),
             }),
         }
-        let scratch = tempfile::tempdir()?;
-        let dir = scratch.path().join("knowledge");
-        tokio::task::spawn_blocking(move || load(&files, &dir).map(|(_, problems)| problems))
+        tokio::task::spawn_blocking(move || load(&files).1)
             .await
-            .map_err(|e| anyhow::anyhow!("the check failed: {e}"))?
+            .map_err(|e| anyhow::anyhow!("the check failed: {e}"))
     }
 }
 
@@ -423,7 +401,17 @@ fn build(
 ) -> Result<Assistant, PublishError> {
     let fp = fingerprint(files);
     let dir = releases_dir.join(&fp[..16]);
-    let (kb, problems) = load(files, &dir.join("knowledge"))?;
+    if refusals(files).is_empty() {
+        // The release folder keeps a copy of its files beside the index (as it always
+        // has); rewriting it also marks the folder as in use for `prune_folders`.
+        let copy = dir.join("knowledge");
+        if copy.exists() {
+            std::fs::remove_dir_all(&copy)
+                .with_context(|| format!("clearing {}", copy.display()))?;
+        }
+        write_folder(&copy, files)?;
+    }
+    let (kb, problems) = load(files);
     if !problems.is_empty() {
         if !lenient || kb.docs().is_empty() {
             return Err(PublishError::Invalid(problems));

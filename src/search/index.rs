@@ -170,15 +170,16 @@ pub fn passages(kb: &KnowledgeBase) -> Vec<Passage> {
 pub fn fingerprint(kb: &KnowledgeBase) -> String {
     let mut h = Sha256::new();
     h.update(INDEX_FORMAT);
-    for (path, content) in &kb.files {
+    for file in &kb.files {
         h.update(
-            path.file_name()
+            Path::new(&file.path)
+                .file_name()
                 .map(|n| n.to_string_lossy())
                 .unwrap_or_default()
                 .as_bytes(),
         );
         h.update([0]);
-        h.update(content.as_bytes());
+        h.update(file.text.as_bytes());
         h.update([0]);
     }
     format!("{:x}", h.finalize())

@@ -7,13 +7,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Store, now};
-
-/// One file of the knowledge base, by its path relative to the knowledge folder.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KbFile {
-    pub path: String,
-    pub text: String,
-}
+use crate::knowledge::KbFile;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Release {
