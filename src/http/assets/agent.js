@@ -6,25 +6,10 @@
   var csrf = null, me = null, view = "waiting", current = null, known = null, timer = null;
   var $ = function (id) { return document.getElementById(id); };
 
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
-    if (text != null) node.textContent = text;
-    return node;
-  }
+  var el = shikakuConsole.el;
+  var session = { get csrf() { return csrf; }, signedOut: function () { showLogin(); } };
 
-  function api(method, path, body) {
-    var headers = { "Content-Type": "application/json" };
-    if (csrf) headers["X-CSRF-Token"] = csrf;
-    return fetch("/agent/api" + path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined, credentials: "same-origin" })
-      .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (j) {
-          if (r.status === 401) { showLogin(); }
-          if (!r.ok) { var e = new Error((j.error && j.error.message) || ("エラー " + r.status)); e.status = r.status; throw e; }
-          return j;
-        });
-      });
-  }
+  function api(method, path, body) { return shikakuConsole.api(session, method, "/agent/api" + path, body); }
 
   function say(text) { $("status").textContent = text; }
 

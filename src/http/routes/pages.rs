@@ -17,8 +17,14 @@ use crate::knowledge::{Document, Kind, KnowledgeBase, Section};
 const WIDGET_JS: &str = include_str!("../assets/widget.js");
 const PAGE_CSS: &str = include_str!("../assets/page.css");
 const OPENAPI: &str = include_str!("../assets/openapi.json");
-const AGENT_JS: &str = include_str!("../assets/agent.js");
-const ADMIN_JS: &str = include_str!("../assets/admin.js");
+const AGENT_JS: &str = concat!(
+    include_str!("../assets/console.js"),
+    include_str!("../assets/agent.js")
+);
+const ADMIN_JS: &str = concat!(
+    include_str!("../assets/console.js"),
+    include_str!("../assets/admin.js")
+);
 
 pub struct Pages {
     /// First 16 hex digits of the widget's SHA-256: its ETag and hashed name.
