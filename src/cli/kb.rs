@@ -11,6 +11,7 @@ use crate::search::index::{fingerprint, passages};
 use crate::search::{Analyzer, SearchIndex};
 use crate::settings::Settings;
 use crate::startup::with_store;
+use crate::store::knowledge::Import;
 
 /// Who the command line acts as in the audit log.
 fn cli_user() -> String {
@@ -84,7 +85,9 @@ pub fn import(settings: &Settings, folder: &Path, publish: bool, note: &str) -> 
                 .await?;
             println!("{detail}: published as release {}", release.id);
         } else {
-            store.replace_drafts(&files, &user, &detail).await?;
+            store
+                .import_drafts(&files, &user, &detail, Import::Instead)
+                .await?;
             println!(
                 "{detail}: imported as drafts ({} problem(s)); publish them in the editor console or with --publish",
                 problems.len()
@@ -110,7 +113,12 @@ fn import_file(settings: &Settings, file: &Path, publish: bool) -> Result<ExitCo
     let user = cli_user();
     with_store(settings, async |store| {
         store
-            .save_drafts(&files, &user, &format!("proposed from {name}"))
+            .import_drafts(
+                &files,
+                &user,
+                &format!("proposed from {name}"),
+                Import::Beside,
+            )
             .await?;
         for f in &files {
             println!("{}", f.path);

@@ -10,7 +10,7 @@ use crate::analytics::{self, Report};
 use crate::assistant::{Answer, Question};
 use crate::knowledge::Diagnostic;
 use crate::knowledge::KbFile;
-use crate::store::knowledge::{AuditEntry, Release};
+use crate::store::knowledge::{AuditEntry, Import, Release};
 
 /// Retrieved passages shown in the try-it panel.
 const TRY_HITS: usize = 8;
@@ -244,7 +244,12 @@ impl Publisher {
                 .map_err(|e| anyhow::anyhow!("the import task failed: {e}"))?
                 .map_err(|e| EditError::Unreadable(format!("{e:#}")))?;
         self.store
-            .save_drafts(&proposed, user, &format!("proposed from {name}"))
+            .import_drafts(
+                &proposed,
+                user,
+                &format!("proposed from {name}"),
+                Import::Beside,
+            )
             .await?;
         Ok(proposed.into_iter().map(|f| f.path).collect())
     }

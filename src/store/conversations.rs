@@ -5,7 +5,7 @@ use anyhow::Result;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, now};
+use super::{Store, Tx, now};
 use crate::assistant::{Answer, Citation};
 
 /// One message of a transcript, as the API returns it.
@@ -34,10 +34,7 @@ pub enum FeedbackError {
 }
 
 /// A new conversation's id (a random UUID), inserted in `tx`.
-pub(super) async fn insert_conversation(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    channel: &str,
-) -> Result<String> {
+pub(super) async fn insert_conversation(tx: &mut Tx<'_>, channel: &str) -> Result<String> {
     let id = uuid::Uuid::new_v4().to_string();
     let at = now();
     sqlx::query(
@@ -120,7 +117,7 @@ impl Store {
 
     pub(super) async fn insert_user_message(
         &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        tx: &mut Tx<'_>,
         conversation: &str,
         text: &str,
         at: &str,

@@ -6,8 +6,17 @@ use anyhow::Result;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, now};
+use super::{Store, Tx, now};
 use crate::knowledge::KbFile;
+
+/// Where imported drafts go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Import {
+    /// Beside the other drafts.
+    Beside,
+    /// Instead of all other drafts.
+    Instead,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Release {
@@ -52,7 +61,7 @@ fn files(rows: &[sqlx::any::AnyRow]) -> Result<Vec<KbFile>> {
 }
 
 async fn audit(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx<'_>,
     user: &str,
     action: &str,
     path: Option<&str>,
@@ -71,11 +80,7 @@ async fn audit(
     Ok(())
 }
 
-async fn replace_drafts_in(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    files: &[KbFile],
-    user: &str,
-) -> Result<()> {
+async fn replace_drafts_in(tx: &mut Tx<'_>, files: &[KbFile], user: &str) -> Result<()> {
     sqlx::query("DELETE FROM kb_drafts")
         .execute(&mut **tx)
         .await?;
@@ -83,11 +88,7 @@ async fn replace_drafts_in(
 }
 
 /// Creates or replaces each of `files` as a draft.
-async fn upsert_drafts(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    files: &[KbFile],
-    user: &str,
-) -> Result<()> {
+async fn upsert_drafts(tx: &mut Tx<'_>, files: &[KbFile], user: &str) -> Result<()> {
     let at = now();
     for f in files {
         sqlx::query(
@@ -106,7 +107,7 @@ async fn upsert_drafts(
 }
 
 async fn insert_release(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx<'_>,
     files: &[KbFile],
     fingerprint: &str,
     user: &str,
@@ -222,10 +223,20 @@ impl Store {
         Ok(())
     }
 
-    /// Creates or replaces several drafts (an import's proposals), with one audit entry.
-    pub async fn save_drafts(&self, files: &[KbFile], user: &str, detail: &str) -> Result<()> {
+    /// Imports `files` as drafts, with one audit entry: beside the other drafts (a new
+    /// notice's proposals) or instead of them all (a knowledge folder).
+    pub async fn import_drafts(
+        &self,
+        files: &[KbFile],
+        user: &str,
+        detail: &str,
+        import: Import,
+    ) -> Result<()> {
         let mut tx = self.write_transaction().await?;
-        upsert_drafts(&mut tx, files, user).await?;
+        match import {
+            Import::Beside => upsert_drafts(&mut tx, files, user).await?,
+            Import::Instead => replace_drafts_in(&mut tx, files, user).await?,
+        }
         audit(&mut tx, user, "import", None, detail).await?;
         tx.commit().await?;
         Ok(())
@@ -246,15 +257,6 @@ impl Store {
         audit(&mut tx, user, "delete", Some(path), "deleted").await?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// Replaces every draft with `files` (an import).
-    pub async fn replace_drafts(&self, files: &[KbFile], user: &str, detail: &str) -> Result<()> {
-        let mut tx = self.write_transaction().await?;
-        replace_drafts_in(&mut tx, files, user).await?;
-        audit(&mut tx, user, "import", None, detail).await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Records a release of `files` (which become the drafts too, so that editing goes on

@@ -75,6 +75,9 @@ pub struct Store {
     url: String,
 }
 
+/// A transaction on either database.
+type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -144,7 +147,7 @@ impl Store {
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first fails with "database is
     /// locked" when another writer commits in between, whatever the busy timeout — found
     /// by the crash test's concurrent handoffs.
-    async fn write_transaction(&self) -> Result<sqlx::Transaction<'_, sqlx::Any>> {
+    async fn write_transaction(&self) -> Result<Tx<'_>> {
         Ok(match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
