@@ -1,207 +1,241 @@
-//! Counters and latency histograms, rendered in the Prometheus text format at `/metrics`.
+//! Counters and latency histograms, kept by `prometheus-client` and rendered at `/metrics` in
+//! the Prometheus text format (version 0.0.4, `prometheus_text::CONTENT_TYPE`).
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
 use std::time::Duration;
 
+use prometheus_client::encoding::{EncodeLabelSet, prometheus_text};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
 use crate::assistant::{Answer, DraftStats};
+
+/// The `Content-Type` of [`Metrics::render`]'s text.
+pub const CONTENT_TYPE: &str = prometheus_text::CONTENT_TYPE;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
 
-#[derive(Default, Clone)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    sum: f64,
-    count: u64,
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
 }
 
-impl Histogram {
-    fn observe(&mut self, seconds: f64) {
-        for (bound, count) in BUCKETS.iter().zip(self.counts.iter_mut()) {
-            if seconds <= *bound {
-                *count += 1;
-            }
-        }
-        self.sum += seconds;
-        self.count += 1;
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    status: u16,
 }
 
-#[derive(Default)]
-struct Inner {
-    requests: BTreeMap<(String, u16), u64>,
-    latency: BTreeMap<String, Histogram>,
-    answers: BTreeMap<(String, String), u64>,
-    answer_latency: Histogram,
-    feedback: BTreeMap<String, u64>,
-    rate_limited: u64,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
 }
 
-#[derive(Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AnswerLabels {
+    outcome: &'static str,
+    writer: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RatingLabels {
+    rating: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+/// The service's metrics. Each is a shared handle: the registry holds clones of them.
 pub struct Metrics {
-    inner: Mutex<Inner>,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    answers: Family<AnswerLabels, Counter>,
+    answer_latency: Histogram,
+    feedback: Family<RatingLabels, Counter>,
+    rate_limited: Counter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let requests = Family::default();
+        let latency = Family::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let answers = Family::default();
+        let answer_latency = latency_histogram();
+        let feedback = Family::default();
+        let rate_limited = Counter::default();
+        // Names without the `_total` that a counter gets when encoded, help without the `.`
+        // that the registry adds.
+        let mut registry = Registry::default();
+        registry.register(
+            "shikaku_http_requests",
+            "HTTP requests by route and status",
+            requests.clone(),
+        );
+        registry.register(
+            "shikaku_http_request_duration_seconds",
+            "Time to the response head",
+            latency.clone(),
+        );
+        registry.register(
+            "shikaku_answers",
+            "Answers by outcome and writer",
+            answers.clone(),
+        );
+        registry.register(
+            "shikaku_answer_duration_seconds",
+            "Time to write and store an answer",
+            answer_latency.clone(),
+        );
+        registry.register("shikaku_feedback", "Feedback on answers", feedback.clone());
+        registry.register(
+            "shikaku_rate_limited",
+            "Requests refused by the rate limit",
+            rate_limited.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            answers,
+            answer_latency,
+            feedback,
+            rate_limited,
+        }
+    }
 }
 
 impl Metrics {
-    fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
-        f(&mut self.inner.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-
     pub fn request(&self, route: &str, status: u16, elapsed: Duration) {
-        self.with(|m| {
-            *m.requests.entry((route.to_string(), status)).or_default() += 1;
-            m.latency
-                .entry(route.to_string())
-                .or_default()
-                .observe(elapsed.as_secs_f64());
-        });
+        let route = route.to_string();
+        self.latency
+            .get_or_create(&RouteLabels {
+                route: route.clone(),
+            })
+            .observe(elapsed.as_secs_f64());
+        self.requests
+            .get_or_create(&RequestLabels { route, status })
+            .inc();
     }
 
     pub fn answer(&self, answer: &Answer, elapsed: Duration) {
-        self.with(|m| {
-            *m.answers
-                .entry((
-                    answer.outcome.as_str().to_string(),
-                    answer.writer.as_str().to_string(),
-                ))
-                .or_default() += 1;
-            m.answer_latency.observe(elapsed.as_secs_f64());
-        });
+        self.answers
+            .get_or_create(&AnswerLabels {
+                outcome: answer.outcome.as_str(),
+                writer: answer.writer.as_str(),
+            })
+            .inc();
+        self.answer_latency.observe(elapsed.as_secs_f64());
     }
 
     pub fn feedback(&self, rating: &str) {
-        self.with(|m| *m.feedback.entry(rating.to_string()).or_default() += 1);
+        self.feedback
+            .get_or_create(&RatingLabels {
+                rating: rating.to_string(),
+            })
+            .inc();
     }
 
     pub fn rate_limited(&self) {
-        self.with(|m| m.rate_limited += 1);
+        self.rate_limited.inc();
     }
 
-    /// The Prometheus text exposition of everything counted, plus the model's drafts.
+    /// The text exposition of everything counted, then of the model's drafts (counted by
+    /// the assistant, so registered anew for each scrape).
     pub fn render(&self, drafts: &DraftStats, model: Option<&str>) -> String {
-        let mut out = String::new();
-        self.with(|m| {
-            family(
-                &mut out,
-                "shikaku_http_requests_total",
-                "counter",
-                "HTTP requests by route and status.",
-            );
-            for ((route, status), n) in &m.requests {
-                let _ = writeln!(
-                    out,
-                    "shikaku_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-                );
-            }
-            family(
-                &mut out,
-                "shikaku_http_request_duration_seconds",
-                "histogram",
-                "Time to the response head.",
-            );
-            for (route, h) in &m.latency {
-                write_histogram(
-                    &mut out,
-                    "shikaku_http_request_duration_seconds",
-                    &format!("route=\"{route}\","),
-                    h,
-                );
-            }
-            family(
-                &mut out,
-                "shikaku_answers_total",
-                "counter",
-                "Answers by outcome and writer.",
-            );
-            for ((outcome, writer), n) in &m.answers {
-                let _ = writeln!(
-                    out,
-                    "shikaku_answers_total{{outcome=\"{outcome}\",writer=\"{writer}\"}} {n}"
-                );
-            }
-            family(
-                &mut out,
-                "shikaku_answer_duration_seconds",
-                "histogram",
-                "Time to write and store an answer.",
-            );
-            write_histogram(
-                &mut out,
-                "shikaku_answer_duration_seconds",
-                "",
-                &m.answer_latency,
-            );
-            family(
-                &mut out,
-                "shikaku_feedback_total",
-                "counter",
-                "Feedback on answers.",
-            );
-            for (rating, n) in &m.feedback {
-                let _ = writeln!(out, "shikaku_feedback_total{{rating=\"{rating}\"}} {n}");
-            }
-            family(
-                &mut out,
-                "shikaku_rate_limited_total",
-                "counter",
-                "Requests refused by the rate limit.",
-            );
-            let _ = writeln!(out, "shikaku_rate_limited_total {}", m.rate_limited);
-        });
-        family(
-            &mut out,
+        let mut model_registry = Registry::default();
+        model_registry.register(
             "shikaku_model_loaded",
-            "gauge",
-            "Whether a language model writes drafts.",
+            "Whether a language model writes drafts",
+            ConstGauge::new(i64::from(model.is_some())),
         );
-        let _ = writeln!(out, "shikaku_model_loaded {}", u8::from(model.is_some()));
-        family(
-            &mut out,
-            "shikaku_model_drafts_accepted_total",
-            "counter",
-            "Model drafts the verifier accepted.",
+        model_registry.register(
+            "shikaku_model_drafts_accepted",
+            "Model drafts the verifier accepted",
+            ConstCounter::new(drafts.written as u64),
         );
-        let _ = writeln!(
-            out,
-            "shikaku_model_drafts_accepted_total {}",
-            drafts.written
+        let rejected = Family::<ReasonLabels, Counter>::default();
+        for (&reason, &n) in &drafts.rejected {
+            rejected
+                .get_or_create(&ReasonLabels { reason })
+                .inc_by(n as u64);
+        }
+        model_registry.register(
+            "shikaku_model_drafts_rejected",
+            "Model drafts the verifier rejected, by reason",
+            rejected,
         );
-        family(
-            &mut out,
-            "shikaku_model_drafts_rejected_total",
-            "counter",
-            "Model drafts the verifier rejected, by reason.",
-        );
-        for (reason, n) in &drafts.rejected {
-            let _ = writeln!(
-                out,
-                "shikaku_model_drafts_rejected_total{{reason=\"{reason}\"}} {n}"
-            );
+        // The 0.0.4 text has no end marker: the two expositions follow each other.
+        let mut out = String::new();
+        for registry in [&self.registry, &model_registry] {
+            prometheus_text::encode(&mut out, registry).expect("writing to a String");
         }
         out
     }
 }
 
-/// The `# HELP` and `# TYPE` lines that open a metric family.
-fn family(out: &mut String, name: &str, kind: &str, help: &str) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-}
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
 
-fn write_histogram(out: &mut String, name: &str, labels: &str, h: &Histogram) {
-    for (bound, count) in BUCKETS.iter().zip(h.counts.iter()) {
-        let _ = writeln!(out, "{name}_bucket{{{labels}le=\"{bound}\"}} {count}");
+    use super::*;
+    use crate::assistant::{Outcome, WriterKind};
+
+    #[test]
+    fn the_text_keeps_our_names_labels_and_buckets() {
+        let metrics = Metrics::default();
+        metrics.request("/api/v1/chat", 200, Duration::from_millis(30));
+        metrics.request("/api/v1/chat", 200, Duration::from_millis(700));
+        metrics.answer(
+            &Answer {
+                outcome: Outcome::Answered,
+                answer: String::new(),
+                citations: Vec::new(),
+                confidence: 1.0,
+                writer: WriterKind::Faq,
+                handoff_reason: None,
+                number_removed: false,
+            },
+            Duration::from_millis(12),
+        );
+        metrics.feedback("down");
+        metrics.rate_limited();
+        let drafts = DraftStats {
+            written: 3,
+            rejected: BTreeMap::from([("ungrounded", 2)]),
+        };
+        let text = metrics.render(&drafts, Some("gemma"));
+        for line in [
+            "# HELP shikaku_http_requests_total HTTP requests by route and status.",
+            "# TYPE shikaku_http_requests_total counter",
+            r#"shikaku_http_requests_total{route="/api/v1/chat",status="200"} 2"#,
+            "# HELP shikaku_http_request_duration_seconds Time to the response head.",
+            "# TYPE shikaku_http_request_duration_seconds histogram",
+            r#"shikaku_http_request_duration_seconds_bucket{route="/api/v1/chat",le="0.025"} 0"#,
+            r#"shikaku_http_request_duration_seconds_bucket{route="/api/v1/chat",le="0.05"} 1"#,
+            r#"shikaku_http_request_duration_seconds_bucket{route="/api/v1/chat",le="1"} 2"#,
+            r#"shikaku_http_request_duration_seconds_bucket{route="/api/v1/chat",le="30"} 2"#,
+            r#"shikaku_http_request_duration_seconds_bucket{route="/api/v1/chat",le="+Inf"} 2"#,
+            r#"shikaku_http_request_duration_seconds_count{route="/api/v1/chat"} 2"#,
+            r#"shikaku_answers_total{outcome="answered",writer="faq"} 1"#,
+            r#"shikaku_answer_duration_seconds_bucket{le="0.01"} 0"#,
+            r#"shikaku_answer_duration_seconds_bucket{le="0.025"} 1"#,
+            "shikaku_answer_duration_seconds_count 1",
+            r#"shikaku_feedback_total{rating="down"} 1"#,
+            "shikaku_rate_limited_total 1",
+            "# TYPE shikaku_model_loaded gauge",
+            "shikaku_model_loaded 1",
+            "shikaku_model_drafts_accepted_total 3",
+            r#"shikaku_model_drafts_rejected_total{reason="ungrounded"} 2"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line}\nnot in\n{text}");
+        }
+        assert!(!text.contains("# EOF"), "{text}");
     }
-    let _ = writeln!(out, "{name}_bucket{{{labels}le=\"+Inf\"}} {}", h.count);
-    let labels = labels.trim_end_matches(',');
-    let braces = if labels.is_empty() {
-        String::new()
-    } else {
-        format!("{{{labels}}}")
-    };
-    let _ = writeln!(out, "{name}_sum{braces} {}", h.sum);
-    let _ = writeln!(out, "{name}_count{braces} {}", h.count);
 }

@@ -49,10 +49,7 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
     let conversations = state.conversations();
     let assistant = conversations.assistant();
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         conversations
             .metrics()
             .render(&assistant.draft_stats(), assistant.model_name()),
