@@ -46,7 +46,7 @@ pub const STARTER_QUESTIONS: &[&str] = &[
 /// A related question must share this much of the user's question (weighted by rarity).
 const RELATED_MIN_COVERAGE: f32 = 0.3;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Answered,
@@ -66,7 +66,7 @@ impl Outcome {
 }
 
 /// Which writer produced the final text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WriterKind {
     /// A curated FAQ (or form summary) answer, as written.
@@ -94,7 +94,7 @@ impl WriterKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Citation {
     pub doc_id: String,
     pub title: String,
@@ -105,7 +105,7 @@ pub struct Citation {
     pub section_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Cli,
@@ -135,7 +135,7 @@ pub struct Question<'a> {
     pub channel: Channel,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Answer {
     pub outcome: Outcome,
     pub answer: String,

@@ -35,7 +35,7 @@ const FOLLOW_EVERY: Duration = Duration::from_secs(2);
 pub const MAX_FILE_BYTES: usize = 256 * 1024;
 
 /// A problem that stops a publish: where, and what (the `kb check` message).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     pub path: String,
     pub line: usize,

@@ -15,7 +15,7 @@ pub struct KbFile {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Release {
     pub id: i64,
     pub fingerprint: String,
@@ -24,7 +24,7 @@ pub struct Release {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub at: String,
     pub user_name: String,
