@@ -36,7 +36,7 @@ pub struct QuestionRow {
     pub rating: Option<String>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Day {
     pub date: NaiveDate,
     pub questions: u32,
@@ -54,14 +54,14 @@ pub struct Day {
     pub up_rate: Option<f32>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Reasons {
     pub no_answer: usize,
     pub handoff: usize,
     pub down: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Group {
     pub count: usize,
     pub reasons: Reasons,
@@ -69,13 +69,13 @@ pub struct Group {
     pub examples: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Top {
     pub question: String,
     pub count: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub from: NaiveDate,
     pub to: NaiveDate,

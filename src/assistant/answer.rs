@@ -6,7 +6,7 @@ use super::intent::HandoffReason;
 use crate::knowledge::Document;
 use crate::search::Hit;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Answered,
@@ -26,7 +26,7 @@ impl Outcome {
 }
 
 /// Which writer produced the final text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WriterKind {
     /// A curated FAQ (or form summary) answer, as written.
@@ -54,7 +54,7 @@ impl WriterKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Citation {
     pub doc_id: String,
     pub title: String,
@@ -65,7 +65,7 @@ pub struct Citation {
     pub section_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Answer {
     pub outcome: Outcome,
     pub answer: String,

@@ -1,7 +1,7 @@
 //! Questions that go to a person rather than to the knowledge base.
 
 /// Why a conversation is handed to the call center.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HandoffReason {
     /// The user asked for a person.

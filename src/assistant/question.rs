@@ -7,7 +7,7 @@ use serde::Serialize;
 /// Longest question accepted, in characters.
 pub const MAX_QUESTION_CHARS: usize = 2000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Cli,

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// Stored by its name. Agents answer tickets, editors keep the knowledge base, admins do
 /// both and see the users.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Agent,

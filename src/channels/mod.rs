@@ -66,6 +66,9 @@ pub struct Webhook {
     pub auth_header: &'static str,
 }
 
+/// Every adapter's webhook (the API document lists them).
+pub const WEBHOOKS: [Webhook; 2] = [line::WEBHOOK, telegram::WEBHOOK];
+
 /// Why a webhook request was refused; the HTTP layer turns it into a JSON error.
 #[derive(Debug)]
 pub enum WebhookError {

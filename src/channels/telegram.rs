@@ -40,6 +40,13 @@ const HELP: &str = "ご質問をそのまま送ってください。回答には
 const NOT_TEXT: &str =
     "申し訳ありません。文字のメッセージにだけお答えできます。ご質問を文字で送ってください。";
 
+/// Where Telegram posts its updates (webhook mode), with the secret in
+/// `x-telegram-bot-api-secret-token`.
+pub const WEBHOOK: Webhook = Webhook {
+    path: "/channels/telegram/webhook",
+    auth_header: "x-telegram-bot-api-secret-token",
+};
+
 pub struct Telegram {
     bot: Bot,
     config: TelegramConfig,
@@ -401,10 +408,7 @@ impl Adapter for Telegram {
     }
 
     fn webhook(&self) -> Option<Webhook> {
-        Some(Webhook {
-            path: "/channels/telegram/webhook",
-            auth_header: "x-telegram-bot-api-secret-token",
-        })
+        Some(WEBHOOK)
     }
 
     fn receive<'a>(

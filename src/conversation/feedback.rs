@@ -8,7 +8,7 @@ use super::Conversations;
 pub const MAX_COMMENT_CHARS: usize = 1000;
 
 /// A user's rating of an answer, stored by its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Rating {
     Up,

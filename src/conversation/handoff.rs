@@ -47,7 +47,7 @@ pub struct HandoffReply {
 }
 
 /// A ticket as the console shows it: details, the whole transcript, the bot's sources, notes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TicketDetail {
     pub ticket: TicketRow,
     pub sources: Vec<Citation>,

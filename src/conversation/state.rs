@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// `bot` → `waiting` (a ticket is open) → `agent` (claimed) → `resolved` (the bot answers
 /// again). Stored by these names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum State {
     Bot,

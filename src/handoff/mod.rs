@@ -30,7 +30,7 @@ pub struct Details {
 }
 
 /// One item the user gave that cannot be used, with what to fix (Japanese, for the form).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: &'static str,
     pub message: String,

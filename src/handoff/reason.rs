@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::assistant::intent::HandoffReason;
 
 /// Stored with the ticket by its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// 「担当者につなぐ」 in the widget.

@@ -6,27 +6,55 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::conversation::ChatError;
+use crate::handoff::FieldError;
 
 /// An error response: `{"error": {"code", "message", "detail"?}}`.
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
+    body: ErrorDetail,
+}
+
+/// The JSON of every error.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// What was wrong, for programs (e.g. `invalid_message`, `rate_limited`).
     code: &'static str,
+    /// Japanese, for users: the widget shows it as it is.
     message: String,
+    /// For developers (e.g. the JSON parser's complaint).
+    #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<String>,
+    /// The details to fix (`invalid_details` of `POST /api/v1/handoff`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<Vec<FieldError>>,
+    /// The ticket already open (`already_waiting` of `POST /api/v1/handoff`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket_id: Option<i64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            code,
-            message: message.into(),
-            detail: None,
+            body: ErrorDetail {
+                code,
+                message: message.into(),
+                detail: None,
+                fields: None,
+                ticket_id: None,
+            },
         }
     }
 
@@ -36,15 +64,25 @@ impl ApiError {
     }
 
     pub fn code(&self) -> &'static str {
-        self.code
+        self.body.code
     }
 
     pub fn message(&self) -> &str {
-        &self.message
+        &self.body.message
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+        self.body.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
+        self.body.fields = Some(fields);
+        self
+    }
+
+    pub fn with_ticket(mut self, ticket_id: i64) -> Self {
+        self.body.ticket_id = Some(ticket_id);
         self
     }
 
@@ -129,11 +167,7 @@ impl From<JsonRejection> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({"code": self.code, "message": self.message});
-        if let Some(detail) = self.detail {
-            error["detail"] = json!(detail);
-        }
-        (self.status, Json(json!({ "error": error }))).into_response()
+        (self.status, Json(ErrorBody { error: self.body })).into_response()
     }
 }
 

@@ -28,7 +28,7 @@ pub use glossary::{Expansion, Glossary};
 /// One problem found in the knowledge files: where (the file's path as it was given, and
 /// its line; 0 for the whole file), and what. `kb check` prints it, the editor console
 /// shows it as JSON `{path, line, message}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Diagnostic {
     pub path: String,
     pub line: usize,

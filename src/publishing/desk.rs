@@ -3,7 +3,6 @@
 //! notice, the audit log, and what users could not get answered.
 
 use serde::Serialize;
-use serde_json::{Value, json};
 
 use super::{MAX_FILE_BYTES, PublishError, Publisher, check_path, load};
 use crate::analytics::{self, Report};
@@ -31,7 +30,7 @@ pub enum EditError {
 }
 
 /// One draft in the documents list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DocumentEntry {
     pub path: String,
     pub id: Option<String>,
@@ -43,7 +42,7 @@ pub struct DocumentEntry {
 }
 
 /// The drafts, the files they deleted, and every problem `kb check` finds in them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Documents {
     pub serving_release: i64,
     pub documents: Vec<DocumentEntry>,
@@ -52,7 +51,7 @@ pub struct Documents {
 }
 
 /// A draft and its published text (either may be missing).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DocumentTexts {
     pub path: String,
     pub text: Option<String>,
@@ -60,7 +59,7 @@ pub struct DocumentTexts {
 }
 
 /// What retrieval found for a try-it question.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TryHit {
     pub doc_id: String,
     pub title: String,
@@ -71,10 +70,20 @@ pub struct TryHit {
 }
 
 /// A release and what it changed against the one before.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReleaseDiff {
     pub release: Release,
-    pub files: Vec<Value>,
+    pub files: Vec<FileDiff>,
+}
+
+/// One file a release changed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FileDiff {
+    pub path: String,
+    /// `added`, `removed` or `changed`.
+    pub change: &'static str,
+    /// A unified diff (two lines of context).
+    pub diff: String,
 }
 
 impl Publisher {
@@ -270,7 +279,7 @@ impl Publisher {
 }
 
 /// Unified diffs of the files that differ.
-fn file_diffs(before: &[KbFile], after: &[KbFile]) -> Vec<Value> {
+fn file_diffs(before: &[KbFile], after: &[KbFile]) -> Vec<FileDiff> {
     let mut paths: Vec<&str> = before
         .iter()
         .chain(after)
@@ -300,7 +309,11 @@ fn file_diffs(before: &[KbFile], after: &[KbFile]) -> Vec<Value> {
                 .context_radius(2)
                 .header(path, path)
                 .to_string();
-            Some(json!({"path": path, "change": change, "diff": diff}))
+            Some(FileDiff {
+                path: path.to_string(),
+                change,
+                diff,
+            })
         })
         .collect()
 }

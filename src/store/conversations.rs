@@ -6,24 +6,43 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Store, Tx, now};
-use crate::assistant::{Answer, Citation};
+use crate::assistant::{Answer, Citation, Outcome, WriterKind};
 
 /// One message of a transcript, as the API returns it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Message)]
 pub struct StoredMessage {
     pub id: i64,
+    /// Who wrote it: `user`, `assistant`, `agent` or `system` (the table's CHECK).
+    #[schema(schema_with = message_role)]
     pub role: String,
     pub text: String,
+    /// The user message an answer replies to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<i64>,
+    /// An answer's outcome, by its name.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Outcome>)]
     pub outcome: Option<String>,
+    /// An answer's writer, by its name.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<WriterKind>)]
     pub writer: Option<String>,
     pub citations: Vec<Citation>,
+    /// The user's rating of an answer: `up` or `down`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<String>,
+    /// RFC 3339, UTC.
+    #[schema(format = DateTime)]
     pub created_at: String,
+}
+
+/// The roles a message is stored with.
+fn message_role() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["user", "assistant", "agent", "system"]))
+        .build()
 }
 
 /// Why feedback was not recorded.

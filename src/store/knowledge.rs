@@ -18,7 +18,7 @@ pub enum Import {
     Instead,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Release {
     pub id: i64,
     pub fingerprint: String,
@@ -27,7 +27,7 @@ pub struct Release {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub at: String,
     pub user_name: String,

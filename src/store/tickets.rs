@@ -10,12 +10,16 @@ use super::{Store, StoredMessage, now};
 use crate::assistant::Citation;
 
 /// A ticket in the queue.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketRow {
     pub id: i64,
     pub conversation_id: String,
+    /// `waiting`, `agent` (claimed) or `resolved`.
+    #[schema(value_type = crate::conversation::State)]
     pub status: String,
+    #[schema(value_type = crate::handoff::Reason)]
     pub reason: String,
+    #[schema(value_type = crate::assistant::Channel)]
     pub channel: String,
     pub facility_name: Option<String>,
     pub facility_code: Option<String>,
@@ -27,7 +31,7 @@ pub struct TicketRow {
     pub resolved_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Note {
     pub author: String,
     pub text: String,

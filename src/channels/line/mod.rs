@@ -39,6 +39,12 @@ const GREETING: &str = "友だち追加ありがとうございます。シカ�
 const NOT_TEXT: &str =
     "申し訳ありません。文字のメッセージにだけお答えできます。ご質問を文字で送ってください。";
 
+/// Where LINE posts its events, signed in `x-line-signature`.
+pub const WEBHOOK: Webhook = Webhook {
+    path: "/channels/line/webhook",
+    auth_header: "x-line-signature",
+};
+
 pub struct Line {
     config: LineConfig,
     public_url: Option<String>,
@@ -397,10 +403,7 @@ impl Adapter for Line {
     }
 
     fn webhook(&self) -> Option<Webhook> {
-        Some(Webhook {
-            path: "/channels/line/webhook",
-            auth_header: "x-line-signature",
-        })
+        Some(WEBHOOK)
     }
 
     fn receive<'a>(

@@ -7,17 +7,20 @@ use axum::Json;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 use crate::accounts::{SESSION_HOURS, SignIn, User};
 use crate::auth::Role;
-use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, Refused, View};
+use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, Refused, TicketDetail, View};
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, AnyDesk, COOKIE, SignedIn, forbidden};
-use crate::http::error::{ApiError, ApiJson};
+use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors, ServiceErrors};
+use crate::store::StoredMessage;
+use crate::store::tickets::TicketRow;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     name: String,
@@ -25,6 +28,18 @@ pub struct LoginRequest {
 }
 
 /// `POST /agent/api/login`.
+#[utoipa::path(post, path = "/agent/api/login", tag = "agent",
+    summary = "Sign in ({name, password}); sets the session cookie, returns {name, role, csrf}",
+    description = "Both consoles sign in here.",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = Whoami,
+            headers(("Set-Cookie" = String, description = "`shikaku_agent`: HttpOnly, SameSite=Strict"))),
+        JsonBodyErrors,
+        (status = 401, description = "`bad_credentials`", body = ErrorBody),
+        (status = 429, description = "`locked` after 5 failures in a row (15 min), or `rate_limited` (with Retry-After)", body = ErrorBody),
+        ServiceErrors,
+    ))]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LoginRequest>,
@@ -51,7 +66,19 @@ pub async fn login(
     }
 }
 
+/// Signed out.
+#[derive(Serialize, ToSchema)]
+pub struct SignedOut {
+    signed_out: bool,
+}
+
 /// `POST /agent/api/logout`.
+#[utoipa::path(post, path = "/agent/api/logout", summary = "Sign out", description = AGENT_CONSOLE,
+    security(("session" = [], "csrf" = [])),
+    responses(
+        (status = 200, description = "Signed out; the cookie is cleared", body = SignedOut),
+        ConsoleErrors,
+    ))]
 pub async fn logout(
     State(state): State<AppState>,
     signed_in: SignedIn<AnyDesk>,
@@ -60,27 +87,74 @@ pub async fn logout(
     let clear = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok((
         [(header::SET_COOKIE, clear)],
-        Json(json!({"signed_out": true})),
+        Json(SignedOut { signed_out: true }),
     )
         .into_response())
 }
 
 /// Who is signed in, and the CSRF token their changes must carry (both consoles' `me`).
-pub fn whoami(user: &User) -> Json<serde_json::Value> {
-    Json(json!({"name": user.name, "role": user.role, "csrf": user.csrf}))
+#[derive(Serialize, ToSchema)]
+pub struct Whoami {
+    name: String,
+    role: Role,
+    /// Send it in `X-CSRF-Token` with every change.
+    csrf: String,
+}
+
+pub fn whoami(user: &User) -> Json<Whoami> {
+    Json(Whoami {
+        name: user.name.clone(),
+        role: user.role,
+        csrf: user.csrf.clone(),
+    })
 }
 
 /// `GET /agent/api/me`.
-pub async fn me(signed_in: SignedIn<AgentDesk>) -> Json<serde_json::Value> {
+#[utoipa::path(get, path = "/agent/api/me", operation_id = "agent_me",
+    summary = "The signed-in user and the CSRF token", description = AGENT_CONSOLE,
+    security(("session" = [])),
+    responses((status = 200, description = "OK", body = Whoami), ConsoleErrors))]
+pub async fn me(signed_in: SignedIn<AgentDesk>) -> Json<Whoami> {
     whoami(&signed_in.user)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
+    /// `waiting` (default for the list), `mine` or `all` (default for the CSV).
     #[serde(default)]
+    #[param(value_type = Option<QueueView>)]
     view: Option<String>,
+    /// Searches the details and the transcript.
     #[serde(default)]
     q: Option<String>,
+}
+
+/// Which tickets a queue shows.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum QueueView {
+    Waiting,
+    /// Claimed by the agent who asks, open.
+    Mine,
+    All,
+}
+
+/// A queue.
+#[derive(Serialize, ToSchema)]
+pub struct Queue {
+    #[schema(value_type = QueueView)]
+    view: &'static str,
+    tickets: Vec<QueuedTicket>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct QueuedTicket {
+    #[serde(flatten)]
+    ticket: TicketRow,
+    /// Since the ticket was opened.
+    age_seconds: i64,
 }
 
 /// Seconds since an RFC 3339 time.
@@ -103,6 +177,14 @@ fn view(name: Option<&str>, default: View) -> Result<View, ApiError> {
 }
 
 /// `GET /agent/api/tickets?view=waiting|mine|all&q=…`.
+#[utoipa::path(get, path = "/agent/api/tickets",
+    summary = "The queue: ?view=waiting|mine|all&q=search (details and transcript), with age_seconds",
+    description = AGENT_CONSOLE, security(("session" = [])), params(QueueQuery),
+    responses(
+        (status = 200, description = "OK", body = Queue),
+        (status = 422, description = "`invalid_view`", body = ErrorBody),
+        ConsoleErrors,
+    ))]
 pub async fn tickets(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
@@ -115,14 +197,28 @@ pub async fn tickets(
         .await?;
     let tickets: Vec<_> = rows
         .into_iter()
-        .map(|t| {
-            let age = age_seconds(&t.created_at);
-            let mut v = json!(t);
-            v["age_seconds"] = json!(age);
-            v
+        .map(|ticket| QueuedTicket {
+            age_seconds: age_seconds(&ticket.created_at),
+            ticket,
         })
         .collect();
-    Ok(Json(json!({"view": view.as_str(), "tickets": tickets})).into_response())
+    Ok(Json(Queue {
+        view: view.as_str(),
+        tickets,
+    })
+    .into_response())
+}
+
+/// What an operation on a ticket by its id can meet besides [`ConsoleErrors`].
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum TicketErrors {
+    /// The id is not a number (plain text, from axum).
+    #[response(status = 400, content_type = "text/plain")]
+    BadId(String),
+    /// `unknown_ticket`.
+    #[response(status = 404)]
+    UnknownTicket(ErrorBody),
 }
 
 fn refused(r: Refused) -> ApiError {
@@ -137,6 +233,14 @@ fn refused(r: Refused) -> ApiError {
 }
 
 /// `GET /agent/api/tickets/{id}`: the ticket, the whole transcript, the bot's sources, notes.
+#[utoipa::path(get, path = "/agent/api/tickets/{id}",
+    summary = "A ticket, its transcript, the bot's sources and the notes",
+    description = AGENT_CONSOLE, security(("session" = [])), params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "OK", body = TicketDetail),
+        TicketErrors,
+        ConsoleErrors,
+    ))]
 pub async fn ticket(
     State(state): State<AppState>,
     _: SignedIn<AgentDesk>,
@@ -147,10 +251,27 @@ pub async fn ticket(
         .ticket(id)
         .await?
         .ok_or_else(|| refused(Refused::NoSuchTicket))?;
-    Ok(Json(json!(detail)).into_response())
+    Ok(Json(detail).into_response())
+}
+
+/// Claimed.
+#[derive(Serialize, ToSchema)]
+pub struct Claimed {
+    claimed: bool,
+    /// The agent's name.
+    by: String,
 }
 
 /// `POST /agent/api/tickets/{id}/claim`: exactly one of two agents wins (409 for the other).
+#[utoipa::path(post, path = "/agent/api/tickets/{id}/claim",
+    summary = "Claim a waiting ticket (of two agents exactly one wins)",
+    description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])), params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "OK", body = Claimed),
+        TicketErrors,
+        (status = 409, description = "`conflict`: not waiting, or another agent's", body = ErrorBody),
+        ConsoleErrors,
+    ))]
 pub async fn claim(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
@@ -163,12 +284,18 @@ pub async fn claim(
         .await?
         .map_err(refused)?;
     tracing::info!(ticket = id, agent = %user.name, "ticket claimed");
-    Ok(Json(json!({"claimed": true, "by": user.name})).into_response())
+    Ok(Json(Claimed {
+        claimed: true,
+        by: user.name,
+    })
+    .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AgentText)]
 pub struct TextBody {
+    /// 1–2000 characters.
     text: String,
 }
 
@@ -191,8 +318,37 @@ impl FromRequest<AppState> for AgentText {
     }
 }
 
+/// An agent's reply as stored, and whether it reached a messaging-channel user.
+#[derive(Serialize, ToSchema)]
+pub struct AgentReply {
+    #[serde(flatten)]
+    message: StoredMessage,
+    /// Absent for the widget (it gets the reply over its event stream).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery: Option<Delivery>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Delivery {
+    delivered: bool,
+    /// Why it was not delivered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
 /// `POST /agent/api/tickets/{id}/reply`: to the user, live in their widget or pushed on
 /// their messaging channel (`delivery` says whether it arrived there).
+#[utoipa::path(post, path = "/agent/api/tickets/{id}/reply",
+    summary = "Reply to the user ({text}); needs the ticket claimed by you",
+    description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])), params(("id" = i64, Path)),
+    request_body = TextBody,
+    responses(
+        (status = 201, description = "Stored and sent to the user's event stream (or pushed on their channel)", body = AgentReply),
+        JsonBodyErrors,
+        TicketErrors,
+        (status = 409, description = "`conflict`: not claimed by you", body = ErrorBody),
+        ConsoleErrors,
+    ))]
 pub async fn reply(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
@@ -204,16 +360,33 @@ pub async fn reply(
         .agent_reply(id, &signed_in.user.name, &text)
         .await?
         .map_err(refused)?;
-    let mut body = json!(reply.message);
-    match reply.delivery {
-        None => {}
-        Some(Ok(())) => body["delivery"] = json!({"delivered": true}),
-        Some(Err(why)) => body["delivery"] = json!({"delivered": false, "error": why}),
-    }
+    let delivery = reply.delivery.map(|delivered| Delivery {
+        delivered: delivered.is_ok(),
+        error: delivered.err(),
+    });
+    let body = AgentReply {
+        message: reply.message,
+        delivery,
+    };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
+/// Noted.
+#[derive(Serialize, ToSchema)]
+pub struct Noted {
+    noted: bool,
+}
+
 /// `POST /agent/api/tickets/{id}/notes`: internal, never shown to the user.
+#[utoipa::path(post, path = "/agent/api/tickets/{id}/notes", summary = "An internal note ({text})",
+    description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])), params(("id" = i64, Path)),
+    request_body = TextBody,
+    responses(
+        (status = 201, description = "Stored", body = Noted),
+        JsonBodyErrors,
+        TicketErrors,
+        ConsoleErrors,
+    ))]
 pub async fn note(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
@@ -227,16 +400,34 @@ pub async fn note(
     {
         return Err(refused(Refused::NoSuchTicket));
     }
-    Ok((StatusCode::CREATED, Json(json!({"noted": true}))).into_response())
+    Ok((StatusCode::CREATED, Json(Noted { noted: true })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
+    /// One of the resolution categories (422 `invalid_category` names them).
     category: String,
 }
 
+/// Resolved.
+#[derive(Serialize, ToSchema)]
+pub struct Resolved {
+    resolved: bool,
+}
+
 /// `POST /agent/api/tickets/{id}/resolve`: the bot may answer the user again.
+#[utoipa::path(post, path = "/agent/api/tickets/{id}/resolve",
+    summary = "Resolve with a category ({category}); the bot answers the user again",
+    description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])), params(("id" = i64, Path)),
+    request_body = ResolveBody,
+    responses(
+        (status = 200, description = "OK", body = Resolved),
+        JsonBodyErrors,
+        TicketErrors,
+        (status = 409, description = "`conflict`", body = ErrorBody),
+        ConsoleErrors,
+    ))]
 pub async fn resolve(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
@@ -254,10 +445,16 @@ pub async fn resolve(
         .resolve(id, &signed_in.user.name, &body.category)
         .await?
         .map_err(refused)?;
-    Ok(Json(json!({"resolved": true})).into_response())
+    Ok(Json(Resolved { resolved: true }).into_response())
 }
 
 /// `GET /agent/api/tickets.csv?view=&q=`: the queue as CSV (UTF-8 with BOM for Excel).
+#[utoipa::path(get, path = "/agent/api/tickets.csv", summary = "The queue as CSV (UTF-8 with BOM)",
+    description = AGENT_CONSOLE, security(("session" = [])), params(QueueQuery),
+    responses(
+        (status = 200, description = "OK (`tickets.csv`, an attachment)", content_type = "text/csv", body = String),
+        ConsoleErrors,
+    ))]
 pub async fn tickets_csv(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
@@ -284,7 +481,22 @@ pub async fn tickets_csv(
         .into_response())
 }
 
+/// The console's users.
+#[derive(Serialize, ToSchema)]
+pub struct Users {
+    users: Vec<UserRole>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserRole {
+    name: String,
+    role: Role,
+}
+
 /// `GET /agent/api/users`: admins only.
+#[utoipa::path(get, path = "/agent/api/users", summary = "Users and roles (admins only)",
+    description = AGENT_CONSOLE, security(("session" = [])),
+    responses((status = 200, description = "OK", body = Users), ConsoleErrors))]
 pub async fn users(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
@@ -297,7 +509,7 @@ pub async fn users(
         .users()
         .await?
         .into_iter()
-        .map(|(name, role)| json!({"name": name, "role": role}))
+        .map(|(name, role)| UserRole { name, role })
         .collect();
-    Ok(Json(json!({"users": users})).into_response())
+    Ok(Json(Users { users }).into_response())
 }

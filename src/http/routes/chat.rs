@@ -9,33 +9,37 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use crate::assistant::{Channel, Citation, Outcome, WriterKind, intent::HandoffReason};
-use crate::conversation::{Accepted, Offer, Reply};
-use crate::http::error::{ApiError, ApiJson};
+use crate::conversation::{Accepted, Offer, Reply, State as Conversation};
+use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::openapi::{JsonBodyErrors, RateLimited, ServiceErrors};
 use crate::http::{AppState, sse};
 use crate::text::clock::today_in_japan;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChatRequest {
     /// Omitted (or null) to start a new conversation.
     #[serde(default)]
     session_id: Option<String>,
+    /// Not blank.
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
     message: String,
 }
 
 /// A person is offered: the user asked for one, the question is about their own case, or
 /// the bot could not help twice in this conversation (`reason` absent). The widget then
 /// shows the handoff form.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Handoff {
     #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<HandoffReason>,
-    offer: bool,
+    pub(super) reason: Option<HandoffReason>,
+    pub(super) offer: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ChatResponse {
     session_id: String,
     /// The stored user message.
@@ -46,7 +50,9 @@ pub struct ChatResponse {
     answer: String,
     citations: Vec<Citation>,
     writer: WriterKind,
+    /// 0–1: how much of the question the sources behind the answer cover.
     confidence: f32,
+    /// Offer a person (show the handoff form).
     #[serde(skip_serializing_if = "Option::is_none")]
     handoff: Option<Handoff>,
 }
@@ -75,16 +81,58 @@ impl From<Reply> for ChatResponse {
 }
 
 /// A message for the agent who owns (or will own) the conversation: stored, not answered.
-fn forwarded(accepted: &Accepted) -> serde_json::Value {
-    json!({
-        "session_id": accepted.session_id,
-        "question_id": accepted.question_id,
-        "state": accepted.state,
-        "forwarded": true,
-    })
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Forwarded {
+    session_id: String,
+    /// The stored message.
+    question_id: i64,
+    /// `waiting` or `agent`.
+    state: Conversation,
+    /// Always true.
+    forwarded: bool,
+}
+
+fn forwarded(accepted: &Accepted) -> Forwarded {
+    Forwarded {
+        session_id: accepted.session_id.clone(),
+        question_id: accepted.question_id,
+        state: accepted.state,
+        forwarded: true,
+    }
+}
+
+/// The stream's `session` event: the ids to find the answer by if the stream drops.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamSession {
+    session_id: String,
+    question_id: i64,
+}
+
+/// The stream's `token` (a piece of the model's draft) and `replace` (the final answer,
+/// when it is not that draft) events.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamText {
+    text: String,
+}
+
+/// The stream's `error` event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamError {
+    code: &'static str,
+    message: String,
 }
 
 /// `POST /api/v1/chat`: one question, one stored answer.
+#[utoipa::path(post, path = "/api/v1/chat", summary = "Ask a question; get the stored answer",
+    request_body = ChatRequest,
+    responses(
+        (status = 200, description = "The answer", body = ChatResponse),
+        (status = 202, description = "A person owns the conversation: the message is stored for them and not answered", body = Forwarded),
+        JsonBodyErrors,
+        (status = 404, description = "`unknown_session`", body = ErrorBody),
+        (status = 429, response = RateLimited),
+        ServiceErrors,
+    ))]
 pub async fn chat(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ChatRequest>,
@@ -106,6 +154,16 @@ pub async fn chat(
 /// a client can recover the answer from the transcript if the stream drops), `token` for
 /// each piece of the model's draft, `replace` when the final answer is not that draft,
 /// then `done` with the whole response (or `error`).
+#[utoipa::path(post, path = "/api/v1/chat/stream", summary = "Ask a question; the answer as Server-Sent Events",
+    description = "Events: `session` {session_id, question_id}; `token` {text} while the model writes (a draft, not final); `replace` {text} when the final answer differs from the streamed draft; `done` (a ChatResponse); or `error` {code, message}. Comments (`: keep-alive`) every 15 s. If the stream drops, the answer is still stored: read it from the transcript (reply_to = question_id). When a person owns the conversation: `session`, then `forwarded` (the message is stored for them), and the stream ends.",
+    request_body = ChatRequest,
+    responses(
+        (status = 200, description = "An event stream (`session`, then `token`*, `replace`?, and `done` or `error`; or `forwarded`)", content_type = "text/event-stream"),
+        JsonBodyErrors,
+        (status = 404, description = "`unknown_session`", body = ErrorBody),
+        (status = 429, response = RateLimited),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ))]
 pub async fn chat_stream(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ChatRequest>,
@@ -117,10 +175,13 @@ pub async fn chat_stream(
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let _ = tx.send(sse::event(
         "session",
-        json!({"session_id": accepted.session_id, "question_id": accepted.question_id}),
+        json!(StreamSession {
+            session_id: accepted.session_id.clone(),
+            question_id: accepted.question_id,
+        }),
     ));
     if accepted.for_agent() {
-        let _ = tx.send(sse::event("forwarded", forwarded(&accepted)));
+        let _ = tx.send(sse::event("forwarded", json!(forwarded(&accepted))));
         drop(tx);
         return Ok(sse::response(rx));
     }
@@ -129,7 +190,8 @@ pub async fn chat_stream(
         let (tx, streamed) = (tx.clone(), streamed.clone());
         move |piece: &str| {
             streamed.store(true, Ordering::Relaxed);
-            let _ = tx.send(sse::event("token", json!({ "text": piece })));
+            let text = piece.to_string();
+            let _ = tx.send(sse::event("token", json!(StreamText { text })));
         }
     };
     tokio::spawn(async move {
@@ -139,10 +201,8 @@ pub async fn chat_stream(
         {
             Ok(reply) => {
                 if streamed.load(Ordering::Relaxed) && reply.answer.writer != WriterKind::Model {
-                    let _ = tx.send(sse::event(
-                        "replace",
-                        json!({ "text": reply.answer.answer }),
-                    ));
+                    let text = reply.answer.answer.clone();
+                    let _ = tx.send(sse::event("replace", json!(StreamText { text })));
                 }
                 let _ = tx.send(sse::event("done", json!(ChatResponse::from(reply))));
             }
@@ -150,7 +210,10 @@ pub async fn chat_stream(
                 let error = ApiError::from(e);
                 let _ = tx.send(sse::event(
                     "error",
-                    json!({"code": error.code(), "message": error.message()}),
+                    json!(StreamError {
+                        code: error.code(),
+                        message: error.message().to_string(),
+                    }),
                 ));
             }
         }

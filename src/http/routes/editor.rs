@@ -7,14 +7,22 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use super::agent::whoami;
+use super::agent::{Whoami, whoami};
+use crate::analytics::Report;
+use crate::assistant::Answer;
 use crate::http::AppState;
 use crate::http::auth::{EditorDesk, SignedIn};
-use crate::http::error::{ApiError, ApiJson};
-use crate::publishing::{EditError, MAX_FILE_BYTES, PublishError, check_path};
+use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::openapi::{BadParameter, ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
+use crate::knowledge::Diagnostic;
+use crate::publishing::{
+    DocumentTexts, Documents, EditError, MAX_FILE_BYTES, PublishError, ReleaseDiff, TryHit,
+    check_path,
+};
+use crate::store::knowledge::{AuditEntry, Release};
 
 fn unknown_document() -> ApiError {
     ApiError::new(
@@ -30,6 +38,30 @@ fn unknown_release() -> ApiError {
         "unknown_release",
         "この版は見つかりません。",
     )
+}
+
+/// What an operation on a release by its id can meet besides [`ConsoleErrors`].
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ReleaseErrors {
+    /// The id is not a number (plain text, from axum).
+    #[response(status = 400, content_type = "text/plain")]
+    BadId(String),
+    /// `unknown_release`.
+    #[response(status = 404)]
+    UnknownRelease(ErrorBody),
+}
+
+/// What the analytics can meet besides [`ConsoleErrors`].
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum AnalyticsErrors {
+    /// `days` is not a number (plain text, from axum).
+    #[response(status = 400, content_type = "text/plain")]
+    BadDays(String),
+    /// `invalid_days`: not 1–366.
+    #[response(status = 422)]
+    InvalidDays(ErrorBody),
 }
 
 fn bad_path(detail: String) -> ApiError {
@@ -86,28 +118,46 @@ fn edit_error(e: EditError) -> ApiError {
 }
 
 /// `GET /admin/api/me`.
-pub async fn me(signed_in: SignedIn<EditorDesk>) -> Json<serde_json::Value> {
+#[utoipa::path(get, path = "/admin/api/me", operation_id = "editor_me",
+    summary = "The signed-in editor and the CSRF token", description = EDITOR_CONSOLE,
+    security(("session" = [])),
+    responses((status = 200, description = "OK", body = Whoami), ConsoleErrors))]
+pub async fn me(signed_in: SignedIn<EditorDesk>) -> Json<Whoami> {
     whoami(&signed_in.user)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Filters by text or file name.
     #[serde(default)]
     q: Option<String>,
 }
 
 /// `GET /admin/api/documents?q=`: every draft with its id, kind, title, whether it
 /// differs from the serving release, and its problems; also files the drafts deleted.
+#[utoipa::path(get, path = "/admin/api/documents",
+    summary = "The drafts with their state and problems, and the files they deleted",
+    description = EDITOR_CONSOLE, security(("session" = [])), params(ListQuery),
+    responses((status = 200, description = "OK", body = Documents), ConsoleErrors))]
 pub async fn documents(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
     let documents = state.publisher().documents(query.q.as_deref()).await?;
-    Ok(Json(json!(documents)).into_response())
+    Ok(Json(documents).into_response())
 }
 
 /// `GET /admin/api/documents/{*path}`: the draft and the published text.
+#[utoipa::path(get, path = "/admin/api/documents/{path}", operation_id = "draft",
+    summary = "A draft and its published text", description = EDITOR_CONSOLE,
+    security(("session" = [])), params(DraftPath),
+    responses(
+        (status = 200, description = "OK", body = DocumentTexts),
+        (status = 404, description = "`unknown_document`", body = ErrorBody),
+        ConsoleErrors,
+    ))]
 pub async fn document(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
@@ -118,17 +168,44 @@ pub async fn document(
         .document(&path)
         .await?
         .ok_or_else(unknown_document)?;
-    Ok(Json(json!(texts)).into_response())
+    Ok(Json(texts).into_response())
 }
 
-#[derive(Deserialize)]
+/// The file a draft is, relative to the knowledge folder (e.g. `faq/名前.md`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)]
+pub struct DraftPath {
+    path: String,
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DraftText)]
 pub struct TextBody {
+    /// The whole file: `+++` front matter and the body.
     text: String,
+}
+
+/// Saved, with the problems `kb check` finds.
+#[derive(Serialize, ToSchema)]
+pub struct Saved {
+    saved: bool,
+    problems: Vec<Diagnostic>,
 }
 
 /// `PUT /admin/api/documents/{*path}`: saves the draft (problems do not stop a save, only
 /// a publish) and returns its problems.
+#[utoipa::path(put, path = "/admin/api/documents/{path}",
+    summary = "Save a draft ({text}); problems do not stop a save, only a publish",
+    description = EDITOR_CONSOLE, security(("session" = [], "csrf" = [])), params(DraftPath),
+    request_body = TextBody,
+    responses(
+        (status = 200, description = "Saved", body = Saved),
+        JsonBodyErrors,
+        (status = 404, description = "`unknown_document`", body = ErrorBody),
+        ConsoleErrors,
+    ))]
 pub async fn save(
     State(state): State<AppState>,
     signed_in: SignedIn<EditorDesk>,
@@ -140,10 +217,28 @@ pub async fn save(
         .save(&path, &body.text, &signed_in.user.name)
         .await
         .map_err(edit_error)?;
-    Ok(Json(json!({"saved": true, "problems": problems})).into_response())
+    Ok(Json(Saved {
+        saved: true,
+        problems,
+    })
+    .into_response())
+}
+
+/// Deleted.
+#[derive(Serialize, ToSchema)]
+pub struct Deleted {
+    deleted: bool,
 }
 
 /// `DELETE /admin/api/documents/{*path}`.
+#[utoipa::path(delete, path = "/admin/api/documents/{path}", summary = "Delete a draft",
+    description = EDITOR_CONSOLE, security(("session" = [], "csrf" = [])), params(DraftPath),
+    responses(
+        (status = 200, description = "Deleted", body = Deleted),
+        (status = 404, description = "`unknown_document`", body = ErrorBody),
+        (status = 422, description = "`invalid_path`", body = ErrorBody),
+        ConsoleErrors,
+    ))]
 pub async fn delete(
     State(state): State<AppState>,
     signed_in: SignedIn<EditorDesk>,
@@ -154,17 +249,27 @@ pub async fn delete(
         .delete(&path, &signed_in.user.name)
         .await
         .map_err(edit_error)?;
-    Ok(Json(json!({"deleted": true})).into_response())
+    Ok(Json(Deleted { deleted: true }).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckBody {
     path: String,
     text: String,
 }
 
+/// What `kb check` finds.
+#[derive(Serialize, ToSchema)]
+pub struct Problems {
+    problems: Vec<Diagnostic>,
+}
+
 /// `POST /admin/api/check`: `kb check` on the drafts with this file as typed.
+#[utoipa::path(post, path = "/admin/api/check",
+    summary = "`kb check` on the drafts with this file ({path, text}) as typed",
+    description = EDITOR_CONSOLE, security(("session" = [], "csrf" = [])), request_body = CheckBody,
+    responses((status = 200, description = "OK", body = Problems), JsonBodyErrors, ConsoleErrors))]
 pub async fn check(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
@@ -172,17 +277,28 @@ pub async fn check(
 ) -> Result<Response, ApiError> {
     check_path(&body.path).map_err(|e| bad_path(e.to_string()))?;
     let problems = state.publisher().check(&body.path, &body.text).await?;
-    Ok(Json(json!({"problems": problems})).into_response())
+    Ok(Json(Problems { problems }).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TryBody {
     question: String,
 }
 
+/// The drafts' answer and what retrieval found.
+#[derive(Serialize, ToSchema)]
+pub struct Tried {
+    answer: Answer,
+    hits: Vec<TryHit>,
+}
+
 /// `POST /admin/api/try`: the drafts' answer to a question, with the passages retrieval
 /// found and their scores.
+#[utoipa::path(post, path = "/admin/api/try",
+    summary = "The drafts' answer to a question ({question}), with the passages retrieval found",
+    description = EDITOR_CONSOLE, security(("session" = [], "csrf" = [])), request_body = TryBody,
+    responses((status = 200, description = "OK", body = Tried), JsonBodyErrors, ConsoleErrors))]
 pub async fn try_drafts(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
@@ -195,18 +311,36 @@ pub async fn try_drafts(
         .try_question(&body.question)
         .await
         .map_err(publish_error)?;
-    Ok(Json(json!({"answer": answer, "hits": hits})).into_response())
+    Ok(Json(Tried { answer, hits }).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishBody {
+    /// What changed (default 公開).
     #[serde(default)]
     note: String,
 }
 
+/// The new serving release.
+#[derive(Serialize, ToSchema)]
+pub struct Published {
+    release: Release,
+}
+
 /// `POST /admin/api/publish`: the drafts become the serving release (201), or nothing
 /// changes and the problems are listed (422).
+#[utoipa::path(post, path = "/admin/api/publish",
+    summary = "The drafts become the serving release ({note})",
+    description = EDITOR_CONSOLE, security(("session" = [], "csrf" = [])), request_body = PublishBody,
+    responses(
+        (status = 201, description = "Published", body = Published),
+        JsonBodyErrors,
+        (status = 422, description = "`invalid_knowledge`: nothing changed; detail lists the problems", body = ErrorBody),
+        ConsoleErrors,
+        (status = 500, description = "`publish_failed`: the serving release is unchanged", body = ErrorBody),
+        (status = 503, description = "`timeout`", body = ErrorBody),
+    ))]
 pub async fn publish(
     State(state): State<AppState>,
     signed_in: SignedIn<EditorDesk>,
@@ -221,23 +355,42 @@ pub async fn publish(
         )
         .await
         .map_err(publish_error)?;
-    Ok((StatusCode::CREATED, Json(json!({"release": release}))).into_response())
+    Ok((StatusCode::CREATED, Json(Published { release })).into_response())
+}
+
+/// The releases, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct Releases {
+    serving_release: i64,
+    /// The last 100.
+    releases: Vec<Release>,
 }
 
 /// `GET /admin/api/releases`.
+#[utoipa::path(get, path = "/admin/api/releases", summary = "The releases and the one being served",
+    description = EDITOR_CONSOLE, security(("session" = [])),
+    responses((status = 200, description = "OK", body = Releases), ConsoleErrors))]
 pub async fn releases(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
 ) -> Result<Response, ApiError> {
     let publisher = state.publisher();
-    Ok(Json(json!({
-        "serving_release": publisher.serving_release(),
-        "releases": publisher.releases(100).await?,
-    }))
+    Ok(Json(Releases {
+        serving_release: publisher.serving_release(),
+        releases: publisher.releases(100).await?,
+    })
     .into_response())
 }
 
 /// `GET /admin/api/releases/{id}/diff`: what the release changed against the one before.
+#[utoipa::path(get, path = "/admin/api/releases/{id}/diff",
+    summary = "What a release changed against the one before",
+    description = EDITOR_CONSOLE, security(("session" = [])), params(("id" = i64, Path)),
+    responses(
+        (status = 200, description = "OK", body = ReleaseDiff),
+        ReleaseErrors,
+        ConsoleErrors,
+    ))]
 pub async fn diff(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
@@ -248,10 +401,19 @@ pub async fn diff(
         .diff(id)
         .await?
         .ok_or_else(unknown_release)?;
-    Ok(Json(json!(diff)).into_response())
+    Ok(Json(diff).into_response())
 }
 
 /// `POST /admin/api/releases/{id}/rollback`: publishes that release's files again.
+#[utoipa::path(post, path = "/admin/api/releases/{id}/rollback",
+    summary = "Publish a release's files again (a new release)",
+    description = EDITOR_CONSOLE, security(("session" = [], "csrf" = [])), params(("id" = i64, Path)),
+    responses(
+        (status = 201, description = "Published", body = Published),
+        ReleaseErrors,
+        (status = 422, description = "`invalid_knowledge`", body = ErrorBody),
+        ConsoleErrors,
+    ))]
 pub async fn rollback(
     State(state): State<AppState>,
     signed_in: SignedIn<EditorDesk>,
@@ -265,16 +427,36 @@ pub async fn rollback(
         .rollback(&signed_in.user.name, id)
         .await
         .map_err(publish_error)?;
-    Ok((StatusCode::CREATED, Json(json!({"release": release}))).into_response())
+    Ok((StatusCode::CREATED, Json(Published { release })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
+    /// The file's name (its extension says how to read it).
     name: String,
+}
+
+/// The drafts proposed.
+#[derive(Serialize, ToSchema)]
+pub struct Imported {
+    /// Their paths.
+    proposed: Vec<String>,
 }
 
 /// `POST /admin/api/import?name=FILE` with the file as the body (PDF, HTML, text): its
 /// sections proposed as a notice and FAQ drafts that need review.
+#[utoipa::path(post, path = "/admin/api/import",
+    summary = "A new notice (the body: PDF, HTML or text, up to 10 MiB) proposed as drafts that need review",
+    description = EDITOR_CONSOLE, security(("session" = [], "csrf" = [])), params(ImportQuery),
+    request_body(content(("application/octet-stream")), description = "The file as it is"),
+    responses(
+        (status = 201, description = "Proposed", body = Imported),
+        BadParameter,
+        (status = 413, description = "Over 10 MiB", content_type = "text/plain"),
+        (status = 422, description = "`invalid_path`, `too_large` or `unreadable_file`", body = ErrorBody),
+        ConsoleErrors,
+    ))]
 pub async fn import(
     State(state): State<AppState>,
     signed_in: SignedIn<EditorDesk>,
@@ -286,21 +468,34 @@ pub async fn import(
         .import(&query.name, body.to_vec(), &signed_in.user.name)
         .await
         .map_err(edit_error)?;
-    Ok((StatusCode::CREATED, Json(json!({"proposed": proposed}))).into_response())
+    Ok((StatusCode::CREATED, Json(Imported { proposed })).into_response())
+}
+
+/// The audit log.
+#[derive(Serialize, ToSchema)]
+pub struct Audit {
+    /// The last 200, newest first.
+    entries: Vec<AuditEntry>,
 }
 
 /// `GET /admin/api/audit`: who changed what, newest first.
+#[utoipa::path(get, path = "/admin/api/audit", summary = "Who changed what, newest first",
+    description = EDITOR_CONSOLE, security(("session" = [])),
+    responses((status = 200, description = "OK", body = Audit), ConsoleErrors))]
 pub async fn audit(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
 ) -> Result<Response, ApiError> {
     let entries = state.publisher().audit(200).await?;
-    Ok(Json(json!({"entries": entries})).into_response())
+    Ok(Json(Audit { entries }).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AnalyticsQuery {
+    /// The last 1–366 days (default 30), Japan time.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 366)]
     days: Option<i64>,
 }
 
@@ -319,16 +514,31 @@ async fn analytics_report(
 }
 
 /// `GET /admin/api/analytics?days=30`.
+#[utoipa::path(get, path = "/admin/api/analytics",
+    summary = "What users could not get answered, with the daily rates",
+    description = EDITOR_CONSOLE, security(("session" = [])), params(AnalyticsQuery),
+    responses(
+        (status = 200, description = "OK", body = Report),
+        AnalyticsErrors,
+        ConsoleErrors,
+    ))]
 pub async fn analytics(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
     Query(query): Query<AnalyticsQuery>,
 ) -> Result<Response, ApiError> {
     let report = analytics_report(&state, query.days).await?;
-    Ok(Json(json!(report)).into_response())
+    Ok(Json(report).into_response())
 }
 
 /// `GET /admin/api/analytics.csv?days=30`.
+#[utoipa::path(get, path = "/admin/api/analytics.csv", summary = "The analytics as CSV",
+    description = EDITOR_CONSOLE, security(("session" = [])), params(AnalyticsQuery),
+    responses(
+        (status = 200, description = "OK (`shikaku-analytics.csv`, an attachment)", content_type = "text/csv", body = String),
+        AnalyticsErrors,
+        ConsoleErrors,
+    ))]
 pub async fn analytics_csv(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,

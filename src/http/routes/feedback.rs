@@ -3,28 +3,51 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::chat::Handoff;
 
 use crate::conversation::{FeedbackError, Rating};
 use crate::http::AppState;
-use crate::http::error::{ApiError, ApiJson};
+use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::openapi::{JsonBodyErrors, RateLimited, ServiceErrors};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackRequest {
     session_id: String,
+    /// The answer's `message_id`.
     message_id: i64,
     /// "up" (👍) or "down" (👎).
+    #[schema(value_type = Rating)]
     rating: String,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     comment: Option<String>,
 }
 
+/// Recorded; after a second 👎 in the conversation, `handoff` offers a person.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedbackResponse {
+    recorded: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    handoff: Option<Handoff>,
+}
+
+#[utoipa::path(post, path = "/api/v1/feedback", summary = "👍 or 👎 on an answer",
+    request_body = FeedbackRequest,
+    responses(
+        (status = 200, description = "Recorded (giving it again replaces it)", body = FeedbackResponse),
+        JsonBodyErrors,
+        (status = 404, description = "`unknown_message`: no such answer in the conversation", body = ErrorBody),
+        (status = 429, response = RateLimited),
+        ServiceErrors,
+    ))]
 pub async fn feedback(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<FeedbackRequest>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<FeedbackResponse>, ApiError> {
     let Some(rating) = Rating::parse(&body.rating) else {
         return Err(ApiError::invalid(
             "invalid_rating",
@@ -60,9 +83,11 @@ pub async fn feedback(
             )),
             FeedbackError::Internal(e) => ApiError::internal(&e),
         })?;
-    let mut response = json!({"recorded": true});
-    if offer {
-        response["handoff"] = json!({"offer": true});
-    }
-    Ok(Json(response))
+    Ok(Json(FeedbackResponse {
+        recorded: true,
+        handoff: offer.then_some(Handoff {
+            reason: None,
+            offer: true,
+        }),
+    }))
 }

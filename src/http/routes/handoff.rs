@@ -4,36 +4,75 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::assistant::Channel;
-use crate::conversation::HandoffError;
+use crate::conversation::{HandoffError, State as Conversation};
 use crate::handoff::{Details, Reason};
 use crate::http::AppState;
-use crate::http::error::{ApiError, ApiJson};
+use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::openapi::{JsonBodyErrors, RateLimited};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HandoffRequest {
     /// Omitted to hand over before asking anything.
     #[serde(default)]
     session_id: Option<String>,
+    /// 医療機関等の名称.
     #[serde(default)]
+    #[schema(max_length = 200)]
     facility_name: Option<String>,
+    /// 医療機関等コード: 7 digits (full-width digits, spaces and hyphens are taken).
     #[serde(default)]
+    #[schema(pattern = r"^\s*$|^\s*[ 　\-－]*([0-9０-９][ 　\-－]*){7}\s*$")]
     facility_code: Option<String>,
+    /// A phone number (e.g. 03-1234-5678) or an e-mail address.
     #[serde(default)]
+    #[schema(
+        pattern = r"^\s*$|^\s*(0[0-9]{1,4}-?[0-9]{1,4}-?[0-9]{3,4}|[!-?A-~]{1,64}@[!-?A-~]+\.[!-?A-~]{2,})\s*$"
+    )]
     contact: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     question: Option<String>,
-    /// What started it: `button` (default), `requested_person`, `own_case`, `repeated_failure`.
+    /// What started it (default `button`).
     #[serde(default)]
+    #[schema(value_type = Option<Reason>)]
     reason: Option<String>,
+}
+
+/// A ticket was opened: what the user is told.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandoffResponse {
+    session_id: String,
+    ticket_id: i64,
+    /// The stored confirmation.
+    message_id: i64,
+    /// `waiting`.
+    state: Conversation,
+    /// When a person will reply (business hours), and the call center's number.
+    message: String,
+    /// The call center's number.
+    phone: Option<String>,
 }
 
 /// 201 with what the user is told; 422 with the fields to fix; 409 when one is already
 /// open. A failure tells the user to call.
+#[utoipa::path(post, path = "/api/v1/handoff", summary = "Hand the conversation to the call center (opens a ticket)",
+    description = "Every detail is optional; given ones are checked (医療機関等コード: 7 digits; contact: a phone number or an e-mail address). The message tells the user when a person will reply (business hours) and gives the call center's number. While the ticket is open, chat messages are stored for the agent and not answered by the bot (202, or a `forwarded` event).",
+    request_body = HandoffRequest,
+    responses(
+        (status = 201, description = "Ticket opened", body = HandoffResponse),
+        JsonBodyErrors,
+        (status = 422, description = "`invalid_details`: details to fix (error.fields: [{field, message}]); `invalid_reason`; or `invalid_request`", body = ErrorBody),
+        (status = 404, description = "`unknown_session`", body = ErrorBody),
+        (status = 409, description = "`already_waiting`: a ticket is already open (error.ticket_id)", body = ErrorBody),
+        (status = 429, response = RateLimited),
+        (status = 500, description = "`handoff_failed`: not opened; the message gives the phone number", body = ErrorBody),
+        (status = 503, description = "`timeout`", body = ErrorBody),
+    ))]
 pub async fn handoff(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<HandoffRequest>,
@@ -59,35 +98,28 @@ pub async fn handoff(
     {
         Ok(reply) => Ok((
             StatusCode::CREATED,
-            Json(json!({
-                "session_id": reply.session_id,
-                "ticket_id": reply.ticket_id,
-                "message_id": reply.message_id,
-                "state": "waiting",
-                "message": reply.message,
-                "phone": conversations.phone(),
-            })),
+            Json(HandoffResponse {
+                session_id: reply.session_id,
+                ticket_id: reply.ticket_id,
+                message_id: reply.message_id,
+                state: Conversation::Waiting,
+                message: reply.message,
+                phone: conversations.phone(),
+            }),
         )
             .into_response()),
-        Err(HandoffError::Invalid(fields)) => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({"error": {
-                "code": "invalid_details",
-                "message": "入力内容をご確認ください。",
-                "fields": fields,
-            }})),
+        Err(HandoffError::Invalid(fields)) => Err(ApiError::invalid(
+            "invalid_details",
+            "入力内容をご確認ください。",
         )
-            .into_response()),
+        .with_fields(fields)),
         Err(HandoffError::UnknownSession) => Err(ApiError::unknown_session()),
-        Err(HandoffError::AlreadyOpen(ticket)) => Ok((
+        Err(HandoffError::AlreadyOpen(ticket)) => Err(ApiError::new(
             StatusCode::CONFLICT,
-            Json(json!({"error": {
-                "code": "already_waiting",
-                "message": "すでに担当者への引き継ぎを受け付けています。担当者からの返信をお待ちください。",
-                "ticket_id": ticket,
-            }})),
+            "already_waiting",
+            "すでに担当者への引き継ぎを受け付けています。担当者からの返信をお待ちください。",
         )
-            .into_response()),
+        .with_ticket(ticket)),
         Err(HandoffError::Internal(e)) => {
             tracing::error!("handoff failed: {e:#}");
             Err(ApiError::new(

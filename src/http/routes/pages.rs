@@ -16,7 +16,6 @@ use crate::knowledge::{Document, Kind, KnowledgeBase, Section};
 
 const WIDGET_JS: &str = include_str!("../assets/widget.js");
 const PAGE_CSS: &str = include_str!("../assets/page.css");
-const OPENAPI: &str = include_str!("../assets/openapi.json");
 const AGENT_JS: &str = concat!(
     include_str!("../assets/console.js"),
     include_str!("../assets/agent.js")
@@ -40,6 +39,8 @@ impl Pages {
 }
 
 /// `GET /`: the demo portal page, listing the serving release's notices.
+#[utoipa::path(get, path = "/", summary = "Demo portal page with the widget",
+    responses((status = 200, description = "HTML", content_type = "text/html")))]
 pub async fn demo(State(state): State<AppState>) -> Response {
     html(&DemoPage::new(
         state.conversations().assistant().knowledge(),
@@ -68,6 +69,13 @@ fn javascript(body: &'static str, cache: &'static str, etag: String) -> Response
 
 /// `GET /widget.js`: the embed URL; cached briefly and revalidated by ETag, so a new
 /// version reaches portals within minutes.
+#[utoipa::path(get, path = "/widget.js", summary = "The embeddable widget (revalidated by ETag)",
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag of the copy the client has")),
+    responses(
+        (status = 200, description = "JavaScript", content_type = "text/javascript",
+            headers(("ETag" = String), ("Cache-Control" = String, description = "public, max-age=300, must-revalidate"))),
+        (status = 304, description = "Not modified", headers(("ETag" = String))),
+    ))]
 pub async fn widget(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let etag = format!("\"{}\"", state.pages().widget_hash);
     let matches = headers
@@ -81,6 +89,12 @@ pub async fn widget(State(state): State<AppState>, headers: HeaderMap) -> Respon
 }
 
 /// `GET /assets/widget-HASH.js`: the same file under its content hash, cached for a year.
+#[utoipa::path(get, path = "/assets/{file}", summary = "The widget under its content hash (immutable)",
+    params(("file" = String, Path, description = "`widget-HASH.js`, as the demo page names it")),
+    responses(
+        (status = 200, description = "JavaScript", content_type = "text/javascript"),
+        (status = 404, description = "`not_found`", body = crate::http::error::ErrorBody),
+    ))]
 pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     if file == format!("widget-{}.js", state.pages().widget_hash) {
         let etag = format!("\"{}\"", state.pages().widget_hash);
@@ -92,21 +106,38 @@ pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> R
 
 /// `GET /agent`: the agent console (a sign-in form until a session exists; the data only
 /// ever comes from the session-checked API).
+#[utoipa::path(get, path = "/agent", summary = "The agent console page (sign-in form until signed in)",
+    responses((status = 200, description = "HTML", content_type = "text/html")))]
 pub async fn agent_console() -> Response {
     console(&Console::Agent)
 }
 
 /// `GET /admin`: the editor console (its script inline; the API is `/admin/api/*`).
+#[utoipa::path(get, path = "/admin", summary = "The editor console page (sign-in form until signed in)",
+    responses((status = 200, description = "HTML", content_type = "text/html")))]
 pub async fn editor_console() -> Response {
     console(&Console::Editor)
 }
 
 /// `GET /api/v1/openapi.json`.
+#[utoipa::path(get, path = "/api/v1/openapi.json", summary = "This document",
+    responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json")))]
 pub async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::http::openapi::document(),
+    )
+        .into_response()
 }
 
 /// `GET /kb/{doc_id}`: a document of the knowledge base, each section with its anchor.
+#[utoipa::path(get, path = "/kb/{doc_id}", operation_id = "kb_document",
+    summary = "A source document (citation links lead here)",
+    params(("doc_id" = String, Path, description = "A citation's `doc_id` (`#section_id` for its section)")),
+    responses(
+        (status = 200, description = "HTML", content_type = "text/html"),
+        (status = 404, description = "Unknown document", content_type = "text/html"),
+    ))]
 pub async fn document(State(state): State<AppState>, Path(doc_id): Path<String>) -> Response {
     let assistant = state.conversations().assistant();
     let kb = assistant.knowledge();

@@ -1,18 +1,41 @@
 //! A conversation's transcript, and its live events (agents' replies) for the widget.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{self, Path};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
+use utoipa::ToSchema;
 
-use crate::http::error::ApiError;
+use crate::conversation::State;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::openapi::{RateLimited, ServiceErrors};
 use crate::http::{AppState, sse};
+use crate::store::StoredMessage;
+
+/// A conversation's transcript.
+#[derive(Serialize, ToSchema)]
+pub struct Transcript {
+    session_id: String,
+    /// Who owns the conversation.
+    state: State,
+    /// Oldest first.
+    messages: Vec<StoredMessage>,
+}
 
 /// `GET /api/v1/sessions/{id}/messages`: the transcript, so a reload keeps the conversation.
+#[utoipa::path(get, path = "/api/v1/sessions/{id}/messages", summary = "The transcript of a conversation",
+    params(("id" = String, Path, description = "The conversation's `session_id`")),
+    responses(
+        (status = 200, description = "Messages, oldest first", body = Transcript,
+            headers(("Cache-Control" = String, description = "no-store"))),
+        (status = 404, description = "`unknown_session`", body = ErrorBody),
+        ServiceErrors,
+    ))]
 pub async fn messages(
-    State(state): State<AppState>,
+    extract::State(state): extract::State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (conversation_state, messages) = state
@@ -22,15 +45,29 @@ pub async fn messages(
         .ok_or_else(ApiError::unknown_session)?;
     Ok((
         [(header::CACHE_CONTROL, "no-store")],
-        Json(json!({"session_id": id, "state": conversation_state, "messages": messages})),
+        Json(Transcript {
+            session_id: id,
+            state: conversation_state,
+            messages,
+        }),
     )
         .into_response())
 }
 
 /// `GET /api/v1/sessions/{id}/events`: what people write into the conversation (agents'
 /// replies) as Server-Sent `message` events, live; keep-alive comments every 15 s.
+#[utoipa::path(get, path = "/api/v1/sessions/{id}/events",
+    summary = "What people write into the conversation (agents' replies), live",
+    description = "Server-Sent Events: `message` (a Message with role agent), `resync` (the client fell behind: reload the transcript); keep-alive comments every 15 s.",
+    params(("id" = String, Path, description = "The conversation's `session_id`")),
+    responses(
+        (status = 200, description = "An event stream", content_type = "text/event-stream"),
+        (status = 404, description = "`unknown_session`", body = ErrorBody),
+        (status = 429, response = RateLimited),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ))]
 pub async fn events(
-    State(state): State<AppState>,
+    extract::State(state): extract::State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let conversations = state.conversations();

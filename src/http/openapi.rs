@@ -1,0 +1,319 @@
+//! The API's OpenAPI document, generated from the handlers' `#[utoipa::path]` annotations
+//! and the `ToSchema` types they send and receive; served at `GET /api/v1/openapi.json`.
+//! The channels' webhooks are added from [`crate::channels::WEBHOOKS`] (they are mounted
+//! per adapter). A test checks that every route of [`super::router`] is documented.
+
+use std::sync::LazyLock;
+
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, PathItem, Ref, Required, ResponseBuilder};
+use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
+
+use super::error::ErrorBody;
+use super::routes::{agent, chat, editor, feedback, handoff, health, pages, sessions};
+
+/// The agent console's session, for the descriptions of its operations.
+pub const AGENT_CONSOLE: &str = "Agent console: the `shikaku_agent` session cookie (HttpOnly, SameSite=Strict) from /agent/api/login; changes need `X-CSRF-Token`. 401 without a session, 403 without the token or the role.";
+/// The editor console's session, for the descriptions of its operations.
+pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `shikaku_agent` session cookie from /agent/api/login; changes need `X-CSRF-Token`. 401 without a session, 403 without the token or the role.";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Shikaku chat API",
+        version = "1",
+        description = "シカク: answers about オンライン資格確認 from the official notices, with citations. Errors are {\"error\": {\"code\", \"message\", \"detail\"?}}; message is Japanese and can be shown to users."
+    ),
+    paths(
+        chat::chat,
+        chat::chat_stream,
+        sessions::messages,
+        sessions::events,
+        feedback::feedback,
+        handoff::handoff,
+        pages::openapi,
+        health::healthz,
+        health::readyz,
+        health::metrics,
+        pages::demo,
+        pages::widget,
+        pages::asset,
+        pages::document,
+        pages::agent_console,
+        pages::editor_console,
+        agent::login,
+        agent::logout,
+        agent::me,
+        agent::tickets,
+        agent::tickets_csv,
+        agent::ticket,
+        agent::claim,
+        agent::reply,
+        agent::note,
+        agent::resolve,
+        agent::users,
+        editor::me,
+        editor::documents,
+        editor::document,
+        editor::save,
+        editor::delete,
+        editor::check,
+        editor::try_drafts,
+        editor::publish,
+        editor::releases,
+        editor::diff,
+        editor::rollback,
+        editor::import,
+        editor::audit,
+        editor::analytics,
+        editor::analytics_csv,
+    ),
+    components(
+        schemas(chat::StreamSession, chat::StreamText, chat::StreamError),
+        responses(RateLimited)
+    ),
+    modifiers(&Sessions, &Webhooks)
+)]
+pub struct ApiDoc;
+
+/// The document as served (built once).
+pub fn document() -> &'static str {
+    static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .expect("the OpenAPI document serializes")
+    });
+    &DOCUMENT
+}
+
+/// Too many requests from this client (`rate_limited`), with `Retry-After`.
+#[derive(ToResponse)]
+#[response(
+    description = "Too many requests from this client",
+    headers(("Retry-After" = u64, description = "Seconds to wait"))
+)]
+pub struct RateLimited(#[allow(dead_code)] ErrorBody);
+
+/// What reading a JSON body can refuse ([`super::error::ApiJson`]).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum JsonBodyErrors {
+    /// `invalid_json`: the body is not JSON.
+    #[response(status = 400)]
+    Syntax(ErrorBody),
+    /// `too_large`: the body is over the limit.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// `unsupported_media_type`: not sent as `Content-Type: application/json`.
+    #[response(status = 415)]
+    MediaType(ErrorBody),
+    /// `invalid_request` (a field missing, unknown or of the wrong type), or a value that is
+    /// not acceptable (the code names it).
+    #[response(status = 422)]
+    Invalid(ErrorBody),
+}
+
+/// What axum's `Path` and `Query` refuse: a parameter missing or of the wrong type (plain
+/// text, from axum).
+#[derive(IntoResponses)]
+#[response(status = 400, content_type = "text/plain")]
+#[allow(dead_code)]
+pub struct BadParameter(String);
+
+/// What any operation of the consoles' APIs can meet: the session check
+/// ([`super::auth::SignedIn`]), and failures on the service's side.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ConsoleErrors {
+    /// `unauthenticated`: no session (sign in at /agent/api/login).
+    #[response(status = 401)]
+    Unauthenticated(ErrorBody),
+    /// `csrf`: a change without the session's `X-CSRF-Token`; `forbidden`: not the role.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    /// `internal`: storage or another internal failure.
+    #[response(status = 500)]
+    Internal(ErrorBody),
+    /// `timeout`: not answered within 60 s.
+    #[response(status = 503)]
+    Timeout(ErrorBody),
+}
+
+/// What can go wrong on the service's side.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ServiceErrors {
+    /// `internal`: storage or another internal failure.
+    #[response(status = 500)]
+    Internal(ErrorBody),
+    /// `timeout`: not answered within 60 s (an answer being written is still stored).
+    #[response(status = 503)]
+    Timeout(ErrorBody),
+}
+
+/// The consoles' session cookie and CSRF header.
+struct Sessions;
+
+impl Modify for Sessions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                super::auth::COOKIE,
+                "HttpOnly, SameSite=Strict; set by POST /agent/api/login",
+            ))),
+        );
+        components.add_security_scheme(
+            "csrf",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-CSRF-Token",
+                "The `csrf` of /agent/api/login or `me`; every change needs it",
+            ))),
+        );
+    }
+}
+
+/// One operation per messaging channel's webhook.
+struct Webhooks;
+
+impl Modify for Webhooks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Error")))
+                        .build(),
+                )
+                .build()
+        };
+        for hook in crate::channels::WEBHOOKS {
+            let operation = OperationBuilder::new()
+                .tag("webhooks")
+                .operation_id(Some(hook.path.trim_start_matches('/').replace('/', "_")))
+                .summary(Some(
+                    "A messaging platform's events (only when the channel is on)",
+                ))
+                .description(Some(
+                    "The body is the platform's own JSON; each event is stored before the 200, \
+                     and answered afterwards.",
+                ))
+                .parameter(
+                    ParameterBuilder::new()
+                        .name(hook.auth_header)
+                        .parameter_in(ParameterIn::Header)
+                        .required(Required::True)
+                        .description(Some("Proves that the platform sent the request"))
+                        .schema(Some(
+                            utoipa::openapi::ObjectBuilder::new()
+                                .schema_type(utoipa::openapi::schema::Type::String),
+                        )),
+                )
+                .request_body(Some(
+                    RequestBodyBuilder::new()
+                        .content("application/json", ContentBuilder::new().build())
+                        .required(Some(Required::True))
+                        .build(),
+                ))
+                .response(
+                    "200",
+                    ResponseBuilder::new()
+                        .description("Taken: `{}`")
+                        .content("application/json", ContentBuilder::new().build())
+                        .build(),
+                )
+                .response("400", error("Not the platform's body"))
+                .response("401", error("The signature or secret is missing or wrong"))
+                .response("404", error("The channel's webhook is off"))
+                .response("413", error("The body is over 1 MiB"))
+                .response("500", error("Not stored: the platform delivers it again"))
+                .response("503", error("`timeout`"))
+                .build();
+            openapi.paths.paths.insert(
+                hook.path.to_string(),
+                PathItem::new(HttpMethod::Post, operation),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The router's routes as `(method, OpenAPI path)`: `{*rest}` is written `{rest}`.
+    fn router_routes() -> BTreeSet<(String, String)> {
+        let mut routes: BTreeSet<(String, String)> = super::super::all_routes()
+            .all()
+            .map(|(method, path)| (method.to_string(), path.replace("{*", "{")))
+            .collect();
+        // Each adapter that takes a webhook is mounted at its path: every channel on.
+        let config = crate::settings::channels::ChannelsConfig::load(|name| {
+            Some(match name {
+                "SHIKAKU_LINE_CHANNEL_SECRET"
+                | "SHIKAKU_LINE_CHANNEL_ACCESS_TOKEN"
+                | "SHIKAKU_TELEGRAM_BOT_TOKEN" => "test-token".to_string(),
+                "SHIKAKU_TELEGRAM_MODE" => "polling".to_string(),
+                _ => return None,
+            })
+        })
+        .expect("channels configured");
+        let channels = crate::channels::Channels::new(&config).expect("channels");
+        assert!(channels.adapters().len() >= 2, "every channel should be on");
+        for hook in channels.adapters().iter().filter_map(|a| a.webhook()) {
+            routes.insert(("post".to_string(), hook.path.to_string()));
+        }
+        routes
+    }
+
+    fn documented() -> BTreeSet<(String, String)> {
+        let document: serde_json::Value = serde_json::from_str(document()).expect("JSON");
+        let paths = document["paths"].as_object().expect("paths");
+        paths
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object()
+                    .expect("path item")
+                    .keys()
+                    .filter(|key| {
+                        ["get", "put", "post", "delete", "patch", "head"].contains(&key.as_str())
+                    })
+                    .map(move |method| (method.clone(), path.clone()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_route_of_the_router_is_documented_and_nothing_else() {
+        let routes = router_routes();
+        let documented = documented();
+        let missing: Vec<_> = routes.difference(&documented).collect();
+        assert!(
+            missing.is_empty(),
+            "routes not in the document: {missing:?}"
+        );
+        let stale: Vec<_> = documented.difference(&routes).collect();
+        assert!(stale.is_empty(), "documented but not routed: {stale:?}");
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1_with_unique_operation_ids() {
+        let document: serde_json::Value = serde_json::from_str(document()).expect("JSON");
+        assert_eq!(document["openapi"], "3.1.0");
+        assert_eq!(document["info"]["title"], "Shikaku chat API");
+        let mut ids = BTreeSet::new();
+        for item in document["paths"].as_object().unwrap().values() {
+            for operation in item.as_object().unwrap().values() {
+                let id = operation["operationId"].as_str().expect("operationId");
+                assert!(ids.insert(id.to_string()), "operationId {id} twice");
+            }
+        }
+    }
+}
