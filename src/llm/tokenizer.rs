@@ -3,7 +3,7 @@
 //! The GGUF holds a SentencePiece-style vocabulary with scores and no merges
 //! (`tokenizer.ggml.model = "llama"`). A byte-fallback BPE whose merges are derived from
 //! the vocabulary — every split of a normal piece into two normal pieces, ranked by the
-//! piece's score — reproduces llama.cpp's token ids (see `tests/llm.rs`).
+//! piece's score — reproduces llama.cpp's token ids (see `tests/e2e/llm.rs`).
 
 use anyhow::{Context, Result, bail};
 use candle_core::quantized::gguf_file::Content;

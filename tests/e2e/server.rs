@@ -1,9 +1,8 @@
 //! The HTTP service end to end: the real binary on port 0, real HTTP, a real SQLite file.
 
-mod common;
-
-use common::{Database, Env, Server};
 use serde_json::{Value, json};
+
+use crate::common::{self, Database, Env, Server};
 
 on_both_databases!(
     a_question_is_answered_with_citations_and_kept_in_the_transcript,

@@ -2,13 +2,12 @@
 //! lockout, CSRF, roles, the queue, claim races, replies that reach the user's widget
 //! live, notes, resolution, search and CSV.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 
-use common::console::{Agent, PASSWORD, add_user};
-use common::{Database, Env, Server};
 use serde_json::{Value, json};
+
+use crate::common::console::{Agent, PASSWORD, add_user};
+use crate::common::{Database, Env, Server};
 
 on_both_databases!(
     the_console_refuses_anyone_without_a_session_or_csrf_token,

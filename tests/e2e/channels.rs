@@ -2,19 +2,18 @@
 //! LINE's Messaging API and Telegram's Bot API (the only parts we cannot reach), which
 //! record every request. Webhooks are signed (or not) as the platforms do.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use common::console::{Agent, add_user};
-use common::{Database, Env, Server};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
+
+use crate::common::console::{Agent, add_user};
+use crate::common::{self, Database, Env, Server};
 
 on_both_databases!(a_line_user_is_handed_to_an_agent_whose_replies_arrive_on_line);
 

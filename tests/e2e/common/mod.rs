@@ -1,8 +1,6 @@
 //! What every integration test shares: the built dictionary, a scratch data folder per
 //! test (each builds its own real index), and running the real `shikaku` binary.
 
-#![allow(dead_code)]
-
 pub mod console;
 
 use std::path::{Path, PathBuf};
@@ -303,15 +301,16 @@ impl Drop for Database {
     }
 }
 
-/// Runs each named test function (taking `&Database`) once on SQLite and once on PostgreSQL.
-#[macro_export]
+/// Runs each named test function (taking `&Database`) once on SQLite and once on PostgreSQL,
+/// as `sqlite::NAME` and `postgres::NAME` beside the functions, in whichever test module
+/// invokes it (`main.rs` declares `common` first with `#[macro_use]`).
 macro_rules! on_both_databases {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
-            $( #[test] fn $name() { super::$name(&super::common::Database::sqlite()) } )*
+            $( #[test] fn $name() { super::$name(&$crate::common::Database::sqlite()) } )*
         }
         mod postgres {
-            $( #[test] fn $name() { super::$name(&super::common::Database::postgres()) } )*
+            $( #[test] fn $name() { super::$name(&$crate::common::Database::postgres()) } )*
         }
     };
 }

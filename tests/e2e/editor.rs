@@ -3,15 +3,14 @@
 //! roles, the command line's import and export, several instances on PostgreSQL, and what
 //! users could not get answered.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::console::{Agent, add_user};
-use common::{Database, Env, Server};
 use serde_json::{Value, json};
+
+use crate::common::console::{Agent, add_user};
+use crate::common::{self, Database, Env, Server};
 
 on_both_databases!(
     an_edit_is_tried_then_published_while_questions_keep_being_answered,

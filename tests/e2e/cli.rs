@@ -1,10 +1,8 @@
 //! The command line, end to end: the real binary, dictionary and index.
 
-mod common;
-
 use std::os::unix::ffi::OsStrExt;
 
-use common::{Env, stderr, stdout};
+use crate::common::{Env, stderr, stdout};
 
 #[test]
 fn ask_json_answers_with_citations() {

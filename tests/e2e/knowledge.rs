@@ -1,7 +1,5 @@
 //! The knowledge base itself: valid, traceable to the sources, and reachable.
 
-mod common;
-
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -11,6 +9,8 @@ use shikaku::knowledge::{Kind, KnowledgeBase};
 use shikaku::search::index::{fingerprint, passages};
 use shikaku::search::{Analyzer, SearchIndex};
 use shikaku::text::normalize;
+
+use crate::common;
 
 fn bundled() -> KnowledgeBase {
     let loaded = KnowledgeBase::load(&common::repo().join("knowledge")).unwrap();

@@ -1,12 +1,12 @@
 //! The model against llama.cpp's reference outputs on the same GGUF file
 //! (`../shared/testdata`). Needs the fetched model (`scripts/fetch-model.sh`).
 
-mod common;
-
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use shikaku::llm::{DEFAULT_CONTEXT, Model};
+
+use crate::common;
 
 fn model() -> &'static Model {
     static MODEL: OnceLock<Model> = OnceLock::new();
