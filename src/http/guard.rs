@@ -1,15 +1,18 @@
 //! What wraps every request: a request id, a log line, metrics; and the per-client rate
 //! limit on the endpoints that make the assistant work.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use governor::Quota;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
 use tracing::Instrument;
 
 use super::AppState;
@@ -91,7 +94,7 @@ fn client(state: &AppState, req: &Request) -> Option<IpAddr> {
 /// 429 with `Retry-After` when a client has used up its requests.
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if let Some(ip) = client(&state, &req)
-        && let Err(wait) = state.limiter.check(ip, Instant::now())
+        && let Err(wait) = state.limiter.check(ip)
     {
         state.conversations.metrics().rate_limited();
         let seconds = wait.as_secs() + 1;
@@ -104,68 +107,76 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
     next.run(req).await
 }
 
-/// A token bucket per client address: `per_minute` requests, refilled evenly.
-pub struct RateLimiter {
-    per_minute: u32,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+/// Per client address, `per_minute` requests a minute: a burst of that many, refilled
+/// evenly (one every `60 / per_minute` seconds); 0 turns the limit off. `governor`'s keyed
+/// GCRA limiter, which is that token bucket kept as one timestamp per client.
+pub struct RateLimiter<C: Clock = DefaultClock> {
+    clients: Option<Keyed<C>>,
 }
 
-/// Buckets untouched this long are forgotten (they would be full again anyway).
-const IDLE: Duration = Duration::from_secs(120);
+type Keyed<C> = governor::RateLimiter<
+    IpAddr,
+    DefaultKeyedStateStore<IpAddr>,
+    C,
+    NoOpMiddleware<<C as Clock>::Instant>,
+>;
+
+/// Past this many clients, those whose allowance is full again are forgotten.
+const CLIENTS_KEPT: usize = 10_000;
 
 impl RateLimiter {
     pub fn new(per_minute: u32) -> Self {
+        RateLimiter::with_clock(per_minute, DefaultClock::default())
+    }
+}
+
+impl<C: Clock> RateLimiter<C> {
+    fn with_clock(per_minute: u32, clock: C) -> Self {
         RateLimiter {
-            per_minute,
-            buckets: Mutex::default(),
+            clients: NonZeroU32::new(per_minute)
+                .map(|n| governor::RateLimiter::hashmap_with_clock(Quota::per_minute(n), clock)),
         }
     }
 
-    /// Takes a token, or says how long until one is available.
-    pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
-        if self.per_minute == 0 {
+    /// Takes a request from the client's allowance, or says how long until one is available.
+    pub fn check(&self, ip: IpAddr) -> Result<(), Duration> {
+        let Some(clients) = &self.clients else {
             return Ok(());
+        };
+        if clients.len() > CLIENTS_KEPT {
+            clients.retain_recent();
         }
-        let capacity = f64::from(self.per_minute);
-        let per_second = capacity / 60.0;
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() > 10_000 {
-            buckets.retain(|_, (_, at)| now.duration_since(*at) < IDLE);
-        }
-        let (tokens, at) = buckets.entry(ip).or_insert((capacity, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * per_second).min(capacity);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - *tokens) / per_second))
-        }
+        clients
+            .check_key(&ip)
+            .map_err(|not_until| not_until.wait_time_from(clients.clock().now()))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use governor::clock::FakeRelativeClock;
+
     use super::*;
 
     #[test]
     fn a_client_gets_its_burst_then_waits_for_refill() {
-        let limiter = RateLimiter::new(3);
+        let clock = FakeRelativeClock::default();
+        let limiter = RateLimiter::with_clock(3, clock.clone());
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         let other: IpAddr = "192.0.2.2".parse().unwrap();
-        let t0 = Instant::now();
         for _ in 0..3 {
-            assert!(limiter.check(ip, t0).is_ok());
+            assert!(limiter.check(ip).is_ok());
         }
-        let wait = limiter.check(ip, t0).unwrap_err();
+        let wait = limiter.check(ip).unwrap_err();
         assert!(
             wait > Duration::from_secs(19) && wait <= Duration::from_secs(20),
             "{wait:?}"
         );
         // Another client is not affected; after 20 s one more request is allowed.
-        assert!(limiter.check(other, t0).is_ok());
-        assert!(limiter.check(ip, t0 + Duration::from_secs(20)).is_ok());
-        assert!(limiter.check(ip, t0 + Duration::from_secs(20)).is_err());
+        assert!(limiter.check(other).is_ok());
+        clock.advance(Duration::from_secs(20));
+        assert!(limiter.check(ip).is_ok());
+        assert!(limiter.check(ip).is_err());
     }
 
     #[test]
@@ -173,7 +184,27 @@ mod tests {
         let limiter = RateLimiter::new(0);
         let ip: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..1000 {
-            assert!(limiter.check(ip, Instant::now()).is_ok());
+            assert!(limiter.check(ip).is_ok());
         }
+    }
+
+    #[test]
+    fn idle_clients_are_forgotten_once_there_are_many() {
+        let clock = FakeRelativeClock::default();
+        let limiter = RateLimiter::with_clock(3, clock.clone());
+        let busy: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..3 {
+            assert!(limiter.check(busy).is_ok());
+        }
+        for n in 0..CLIENTS_KEPT as u32 {
+            assert!(limiter.check(IpAddr::from(n.to_be_bytes())).is_ok());
+        }
+        let clients = limiter.clients.as_ref().unwrap();
+        assert_eq!(clients.len(), CLIENTS_KEPT + 1);
+        // 40 s later the allowances of the clients that made one request are full again,
+        // the busy one's is not: the next check forgets the former.
+        clock.advance(Duration::from_secs(40));
+        assert!(limiter.check("192.0.2.2".parse().unwrap()).is_ok());
+        assert_eq!(clients.len(), 2);
     }
 }
