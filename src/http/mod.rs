@@ -26,7 +26,9 @@ use crate::channels::Channels;
 use crate::conversation::Conversations;
 use crate::publishing::Publisher;
 use crate::settings::ServiceSettings;
-use routes::{agent, chat, editor, feedback, handoff, health, pages, sessions, webhooks};
+use routes::{
+    accounts, agent, chat, editor, feedback, handoff, health, pages, releases, sessions, webhooks,
+};
 
 /// Largest request body accepted (a question is at most 2,000 characters).
 const BODY_LIMIT: usize = 16 * 1024;
@@ -137,7 +139,7 @@ fn all_routes() -> Routes {
             post "/api/v1/chat" chat::chat,
             post "/api/v1/feedback" feedback::feedback,
             post "/api/v1/handoff" handoff::handoff,
-            post "/agent/api/login" agent::login,
+            post "/agent/api/login" accounts::login,
         ],
         streams: routes![
             post "/api/v1/chat/stream" chat::chat_stream,
@@ -145,7 +147,7 @@ fn all_routes() -> Routes {
         ],
         api: routes![
             get "/api/v1/sessions/{id}/messages" sessions::messages,
-            get "/agent/api/me" agent::me,
+            get "/agent/api/me" accounts::me,
             get "/agent/api/tickets" agent::tickets,
             get "/agent/api/tickets.csv" agent::tickets_csv,
             get "/agent/api/tickets/{id}" agent::ticket,
@@ -153,8 +155,8 @@ fn all_routes() -> Routes {
             post "/agent/api/tickets/{id}/reply" agent::reply,
             post "/agent/api/tickets/{id}/notes" agent::note,
             post "/agent/api/tickets/{id}/resolve" agent::resolve,
-            post "/agent/api/logout" agent::logout,
-            get "/agent/api/users" agent::users,
+            post "/agent/api/logout" accounts::logout,
+            get "/agent/api/users" accounts::users,
             get "/api/v1/openapi.json" pages::openapi,
         ],
         pages: routes![
@@ -176,13 +178,13 @@ fn all_routes() -> Routes {
             delete "/admin/api/documents/{*path}" editor::delete,
             post "/admin/api/check" editor::check,
             post "/admin/api/try" editor::try_drafts,
-            post "/admin/api/publish" editor::publish,
-            get "/admin/api/releases" editor::releases,
-            get "/admin/api/releases/{id}/diff" editor::diff,
-            post "/admin/api/releases/{id}/rollback" editor::rollback,
-            get "/admin/api/audit" editor::audit,
-            get "/admin/api/analytics" editor::analytics,
-            get "/admin/api/analytics.csv" editor::analytics_csv,
+            post "/admin/api/publish" releases::publish,
+            get "/admin/api/releases" releases::releases,
+            get "/admin/api/releases/{id}/diff" releases::diff,
+            post "/admin/api/releases/{id}/rollback" releases::rollback,
+            get "/admin/api/audit" releases::audit,
+            get "/admin/api/analytics" releases::analytics,
+            get "/admin/api/analytics.csv" releases::analytics_csv,
         ],
         import: routes![post "/admin/api/import" editor::import],
     }

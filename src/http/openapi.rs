@@ -12,7 +12,9 @@ use utoipa::openapi::{ContentBuilder, PathItem, Ref, Required, ResponseBuilder};
 use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
 
 use super::error::ErrorBody;
-use super::routes::{agent, chat, editor, feedback, handoff, health, pages, sessions};
+use super::routes::{
+    accounts, agent, chat, editor, feedback, handoff, health, pages, releases, sessions,
+};
 
 /// The agent console's session, for the descriptions of its operations.
 pub const AGENT_CONSOLE: &str = "Agent console: the `shikaku_agent` session cookie (HttpOnly, SameSite=Strict) from /agent/api/login; changes need `X-CSRF-Token`. 401 without a session, 403 without the token or the role.";
@@ -43,9 +45,9 @@ pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `sh
         pages::document,
         pages::agent_console,
         pages::editor_console,
-        agent::login,
-        agent::logout,
-        agent::me,
+        accounts::login,
+        accounts::logout,
+        accounts::me,
         agent::tickets,
         agent::tickets_csv,
         agent::ticket,
@@ -53,7 +55,7 @@ pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `sh
         agent::reply,
         agent::note,
         agent::resolve,
-        agent::users,
+        accounts::users,
         editor::me,
         editor::documents,
         editor::document,
@@ -61,14 +63,14 @@ pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `sh
         editor::delete,
         editor::check,
         editor::try_drafts,
-        editor::publish,
-        editor::releases,
-        editor::diff,
-        editor::rollback,
+        releases::publish,
+        releases::releases,
+        releases::diff,
+        releases::rollback,
         editor::import,
-        editor::audit,
-        editor::analytics,
-        editor::analytics_csv,
+        releases::audit,
+        releases::analytics,
+        releases::analytics_csv,
     ),
     components(
         schemas(chat::StreamSession, chat::StreamText, chat::StreamError),

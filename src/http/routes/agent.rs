@@ -1,7 +1,7 @@
-//! The agent console's API under `/agent/api/`: sign-in (also the editors'), the queue,
-//! a ticket with its transcript, claim, reply, notes, resolve, CSV, and the users (admins).
-//! Replies reach the user's widget at once through the conversation's event stream, or
-//! are pushed on their messaging channel.
+//! The agent console's tickets under `/agent/api/`: the queue, a ticket with its
+//! transcript, claim, reply, notes, resolve, CSV (signing in is in `accounts.rs`). Replies
+//! reach the user's widget at once through the conversation's event stream, or are pushed
+//! on their messaging channel.
 
 use axum::Json;
 use axum::extract::{FromRequest, Path, Query, Request, State};
@@ -10,113 +10,13 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use crate::accounts::{SESSION_HOURS, SignIn, User};
-use crate::auth::Role;
 use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, Refused, TicketDetail, View};
 use crate::http::AppState;
-use crate::http::auth::{AgentDesk, AnyDesk, COOKIE, SignedIn, forbidden};
+use crate::http::auth::{AgentDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ErrorBody};
-use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors, ServiceErrors};
+use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
 use crate::store::StoredMessage;
 use crate::store::tickets::TicketRow;
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    name: String,
-    password: String,
-}
-
-/// `POST /agent/api/login`.
-#[utoipa::path(post, path = "/agent/api/login", tag = "agent",
-    summary = "Sign in ({name, password}); sets the session cookie, returns {name, role, csrf}",
-    description = "Both consoles sign in here.",
-    request_body = LoginRequest,
-    responses(
-        (status = 200, description = "Signed in", body = Whoami,
-            headers(("Set-Cookie" = String, description = "`shikaku_agent`: HttpOnly, SameSite=Strict"))),
-        JsonBodyErrors,
-        (status = 401, description = "`bad_credentials`", body = ErrorBody),
-        (status = 429, description = "`locked` after 5 failures in a row (15 min), or `rate_limited` (with Retry-After)", body = ErrorBody),
-        ServiceErrors,
-    ))]
-pub async fn login(
-    State(state): State<AppState>,
-    ApiJson(body): ApiJson<LoginRequest>,
-) -> Result<Response, ApiError> {
-    match state.accounts().sign_in(&body.name, &body.password).await? {
-        SignIn::Ok { token, user } => {
-            let cookie = format!(
-                "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-                SESSION_HOURS * 3600
-            );
-            Ok(([(header::SET_COOKIE, cookie)], whoami(&user)).into_response())
-        }
-        SignIn::Bad => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "bad_credentials",
-            "ユーザー名またはパスワードが違います。",
-        )),
-        SignIn::Locked(until) => Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "locked",
-            "サインインの失敗が続いたため、しばらくロックしています。時間をおいてお試しください。",
-        )
-        .with_detail(format!("locked until {until}"))),
-    }
-}
-
-/// Signed out.
-#[derive(Serialize, ToSchema)]
-pub struct SignedOut {
-    signed_out: bool,
-}
-
-/// `POST /agent/api/logout`.
-#[utoipa::path(post, path = "/agent/api/logout", summary = "Sign out", description = AGENT_CONSOLE,
-    security(("session" = [], "csrf" = [])),
-    responses(
-        (status = 200, description = "Signed out; the cookie is cleared", body = SignedOut),
-        ConsoleErrors,
-    ))]
-pub async fn logout(
-    State(state): State<AppState>,
-    signed_in: SignedIn<AnyDesk>,
-) -> Result<Response, ApiError> {
-    state.accounts().sign_out(&signed_in.token).await?;
-    let clear = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
-    Ok((
-        [(header::SET_COOKIE, clear)],
-        Json(SignedOut { signed_out: true }),
-    )
-        .into_response())
-}
-
-/// Who is signed in, and the CSRF token their changes must carry (both consoles' `me`).
-#[derive(Serialize, ToSchema)]
-pub struct Whoami {
-    name: String,
-    role: Role,
-    /// Send it in `X-CSRF-Token` with every change.
-    csrf: String,
-}
-
-pub fn whoami(user: &User) -> Json<Whoami> {
-    Json(Whoami {
-        name: user.name.clone(),
-        role: user.role,
-        csrf: user.csrf.clone(),
-    })
-}
-
-/// `GET /agent/api/me`.
-#[utoipa::path(get, path = "/agent/api/me", operation_id = "agent_me",
-    summary = "The signed-in user and the CSRF token", description = AGENT_CONSOLE,
-    security(("session" = [])),
-    responses((status = 200, description = "OK", body = Whoami), ConsoleErrors))]
-pub async fn me(signed_in: SignedIn<AgentDesk>) -> Json<Whoami> {
-    whoami(&signed_in.user)
-}
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -479,37 +379,4 @@ pub async fn tickets_csv(
         csv,
     )
         .into_response())
-}
-
-/// The console's users.
-#[derive(Serialize, ToSchema)]
-pub struct Users {
-    users: Vec<UserRole>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct UserRole {
-    name: String,
-    role: Role,
-}
-
-/// `GET /agent/api/users`: admins only.
-#[utoipa::path(get, path = "/agent/api/users", summary = "Users and roles (admins only)",
-    description = AGENT_CONSOLE, security(("session" = [])),
-    responses((status = 200, description = "OK", body = Users), ConsoleErrors))]
-pub async fn users(
-    State(state): State<AppState>,
-    signed_in: SignedIn<AgentDesk>,
-) -> Result<Response, ApiError> {
-    if signed_in.user.role != Role::Admin {
-        return Err(forbidden());
-    }
-    let users: Vec<_> = state
-        .accounts()
-        .users()
-        .await?
-        .into_iter()
-        .map(|(name, role)| UserRole { name, role })
-        .collect();
-    Ok(Json(Users { users }).into_response())
 }

@@ -1,5 +1,6 @@
 //! One file per resource of the HTTP API and the pages.
 
+pub mod accounts;
 pub mod agent;
 pub mod chat;
 pub mod editor;
@@ -7,5 +8,6 @@ pub mod feedback;
 pub mod handoff;
 pub mod health;
 pub mod pages;
+pub mod releases;
 pub mod sessions;
 pub mod webhooks;
