@@ -215,7 +215,7 @@ fn origin(origin: &str) -> Result<HeaderValue, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
+    use clap::{CommandFactory, FromArgMatches, Parser};
     use std::path::Path;
 
     #[derive(Parser)]
@@ -226,10 +226,15 @@ mod tests {
         service: ServiceArgs,
     }
 
+    /// Parses `args` alone: the variables of the process running the tests (a developer's
+    /// `SHIKAKU_DICT`, say) are not read.
     fn parse(args: &[&str]) -> Result<(Settings, ServiceArgs), String> {
         let mut all = vec!["shikaku"];
         all.extend_from_slice(args);
-        Cli::try_parse_from(all)
+        let command = Cli::command().mut_args(|arg| arg.env(None));
+        command
+            .try_get_matches_from(all)
+            .and_then(|matches| Cli::from_arg_matches(&matches))
             .map(|c| (c.args.resolve(), c.service))
             .map_err(|e| e.to_string())
     }
