@@ -101,19 +101,99 @@ pub fn serve(settings: &Settings, service: ServiceSettings) -> Result<()> {
             .await
             .with_context(|| format!("listening on {addr}"))?;
         let local = listener.local_addr()?;
-        let assistant = state.conversations().assistant();
-        match assistant.model_name() {
-            Some(name) => println!("model: {name}"),
-            None => println!("model: off (answers from the knowledge base without it)"),
-        }
-        println!("knowledge: release {}", state.publisher().serving_release());
-        for line in state.channels().status() {
+        for line in describe(&state) {
             println!("{line}");
         }
         println!("Shikaku is serving on http://{local}/ (demo portal page; API under /api/v1/)");
         std::io::stdout().flush()?;
         http::serve(state, listener).await
     })
+}
+
+/// What the service says at start: the model, the knowledge release, each channel.
+pub fn describe(state: &AppState) -> Vec<String> {
+    let mut lines = vec![
+        match state.conversations().assistant().model_name() {
+            Some(name) => format!("model: {name}"),
+            None => "model: off (answers from the knowledge base without it)".to_string(),
+        },
+        format!("knowledge: release {}", state.publisher().serving_release()),
+    ];
+    lines.extend(state.channels().status());
+    lines
+}
+
+/// The service running inside this process, on a thread and runtime of its own (the
+/// tests' service); stopped, as on SIGTERM, when dropped.
+pub struct Spawned {
+    /// Where it listens (`http://127.0.0.1:PORT`).
+    pub base: String,
+    /// What it says at start ([`describe`]).
+    pub startup: Vec<String>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Starts the service on `service.addr` inside this process.
+pub fn spawn(settings: Settings, service: ServiceSettings) -> Result<Spawned> {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (ready, started) = std::sync::mpsc::channel::<Result<(String, Vec<String>)>>();
+    let thread = std::thread::spawn(move || {
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = ready.send(Err(e.into()));
+                return;
+            }
+        };
+        runtime.block_on(async move {
+            let addr = service.addr;
+            let started = async {
+                let state = self::service(&settings, service).await?;
+                let listener = tokio::net::TcpListener::bind(addr).await?;
+                let base = format!("http://{}", listener.local_addr()?);
+                anyhow::Ok((state, listener, base))
+            };
+            match started.await {
+                Ok((state, listener, base)) => {
+                    let _ = ready.send(Ok((base, describe(&state))));
+                    let stop = async move {
+                        let _ = stopped.await;
+                    };
+                    if let Err(e) = http::serve_until(state, listener, stop).await {
+                        tracing::error!("the service stopped with an error: {e:#}");
+                    }
+                }
+                Err(e) => {
+                    let _ = ready.send(Err(e));
+                }
+            }
+        });
+    });
+    let (base, startup) = started
+        .recv()
+        .context("the service thread ended before it listened")??;
+    Ok(Spawned {
+        base,
+        startup,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Runs `work` on the database, on a runtime of its own (the command line's commands).

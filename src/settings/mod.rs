@@ -156,8 +156,14 @@ pub struct ServiceSettings {
 }
 
 impl ServiceArgs {
-    /// Reads the files the settings name (hours, channels) and checks them.
+    /// Reads the files the settings name (hours, channels) and checks them; the channels'
+    /// settings from the environment.
     pub fn load(self) -> Result<ServiceSettings> {
+        self.load_with(|name| std::env::var(name).ok())
+    }
+
+    /// The same, with the channels' settings from `var`.
+    pub fn load_with(self, var: impl Fn(&str) -> Option<String>) -> Result<ServiceSettings> {
         let hours = match &self.hours_file {
             Some(path) => BusinessHours::load(path)
                 .with_context(|| format!("SHIKAKU_HOURS_FILE ({})", path.display()))?,
@@ -169,9 +175,45 @@ impl ServiceArgs {
             rate_per_minute: self.rate_limit,
             trust_forwarded_for: self.trust_proxy,
             hours,
-            channels: ChannelsConfig::from_env()?,
+            channels: ChannelsConfig::load(var)?,
         })
     }
+}
+
+/// Every setting of `shikaku serve`.
+#[derive(clap::Parser)]
+struct Service {
+    #[command(flatten)]
+    args: Args,
+    #[command(flatten)]
+    service: ServiceArgs,
+}
+
+/// The settings of `shikaku serve` from `vars` alone (`SHIKAKU_*` and `DATABASE_URL` names,
+/// nothing read from the process): each is parsed and checked as its flag would be. For a
+/// service run inside another program, such as the tests' in-process service.
+pub fn service_from(vars: &[(&str, &str)]) -> Result<(Settings, ServiceSettings)> {
+    use clap::{CommandFactory, FromArgMatches};
+    let command = Service::command();
+    let mut argv = vec!["shikaku".to_string()];
+    for arg in command.get_arguments() {
+        let (Some(name), Some(long)) = (arg.get_env(), arg.get_long()) else {
+            continue;
+        };
+        if let Some((_, value)) = vars.iter().find(|(var, _)| name == *var) {
+            argv.push(format!("--{long}={value}"));
+        }
+    }
+    let matches = command
+        .mut_args(|arg| arg.env(None))
+        .try_get_matches_from(argv)?;
+    let parsed = Service::from_arg_matches(&matches)?;
+    let lookup = |name: &str| {
+        vars.iter()
+            .find(|(var, _)| *var == name)
+            .map(|(_, value)| value.to_string())
+    };
+    Ok((parsed.args.resolve(), parsed.service.load_with(lookup)?))
 }
 
 fn addr(value: &str) -> Result<SocketAddr, String> {
@@ -215,26 +257,18 @@ fn origin(origin: &str) -> Result<HeaderValue, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::{CommandFactory, FromArgMatches, Parser};
+    use clap::{CommandFactory, FromArgMatches};
     use std::path::Path;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        args: Args,
-        #[command(flatten)]
-        service: ServiceArgs,
-    }
 
     /// Parses `args` alone: the variables of the process running the tests (a developer's
     /// `SHIKAKU_DICT`, say) are not read.
     fn parse(args: &[&str]) -> Result<(Settings, ServiceArgs), String> {
         let mut all = vec!["shikaku"];
         all.extend_from_slice(args);
-        let command = Cli::command().mut_args(|arg| arg.env(None));
-        command
+        Service::command()
+            .mut_args(|arg| arg.env(None))
             .try_get_matches_from(all)
-            .and_then(|matches| Cli::from_arg_matches(&matches))
+            .and_then(|matches| Service::from_arg_matches(&matches))
             .map(|c| (c.args.resolve(), c.service))
             .map_err(|e| e.to_string())
     }
@@ -274,6 +308,24 @@ mod tests {
             let e = parse(args).err().unwrap_or_default();
             assert!(e.contains(says), "{args:?}: {e}");
         }
+    }
+
+    #[test]
+    fn variables_alone_give_the_service_its_settings() {
+        let (settings, service) = service_from(&[
+            ("SHIKAKU_DATA", "d"),
+            ("SHIKAKU_MODEL", "off"),
+            ("SHIKAKU_RATE_LIMIT", "0"),
+            ("SHIKAKU_LINE_CHANNEL_SECRET", "s"),
+            ("SHIKAKU_LINE_CHANNEL_ACCESS_TOKEN", "t"),
+        ])
+        .unwrap();
+        assert_eq!(settings.dict_dir, Path::new("d/dict"));
+        assert!(settings.model_path.is_none());
+        assert_eq!(service.rate_per_minute, 0);
+        assert!(service.channels.line.is_some() && service.channels.telegram.is_none());
+        let e = service_from(&[("SHIKAKU_RATE_LIMIT", "lots")]).unwrap_err();
+        assert!(e.to_string().contains("SHIKAKU_RATE_LIMIT"), "{e}");
     }
 
     #[test]

@@ -864,7 +864,7 @@ fn channels_without_credentials_are_off_and_secrets_never_reach_the_log() {
         ("SHIKAKU_TELEGRAM_API_URL", "http://127.0.0.1:9"), // nothing listens: errors
         ("SHIKAKU_LOG", "debug"),
     ]);
-    let server = Server::start_with_log(&env, &settings, log);
+    let server = Server::spawn_with_log(&env, &settings, log);
     post_line(
         &server,
         json!([text_event("01HQ0000000000000000000030", QUESTION)]),

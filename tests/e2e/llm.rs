@@ -223,7 +223,7 @@ fn the_draft_streams_and_shutdown_waits_for_the_answer() {
     use std::io::{BufRead, BufReader};
     let (env, _copy) = faq_less_env();
     let model = common::repo().join(shikaku::llm::DEFAULT_MODEL_FILE);
-    let mut server = common::Server::start(
+    let mut server = common::Server::spawn(
         &env,
         &[
             ("SHIKAKU_MODEL", model.to_str().unwrap()),

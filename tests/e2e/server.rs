@@ -388,7 +388,7 @@ fn the_widget_the_demo_page_and_cited_documents_are_served() {
 
 fn conversations_survive_a_restart_and_my_numbers_are_not_stored(db: &Database) {
     let env = Env::new();
-    let server = Server::start(&env, &db.env());
+    let server = Server::spawn(&env, &db.env());
     let answer = chat(
         &server,
         json!({"message": "マイナンバーは1234 5678 9018です。締切はいつ？"}),
@@ -439,7 +439,7 @@ fn bad_configuration_is_refused_with_the_setting_named() {
 
 fn a_handoff_opens_one_ticket_and_the_bot_then_stays_silent(db: &Database) {
     let env = Env::new();
-    let server = Server::start(&env, &db.env());
+    let server = Server::spawn(&env, &db.env());
     let first = chat(&server, json!({"message": DEADLINE_QUESTION}));
     let session = first["session_id"].as_str().unwrap();
     // Every detail is optional, and each given one is checked.
@@ -569,7 +569,7 @@ fn no_confirmed_ticket_is_lost_when_the_process_is_killed(db: &Database) {
     let env = Env::new();
     let mut extra = db.env();
     extra.push(("SHIKAKU_RATE_LIMIT", "0"));
-    let server = Server::start(&env, &extra);
+    let server = Server::spawn(&env, &extra);
     let confirmed = std::sync::Mutex::new(Vec::new());
     let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {

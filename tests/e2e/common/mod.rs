@@ -95,23 +95,71 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// A running `shikaku serve` on a free port; stopped with SIGTERM when dropped.
+/// A running service on a free port: inside the test's process ([`Server::start`]), or
+/// the real `shikaku serve` binary ([`Server::spawn`]) for what only a process shows —
+/// its exit status, signals, a crash, its log. Stopped when dropped.
 pub struct Server {
-    pub child: std::process::Child,
+    running: Running,
     pub base: String,
     pub client: reqwest::blocking::Client,
-    /// What it printed before it listened (model, channels).
+    /// What it said at start (model, knowledge release, channels).
     pub startup: Vec<String>,
 }
 
+enum Running {
+    InProcess(Option<shikaku::startup::Spawned>),
+    Process(std::process::Child),
+}
+
+fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
 impl Server {
-    /// Starts the real binary with `extra` environment variables and waits until it listens.
+    /// The service inside this process, with `env`'s folders and `extra` settings
+    /// (`SHIKAKU_*` and `DATABASE_URL` names, as the binary reads them).
     pub fn start(env: &Env, extra: &[(&str, &str)]) -> Server {
-        Server::start_with_log(env, extra, std::process::Stdio::inherit())
+        let dict = dict_dir();
+        let data = env.data.path().to_str().unwrap().to_string();
+        let knowledge = env.knowledge.to_str().unwrap().to_string();
+        let prompts = repo().join("prompts").to_str().unwrap().to_string();
+        let mut vars: Vec<(&str, &str)> = vec![
+            ("SHIKAKU_DICT", dict.to_str().unwrap()),
+            ("SHIKAKU_DATA", &data),
+            ("SHIKAKU_KNOWLEDGE", &knowledge),
+            ("SHIKAKU_PROMPTS", &prompts),
+            ("SHIKAKU_MODEL", "off"),
+            ("SHIKAKU_ADDR", "127.0.0.1:0"),
+        ];
+        vars.extend_from_slice(extra);
+        // Later values win, as the binary's environment would have them.
+        let mut unique: Vec<(&str, &str)> = Vec::new();
+        for (k, v) in vars.into_iter().rev() {
+            if !unique.iter().any(|(seen, _)| *seen == k) {
+                unique.push((k, v));
+            }
+        }
+        let (settings, service) = shikaku::settings::service_from(&unique).unwrap();
+        let spawned = shikaku::startup::spawn(settings, service).unwrap();
+        Server {
+            base: spawned.base.clone(),
+            startup: spawned.startup.clone(),
+            running: Running::InProcess(Some(spawned)),
+            client: client(),
+        }
     }
 
-    /// Starts with its log (stderr) going to `log`.
-    pub fn start_with_log(
+    /// The real binary with `extra` environment variables, once it listens.
+    pub fn spawn(env: &Env, extra: &[(&str, &str)]) -> Server {
+        Server::spawn_with_log(env, extra, std::process::Stdio::inherit())
+    }
+
+    /// The real binary with its log (stderr) going to `log`.
+    pub fn spawn_with_log(
         env: &Env,
         extra: &[(&str, &str)],
         log: impl Into<std::process::Stdio>,
@@ -147,15 +195,10 @@ impl Server {
         };
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        let client = reqwest::blocking::Client::builder()
-            .no_proxy()
-            .timeout(std::time::Duration::from_secs(60))
-            .build()
-            .unwrap();
         Server {
-            child,
+            running: Running::Process(child),
             base,
-            client,
+            client: client(),
             startup,
         }
     }
@@ -172,59 +215,74 @@ impl Server {
         self.client.get(self.url(path)).send().unwrap()
     }
 
+    fn child(&self) -> &std::process::Child {
+        match &self.running {
+            Running::Process(child) => child,
+            Running::InProcess(_) => panic!("signals need the binary: start it with Server::spawn"),
+        }
+    }
+
     /// SIGTERM, then the exit status (a graceful stop exits 0).
     pub fn stop(mut self) -> std::process::ExitStatus {
-        self.terminate()
+        self.signal_term();
+        self.wait()
     }
 
     /// SIGKILL: the process dies mid-work, as in a crash.
     pub fn signal_kill(&self) {
         let _ = Command::new("kill")
-            .args(["-KILL", &self.child.id().to_string()])
+            .args(["-KILL", &self.child().id().to_string()])
             .status();
     }
 
     /// Sends SIGTERM and returns at once.
     pub fn signal_term(&self) {
         let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &self.child().id().to_string()])
             .status();
-    }
-
-    fn terminate(&mut self) -> std::process::ExitStatus {
-        self.signal_term();
-        self.wait()
     }
 
     /// The exit status, waiting up to 10 s.
     pub fn wait(&mut self) -> std::process::ExitStatus {
+        let Running::Process(child) = &mut self.running else {
+            panic!("an exit status needs the binary: start it with Server::spawn");
+        };
         for _ in 0..200 {
-            if let Some(status) = self.child.try_wait().unwrap() {
+            if let Some(status) = child.try_wait().unwrap() {
                 return status;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        let _ = self.child.kill();
+        let _ = child.kill();
         panic!("the server did not stop within 10 s");
     }
 }
 
 impl Drop for Server {
-    /// Stops the server without panicking (a test may already be failing): SIGTERM, then
-    /// SIGKILL after 10 s.
+    /// Stops the server without panicking (a test may already be failing): in process as
+    /// on SIGTERM; a binary with SIGTERM, then SIGKILL after 10 s.
     fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_some() {
+        let child = match &mut self.running {
+            Running::InProcess(spawned) => {
+                drop(spawned.take());
+                return;
+            }
+            Running::Process(child) => child,
+        };
+        if child.try_wait().ok().flatten().is_some() {
             return;
         }
-        self.signal_term();
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
         for _ in 0..200 {
-            if self.child.try_wait().ok().flatten().is_some() {
+            if child.try_wait().ok().flatten().is_some() {
                 return;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }
 
