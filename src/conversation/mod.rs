@@ -108,11 +108,6 @@ pub struct Accepted {
 }
 
 impl Accepted {
-    /// The message as the user typed it.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
     /// Whether a person owns the conversation, so the bot must not answer.
     pub fn for_agent(&self) -> bool {
         self.state.person_owns()
