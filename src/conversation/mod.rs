@@ -364,14 +364,17 @@ impl Conversations {
         mut on_token: impl FnMut(&str) + Send + 'static,
     ) -> Result<Reply, ChatError> {
         let started = Instant::now();
+        // The same release answers and suggests related questions, even if one is
+        // published meanwhile.
         let assistant = self.assistant();
+        let answering = assistant.clone();
         let store = self.store.clone();
         let channel = accepted.channel;
         let question = accepted.text.clone();
         let work = self.tasks.spawn(async move {
             let text = accepted.text.clone();
             let answer = tokio::task::spawn_blocking(move || {
-                assistant.answer_streaming(&Question { text: &text, today }, &mut on_token)
+                answering.answer_streaming(&Question { text: &text, today }, &mut on_token)
             })
             .await
             .map_err(|e| anyhow::anyhow!("the answer task failed: {e}"))??;
@@ -392,7 +395,7 @@ impl Conversations {
                 .then_some(Offer::Unhelpful)
         };
         let related = if matches!(channel, Channel::Line | Channel::Telegram) {
-            self.assistant()
+            assistant
                 .related_questions(&question, &answer.citations, MAX_RELATED)
                 .unwrap_or_default()
         } else {
