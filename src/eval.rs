@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use regex::Regex;
 use serde::Deserialize;
 
-use crate::assistant::{Answer, Assistant, Outcome, Question};
+use crate::assistant::{Answer, Assistant, Outcome, Question, WriterKind};
 use crate::text::grading_form;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -23,6 +23,9 @@ pub struct Item {
     pub must_not: Vec<String>,
     #[serde(default)]
     pub today: Option<NaiveDate>,
+    /// The user's earlier messages in the same conversation, asked first.
+    #[serde(default)]
+    pub history: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -102,9 +105,87 @@ pub fn grade(item: &Item, answer: &Answer) -> Option<String> {
     None
 }
 
+/// Which documents answer an item (`tests/eval/labels/`): retrieving one of them first is
+/// right. Empty for small talk and questions the knowledge base does not answer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    pub id: String,
+    pub docs: Vec<String>,
+}
+
+pub fn read_labels(path: &Path) -> Result<Vec<Label>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line)
+                .with_context(|| format!("{}:{}: not a valid label", path.display(), i + 1))
+        })
+        .collect()
+}
+
+/// Recall of one ranking: how many labelled items have a right document first, and in
+/// the first three.
+#[derive(Debug, Clone, Default)]
+pub struct Recall {
+    pub items: usize,
+    pub at_1: usize,
+    pub at_3: usize,
+    /// Ids of the items whose right document was not first.
+    pub missed: Vec<String>,
+}
+
+/// Recall@1/@3 of `retrieve` over the labelled items without history (a follow-up needs
+/// its conversation). Every labelled item must be in `items`.
+pub fn recall(
+    items: &[Item],
+    labels: &[Label],
+    mut retrieve: impl FnMut(&str) -> Result<Vec<String>>,
+) -> Result<Recall> {
+    let mut r = Recall::default();
+    for label in labels.iter().filter(|l| !l.docs.is_empty()) {
+        let item = items
+            .iter()
+            .find(|i| i.id == label.id)
+            .with_context(|| format!("label {} has no question", label.id))?;
+        if !item.history.is_empty() {
+            continue;
+        }
+        let ranked = retrieve(&item.question)?;
+        let rank = ranked.iter().position(|d| label.docs.contains(d));
+        r.items += 1;
+        if rank == Some(0) {
+            r.at_1 += 1;
+        } else {
+            r.missed.push(item.id.clone());
+        }
+        if rank.is_some_and(|k| k < 3) {
+            r.at_3 += 1;
+        }
+    }
+    Ok(r)
+}
+
+/// An answer given as written from a document (a curated FAQ or form) that the labels do
+/// not list for the item: the answer to a different question. `None` when the answer is
+/// right, not curated, or the item has no label.
+pub fn off_question(item: &Item, labels: &[Label], answer: &Answer) -> Option<String> {
+    let label = labels.iter().find(|l| l.id == item.id)?;
+    if answer.outcome != Outcome::Answered || answer.writer != WriterKind::Faq {
+        return None;
+    }
+    let doc = &answer.citations.first()?.doc_id;
+    (!label.docs.contains(doc)).then(|| doc.clone())
+}
+
 pub struct Report {
     pub passed: usize,
     pub failures: Vec<(Item, Answer, String)>,
+    /// Every item with its answer, in order.
+    pub answers: Vec<(Item, Answer)>,
 }
 
 /// Answers and grades every item.
@@ -112,6 +193,7 @@ pub fn run(assistant: &Assistant, items: &[Item], default_today: NaiveDate) -> R
     let mut report = Report {
         passed: 0,
         failures: Vec::new(),
+        answers: Vec::new(),
     };
     for item in items {
         let question = Question {
@@ -123,8 +205,9 @@ pub fn run(assistant: &Assistant, items: &[Item], default_today: NaiveDate) -> R
             .with_context(|| format!("answering {}", item.id))?;
         match grade(item, &answer) {
             None => report.passed += 1,
-            Some(reason) => report.failures.push((item.clone(), answer, reason)),
+            Some(reason) => report.failures.push((item.clone(), answer.clone(), reason)),
         }
+        report.answers.push((item.clone(), answer));
     }
     Ok(report)
 }
@@ -132,7 +215,6 @@ pub fn run(assistant: &Assistant, items: &[Item], default_today: NaiveDate) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assistant::WriterKind;
 
     fn answer(outcome: Outcome, text: &str) -> Answer {
         Answer {

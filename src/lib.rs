@@ -15,6 +15,7 @@ pub mod bench;
 pub mod channels;
 pub mod cli;
 pub mod conversation;
+pub mod embedding;
 pub mod eval;
 pub mod handoff;
 pub mod http;

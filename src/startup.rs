@@ -11,6 +11,7 @@ use crate::accounts::Accounts;
 use crate::assistant::{Assistant, Builder, ModelWriter};
 use crate::channels::Channels;
 use crate::conversation::Conversations;
+use crate::embedding::Embedder;
 use crate::http::{self, AppState};
 use crate::llm::generate::Generator;
 use crate::llm::prompt::PromptTemplate;
@@ -36,15 +37,29 @@ pub fn model_writer(settings: &Settings) -> Result<Option<ModelWriter>> {
     )))
 }
 
-/// The dictionary and, if it loads, the model: what every assistant is made with. A
-/// model that cannot be loaded is a warning; answers are then written without it.
+/// The embedding model, when it is on; an error says why it cannot be used.
+pub fn embedder(settings: &Settings) -> Result<Option<Embedder>> {
+    settings
+        .embedder_path
+        .as_deref()
+        .map(|path| Ok(Embedder::load(path)?.with_cache(&settings.vector_cache)))
+        .transpose()
+}
+
+/// The dictionary and, if they load, the two models: what every assistant is made with.
+/// A model that cannot be loaded is a warning: retrieval then goes by words alone, or
+/// answers are written without the language model.
 pub fn builder(settings: &Settings) -> Result<Builder> {
     let analyzer = Analyzer::load(&settings.dict_dir)?;
+    let embedder = embedder(settings).unwrap_or_else(|e| {
+        tracing::warn!("the embedding model is unavailable, retrieving by words alone: {e:#}");
+        None
+    });
     let model = model_writer(settings).unwrap_or_else(|e| {
         tracing::warn!("the model is unavailable, answering without it: {e:#}");
         None
     });
-    Ok(Builder::new(analyzer, model))
+    Ok(Builder::new(analyzer, embedder, model))
 }
 
 /// The command line's assistant: the knowledge folder, indexed in `DATA/index` (built

@@ -9,20 +9,27 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, Result};
 
 use super::{Assistant, DraftStats, ModelWriter};
+use crate::embedding::Embedder;
 use crate::knowledge::KnowledgeBase;
 use crate::search::{Analyzer, SearchIndex};
 
 #[derive(Clone)]
 pub struct Builder {
     analyzer: Analyzer,
+    embedder: Option<Arc<Embedder>>,
     model: Option<Arc<ModelWriter>>,
     drafts: Arc<Mutex<DraftStats>>,
 }
 
 impl Builder {
-    pub fn new(analyzer: Analyzer, model: Option<ModelWriter>) -> Builder {
+    pub fn new(
+        analyzer: Analyzer,
+        embedder: Option<Embedder>,
+        model: Option<ModelWriter>,
+    ) -> Builder {
         Builder {
             analyzer,
+            embedder: embedder.map(Arc::new),
             model: model.map(Arc::new),
             drafts: Arc::default(),
         }
@@ -30,12 +37,23 @@ impl Builder {
 
     /// The assistant of `kb`, indexed in `index_dir`.
     pub fn build(&self, kb: KnowledgeBase, index_dir: &Path) -> Result<Assistant> {
-        let index = SearchIndex::open_or_build(&kb, &self.analyzer, index_dir)
-            .with_context(|| format!("building the index in {}", index_dir.display()))?;
+        let index =
+            SearchIndex::open_or_build(&kb, &self.analyzer, self.embedder.as_ref(), index_dir)
+                .with_context(|| format!("building the index in {}", index_dir.display()))?;
         let mut assistant = Assistant::new(Arc::new(kb), index);
         assistant.model = self.model.clone();
         assistant.drafts = self.drafts.clone();
         Ok(assistant)
+    }
+
+    /// The embedding model, if it is on.
+    pub fn embedder(&self) -> Option<&Arc<Embedder>> {
+        self.embedder.as_ref()
+    }
+
+    /// The dictionary's analyzer.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
     }
 
     /// The loaded model's name, if a model is on.

@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::knowledge::{Document, FaqOutcome, Kind, KnowledgeBase, SourceRef};
-use crate::search::{Hit, SearchIndex};
+use crate::search::{Fusion, Hit, SearchIndex};
 use crate::text::dates::wareki;
 use crate::text::normalize;
 pub use answer::{Answer, Citation, Outcome, WriterKind};
@@ -145,11 +145,27 @@ impl Assistant {
             ));
         }
         let mut hits = self.retrieve(text)?;
-        // A document outside its validity period does not answer.
+        // A document outside its validity period does not answer, nor one about another
+        // facility type, maker or day than the question names.
         hits.retain(|h| {
             self.kb
                 .get(&h.passage.doc_id)
                 .is_none_or(|d| d.valid_on(today))
+        });
+        hits.retain(|h| {
+            let about = normalize(&format!("{}\n{}", h.passage.questions, h.passage.text));
+            let glossary = &self.kb.glossary;
+            let asks_otherwise = match h.passage.kind {
+                Kind::Notice => None,
+                Kind::Faq | Kind::Form => glossary.asks_otherwise(text, &h.passage.questions),
+            };
+            match glossary.disagreement(text, &about).or(asks_otherwise) {
+                Some(d) => {
+                    tracing::debug!(doc = %h.passage.doc_id, "passed over: {d}");
+                    false
+                }
+                None => true,
+            }
         });
         let Some(best) = choose(&hits) else {
             return Ok(self.no_answer(hits.first().map_or(0.0, |h| h.coverage)));
@@ -258,6 +274,14 @@ impl Assistant {
     /// What retrieval finds for a question as the user typed it (for `ask --explain`).
     pub fn retrieve_for(&self, question: &str) -> Result<Vec<Hit>> {
         self.retrieve(&privacy::redact(&without_markup(&normalize(question))).text)
+    }
+
+    /// [`Assistant::retrieve_for`] with the rankings fused as `fusion` says (to measure).
+    pub fn retrieve_with(&self, question: &str, fusion: Fusion) -> Result<Vec<Hit>> {
+        let text = privacy::redact(&without_markup(&normalize(question))).text;
+        let expansions = self.kb.glossary.expansions(&text);
+        self.index
+            .search_with(&text, &expansions, CANDIDATES, fusion)
     }
 
     /// The passages retrieval finds for a (normalised, redacted) question, best first.

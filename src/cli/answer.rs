@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::assistant::{self, Answer, Assistant, Outcome, Question};
 use crate::eval;
+use crate::search::Fusion;
 use crate::settings::Settings;
 use crate::startup;
 use crate::text::clock::today_in_japan;
@@ -30,9 +31,52 @@ pub fn ask(
     }
 }
 
-pub fn eval(settings: &Settings, file: &Path, today: Option<NaiveDate>) -> Result<ExitCode> {
+/// Recall of each ranking over the labelled items, with the items missed first.
+fn recall(assistant: &Assistant, items: &[eval::Item], labels: &[eval::Label]) -> Result<()> {
+    if !assistant.index().has_vectors() {
+        println!("note: the embedding model is off: every ranking is by words alone");
+    }
+    for (name, fusion) in [
+        ("words (BM25)", Fusion::BM25),
+        ("meaning (e5)", Fusion::DENSE),
+        ("fused", Fusion::HYBRID),
+    ] {
+        let r = eval::recall(items, labels, |q| {
+            Ok(assistant
+                .retrieve_with(q, fusion)?
+                .into_iter()
+                .map(|h| h.passage.doc_id)
+                .collect())
+        })?;
+        println!(
+            "{name:14} recall@1 {}/{} ({:.0}%)  recall@3 {}/{} ({:.0}%)  missed first: {}",
+            r.at_1,
+            r.items,
+            100.0 * r.at_1 as f64 / r.items.max(1) as f64,
+            r.at_3,
+            r.items,
+            100.0 * r.at_3 as f64 / r.items.max(1) as f64,
+            r.missed.join(" ")
+        );
+    }
+    Ok(())
+}
+
+pub fn eval(
+    settings: &Settings,
+    file: &Path,
+    today: Option<NaiveDate>,
+    labels: Option<&Path>,
+) -> Result<ExitCode> {
     let items = eval::read_items(file)?;
+    let labels = labels.map(eval::read_labels).transpose()?;
     let assistant = startup::assistant(settings)?;
+    let with_history = items.iter().filter(|i| !i.history.is_empty()).count();
+    if with_history > 0 {
+        println!(
+            "note: {with_history} items are follow-ups; each is asked alone, without its history"
+        );
+    }
     let report = eval::run(&assistant, &items, today.unwrap_or_else(today_in_japan))?;
     for (item, answer, reason) in &report.failures {
         println!("FAIL {} 「{}」: {reason}", item.id, item.question);
@@ -52,9 +96,23 @@ pub fn eval(settings: &Settings, file: &Path, today: Option<NaiveDate>) -> Resul
         }
         None => println!("model: off"),
     }
+    let mut off_question = 0;
+    if let Some(labels) = &labels {
+        recall(&assistant, &items, labels)?;
+        for (item, answer) in &report.answers {
+            if let Some(doc) = eval::off_question(item, labels, answer) {
+                off_question += 1;
+                println!(
+                    "OFF-QUESTION {} 「{}」 answered from {doc}",
+                    item.id, item.question
+                );
+            }
+        }
+        println!("{off_question} answers from a document that answers a different question");
+    }
     let failed = report.failures.len();
     println!("{} passed, {failed} failed", report.passed);
-    Ok(if failed == 0 {
+    Ok(if failed == 0 && off_question == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -86,7 +144,10 @@ fn ask_one(
         write_human(&mut out, &answer)?;
     }
     if explain {
-        writeln!(out, "\n検索結果 (score / coverage):")?;
+        writeln!(
+            out,
+            "\n検索結果 (fused score / BM25 / coverage / meaning: passage, nearest question):"
+        )?;
         for hit in assistant.retrieve_for(question)? {
             let p = &hit.passage;
             let section = p
@@ -96,8 +157,14 @@ fn ask_one(
                 .unwrap_or_default();
             writeln!(
                 out,
-                "  {:7.2} {:.2}  {}{section}  {}",
-                hit.score, hit.coverage, p.doc_id, p.title
+                "  {:7.3} {:6.2} {:.2} {:.3} {:.3}  {}{section}  {}",
+                hit.score,
+                hit.bm25,
+                hit.coverage,
+                hit.closeness.passage,
+                hit.closeness.question,
+                p.doc_id,
+                p.title
             )?;
         }
     }

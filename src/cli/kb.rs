@@ -10,7 +10,7 @@ use crate::publishing;
 use crate::search::index::{fingerprint, passages};
 use crate::search::{Analyzer, SearchIndex};
 use crate::settings::Settings;
-use crate::startup::with_store;
+use crate::startup::{self, with_store};
 use crate::store::knowledge::Import;
 
 /// Who the command line acts as in the audit log.
@@ -45,16 +45,25 @@ pub fn build_index(settings: &Settings) -> Result<ExitCode> {
         tracing::warn!("knowledge: {d}");
     }
     let analyzer = Analyzer::load(&settings.dict_dir)?;
+    let embedder = startup::embedder(settings)?.map(std::sync::Arc::new);
+    let start = std::time::Instant::now();
     let index = SearchIndex::build(
         &passages(&kb),
         &analyzer,
+        embedder.as_ref(),
         &settings.index_dir(),
         &fingerprint(&kb),
     )?;
+    let vectors = if index.has_vectors() {
+        "with meaning vectors"
+    } else {
+        "words only (the embedding model is off)"
+    };
     println!(
-        "indexed {} passages in {}",
+        "indexed {} passages in {}, {vectors}, in {:.1} s",
         index.num_passages(),
-        settings.index_dir().display()
+        settings.index_dir().display(),
+        start.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -68,6 +68,11 @@ enum Command {
         /// Default day for items without "today" (default: today in Japan)
         #[arg(long, value_name = "YYYY-MM-DD")]
         today: Option<NaiveDate>,
+        /// Which documents answer each item (tests/eval/labels/): also measure retrieval
+        /// (recall@1/@3 by words, by meaning, fused) and count answers given from a
+        /// document that answers a different question
+        #[arg(long, value_name = "LABELS")]
+        labels: Option<PathBuf>,
     },
     /// Knowledge-base maintenance.
     Kb {
@@ -176,7 +181,11 @@ impl Cli {
                 question,
                 explain,
             } => answer::ask(&settings, today, json, explain, batch, question),
-            Command::Eval { file, today } => answer::eval(&settings, &file, today),
+            Command::Eval {
+                file,
+                today,
+                labels,
+            } => answer::eval(&settings, &file, today, labels.as_deref()),
             Command::Kb {
                 command: KbCommand::Check,
             } => kb::check(&settings),

@@ -18,12 +18,64 @@ pub struct Expansion<'a> {
 pub struct Glossary {
     /// Each group normalised (NFKC, lowercase).
     groups: Vec<Vec<String>>,
+    alternatives: Vec<Alternatives>,
+    /// What a question asks for (when, where, how, …), among the FAQ's own wordings.
+    asks: Option<Alternatives>,
+}
+
+/// Things a question is about one of: a facility type, a maker, a day. A text that speaks
+/// of some of them but not of the one asked about does not answer the question (a
+/// question about 薬局 never gets the hospital's figure).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Alternatives {
+    pub name: String,
+    /// Each alternative as the words that name it (normalised once parsed).
+    pub values: Vec<Vec<String>>,
+}
+
+/// A question about one alternative, answered by a text about others.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disagreement {
+    pub name: String,
+    /// The first word of each alternative the question names, and of those the text names.
+    pub asked: Vec<String>,
+    pub answered: Vec<String>,
+}
+
+impl std::fmt::Display for Disagreement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: asked about {}, the text is about {}",
+            self.name,
+            self.asked.join("/"),
+            self.answered.join("/")
+        )
+    }
+}
+
+impl Alternatives {
+    /// Indices of the alternatives a normalised text names.
+    fn named(&self, normalized_text: &str) -> Vec<usize> {
+        (0..self.values.len())
+            .filter(|&i| {
+                self.values[i]
+                    .iter()
+                    .any(|w| normalized_text.contains(w.as_str()))
+            })
+            .collect()
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
     groups: Vec<Vec<String>>,
+    #[serde(default)]
+    alternatives: Vec<Alternatives>,
+    #[serde(default)]
+    asks: Option<Alternatives>,
 }
 
 impl Glossary {
@@ -51,7 +103,96 @@ impl Glossary {
             }
             groups.push(words);
         }
-        Ok(Glossary { groups })
+        let mut alternatives = Vec::new();
+        let asks_name = raw.asks.as_ref().map(|a| a.name.clone());
+        for mut a in raw.alternatives.into_iter().chain(raw.asks) {
+            let line = text
+                .lines()
+                .position(|l| l.contains(&a.name))
+                .map_or(1, |i| i + 1);
+            for value in &mut a.values {
+                for w in value.iter_mut() {
+                    *w = normalize(w.trim());
+                }
+            }
+            if a.values.len() < 2
+                || a.values
+                    .iter()
+                    .any(|v| v.is_empty() || v.iter().any(String::is_empty))
+            {
+                return Err(err(
+                    line,
+                    format!(
+                        "alternatives \"{}\" need at least two values, each with non-empty words",
+                        a.name
+                    ),
+                ));
+            }
+            alternatives.push(a);
+        }
+        let asks = match asks_name {
+            Some(_) => alternatives.pop(),
+            None => None,
+        };
+        Ok(Glossary {
+            groups,
+            alternatives,
+            asks,
+        })
+    }
+
+    /// Where every wording of an FAQ (`questions`, one a line) asks for something else than
+    /// the question does: 「どうやって届きますか」 is not answered by 「いつ届きますか」. A
+    /// question or a wording that asks for none of them agrees.
+    pub fn asks_otherwise(
+        &self,
+        normalized_question: &str,
+        questions: &str,
+    ) -> Option<Disagreement> {
+        let asks = self.asks.as_ref()?;
+        let asked = asks.named(normalized_question);
+        if asked.is_empty() {
+            return None;
+        }
+        let mut answered = Vec::new();
+        for line in questions.lines() {
+            let named = asks.named(&normalize(line));
+            if named.is_empty() || named.iter().any(|i| asked.contains(i)) {
+                return None;
+            }
+            answered.extend(named);
+        }
+        answered.sort_unstable();
+        answered.dedup();
+        (!answered.is_empty()).then(|| Disagreement {
+            name: asks.name.clone(),
+            asked: asked.iter().map(|&i| asks.values[i][0].clone()).collect(),
+            answered: answered
+                .iter()
+                .map(|&i| asks.values[i][0].clone())
+                .collect(),
+        })
+    }
+
+    /// Where a text names alternatives, but not the one the question asks about. A text
+    /// that names none of a set's alternatives speaks generally and agrees.
+    pub fn disagreement(
+        &self,
+        normalized_question: &str,
+        normalized_text: &str,
+    ) -> Option<Disagreement> {
+        self.alternatives.iter().find_map(|a| {
+            let asked = a.named(normalized_question);
+            let answered = a.named(normalized_text);
+            let disagrees = !asked.is_empty()
+                && !answered.is_empty()
+                && !asked.iter().any(|i| answered.contains(i));
+            disagrees.then(|| Disagreement {
+                name: a.name.clone(),
+                asked: asked.iter().map(|&i| a.values[i][0].clone()).collect(),
+                answered: answered.iter().map(|&i| a.values[i][0].clone()).collect(),
+            })
+        })
     }
 
     /// For every group with a word in the (normalised) text, its other words, each with
@@ -93,6 +234,68 @@ mod tests {
             }]
         );
         assert!(g.expansions("関係ない").is_empty());
+    }
+
+    #[test]
+    fn a_text_about_another_alternative_disagrees() {
+        let g = Glossary::parse(
+            Path::new("g"),
+            "groups = []\n[[alternatives]]\nname = \"施設\"\nvalues = [[\"病院\"], [\"診療所\", \"クリニック\"], [\"薬局\"]]",
+        )
+        .unwrap();
+        let d = g.disagreement("薬局は何台", "病院は最高3台です").unwrap();
+        assert_eq!(
+            (d.asked, d.answered),
+            (vec!["薬局".to_string()], vec!["病院".to_string()])
+        );
+        // The text names the one asked about, or none at all: it agrees.
+        assert!(
+            g.disagreement("薬局は何台", "病院は3台、診療所・薬局は1台")
+                .is_none()
+        );
+        assert!(g.disagreement("クリニックは何台", "診療所は1台").is_none());
+        assert!(
+            g.disagreement("薬局は何台", "申込みは3月31日まで")
+                .is_none()
+        );
+        assert!(g.disagreement("何台ですか", "病院は3台").is_none());
+    }
+
+    #[test]
+    fn a_question_asking_how_is_not_answered_by_one_asking_when() {
+        let g = Glossary::parse(
+            Path::new("g"),
+            "groups = []\n[asks]\nname = \"問い\"\nvalues = [[\"いつ\"], [\"どうやって\", \"方法\"]]",
+        )
+        .unwrap();
+        let when_only = "お知らせはいつ届きますか\n届く時期は";
+        assert!(
+            g.asks_otherwise("お知らせはどうやって届きますか", when_only)
+                .is_some()
+        );
+        assert!(
+            g.asks_otherwise("お知らせはいつ届きますか", when_only)
+                .is_none()
+        );
+        // One wording that asks for nothing in particular, or the same thing, agrees.
+        assert!(
+            g.asks_otherwise("どうやって届きますか", "いつ届きますか\n届きますか")
+                .is_none()
+        );
+        assert!(
+            g.asks_otherwise("お知らせは届きますか", when_only)
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn rejects_alternatives_with_one_value() {
+        let e = Glossary::parse(
+            Path::new("g"),
+            "groups = []\n[[alternatives]]\nname = \"曜日\"\nvalues = [[\"土曜\"]]",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("曜日"), "{}", e.message);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub use document::{
     UnitLimit,
 };
 pub use files::KbFile;
-pub use glossary::{Expansion, Glossary};
+pub use glossary::{Disagreement, Expansion, Glossary};
 
 /// One problem found in the knowledge files: where (the file's path as it was given, and
 /// its line; 0 for the whole file), and what. `kb check` prints it, the editor console

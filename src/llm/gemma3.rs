@@ -15,7 +15,7 @@ use candle_core::quantized::gguf_file::Content;
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{DType, Device, Module, Tensor};
 
-use super::q8::{Q8Matrix, Q8Rows};
+use super::q8::{Format, Q8Matrix, Q8Rows};
 
 /// Gemma 3 repeats this many layers: all local but the last, which is global.
 const SLIDING_WINDOW_PATTERN: usize = 6;
@@ -559,14 +559,14 @@ impl Embedding {
 
 /// The tensor as a [`Q8Matrix`] when it is Q8_0 or Q5_0 (2-D, rows of whole blocks).
 fn q8_matrix(tensor: &QTensor) -> Result<Option<Q8Matrix>> {
-    let q5_0 = match tensor.dtype() {
-        GgmlDType::Q8_0 => false,
-        GgmlDType::Q5_0 => true,
+    let format = match tensor.dtype() {
+        GgmlDType::Q8_0 => Format::Q8_0,
+        GgmlDType::Q5_0 => Format::Q5_0,
         _ => return Ok(None),
     };
     let (rows, cols) = tensor.shape().dims2()?;
     Ok(Some(Q8Matrix::from_ggml(
-        q5_0,
+        format,
         &tensor.data()?,
         rows,
         cols,

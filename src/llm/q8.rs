@@ -1,4 +1,5 @@
-//! Products with weights held as 8-bit blocks: Q8_0, and Q5_0 widened to it losslessly.
+//! Products with weights held as 8-bit blocks: Q8_0, and Q5_0 and Q4_0 widened to it
+//! losslessly.
 //!
 //! Our own kernels rather than candle's: candle has no vectorised Q5_0 product (its scalar
 //! loop took half of the model's time), and on CPUs with AVX-512 VNNI it multiplies Q8_0
@@ -24,6 +25,26 @@ pub const BLOCK: usize = 32;
 const Q8_0_BYTES: usize = 2 + BLOCK;
 /// Bytes of a ggml Q5_0 block: f16 scale, 32 high bits, 16 bytes of low nibbles.
 const Q5_0_BYTES: usize = 2 + 4 + BLOCK / 2;
+/// Bytes of a ggml Q4_0 block: f16 scale, 16 bytes of nibbles.
+const Q4_0_BYTES: usize = 2 + BLOCK / 2;
+
+/// The ggml block formats a [`Q8Matrix`] is made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Q8_0,
+    Q5_0,
+    Q4_0,
+}
+
+impl Format {
+    fn block_bytes(self) -> usize {
+        match self {
+            Format::Q8_0 => Q8_0_BYTES,
+            Format::Q5_0 => Q5_0_BYTES,
+            Format::Q4_0 => Q4_0_BYTES,
+        }
+    }
+}
 
 /// Two rows' quants for one block.
 #[derive(Clone, Copy)]
@@ -50,13 +71,13 @@ pub struct Q8Rows {
 }
 
 impl Q8Matrix {
-    /// From ggml bytes of a `rows` × `cols` tensor in Q8_0 or Q5_0.
-    pub fn from_ggml(q5_0: bool, data: &[u8], rows: usize, cols: usize) -> Result<Self> {
+    /// From ggml bytes of a `rows` × `cols` tensor in `format`.
+    pub fn from_ggml(format: Format, data: &[u8], rows: usize, cols: usize) -> Result<Self> {
         if cols == 0 || !cols.is_multiple_of(BLOCK) {
             bail!("a row of {cols} values is not whole blocks of {BLOCK}");
         }
         let blocks = cols / BLOCK;
-        let block_bytes = if q5_0 { Q5_0_BYTES } else { Q8_0_BYTES };
+        let block_bytes = format.block_bytes();
         if data.len() != rows * blocks * block_bytes {
             bail!(
                 "{} bytes for {rows} × {cols} values (want {})",
@@ -73,21 +94,35 @@ impl Q8Matrix {
             let half = row % 2;
             scales[slot][half] = u16::from_le_bytes([block[0], block[1]]);
             let out = &mut quants[slot].0[half * BLOCK..(half + 1) * BLOCK];
-            if q5_0 {
-                let high = u32::from_le_bytes([block[2], block[3], block[4], block[5]]);
-                let low = &block[6..];
-                for (j, q) in out.iter_mut().enumerate() {
-                    let nibble = if j < BLOCK / 2 {
-                        low[j] & 0x0F
-                    } else {
-                        low[j - BLOCK / 2] >> 4
-                    };
-                    let bit = ((high >> j) & 1) as u8;
-                    *q = (nibble | (bit << 4)) as i8 - 16;
+            match format {
+                Format::Q5_0 => {
+                    let high = u32::from_le_bytes([block[2], block[3], block[4], block[5]]);
+                    let low = &block[6..];
+                    for (j, q) in out.iter_mut().enumerate() {
+                        let nibble = if j < BLOCK / 2 {
+                            low[j] & 0x0F
+                        } else {
+                            low[j - BLOCK / 2] >> 4
+                        };
+                        let bit = ((high >> j) & 1) as u8;
+                        *q = (nibble | (bit << 4)) as i8 - 16;
+                    }
                 }
-            } else {
-                for (q, &byte) in out.iter_mut().zip(&block[2..]) {
-                    *q = byte as i8;
+                Format::Q4_0 => {
+                    let nibbles = &block[2..];
+                    for (j, q) in out.iter_mut().enumerate() {
+                        let nibble = if j < BLOCK / 2 {
+                            nibbles[j] & 0x0F
+                        } else {
+                            nibbles[j - BLOCK / 2] >> 4
+                        };
+                        *q = nibble as i8 - 8;
+                    }
+                }
+                Format::Q8_0 => {
+                    for (q, &byte) in out.iter_mut().zip(&block[2..]) {
+                        *q = byte as i8;
+                    }
                 }
             }
         }
@@ -482,7 +517,8 @@ mod tests {
     #[test]
     fn every_kernel_gives_the_same_bits_as_the_reference_arithmetic() {
         let (rows, cols) = (7, 640);
-        let matrix = Q8Matrix::from_ggml(false, &q8_0_bytes(rows, cols, 1), rows, cols).unwrap();
+        let matrix =
+            Q8Matrix::from_ggml(Format::Q8_0, &q8_0_bytes(rows, cols, 1), rows, cols).unwrap();
         let x = Q8Rows::quantize(&floats(6 * cols, 2), cols);
         // Written out for one output the way ggml's loop reads (block by block).
         let mut w = vec![0.0f32; cols];
@@ -526,7 +562,8 @@ mod tests {
     #[test]
     fn products_are_close_to_the_float_products() {
         let (rows, cols) = (64, 256);
-        let matrix = Q8Matrix::from_ggml(false, &q8_0_bytes(rows, cols, 3), rows, cols).unwrap();
+        let matrix =
+            Q8Matrix::from_ggml(Format::Q8_0, &q8_0_bytes(rows, cols, 3), rows, cols).unwrap();
         let xs = floats(cols, 4);
         let mut got = vec![0.0f32; rows];
         matrix.matmul(&Q8Rows::quantize(&xs, cols), &mut got);
@@ -559,7 +596,7 @@ mod tests {
         }
         block.extend_from_slice(&high.to_le_bytes());
         block.extend_from_slice(&low);
-        let matrix = Q8Matrix::from_ggml(true, &block, 1, 32).unwrap();
+        let matrix = Q8Matrix::from_ggml(Format::Q5_0, &block, 1, 32).unwrap();
         let mut row = vec![0.0f32; 32];
         matrix.row(0, &mut row);
         let want: Vec<f32> = (0..32).map(|q| (q as f32 - 16.0) * 0.5).collect();
@@ -601,7 +638,7 @@ mod tests {
 
     #[test]
     fn bad_shapes_are_refused() {
-        assert!(Q8Matrix::from_ggml(false, &[0; 34], 1, 33).is_err());
-        assert!(Q8Matrix::from_ggml(false, &[0; 33], 1, 32).is_err());
+        assert!(Q8Matrix::from_ggml(Format::Q8_0, &[0; 34], 1, 33).is_err());
+        assert!(Q8Matrix::from_ggml(Format::Q8_0, &[0; 33], 1, 32).is_err());
     }
 }

@@ -5,23 +5,26 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, ensure};
 use sha2::{Digest, Sha256};
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Index, IndexReader, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use super::analysis::{Analyzer, JapaneseTokenizer, View};
+use super::vectors::{Closeness, Dense, Vectors};
+use crate::embedding::Embedder;
 use crate::knowledge::{Expansion, Kind, KnowledgeBase};
 use crate::text::normalize;
 
 /// Bump when the schema or the analysis changes, so old indexes are rebuilt.
-const INDEX_FORMAT: &str = "shikaku-index-4";
+const INDEX_FORMAT: &str = "shikaku-index-5";
 const FINGERPRINT_FILE: &str = "shikaku-fingerprint";
 
 /// How much a match in a passage's questions/headings counts against one in its body:
@@ -29,6 +32,37 @@ const FINGERPRINT_FILE: &str = "shikaku-fingerprint";
 const QUESTION_BOOST: f32 = 3.0;
 /// Words added from the glossary count less than the user's own words.
 const EXPANSION_WEIGHT: f32 = 0.5;
+/// Candidates each ranking brings to the fusion, at least.
+const POOL: usize = 32;
+
+/// How the word ranking (BM25 over lindera) and the meaning ranking (e5) are fused:
+/// reciprocal rank fusion, `weight / (k + rank)` summed over the rankings. Measured on the
+/// project's sets (README, "Retrieval"); words find hiragana-only questions and exact
+/// codes, meaning finds paraphrases and English.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fusion {
+    pub bm25: f32,
+    pub dense: f32,
+    pub k: f32,
+}
+
+impl Fusion {
+    pub const HYBRID: Fusion = Fusion {
+        bm25: 1.0,
+        dense: 0.3,
+        k: 10.0,
+    };
+    pub const BM25: Fusion = Fusion {
+        bm25: 1.0,
+        dense: 0.0,
+        k: 10.0,
+    };
+    pub const DENSE: Fusion = Fusion {
+        bm25: 0.0,
+        dense: 1.0,
+        k: 10.0,
+    };
+}
 
 /// A unit of retrieval.
 #[derive(Debug, Clone)]
@@ -56,10 +90,15 @@ pub struct Hit {
     /// How much of the passage's closest own question wording the question contains
     /// (0–1): tells 「ネットで回答」 from an FAQ about 「郵送で回答」.
     pub question_match: f32,
+    /// The passage's BM25 score (0 when only the meaning ranking found it).
+    pub bm25: f32,
+    /// How close the question's meaning is (zero without the embedding model).
+    pub closeness: Closeness,
 }
 
 #[derive(Clone, Copy)]
 struct Fields {
+    ord: Field,
     doc_id: Field,
     section_id: Field,
     kind: Field,
@@ -78,6 +117,9 @@ pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     analyzer: Analyzer,
+    /// Each passage's address, by its position.
+    addresses: Vec<DocAddress>,
+    dense: Option<Dense>,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -90,6 +132,7 @@ fn schema() -> (Schema, Fields) {
         )
     };
     let fields = Fields {
+        ord: b.add_u64_field("ord", FAST | STORED),
         doc_id: b.add_text_field("doc_id", STRING | STORED),
         section_id: b.add_text_field("section_id", STORED),
         kind: b.add_text_field("kind", STRING | STORED),
@@ -186,10 +229,12 @@ pub fn fingerprint(kb: &KnowledgeBase) -> String {
 }
 
 impl SearchIndex {
-    /// Builds a fresh index of `passages` in `dir` (replacing what was there).
+    /// Builds a fresh index of `passages` in `dir` (replacing what was there), with their
+    /// meaning vectors when an embedder is given.
     pub fn build(
         passages: &[Passage],
         analyzer: &Analyzer,
+        embedder: Option<&Arc<Embedder>>,
         dir: &Path,
         fingerprint: &str,
     ) -> Result<Self> {
@@ -204,8 +249,9 @@ impl SearchIndex {
         let mut writer = index
             .writer_with_num_threads(1, 64_000_000)
             .context("opening the index writer")?;
-        for p in passages {
+        for (ord, p) in passages.iter().enumerate() {
             let mut doc = TantivyDocument::default();
+            doc.add_u64(f.ord, ord as u64);
             doc.add_text(f.doc_id, &p.doc_id);
             doc.add_text(f.section_id, p.section_id.as_deref().unwrap_or(""));
             doc.add_text(f.kind, p.kind.as_str());
@@ -222,29 +268,57 @@ impl SearchIndex {
         }
         writer.commit().context("committing the index")?;
         writer.wait_merging_threads()?;
+        let dense = match embedder {
+            Some(embedder) => {
+                let vectors = Vectors::embed(embedder, passages)?;
+                vectors.save(dir, &embedder.name)?;
+                Some(Dense {
+                    embedder: embedder.clone(),
+                    vectors,
+                })
+            }
+            None => None,
+        };
         std::fs::write(dir.join(FINGERPRINT_FILE), fingerprint)?;
-        Self::from_index(index, analyzer)
+        Self::from_index(index, analyzer, dense)
     }
 
-    /// Opens the index in `dir` if it was built from this knowledge base, else rebuilds it.
-    pub fn open_or_build(kb: &KnowledgeBase, analyzer: &Analyzer, dir: &Path) -> Result<Self> {
+    /// Opens the index in `dir` if it was built from this knowledge base (and, with an
+    /// embedder, has its vectors), else rebuilds it.
+    pub fn open_or_build(
+        kb: &KnowledgeBase,
+        analyzer: &Analyzer,
+        embedder: Option<&Arc<Embedder>>,
+        dir: &Path,
+    ) -> Result<Self> {
         let wanted = fingerprint(kb);
         let current = std::fs::read_to_string(dir.join(FINGERPRINT_FILE)).ok();
         if current.as_deref() == Some(wanted.as_str()) {
-            match Index::open_in_dir(dir) {
-                Ok(index) => {
-                    register(&index, analyzer);
-                    return Self::from_index(index, analyzer);
-                }
-                Err(e) => tracing::warn!("index in {} unreadable ({e}); rebuilding", dir.display()),
+            match Self::open(analyzer, embedder, dir) {
+                Ok(index) => return Ok(index),
+                Err(e) => tracing::warn!("index in {} unusable ({e:#}); rebuilding", dir.display()),
             }
         } else {
             tracing::info!("index in {} is missing or stale; building", dir.display());
         }
-        Self::build(&passages(kb), analyzer, dir, &wanted)
+        Self::build(&passages(kb), analyzer, embedder, dir, &wanted)
     }
 
-    fn from_index(index: Index, analyzer: &Analyzer) -> Result<Self> {
+    fn open(analyzer: &Analyzer, embedder: Option<&Arc<Embedder>>, dir: &Path) -> Result<Self> {
+        let index = Index::open_in_dir(dir)?;
+        register(&index, analyzer);
+        let n = index.reader()?.searcher().num_docs() as usize;
+        let dense = match embedder {
+            Some(embedder) => Some(Dense {
+                embedder: embedder.clone(),
+                vectors: Vectors::load(dir, &embedder.name, n)?,
+            }),
+            None => None,
+        };
+        Self::from_index(index, analyzer, dense)
+    }
+
+    fn from_index(index: Index, analyzer: &Analyzer, dense: Option<Dense>) -> Result<Self> {
         let schema = index.schema();
         let field = |name: &str| {
             schema
@@ -252,6 +326,7 @@ impl SearchIndex {
                 .with_context(|| format!("index lacks field {name}"))
         };
         let fields = Fields {
+            ord: field("ord")?,
             doc_id: field("doc_id")?,
             section_id: field("section_id")?,
             kind: field("kind")?,
@@ -266,11 +341,27 @@ impl SearchIndex {
             b_bigram: field("b_bigram")?,
         };
         let reader = index.reader().context("opening the index reader")?;
+        let addresses = addresses(&reader.searcher())?;
+        if let Some(d) = &dense {
+            ensure!(
+                d.vectors.len() == addresses.len(),
+                "{} vectors for {} passages",
+                d.vectors.len(),
+                addresses.len()
+            );
+        }
         Ok(SearchIndex {
             reader,
             fields,
             analyzer: analyzer.clone(),
+            addresses,
+            dense,
         })
+    }
+
+    /// Whether retrieval also ranks by meaning.
+    pub fn has_vectors(&self) -> bool {
+        self.dense.is_some()
     }
 
     pub fn num_passages(&self) -> u64 {
@@ -281,13 +372,26 @@ impl SearchIndex {
         &self.analyzer
     }
 
-    /// The best passages for a question; `expansions` are glossary words added at a lower
-    /// weight. Each hit carries its score and the share of the question it covers.
+    /// The best passages for a question, by words and meaning fused ([`Fusion::HYBRID`]);
+    /// `expansions` are glossary words added at a lower weight. Each hit carries its
+    /// scores and the share of the question it covers.
     pub fn search(
         &self,
         question: &str,
         expansions: &[Expansion<'_>],
         limit: usize,
+    ) -> Result<Vec<Hit>> {
+        self.search_with(question, expansions, limit, Fusion::HYBRID)
+    }
+
+    /// [`SearchIndex::search`] with the rankings fused as `fusion` says (to measure them).
+    /// Without vectors, the word ranking alone.
+    pub fn search_with(
+        &self,
+        question: &str,
+        expansions: &[Expansion<'_>],
+        limit: usize,
+        fusion: Fusion,
     ) -> Result<Vec<Hit>> {
         let f = self.fields;
         let readings = self.analyzer.readings(question);
@@ -299,43 +403,51 @@ impl SearchIndex {
             .join("\n");
         let extra_readings = self.analyzer.readings(&extra);
         let extra_bigrams = self.analyzer.bigrams(&extra);
-
-        // term text per field → weight (a user's word wins over an expansion).
-        let mut terms: HashMap<(Field, String), f32> = HashMap::new();
-        let mut add = |field: Field, words: &[String], weight: f32| {
-            for w in words {
-                let e = terms.entry((field, w.clone())).or_insert(0.0);
-                *e = e.max(weight);
-            }
-        };
-        for (q, b, words, weight) in [
-            (f.q_reading, f.b_reading, &readings, 1.0),
-            (f.q_bigram, f.b_bigram, &bigrams, 1.0),
-            (f.q_reading, f.b_reading, &extra_readings, EXPANSION_WEIGHT),
-            (f.q_bigram, f.b_bigram, &extra_bigrams, EXPANSION_WEIGHT),
-        ] {
-            add(q, words, weight * QUESTION_BOOST);
-            add(b, words, weight);
-        }
-        if terms.is_empty() {
-            return Ok(Vec::new());
-        }
-        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
-            .into_iter()
-            .map(|((field, text), weight)| {
-                let tq = TermQuery::new(
-                    Term::from_field_text(field, &text),
-                    IndexRecordOption::WithFreqs,
-                );
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(tq), weight)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let pool = POOL.max(limit);
+
+        // The word ranking.
+        let query = word_query(
+            &f,
+            [
+                (&readings, &bigrams, 1.0),
+                (&extra_readings, &extra_bigrams, EXPANSION_WEIGHT),
+            ],
+        );
+        let by_words: Vec<(f32, DocAddress)> = match query {
+            Some(q) => searcher.search(&q, &TopDocs::with_limit(pool).order_by_score())?,
+            None => Vec::new(),
+        };
+        // The meaning ranking.
+        let dense = self.dense.as_ref().filter(|_| fusion.dense > 0.0);
+        let query_vector = match dense {
+            Some(d) => Some(d.embedder.query(question)?),
+            None => None,
+        };
+        let by_meaning = match (dense, &query_vector) {
+            (Some(d), Some(q)) => d.vectors.nearest(q, pool),
+            _ => Vec::new(),
+        };
+
+        // ord → (fused score, BM25 score)
+        let mut fused: HashMap<usize, (f32, f32)> = HashMap::new();
+        let words_alone = by_meaning.is_empty();
+        for (rank, (score, address)) in by_words.iter().enumerate() {
+            let ord = self.ord_of(&searcher, *address)?;
+            let e = fused.entry(ord).or_default();
+            e.0 += if words_alone {
+                *score
+            } else {
+                fusion.bm25 / (fusion.k + rank as f32 + 1.0)
+            };
+            e.1 = *score;
+        }
+        for (rank, (ord, _)) in by_meaning.iter().enumerate() {
+            fused.entry(*ord).or_default().0 += fusion.dense / (fusion.k + rank as f32 + 1.0);
+        }
+        let mut ranked: Vec<(usize, (f32, f32))> = fused.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
 
         let n = searcher.num_docs().max(1) as f32;
         let idf = |field_a: Field, field_b: Field, word: &str| -> f32 {
@@ -368,41 +480,68 @@ impl SearchIndex {
         // The question's words with the glossary words it brought in.
         let question_words: HashSet<String> =
             readings.iter().chain(&extra_readings).cloned().collect();
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let text_of = |field: Field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-                    .to_string()
-            };
-            let optional = |field: Field| Some(text_of(field)).filter(|s| !s.is_empty());
-            let kind = match text_of(f.kind).as_str() {
-                "faq" => Kind::Faq,
-                "form" => Kind::Form,
-                _ => Kind::Notice,
-            };
-            let passage = Passage {
-                doc_id: text_of(f.doc_id),
-                section_id: optional(f.section_id),
-                kind,
-                title: text_of(f.title),
-                section: optional(f.section),
-                heading_text: text_of(f.heading_text),
-                questions: text_of(f.questions),
-                text: text_of(f.text),
-            };
+        let query_vector = match (&query_vector, &self.dense) {
+            (Some(q), _) => Some(q.clone()),
+            (None, Some(d)) => Some(d.embedder.query(question)?),
+            (None, None) => None,
+        };
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (ord, (score, bm25)) in ranked {
+            let passage = self.passage(&searcher, self.addresses[ord])?;
             let coverage = self.coverage(&passage, expansions, &reading_weights, &bigram_weights);
             let question_match = self.question_match(&passage, &question_words);
+            let closeness = match (&self.dense, &query_vector) {
+                (Some(d), Some(q)) => d.vectors.closeness(q, ord),
+                _ => Closeness::default(),
+            };
             hits.push(Hit {
                 passage,
                 score,
                 coverage,
                 question_match,
+                bm25,
+                closeness,
             });
         }
         Ok(hits)
+    }
+
+    fn ord_of(&self, searcher: &Searcher, address: DocAddress) -> Result<usize> {
+        let column = searcher
+            .segment_reader(address.segment_ord)
+            .fast_fields()
+            .u64("ord")?;
+        column
+            .first(address.doc_id)
+            .map(|o| o as usize)
+            .context("a passage without its position")
+    }
+
+    fn passage(&self, searcher: &Searcher, address: DocAddress) -> Result<Passage> {
+        let f = self.fields;
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let text_of = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let optional = |field: Field| Some(text_of(field)).filter(|s| !s.is_empty());
+        let kind = match text_of(f.kind).as_str() {
+            "faq" => Kind::Faq,
+            "form" => Kind::Form,
+            _ => Kind::Notice,
+        };
+        Ok(Passage {
+            doc_id: text_of(f.doc_id),
+            section_id: optional(f.section_id),
+            kind,
+            title: text_of(f.title),
+            section: optional(f.section),
+            heading_text: text_of(f.heading_text),
+            questions: text_of(f.questions),
+            text: text_of(f.text),
+        })
     }
 
     /// The best share, over the passage's own question wordings, of their words that the
@@ -459,6 +598,65 @@ impl SearchIndex {
         };
         share(readings, &doc_readings).max(share(bigrams, &doc_bigrams))
     }
+}
+
+/// The OR of the question's words as term queries: in the questions/headings boosted over
+/// the body, a user's word weighing more than an expansion. `None` without words.
+fn word_query(f: &Fields, sets: [(&Vec<String>, &Vec<String>, f32); 2]) -> Option<BooleanQuery> {
+    // term text per field → weight (a user's word wins over an expansion).
+    let mut terms: HashMap<(Field, String), f32> = HashMap::new();
+    let mut add = |field: Field, words: &[String], weight: f32| {
+        for w in words {
+            let e = terms.entry((field, w.clone())).or_insert(0.0);
+            *e = e.max(weight);
+        }
+    };
+    for (readings, bigrams, weight) in sets {
+        for (q, b, words) in [
+            (f.q_reading, f.b_reading, readings),
+            (f.q_bigram, f.b_bigram, bigrams),
+        ] {
+            add(q, words, weight * QUESTION_BOOST);
+            add(b, words, weight);
+        }
+    }
+    if terms.is_empty() {
+        return None;
+    }
+    let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+        .into_iter()
+        .map(|((field, text), weight)| {
+            let tq = TermQuery::new(
+                Term::from_field_text(field, &text),
+                IndexRecordOption::WithFreqs,
+            );
+            (
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(tq), weight)) as Box<dyn Query>,
+            )
+        })
+        .collect();
+    Some(BooleanQuery::new(clauses))
+}
+
+/// Each passage's address, by its position (the `ord` column).
+fn addresses(searcher: &Searcher) -> Result<Vec<DocAddress>> {
+    let n = searcher.num_docs() as usize;
+    let mut out: Vec<Option<DocAddress>> = vec![None; n];
+    for (segment, reader) in searcher.segment_readers().iter().enumerate() {
+        let column = reader.fast_fields().u64("ord")?;
+        for doc in reader.doc_ids_alive() {
+            let ord = column
+                .first(doc)
+                .context("a passage without its position")? as usize;
+            ensure!(ord < n, "passage position {ord} beyond {n} passages");
+            out[ord] = Some(DocAddress::new(segment as u32, doc));
+        }
+    }
+    out.into_iter()
+        .enumerate()
+        .map(|(i, a)| a.with_context(|| format!("passage {i} is missing from the index")))
+        .collect()
 }
 
 fn dedup(words: &[String]) -> Vec<String> {

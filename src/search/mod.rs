@@ -3,6 +3,8 @@
 pub mod analysis;
 pub mod dictionary;
 pub mod index;
+pub mod vectors;
 
 pub use analysis::Analyzer;
-pub use index::{Hit, Passage, SearchIndex};
+pub use index::{Fusion, Hit, Passage, SearchIndex};
+pub use vectors::{Closeness, Vectors};

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use axum::http::HeaderValue;
 
+use crate::embedding::DEFAULT_EMBEDDER_FILE;
 use crate::handoff::hours::BusinessHours;
 use crate::knowledge::{Diagnostic, KnowledgeBase};
 use crate::llm::DEFAULT_MODEL_FILE;
@@ -40,6 +41,13 @@ pub struct Args {
     /// Answer without the language model
     #[arg(long, global = true)]
     no_model: bool,
+    /// The embedding model (e5-small-q4.bin), or "off" to retrieve by words alone
+    #[arg(long, global = true, env = "SHIKAKU_EMBEDDER", default_value = DEFAULT_EMBEDDER_FILE)]
+    embedder: PathBuf,
+    /// Vectors of knowledge passages kept by content, so an index is rebuilt by embedding
+    /// only what changed (default DATA/vector-cache)
+    #[arg(long, global = true, env = "SHIKAKU_VECTOR_CACHE")]
+    vector_cache: Option<PathBuf>,
     /// Prompt templates
     #[arg(
         long,
@@ -65,6 +73,10 @@ pub struct Settings {
     pub dict_dir: PathBuf,
     /// The GGUF model, or `None` when the model is off (`--no-model`, `SHIKAKU_MODEL=off`).
     pub model_path: Option<PathBuf>,
+    /// The embedding model, or `None` when it is off (`SHIKAKU_EMBEDDER=off`).
+    pub embedder_path: Option<PathBuf>,
+    /// Where passage vectors are kept by content.
+    pub vector_cache: PathBuf,
     /// Prompt templates (`prompts/`).
     pub prompts_dir: PathBuf,
     /// Conversations (`DATABASE_URL`; default a SQLite file in the data folder).
@@ -75,6 +87,10 @@ impl Args {
     pub fn resolve(self) -> Settings {
         let dict_dir = self.dict.unwrap_or_else(|| self.data.join("dict"));
         let model_path = (!self.no_model && self.model.as_os_str() != "off").then_some(self.model);
+        let embedder_path = (self.embedder.as_os_str() != "off").then_some(self.embedder);
+        let vector_cache = self
+            .vector_cache
+            .unwrap_or_else(|| self.data.join("vector-cache"));
         let database_url = self
             .database_url
             .unwrap_or_else(|| format!("sqlite://{}", self.data.join("shikaku.db").display()));
@@ -83,6 +99,8 @@ impl Args {
             data_dir: self.data,
             dict_dir,
             model_path,
+            embedder_path,
+            vector_cache,
             prompts_dir: self.prompts,
             database_url,
         }

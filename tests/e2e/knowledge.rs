@@ -113,8 +113,14 @@ fn every_faq_is_found_by_its_own_title() {
     let kb = Arc::new(bundled());
     let analyzer = Analyzer::load(&common::dict_dir()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let index =
-        SearchIndex::build(&passages(&kb), &analyzer, dir.path(), &fingerprint(&kb)).unwrap();
+    let index = SearchIndex::build(
+        &passages(&kb),
+        &analyzer,
+        None,
+        dir.path(),
+        &fingerprint(&kb),
+    )
+    .unwrap();
     let assistant = Assistant::new(kb.clone(), index);
     let today = NaiveDate::from_ymd_opt(2021, 3, 1).unwrap();
     let mut misses = Vec::new();

@@ -12,6 +12,7 @@ mod agent;
 mod channels;
 mod cli;
 mod editor;
+mod embedding;
 mod knowledge;
 mod llm;
 mod llm_tiny;

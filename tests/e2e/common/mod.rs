@@ -10,6 +10,14 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The passage vectors `shikaku setup` left (scripts/test.sh runs it first), shared by
+/// every test as the dictionary is: a test's fresh index embeds only what it changed.
+pub fn vector_cache() -> PathBuf {
+    std::env::var_os("SHIKAKU_VECTOR_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("data/vector-cache"))
+}
+
 /// The dictionary built by `shikaku setup` (scripts/test.sh runs it first).
 pub fn dict_dir() -> PathBuf {
     let dir = std::env::var_os("SHIKAKU_DICT")
@@ -51,6 +59,7 @@ impl Env {
     pub fn command(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_shikaku"));
         c.env("SHIKAKU_DICT", dict_dir())
+            .env("SHIKAKU_VECTOR_CACHE", vector_cache())
             .env("SHIKAKU_DATA", self.data.path())
             .env("SHIKAKU_KNOWLEDGE", &self.knowledge)
             .env("SHIKAKU_MODEL", "off")
@@ -124,11 +133,13 @@ impl Server {
     /// (`SHIKAKU_*` and `DATABASE_URL` names, as the binary reads them).
     pub fn start(env: &Env, extra: &[(&str, &str)]) -> Server {
         let dict = dict_dir();
+        let vectors = vector_cache();
         let data = env.data.path().to_str().unwrap().to_string();
         let knowledge = env.knowledge.to_str().unwrap().to_string();
         let prompts = repo().join("prompts").to_str().unwrap().to_string();
         let mut vars: Vec<(&str, &str)> = vec![
             ("SHIKAKU_DICT", dict.to_str().unwrap()),
+            ("SHIKAKU_VECTOR_CACHE", vectors.to_str().unwrap()),
             ("SHIKAKU_DATA", &data),
             ("SHIKAKU_KNOWLEDGE", &knowledge),
             ("SHIKAKU_PROMPTS", &prompts),
