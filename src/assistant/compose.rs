@@ -36,14 +36,8 @@ impl ModelWriter {
 }
 
 impl ModelWriter {
-    /// A draft, with each piece handed to `on_token` as the model writes it (a draft is
-    /// not an answer until the verifier accepts it).
-    pub fn draft<'a>(
-        &self,
-        question: &str,
-        passages: &[&'a Hit],
-        on_token: &mut dyn FnMut(&str),
-    ) -> Option<Draft<'a>> {
+    /// A draft, whole: nobody reads it before the verifier has accepted it.
+    pub fn draft<'a>(&self, question: &str, passages: &[&'a Hit]) -> Option<Draft<'a>> {
         if passages.is_empty() {
             return None;
         }
@@ -53,11 +47,10 @@ impl ModelWriter {
             stop: self.prompt.stop.clone(),
             sampling: Sampling::Greedy,
         };
-        match self.generator.generate_streaming(
-            self.prompt.render(&texts, question),
-            params,
-            on_token,
-        ) {
+        match self
+            .generator
+            .generate(self.prompt.render(&texts, question), params)
+        {
             Ok(generation) => Some(Draft {
                 text: generation.text.trim().to_string(),
                 used: passages.to_vec(),

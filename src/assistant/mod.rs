@@ -100,9 +100,9 @@ impl Assistant {
         self.answer_streaming(question, &mut |_| {})
     }
 
-    /// [`Assistant::answer`], handing the model's draft to `on_token` piece by piece as it
-    /// is written. The returned answer is the final word: the draft may have been rejected
-    /// and replaced, and curated answers stream nothing.
+    /// [`Assistant::answer`], handing its text to `on_token` once it is final, whoever
+    /// wrote it. Only the answer is ever handed over, never a model's draft: a draft is not
+    /// an answer until the verifier accepts it, and one it rejects must not have been read.
     pub fn answer_streaming(
         &self,
         question: &Question<'_>,
@@ -111,7 +111,7 @@ impl Assistant {
         validate(question.text)?;
         let redacted = privacy::redact(&without_markup(&normalize(question.text)));
         let text = redacted.text.as_str();
-        let mut answer = self.decide(text, question.today, on_token)?;
+        let mut answer = self.decide(text, question.today)?;
         if redacted.removed {
             answer.number_removed = true;
             answer.answer = format!(
@@ -120,15 +120,11 @@ impl Assistant {
                 answer.answer
             );
         }
+        on_token(&answer.answer);
         Ok(answer)
     }
 
-    fn decide(
-        &self,
-        text: &str,
-        today: NaiveDate,
-        on_token: &mut dyn FnMut(&str),
-    ) -> Result<Answer> {
+    fn decide(&self, text: &str, today: NaiveDate) -> Result<Answer> {
         if let Some(reason) = intent::handoff_reason(text) {
             return Ok(self.handoff(reason));
         }
@@ -188,9 +184,7 @@ impl Assistant {
                         context.push(best);
                     }
                     context.extend(passages.iter().copied());
-                    if let Some(answer) =
-                        self.model_answer(model, text, &context, best.coverage, on_token)
-                    {
+                    if let Some(answer) = self.model_answer(model, text, &context, best.coverage) {
                         return Ok(answer);
                     }
                 }
@@ -219,9 +213,8 @@ impl Assistant {
         text: &str,
         context: &[&Hit],
         coverage: f32,
-        on_token: &mut dyn FnMut(&str),
     ) -> Option<Answer> {
-        let draft = model.draft(text, context, on_token)?;
+        let draft = model.draft(text, context)?;
         let sources: Vec<&str> = context.iter().map(|h| h.passage.text.as_str()).collect();
         let evidence = verify::Evidence::new(&sources);
         let mut stats = self.drafts.lock().ok()?;

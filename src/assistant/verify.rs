@@ -6,6 +6,9 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
 
 use super::facts::{Fact, facts};
 use super::facts::{NUMBER, with_partials};
@@ -33,6 +36,9 @@ pub enum Rejection {
     /// A sentence that no source sentence says, or says with the opposite polarity
     /// (「保存されます」 where the source says 「保存されません」).
     Ungrounded(String),
+    /// A claim stated without the condition its source attaches to it: 「自己負担0円です」
+    /// where the source says 「令和3年3月31日までに申し込むと、…自己負担0円となります」.
+    DroppedCondition(String),
 }
 
 impl Rejection {
@@ -48,6 +54,7 @@ impl Rejection {
             Rejection::Uninformative => "uninformative",
             Rejection::Ungrounded(_) => "ungrounded",
             Rejection::Unrelated(_) => "unrelated_fact",
+            Rejection::DroppedCondition(_) => "dropped_condition",
         }
     }
 }
@@ -58,6 +65,9 @@ impl fmt::Display for Rejection {
             Rejection::Unsupported(fact) => write!(f, "unsupported fact {fact}"),
             Rejection::Dropped(fact) => write!(f, "dropped fact {fact}"),
             Rejection::Ungrounded(sentence) => write!(f, "ungrounded sentence 「{sentence}」"),
+            Rejection::DroppedCondition(condition) => {
+                write!(f, "dropped the condition 「{condition}」")
+            }
             Rejection::Unrelated(fact) => {
                 write!(f, "fact {fact} is about something else in the sources")
             }
@@ -81,6 +91,187 @@ struct SourceSentence {
     numbers: HashSet<String>,
     negative: bool,
     facts: HashSet<Fact>,
+    conditions: Vec<Condition>,
+}
+
+/// A condition a sentence attaches to what it states: a deadline (「令和3年3月31日までに」),
+/// a case (「〜場合は」), a restriction (「〜に限り」「〜のみ」), a 「〜であれば」「〜すれば」
+/// clause. A claim of its sentence is true only under it.
+struct Condition {
+    /// As written, from the start of its clause to its marker.
+    text: String,
+    /// Its dates: a deadline is kept by its date, in any notation.
+    dates: Vec<Fact>,
+    /// Its content bigrams, and those that the rest of its sentence lacks (its own words).
+    bigrams: HashSet<String>,
+    own: HashSet<String>,
+    /// The bigrams of its sentence outside what it governs: what the sentence states
+    /// whether or not the condition holds.
+    ungoverned: HashSet<String>,
+}
+
+/// Where a condition is written. 「場合も」「場合でも」 widen a claim rather than restrict it, and
+/// 「できる限り」「例えば」「なければならない」 are no conditions (see [`is_condition`]).
+static CONDITION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"までに|場合(?:には|は|に)?|に限(?:り|る|ります|って)|限り|のみ|であれば|[えけげせぜてでねへべぺめれ]ば")
+        .expect("valid regex")
+});
+/// A deadline named by its word rather than its date (「締切までに」「期限内に」).
+static DEADLINE_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:締め?切り?|〆切|期限|期日)日?(?:まで|内)").expect("valid regex")
+});
+/// A month's end or the month as a whole (「3月末」「3月中」): a deadline in that month.
+static MONTH_END: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(\d{1,2})月(?:末|中|いっぱい)").expect("valid regex"));
+
+/// Whether the marker `found` in `text` starts a condition.
+fn is_condition(text: &str, found: &regex::Match) -> bool {
+    let before = &text[..found.start()];
+    let after = &text[found.end()..];
+    match found.as_str() {
+        "場合" | "場合は" | "場合に" | "場合には" => {
+            !(after.starts_with('も') || after.starts_with("でも"))
+        }
+        "限り" => {
+            !(before.ends_with("できる") || before.ends_with("可能な") || after.starts_with("なく"))
+        }
+        "のみ" => !after.starts_with("ならず"),
+        "えば" => !(before.ends_with('例') || before.ends_with("たと")),
+        // 「しなければならない」 is a duty, 「すればよい」 advice.
+        m if m.ends_with('ば') => !["なら", "なり", "いけ", "よい", "いい", "良い"]
+            .iter()
+            .any(|o| after.starts_with(o)),
+        _ => true,
+    }
+}
+
+/// The conditions a (normalised) statement attaches to what it states. A condition governs
+/// the rest of its sentence from its clause on; a restriction inside a clause (「〜にのみ使用し、」)
+/// governs that clause only. A 「までに」 without a date (「発注処理までに」) is no deadline.
+fn conditions(statement: &str) -> Vec<Condition> {
+    let boundaries: Vec<usize> = statement
+        .char_indices()
+        .filter(|(_, c)| matches!(c, '、' | ','))
+        .map(|(i, c)| i + c.len_utf8())
+        .collect();
+    let mut out = Vec::new();
+    for found in CONDITION.find_iter(statement) {
+        if !is_condition(statement, &found) {
+            continue;
+        }
+        let start = boundaries
+            .iter()
+            .copied()
+            .filter(|&b| b <= found.start())
+            .max()
+            .unwrap_or(0);
+        let clause_end = boundaries
+            .iter()
+            .copied()
+            .find(|&b| b > found.end())
+            .unwrap_or(statement.len());
+        let text = &statement[start..found.end()];
+        let dates: Vec<Fact> = facts(text)
+            .0
+            .into_iter()
+            .filter(|f| matches!(f, Fact::Date { .. } | Fact::YearMonth { .. }))
+            .collect();
+        if found.as_str() == "までに" && dates.is_empty() {
+            continue;
+        }
+        let restriction =
+            matches!(found.as_str(), "のみ" | "限り") || found.as_str().starts_with("に限");
+        let inside = statement[found.end()..clause_end]
+            .trim_end_matches(['、', ','])
+            .chars()
+            .any(|c| c.is_alphanumeric());
+        let governed_end = if restriction && inside {
+            clause_end
+        } else {
+            statement.len()
+        };
+        let words = bigrams(text);
+        let rest = bigrams(&format!(
+            "{}、{}",
+            &statement[..start],
+            &statement[found.end()..]
+        ));
+        let ungoverned = format!("{}、{}", &statement[..start], &statement[governed_end..]);
+        out.push(Condition {
+            text: text.trim_end_matches(['、', ',']).to_string(),
+            dates,
+            own: words.difference(&rest).cloned().collect(),
+            bigrams: words,
+            ungoverned: bigrams(&ungoverned),
+        });
+    }
+    out
+}
+
+/// A draft sentence, for checking that it keeps the conditions of what it states.
+struct Stated {
+    text: String,
+    facts: Vec<Fact>,
+    bigrams: HashSet<String>,
+    conditions: Vec<Condition>,
+}
+
+impl Stated {
+    fn new(statement: &str) -> Self {
+        let text = normalize(statement);
+        Stated {
+            facts: facts(&text).0,
+            bigrams: bigrams(&text),
+            conditions: conditions(&text),
+            text,
+        }
+    }
+
+    /// Whether it states `condition`, in its own words or others: a deadline by a date of
+    /// the same day or month (or as 「締切までに」), a clause by one of its own words or by a
+    /// condition of its own about the same thing.
+    fn keeps(&self, condition: &Condition) -> bool {
+        if !condition.dates.is_empty() {
+            let month_ends: Vec<u32> = MONTH_END
+                .captures_iter(&self.text)
+                .filter_map(|c| c[1].parse().ok())
+                .collect();
+            return DEADLINE_WORD.is_match(&self.text)
+                || condition.dates.iter().any(|wanted| {
+                    self.facts.iter().any(|f| same_time(wanted, f))
+                        || month_ends.iter().any(|m| month_of(wanted) == Some(*m))
+                });
+        }
+        !condition.own.is_disjoint(&self.bigrams)
+            || self
+                .conditions
+                .iter()
+                .any(|c| !c.bigrams.is_disjoint(&condition.bigrams))
+    }
+}
+
+fn month_of(fact: &Fact) -> Option<u32> {
+    match fact {
+        Fact::Date { month, .. } | Fact::YearMonth { month, .. } => Some(*month),
+        _ => None,
+    }
+}
+
+/// Two dates that may name the same day: the same month, and the same year and day where
+/// both say them (「3月31日」 is 「令和3年3月31日」; 「令和3年3月」 contains it).
+fn same_time(a: &Fact, b: &Fact) -> bool {
+    let parts = |f: &Fact| match f {
+        Fact::Date { year, month, day } => Some((*year, *month, Some(*day))),
+        Fact::YearMonth { year, month } => Some((Some(*year), *month, None)),
+        _ => None,
+    };
+    let (Some((ya, ma, da)), Some((yb, mb, db))) = (parts(a), parts(b)) else {
+        return false;
+    };
+    fn agree<T: PartialEq>(x: Option<T>, y: Option<T>) -> bool {
+        x.is_none() || y.is_none() || x == y
+    }
+    ma == mb && agree(ya, yb) && agree(da, db)
 }
 
 /// A draft sentence must share this share of its character bigrams with one source sentence.
@@ -167,6 +358,7 @@ impl Evidence {
                         .collect(),
                     negative: negative(s),
                     facts: with_partials(found),
+                    conditions: conditions(&normalize(s)),
                 }
             })
             .collect();
@@ -243,59 +435,70 @@ pub fn verify(
     // Clause by clause: a true first half must not carry an invented second half, and the
     // facts and numbers of a clause must come from the source sentence that says it. A bare
     // clause (「令和3年3月31日。」) must match the question's topic instead: asked for the
-    // notice's date, a true date about something else is still a wrong answer.
+    // notice's date, a true date about something else is still a wrong answer. A clause
+    // must keep, somewhere in its sentence, the conditions its source attaches to it.
     let asked = bigrams(question);
-    for clause in statements(trimmed).flat_map(|s| s.split(['、', ','])) {
-        let (clause_facts, rest) = facts(clause);
-        let clause_facts: Vec<Fact> = clause_facts
-            .into_iter()
-            .filter(|f| !matches!(f, Fact::Name(_)))
-            .collect();
-        let clause_numbers: Vec<&str> = NUMBER.find_iter(&rest).map(|m| m.as_str()).collect();
-        let own = bigrams(clause);
-        let states_it = |source: &SourceSentence| {
-            clause_facts.iter().all(|f| source.facts.contains(f))
-                && clause_numbers.iter().all(|n| source.numbers.contains(*n))
-        };
-        if own.is_empty() {
-            if clause_facts.is_empty() && clause_numbers.is_empty() {
-                continue; // grammar only
+    for statement in statements(trimmed) {
+        let stated = Stated::new(statement);
+        for clause in statement.split(['、', ',']) {
+            let (clause_facts, rest) = facts(clause);
+            let clause_facts: Vec<Fact> = clause_facts
+                .into_iter()
+                .filter(|f| !matches!(f, Fact::Name(_)))
+                .collect();
+            let clause_numbers: Vec<&str> = NUMBER.find_iter(&rest).map(|m| m.as_str()).collect();
+            let own = bigrams(clause);
+            let states_it = |source: &SourceSentence| {
+                clause_facts.iter().all(|f| source.facts.contains(f))
+                    && clause_numbers.iter().all(|n| source.numbers.contains(*n))
+            };
+            if own.is_empty() {
+                if clause_facts.is_empty() && clause_numbers.is_empty() {
+                    continue; // grammar only
+                }
+                // One content character (「土は8:00-16:00」) names its topic; none: the question does.
+                let chars = content_chars(clause);
+                let on_topic = evidence.sentences.iter().any(|source| {
+                    states_it(source)
+                        && if chars.is_empty() {
+                            !asked.is_disjoint(&source.bigrams)
+                        } else {
+                            !chars.is_disjoint(&source.chars)
+                        }
+                });
+                if !on_topic {
+                    let what = clause_facts
+                        .first()
+                        .map_or_else(|| clause_numbers[0].to_string(), Fact::to_string);
+                    return Err(Rejection::Unrelated(what));
+                }
+                continue;
             }
-            // One content character (「土は8:00-16:00」) names its topic; none: the question does.
-            let chars = content_chars(clause);
-            let on_topic = evidence.sentences.iter().any(|source| {
-                states_it(source)
-                    && if chars.is_empty() {
-                        !asked.is_disjoint(&source.bigrams)
-                    } else {
-                        !chars.is_disjoint(&source.chars)
-                    }
-            });
-            if !on_topic {
-                let what = clause_facts
-                    .first()
-                    .map_or_else(|| clause_numbers[0].to_string(), Fact::to_string);
+            let grounding: Vec<(f32, &SourceSentence)> = evidence
+                .sentences
+                .iter()
+                .map(|source| (share(&own, &source.bigrams), source))
+                .filter(|(shared, source)| {
+                    *shared >= GROUNDING_MIN && source.negative == negative(clause)
+                })
+                .collect();
+            if grounding.is_empty() {
+                return Err(Rejection::Ungrounded(clause.to_string()));
+            }
+            let stating: Vec<(f32, &SourceSentence)> = grounding
+                .into_iter()
+                .filter(|(_, source)| states_it(source))
+                .collect();
+            if stating.is_empty() {
+                let what = clause_facts.first().map_or_else(
+                    || clause_numbers.first().copied().unwrap_or("").to_string(),
+                    Fact::to_string,
+                );
                 return Err(Rejection::Unrelated(what));
             }
-            continue;
-        }
-        let grounding: Vec<&SourceSentence> = evidence
-            .sentences
-            .iter()
-            .filter(|source| {
-                let shared = own.intersection(&source.bigrams).count() as f32 / own.len() as f32;
-                shared >= GROUNDING_MIN && source.negative == negative(clause)
-            })
-            .collect();
-        if grounding.is_empty() {
-            return Err(Rejection::Ungrounded(clause.to_string()));
-        }
-        if !grounding.iter().any(|source| states_it(source)) {
-            let what = clause_facts.first().map_or_else(
-                || clause_numbers.first().copied().unwrap_or("").to_string(),
-                Fact::to_string,
-            );
-            return Err(Rejection::Unrelated(what));
+            if let Some(condition) = dropped_condition(&own, &stated, &stating) {
+                return Err(Rejection::DroppedCondition(condition.text.clone()));
+            }
         }
     }
     let kept: HashSet<&Fact> = found.iter().collect();
@@ -303,6 +506,37 @@ pub fn verify(
         return Err(Rejection::Dropped(missing.to_string()));
     }
     Ok(())
+}
+
+/// The share of `own` bigrams that `other` has.
+fn share(own: &HashSet<String>, other: &HashSet<String>) -> f32 {
+    own.intersection(other).count() as f32 / own.len().max(1) as f32
+}
+
+/// A condition that the source sentences saying a clause best (`stating`, with their
+/// shares) attach to it and its sentence leaves out; `None` when one of them says it
+/// unconditionally, or its sentence keeps the condition.
+fn dropped_condition<'e>(
+    own: &HashSet<String>,
+    stated: &Stated,
+    stating: &[(f32, &'e SourceSentence)],
+) -> Option<&'e Condition> {
+    let best = stating
+        .iter()
+        .map(|(shared, _)| *shared)
+        .fold(0.0, f32::max);
+    let mut dropped = None;
+    for (_, source) in stating.iter().filter(|(shared, _)| *shared >= best) {
+        let left_out = source.conditions.iter().find(|condition| {
+            // Said outside what the condition governs, the clause needs no condition.
+            share(own, &condition.ungoverned) < GROUNDING_MIN && !stated.keeps(condition)
+        });
+        match left_out {
+            None => return None,
+            Some(condition) => dropped = dropped.or(Some(condition)),
+        }
+    }
+    dropped
 }
 
 /// A sentence said twice, or a run of 8+ characters three times.
@@ -422,6 +656,191 @@ mod tests {
             verify("締切は令和3年3月31日です。", "いつまで", &evidence, &[]),
             Ok(())
         );
+    }
+
+    /// (source, draft, what the verifier says), the sources in the knowledge base's words.
+    #[test]
+    fn a_claim_keeps_the_condition_its_source_attaches_to_it() {
+        const SELF_PAY: &str = "顔認証付きカードリーダーを令和3年3月31日までに申し込むと、補助上限額までは自己負担0円となります。";
+        const FULL: &str = "令和3年3月末までに顔認証付きカードリーダーを申し込むと、補助上限額まで全額補助することとされています。";
+        const REQUIREMENT: &str = "追加補助の対象要件は、顔認証付きカードリーダーを令和3年3月31日までに申し込むことです。既に申請済みの医療機関等も追加補助の対象となります。";
+        const POSTMARK: &str =
+            "郵便局の消印の日付が令和3年3月31日までであれば、受付締切に間に合う扱いです。";
+        const BY_MAIL: &str = "インターネットでの回答が難しい場合は、調査票の裏面を使い、同封の返信用封筒の「オンライン資格確認導入意向調査在中」に○をつけて、切手を貼って郵送してください。";
+        const PLANNED: &str =
+            "「未導入（導入予定あり）」を選んだ場合は、導入予定の年・月を西暦で記入します。";
+        const CONSENT: &str = "同意をすれば、初めての医療機関等でも、今までに使った正確な薬の情報が医師等と共有できます。";
+        const PRIVACY: &str = "本調査は、オンライン資格確認普及促進に向けての対応にのみ使用し、他の目的には使用しません。";
+        const PAPER: &str = "紙の申請書で申し込んだ場合でも、顔認証付きカードリーダーの受付が完了した旨のお知らせをメールで行います（令和3年5～6月頃）。";
+        const DELAY: &str = "申請書での申込みは、受付から発注処理までに時間を要するため、顔認証付きカードリーダーのお届けが、ポータルサイトでの申込みと比べて2か月程度遅くなる可能性があります。";
+        let dropped = Err("dropped_condition");
+        for (source, draft, want) in [
+            // Seen from the model: the deadline left out.
+            (SELF_PAY, "自己負担なしで入ることができます。", dropped),
+            (SELF_PAY, "補助上限額までは自己負担0円となります。", dropped),
+            (
+                SELF_PAY,
+                "令和3年3月31日までに申し込むと、補助上限額までは自己負担0円となります。",
+                Ok(()),
+            ),
+            (
+                SELF_PAY,
+                "3月31日までに申し込めば、自己負担0円で導入できます。",
+                Ok(()),
+            ),
+            (
+                SELF_PAY,
+                "2021年3月31日までに申し込むと、自己負担0円です。",
+                Ok(()),
+            ),
+            (
+                SELF_PAY,
+                "3/31までに申し込むと、補助上限額までは自己負担0円となります。",
+                Ok(()),
+            ),
+            (
+                FULL,
+                "顔認証付きカードリーダーを申し込むと、補助上限額まで全額補助されます。",
+                dropped,
+            ),
+            (
+                FULL,
+                "3月中に顔認証付きカードリーダーを申し込むと、全額補助されます。",
+                Ok(()),
+            ),
+            (
+                SELF_PAY,
+                "締切日までに顔認証付きカードリーダーを申し込むと、補助上限額までは自己負担0円となります。",
+                Ok(()),
+            ),
+            (
+                REQUIREMENT,
+                "追加補助の対象要件は、顔認証付きカードリーダーを申し込むことです。",
+                dropped,
+            ),
+            (
+                REQUIREMENT,
+                "追加補助の対象要件は、令和3年3月31日までに申し込むことです。",
+                Ok(()),
+            ),
+            // The other sentence says it unconditionally.
+            (
+                REQUIREMENT,
+                "既に申請済みの医療機関等も追加補助の対象となります。",
+                Ok(()),
+            ),
+            (
+                POSTMARK,
+                "消印があれば、受付締切に間に合う扱いです。",
+                dropped,
+            ),
+            (POSTMARK, "受付締切に間に合う扱いです。", dropped),
+            (
+                POSTMARK,
+                "3月31日までの消印であれば、受付締切に間に合います。",
+                Ok(()),
+            ),
+            (
+                BY_MAIL,
+                "調査票の裏面を使い、切手を貼って郵送してください。",
+                dropped,
+            ),
+            (
+                BY_MAIL,
+                "ネットでの回答が難しいときは、調査票の裏面を使い、切手を貼って郵送してください。",
+                Ok(()),
+            ),
+            (
+                BY_MAIL,
+                "インターネットでの回答が難しい場合は、調査票の裏面を使って郵送してください。",
+                Ok(()),
+            ),
+            (PLANNED, "導入予定の年・月を西暦で記入します。", dropped),
+            (
+                PLANNED,
+                "導入予定がある場合は、導入予定の年・月を西暦で記入します。",
+                Ok(()),
+            ),
+            (
+                CONSENT,
+                "初めての医療機関等でも、薬の情報が医師等と共有できます。",
+                dropped,
+            ),
+            (
+                CONSENT,
+                "同意すれば、初めての医療機関等でも、薬の情報が医師等と共有できます。",
+                Ok(()),
+            ),
+            // A restriction inside a clause governs that clause only.
+            (PRIVACY, "回答は他の目的には使用しません。", Ok(())),
+            // 「場合でも」 widens the claim, and 「発注処理までに」 is no deadline.
+            (
+                PAPER,
+                "受付が完了した旨のお知らせはメールで行います（令和3年5～6月頃）。",
+                Ok(()),
+            ),
+            (
+                DELAY,
+                "申請書での申込みは、ポータルサイトでの申込みと比べて2か月程度遅くなる可能性があります。",
+                Ok(()),
+            ),
+        ] {
+            let got = verify(draft, "質問", &Evidence::new(&[source]), &[]);
+            assert_eq!(
+                got.as_ref().map(|_| ()).map_err(Rejection::kind),
+                want,
+                "{draft} ({source}): {got:?}"
+            );
+        }
+        assert_eq!(
+            verify(
+                "自己負担なしで入ることができます。",
+                "質問",
+                &Evidence::new(&[SELF_PAY]),
+                &[]
+            ),
+            Err(Rejection::DroppedCondition(
+                "顔認証付きカードリーダーを令和3年3月31日までに".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn what_counts_as_a_condition() {
+        for (sentence, want) in [
+            (
+                "顔認証付きカードリーダーを令和3年3月31日までに申し込むと、自己負担0円となります",
+                vec!["顔認証付きカードリーダーを令和3年3月31日までに"],
+            ),
+            (
+                "付き合いのある業者がない場合は、お問い合わせ先を参照してください",
+                vec!["付き合いのある業者がない場合は"],
+            ),
+            ("病院に限り、3台まで申し込めます", vec!["病院に限り"]),
+            ("同意をすれば、薬の情報が共有できます", vec!["同意をすれば"]),
+            (
+                "消印が3月31日までであれば、間に合います",
+                vec!["消印が3月31日までであれば"],
+            ),
+            (
+                "本調査は、対応にのみ使用し、他の目的には使用しません",
+                vec!["対応にのみ"],
+            ),
+            // No conditions: a wider claim, a span of work, a manner, an example, a duty, advice.
+            ("紙の申請書で申し込んだ場合でも、メールで届きます", vec![]),
+            (
+                "紙の申請書で申し込んだ場合も、アカウント登録をしてください",
+                vec![],
+            ),
+            ("受付から発注処理までに時間を要します", vec![]),
+            ("できる限り早く申し込んでください", vec![]),
+            ("例えば、レセコンの業者に相談します", vec![]),
+            ("申請書を記入しなければなりません", vec![]),
+            ("どこに相談すればよいですか", vec![]),
+        ] {
+            let got: Vec<String> = conditions(sentence).into_iter().map(|c| c.text).collect();
+            assert_eq!(got, want, "{sentence}");
+        }
     }
 
     #[test]

@@ -354,7 +354,7 @@ impl Conversations {
     }
 
     /// Answers an accepted message, stores the answer and records it in the metrics; says
-    /// whether to offer a person. `on_token` sees the model's draft as it is written. The
+    /// whether to offer a person. `on_token` sees the answer's text once it is final. The
     /// work runs to the end even if the caller stops waiting, so the answer is in the
     /// transcript for a client that reconnects.
     pub async fn reply(

@@ -229,6 +229,39 @@ test("a dropped stream is recovered from the transcript", async () => {
   await page.context().close();
 });
 
+test("three dots while the answer is prepared, then the final answer and nothing else", async () => {
+  const page = await newPage();
+  // Hold the stream until the dots have been seen; keep the answer the server sent.
+  let release, done;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route("**/api/v1/chat/stream", async (route) => {
+    const response = await route.fetch();
+    const body = await response.text();
+    const block = body.split("\n\n").find((b) => /^event: ?done$/m.test(b));
+    done = JSON.parse(block.split("\n").find((l) => l.startsWith("data:")).slice(5));
+    await held;
+    await route.fulfill({ response, body });
+  });
+  await page.goto(base + "/");
+  await page.locator(".bubble").click();
+  await page.locator(".compose textarea").fill(QUESTION);
+  await page.locator(".compose textarea").press("Enter");
+  const typing = page.locator(".msg.bot.pending .typing");
+  await typing.waitFor();
+  assert.equal(await typing.getAttribute("role"), "status");
+  assert.equal(await typing.getAttribute("aria-live"), "polite");
+  assert.equal(await typing.getAttribute("aria-label"), "回答を準備しています");
+  assert.equal(await typing.textContent(), "回答を準備しています");
+  assert.equal(await typing.locator(".dot").count(), 3);
+  assert.equal(await page.locator(".msg.bot.pending .text").textContent(), "", "no text before the answer");
+  await page.screenshot({ path: path.join(shots, "08a-typing.png") });
+  release();
+  const answer = await lastAnswer(page);
+  assert.equal(await page.locator(".typing").count(), 0);
+  assert.equal(await answer.locator(".text").textContent(), done.answer);
+  await page.context().close();
+});
+
 test("a person takes over: the user asks for one, an agent claims, replies live, resolves; the bot answers again", async () => {
   const user = await newPage();
   await user.goto(base + "/");

@@ -118,6 +118,18 @@ fn the_stream_sends_the_session_then_the_final_answer(db: &Database) {
     let (last, done) = events.last().unwrap();
     assert_eq!(last, "done", "{body}");
     assert!(done["answer"].as_str().unwrap().contains("3月31日"));
+    // The text streamed is the final answer, and nothing but it.
+    let names: Vec<&str> = events.iter().map(|(name, _)| name.as_str()).collect();
+    assert!(
+        names[1..names.len() - 1].iter().all(|n| *n == "token"),
+        "{names:?}"
+    );
+    let streamed: String = events
+        .iter()
+        .filter(|(name, _)| name == "token")
+        .map(|(_, data)| data["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(streamed, done["answer"].as_str().unwrap());
     let session = events[0].1["session_id"].as_str().unwrap();
     assert_eq!(done["session_id"], session);
     assert_eq!(done["question_id"], events[0].1["question_id"]);

@@ -40,9 +40,11 @@
     ".msg{max-width:88%;margin:6px 0;padding:8px 12px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}" +
     ".user{margin-left:auto;background:var(--c);color:#fff}" +
     ".bot{background:#fff;border:1px solid #d0dae3}" +
-    ".bot.pending .text{color:#52606d}" +
-    ".bot.pending .text::after{content:'▍';animation:blink 1s steps(2) infinite}" +
-    "@keyframes blink{50%{opacity:0}}" +
+    ".typing{display:inline-flex;gap:5px;align-items:center;height:1.7em}" +
+    ".typing .dot{width:7px;height:7px;border-radius:50%;background:#7b8794;animation:typing 1.2s ease-in-out infinite}" +
+    ".typing .dot+.dot{animation-delay:.2s}.typing .dot+.dot+.dot{animation-delay:.4s}" +
+    "@keyframes typing{0%,80%,100%{opacity:.3;transform:none}40%{opacity:1;transform:translateY(-3px)}}" +
+    "@media (prefers-reduced-motion:reduce){.typing .dot{animation:none;opacity:.6}}" +
     ".bot.error{border-color:#c0392b;background:#fdecea}" +
     ".cites{margin:6px 0 0;padding:6px 0 0;border-top:1px dashed #d0dae3;font-size:13px;list-style:none}" +
     ".cites a{color:#0b5cad}" +
@@ -153,18 +155,31 @@
     this.scroll();
   };
 
-  /* A bot message element; text is filled later for a pending answer. */
+  /* A bot message element; a pending answer shows three dots until its text comes (the
+   * server sends only the final, checked answer, so there is nothing to show before). */
   Chat.prototype.addBot = function (text, pending) {
     var node = el("div", { "class": "msg bot" + (pending ? " pending" : "") });
+    if (pending) {
+      var typing = el("div", { "class": "typing", role: "status", "aria-live": "polite", "aria-label": "回答を準備しています" });
+      typing.appendChild(el("span", { "class": "sr" }, "回答を準備しています"));
+      for (var i = 0; i < 3; i++) typing.appendChild(el("span", { "class": "dot", "aria-hidden": "true" }));
+      node.appendChild(typing);
+    }
     var body = el("div", { "class": "text" }, text || "");
     node.appendChild(body);
-    if (pending) node.setAttribute("aria-busy", "true");
     this.log.appendChild(node);
     this.scroll();
     return node;
   };
 
+  /* The first text of an answer replaces the typing dots. */
+  Chat.prototype.typed = function (node) {
+    var typing = node.querySelector(".typing");
+    if (typing) typing.remove();
+  };
+
   Chat.prototype.finish = function (node, answer) {
+    this.typed(node);
     node.classList.remove("pending");
     node.removeAttribute("aria-busy");
     node.querySelector(".text").textContent = answer.answer != null ? answer.answer : answer.text;
@@ -375,7 +390,6 @@
     this.input.value = "";
     this.addUser(text);
     var node = this.addBot("", true);
-    this.status.textContent = "回答を作成しています。";
     var state = { questionId: null, done: false };
     this.stream(text, node, state)
       .catch(function (err) {
@@ -392,6 +406,7 @@
   };
 
   Chat.prototype.fail = function (node, message) {
+    this.typed(node);
     node.classList.remove("pending");
     node.classList.add("error");
     node.removeAttribute("aria-busy");
@@ -430,8 +445,12 @@
         if (!dataLines.length) return;
         var payload = JSON.parse(dataLines.join("\n"));
         if (name === "session") { self.setSession(payload.session_id); state.questionId = payload.question_id; }
-        else if (name === "token") { textNode.textContent += payload.text; self.scroll(); }
-        else if (name === "replace") { textNode.textContent = payload.text; }
+        else if (name === "token") {
+          self.typed(node);
+          node.setAttribute("aria-busy", "true");
+          textNode.textContent += payload.text;
+          self.scroll();
+        }
         else if (name === "done") { state.done = true; self.finish(node, payload); }
         else if (name === "error") { state.done = true; self.fail(node, payload.message); }
         else if (name === "forwarded") { state.done = true; self.forwarded(node); }

@@ -1,8 +1,5 @@
 //! `POST /api/v1/chat` and its streamed variant: one question, one stored answer.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -108,8 +105,8 @@ pub struct StreamSession {
     question_id: i64,
 }
 
-/// The stream's `token` (a piece of the model's draft) and `replace` (the final answer,
-/// when it is not that draft) events.
+/// The stream's `token` event: a piece of the final answer's text (never an unverified
+/// draft), so the pieces put together are `done`'s `answer`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StreamText {
     text: String,
@@ -151,14 +148,14 @@ pub async fn chat(
 }
 
 /// `POST /api/v1/chat/stream`: the same as Server-Sent Events. `session` first (the ids, so
-/// a client can recover the answer from the transcript if the stream drops), `token` for
-/// each piece of the model's draft, `replace` when the final answer is not that draft,
-/// then `done` with the whole response (or `error`).
+/// a client can recover the answer from the transcript if the stream drops), `token` with
+/// the answer's text once it is final (a model's draft only after the verifier accepted
+/// it), then `done` with the whole response (or `error`).
 #[utoipa::path(post, path = "/api/v1/chat/stream", summary = "Ask a question; the answer as Server-Sent Events",
-    description = "Events: `session` {session_id, question_id}; `token` {text} while the model writes (a draft, not final); `replace` {text} when the final answer differs from the streamed draft; `done` (a ChatResponse); or `error` {code, message}. Comments (`: keep-alive`) every 15 s. If the stream drops, the answer is still stored: read it from the transcript (reply_to = question_id). When a person owns the conversation: `session`, then `forwarded` (the message is stored for them), and the stream ends.",
+    description = "Events: `session` {session_id, question_id}; `token` {text}: the answer's text, final and checked (a model's draft is verified against its sources before any of it is sent), its pieces put together equal to `done`'s `answer`; `done` (a ChatResponse); or `error` {code, message}. Comments (`: keep-alive`) every 15 s. If the stream drops, the answer is still stored: read it from the transcript (reply_to = question_id). When a person owns the conversation: `session`, then `forwarded` (the message is stored for them), and the stream ends.",
     request_body = ChatRequest,
     responses(
-        (status = 200, description = "An event stream (`session`, then `token`*, `replace`?, and `done` or `error`; or `forwarded`)", content_type = "text/event-stream"),
+        (status = 200, description = "An event stream (`session`, then `token`* and `done`, or `error`; or `forwarded`)", content_type = "text/event-stream"),
         JsonBodyErrors,
         (status = 404, description = "`unknown_session`", body = ErrorBody),
         (status = 429, response = RateLimited),
@@ -185,11 +182,9 @@ pub async fn chat_stream(
         drop(tx);
         return Ok(sse::response(rx));
     }
-    let streamed = Arc::new(AtomicBool::new(false));
     let on_token = {
-        let (tx, streamed) = (tx.clone(), streamed.clone());
+        let tx = tx.clone();
         move |piece: &str| {
-            streamed.store(true, Ordering::Relaxed);
             let text = piece.to_string();
             let _ = tx.send(sse::event("token", json!(StreamText { text })));
         }
@@ -200,10 +195,6 @@ pub async fn chat_stream(
             .await
         {
             Ok(reply) => {
-                if streamed.load(Ordering::Relaxed) && reply.answer.writer != WriterKind::Model {
-                    let text = reply.answer.answer.clone();
-                    let _ = tx.send(sse::event("replace", json!(StreamText { text })));
-                }
                 let _ = tx.send(sse::event("done", json!(ChatResponse::from(reply))));
             }
             Err(e) => {
