@@ -13,9 +13,10 @@ scripts/start-postgres.sh
 scripts/install-browser.sh
 cargo test --locked
 (cd tests/browser && SHIKAKU_BIN="$PWD/../../target/debug/shikaku" npm test --silent)
-target/debug/shikaku eval tests/eval/wide.jsonl
+# Graded answers, retrieval recall, and no answer from a document about another question.
+target/debug/shikaku eval tests/eval/wide.jsonl --labels tests/eval/labels/wide.jsonl
 if [ -f ../shared/eval/dev.jsonl ]; then
-  target/debug/shikaku eval ../shared/eval/dev.jsonl
+  target/debug/shikaku eval ../shared/eval/dev.jsonl --labels tests/eval/labels/dev.jsonl
 else
   echo "note: ../shared/eval/dev.jsonl not found; the shared dev set was not graded" >&2
 fi

@@ -174,6 +174,9 @@ pub fn recall(
 /// right, not curated, or the item has no label.
 pub fn off_question(item: &Item, labels: &[Label], answer: &Answer) -> Option<String> {
     let label = labels.iter().find(|l| l.id == item.id)?;
+    if !item.history.is_empty() {
+        return None; // asked alone, a follow-up means something else
+    }
     if answer.outcome != Outcome::Answered || answer.writer != WriterKind::Faq {
         return None;
     }
@@ -239,6 +242,7 @@ mod tests {
                 .collect(),
             must_not: must_not.iter().map(|s| s.to_string()).collect(),
             today: None,
+            history: Vec::new(),
         }
     }
 

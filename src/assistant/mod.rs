@@ -168,7 +168,9 @@ impl Assistant {
         };
         let doc = self.kb.get(&best.passage.doc_id);
         match (best.passage.kind, doc) {
-            (Kind::Faq | Kind::Form, Some(doc)) if best.coverage >= FAQ_MIN_COVERAGE => {
+            (Kind::Faq | Kind::Form, Some(doc))
+                if best.coverage >= FAQ_MIN_COVERAGE && self.meaning_agrees(text, best, &hits) =>
+            {
                 Ok(self.curated(doc, best.coverage, today))
             }
             _ => {
@@ -203,6 +205,19 @@ impl Assistant {
                 }
             }
         }
+    }
+
+    /// Whether the meaning ranking bears out an FAQ chosen by words. A question without
+    /// Japanese matches the knowledge base's words only through the glossary, which is weak
+    /// evidence: its FAQ must also be the one closest in meaning. Japanese questions (and
+    /// retrieval without vectors) need no more than their words.
+    fn meaning_agrees(&self, text: &str, chosen: &Hit, hits: &[Hit]) -> bool {
+        if !self.index.has_vectors() || has_japanese(text) {
+            return true;
+        }
+        hits.iter()
+            .filter(|h| h.passage.kind != Kind::Notice)
+            .all(|h| h.closeness.question <= chosen.closeness.question)
     }
 
     /// A draft of the model that the verifier accepts, or `None` (the reason is logged and
@@ -371,6 +386,13 @@ impl Assistant {
     }
 }
 
+/// Whether the text has kana or kanji.
+fn has_japanese(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{ff66}'..='\u{ff9f}')
+    })
+}
+
 /// The passage to answer from: the best-scoring one, unless an FAQ close behind it covers
 /// the question as well (a curated answer reads better than a quote).
 fn choose(hits: &[Hit]) -> Option<&Hit> {
@@ -395,5 +417,5 @@ fn rank(hit: &Hit, top: &Hit) -> f32 {
     } else {
         0.15
     };
-    relative + hit.coverage + 0.5 * hit.question_match + curated
+    relative + 1.5 * hit.coverage + 0.5 * hit.question_match + curated
 }

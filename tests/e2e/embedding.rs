@@ -2,14 +2,20 @@
 //! (`../shared/testdata/e5-small-reference.jsonl`). Needs the fetched model
 //! (`scripts/fetch-model.sh`).
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use chrono::NaiveDate;
+use shikaku::assistant::{Assistant, Outcome, Question, WriterKind};
 use shikaku::embedding::{DEFAULT_EMBEDDER_FILE, Embedder, Role, similarity};
+use shikaku::knowledge::KnowledgeBase;
+use shikaku::search::index::{fingerprint, passages};
+use shikaku::search::{Analyzer, Fusion, SearchIndex};
 
 use crate::common;
 
-pub fn embedder() -> &'static Embedder {
-    static EMBEDDER: OnceLock<Embedder> = OnceLock::new();
+/// The fetched embedding model, with the tests' shared vector cache.
+pub fn embedder() -> &'static Arc<Embedder> {
+    static EMBEDDER: OnceLock<Arc<Embedder>> = OnceLock::new();
     EMBEDDER.get_or_init(|| {
         let path = common::repo().join(DEFAULT_EMBEDDER_FILE);
         assert!(
@@ -17,8 +23,33 @@ pub fn embedder() -> &'static Embedder {
             "no embedding model at {}: run scripts/fetch-model.sh",
             path.display()
         );
-        Embedder::load(&path).unwrap()
+        Arc::new(
+            Embedder::load(&path)
+                .unwrap()
+                .with_cache(&common::vector_cache()),
+        )
     })
+}
+
+/// The bundled knowledge base's assistant, retrieving by words and meaning.
+fn hybrid_assistant() -> (Assistant, tempfile::TempDir) {
+    let kb = Arc::new(
+        KnowledgeBase::load(&common::repo().join("knowledge"))
+            .unwrap()
+            .kb,
+    );
+    let analyzer = Analyzer::load(&common::dict_dir()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::build(
+        &passages(&kb),
+        &analyzer,
+        Some(embedder()),
+        dir.path(),
+        &fingerprint(&kb),
+    )
+    .unwrap();
+    assert!(index.has_vectors());
+    (Assistant::new(kb, index), dir)
 }
 
 fn reference() -> Vec<serde_json::Value> {
@@ -93,4 +124,100 @@ fn an_english_question_is_nearest_its_japanese_answer() {
         .passage("オンライン資格確認等コールセンター 0800-0804583 (通話無料)")
         .unwrap();
     assert!(similarity(&q, &right) > similarity(&q, &wrong) + 0.02);
+}
+
+#[test]
+fn fused_retrieval_finds_paraphrases_and_english_questions() {
+    let (assistant, _dir) = hybrid_assistant();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "患者さんの顔写真はどこかに残りますか",
+            &["faq-photo-stored"],
+        ),
+        (
+            "What is the phone number of the call center?",
+            &["faq-call-center"],
+        ),
+        (
+            "How many card readers may a pharmacy request?",
+            &["faq-units-pharmacy", "faq-units"],
+        ),
+    ];
+    let mut misses = Vec::new();
+    for (question, right) in cases {
+        let hits = assistant.retrieve_with(question, Fusion::HYBRID).unwrap();
+        let first = hits
+            .first()
+            .map(|h| h.passage.doc_id.clone())
+            .unwrap_or_default();
+        if !right.contains(&first.as_str()) {
+            misses.push(format!("{question}: {first}"));
+        }
+    }
+    assert!(misses.is_empty(), "{misses:#?}");
+}
+
+#[test]
+fn where_to_send_the_form_is_not_answered_with_where_to_get_it() {
+    let (assistant, _dir) = hybrid_assistant();
+    let today = NaiveDate::from_ymd_opt(2021, 3, 1).unwrap();
+    let answer = assistant
+        .answer(&Question {
+            text: "紙の申請書はどこに送りますか",
+            today,
+        })
+        .unwrap();
+    assert_eq!(
+        answer.citations[0].doc_id, "faq-form-addressee",
+        "{answer:?}"
+    );
+}
+
+#[test]
+fn a_question_about_one_facility_never_gets_another_s_figure() {
+    let (assistant, _dir) = hybrid_assistant();
+    let today = NaiveDate::from_ymd_opt(2021, 3, 1).unwrap();
+    for (question, wrong) in [
+        (
+            "うちは調剤薬局ですが、病院と同じ台数を頼めますか",
+            "faq-units-hospital",
+        ),
+        (
+            "クリニックの場合、病院向けの上限は何台ですか",
+            "faq-units-hospital",
+        ),
+    ] {
+        let answer = assistant
+            .answer(&Question {
+                text: question,
+                today,
+            })
+            .unwrap();
+        assert!(
+            !answer.citations.iter().any(|c| c.doc_id == wrong),
+            "{question}: {answer:?}"
+        );
+    }
+}
+
+#[test]
+fn an_english_question_is_answered_only_when_meaning_agrees_with_words() {
+    let (assistant, _dir) = hybrid_assistant();
+    let today = NaiveDate::from_ymd_opt(2021, 3, 1).unwrap();
+    // Glossary words alone point at the paper deadline FAQ; its meaning does not.
+    let answer = assistant
+        .answer(&Question {
+            text: "Can we send it by mail instead?",
+            today,
+        })
+        .unwrap();
+    assert!(
+        answer.writer != WriterKind::Faq
+            || answer.outcome != Outcome::Answered
+            || !answer
+                .citations
+                .iter()
+                .any(|c| c.doc_id == "faq-paper-deadline"),
+        "{answer:?}"
+    );
 }

@@ -116,7 +116,7 @@ fn every_faq_is_found_by_its_own_title() {
     let index = SearchIndex::build(
         &passages(&kb),
         &analyzer,
-        None,
+        Some(crate::embedding::embedder()),
         dir.path(),
         &fingerprint(&kb),
     )
