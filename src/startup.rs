@@ -132,6 +132,10 @@ pub fn describe(state: &AppState) -> Vec<String> {
             Some(name) => format!("model: {name}"),
             None => "model: off (answers from the knowledge base without it)".to_string(),
         },
+        match state.conversations().assistant().embedder_name() {
+            Some(name) => format!("retrieval: by words and meaning ({name})"),
+            None => "retrieval: by words alone (the embedding model is off)".to_string(),
+        },
         format!("knowledge: release {}", state.publisher().serving_release()),
     ];
     lines.extend(state.channels().status());

@@ -84,6 +84,11 @@ impl Assistant {
         self.model.as_ref().map(|m| m.model_name())
     }
 
+    /// The embedding model's file, when retrieval also goes by meaning.
+    pub fn embedder_name(&self) -> Option<&str> {
+        self.index.embedder_name()
+    }
+
     pub fn draft_stats(&self) -> DraftStats {
         self.drafts.lock().map(|s| s.clone()).unwrap_or_default()
     }

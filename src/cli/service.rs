@@ -27,6 +27,10 @@ pub fn setup(settings: &Settings, ipadic: &Path, force: bool) -> Result<ExitCode
         assistant.index().num_passages(),
         settings.index_dir().display()
     );
+    match assistant.embedder_name() {
+        Some(name) => println!("retrieval: by words and meaning ({name})"),
+        None => println!("retrieval: by words alone (the embedding model is off or unavailable)"),
+    }
     match (assistant.model_name(), &settings.model_path) {
         (Some(name), Some(path)) => println!("model: {name} ({})", path.display()),
         (None, Some(path)) => println!(

@@ -70,3 +70,56 @@ impl E5Tokenizer {
         Ok(tokens.into_iter().map(|t| t.id).collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokenizer() -> E5Tokenizer {
+        let pieces = [
+            "<s>",
+            "</s>",
+            "<unk>",
+            "▁",
+            "▁カード",
+            "リーダー",
+            "▁a",
+            "b",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.to_string(), -(i as f64)))
+        .collect();
+        E5Tokenizer::new(Vocabulary {
+            pieces,
+            bos: 0,
+            eos: 1,
+            unk: 2,
+            normalization: [
+                ('Ａ', "a".to_string()),
+                ('\u{3000}', " ".to_string()),
+                ('\u{1}', String::new()),
+            ]
+            .into_iter()
+            .collect(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn normalizes_as_sentencepiece_does() {
+        let t = tokenizer();
+        // One ▁ in front; a leading space is that one; runs of spaces are one; the table
+        // maps full-width forms and drops control characters.
+        assert_eq!(t.normalize("カード"), "▁カード");
+        assert_eq!(t.normalize(" Ａ\u{3000} \u{1}b"), "▁a▁b");
+    }
+
+    #[test]
+    fn splits_into_the_best_pieces_and_unknowns() {
+        let t = tokenizer();
+        assert_eq!(t.pieces("カードリーダー").unwrap(), vec![4, 5]);
+        assert_eq!(t.pieces("ab").unwrap(), vec![6, 7]);
+        assert!(t.pieces("z").unwrap().contains(&2));
+    }
+}

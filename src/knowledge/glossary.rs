@@ -268,7 +268,7 @@ mod tests {
             "groups = []\n[asks]\nname = \"問い\"\nvalues = [[\"いつ\"], [\"どうやって\", \"方法\"]]",
         )
         .unwrap();
-        let when_only = "お知らせはいつ届きますか\n届く時期は";
+        let when_only = "お知らせはいつ届きますか\n届くのはいつ頃ですか";
         assert!(
             g.asks_otherwise("お知らせはどうやって届きますか", when_only)
                 .is_some()

@@ -364,6 +364,11 @@ impl SearchIndex {
         self.dense.is_some()
     }
 
+    /// The embedding model's file, when retrieval also ranks by meaning.
+    pub fn embedder_name(&self) -> Option<&str> {
+        self.dense.as_ref().map(|d| d.embedder.name.as_str())
+    }
+
     pub fn num_passages(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
