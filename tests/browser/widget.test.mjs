@@ -27,6 +27,8 @@ function serverEnv() {
     SHIKAKU_DICT: process.env.SHIKAKU_DICT || path.join(repo, "data/dict"),
     SHIKAKU_KNOWLEDGE: path.join(repo, "knowledge"),
     SHIKAKU_MODEL: "off",
+    SHIKAKU_EMBEDDER: path.join(repo, "models/e5-small-q4.bin"),
+    SHIKAKU_VECTOR_CACHE: process.env.SHIKAKU_VECTOR_CACHE || path.join(repo, "data/vector-cache"),
     SHIKAKU_RATE_LIMIT: "0",
     SHIKAKU_LOG: "warn",
   };
