@@ -18,6 +18,8 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use super::analysis::{Analyzer, JapaneseTokenizer, View};
+use super::fusion::Fused;
+pub use super::fusion::Fusion;
 use super::vectors::{Closeness, Dense, Vectors};
 use crate::embedding::Embedder;
 use crate::knowledge::{Expansion, Kind, KnowledgeBase};
@@ -34,35 +36,6 @@ const QUESTION_BOOST: f32 = 3.0;
 const EXPANSION_WEIGHT: f32 = 0.5;
 /// Candidates each ranking brings to the fusion, at least.
 const POOL: usize = 32;
-
-/// How the word ranking (BM25 over lindera) and the meaning ranking (e5) are fused:
-/// reciprocal rank fusion, `weight / (k + rank)` summed over the rankings. Measured on the
-/// project's sets (README, "Retrieval"); words find hiragana-only questions and exact
-/// codes, meaning finds paraphrases and English.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Fusion {
-    pub bm25: f32,
-    pub dense: f32,
-    pub k: f32,
-}
-
-impl Fusion {
-    pub const HYBRID: Fusion = Fusion {
-        bm25: 1.0,
-        dense: 0.3,
-        k: 10.0,
-    };
-    pub const BM25: Fusion = Fusion {
-        bm25: 1.0,
-        dense: 0.0,
-        k: 10.0,
-    };
-    pub const DENSE: Fusion = Fusion {
-        bm25: 0.0,
-        dense: 1.0,
-        k: 10.0,
-    };
-}
 
 /// A unit of retrieval.
 #[derive(Debug, Clone)]
@@ -434,25 +407,12 @@ impl SearchIndex {
             _ => Vec::new(),
         };
 
-        // ord → (fused score, BM25 score)
-        let mut fused: HashMap<usize, (f32, f32)> = HashMap::new();
-        let words_alone = by_meaning.is_empty();
-        for (rank, (score, address)) in by_words.iter().enumerate() {
-            let ord = self.ord_of(&searcher, *address)?;
-            let e = fused.entry(ord).or_default();
-            e.0 += if words_alone {
-                *score
-            } else {
-                fusion.bm25 / (fusion.k + rank as f32 + 1.0)
-            };
-            e.1 = *score;
-        }
-        for (rank, (ord, _)) in by_meaning.iter().enumerate() {
-            fused.entry(*ord).or_default().0 += fusion.dense / (fusion.k + rank as f32 + 1.0);
-        }
-        let mut ranked: Vec<(usize, (f32, f32))> = fused.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then(a.0.cmp(&b.0)));
-        ranked.truncate(limit);
+        let by_words = by_words
+            .iter()
+            .map(|(score, address)| Ok((self.ord_of(&searcher, *address)?, *score)))
+            .collect::<Result<Vec<_>>>()?;
+        let by_meaning: Vec<usize> = by_meaning.iter().map(|(ord, _)| *ord).collect();
+        let ranked = fusion.fuse(&by_words, &by_meaning, limit);
 
         let n = searcher.num_docs().max(1) as f32;
         let idf = |field_a: Field, field_b: Field, word: &str| -> f32 {
@@ -491,7 +451,7 @@ impl SearchIndex {
             (None, None) => None,
         };
         let mut hits = Vec::with_capacity(ranked.len());
-        for (ord, (score, bm25)) in ranked {
+        for Fused { ord, score, bm25 } in ranked {
             let passage = self.passage(&searcher, self.addresses[ord])?;
             let coverage = self.coverage(&passage, expansions, &reading_weights, &bigram_weights);
             let question_match = self.question_match(&passage, &question_words);

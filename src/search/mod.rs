@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod dictionary;
+pub mod fusion;
 pub mod index;
 pub mod vectors;
 
