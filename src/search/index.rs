@@ -245,10 +245,7 @@ impl SearchIndex {
             Some(embedder) => {
                 let vectors = Vectors::embed(embedder, passages)?;
                 vectors.save(dir, &embedder.name)?;
-                Some(Dense {
-                    embedder: embedder.clone(),
-                    vectors,
-                })
+                Some(Dense::new(embedder.clone(), vectors))
             }
             None => None,
         };
@@ -282,10 +279,10 @@ impl SearchIndex {
         register(&index, analyzer);
         let n = index.reader()?.searcher().num_docs() as usize;
         let dense = match embedder {
-            Some(embedder) => Some(Dense {
-                embedder: embedder.clone(),
-                vectors: Vectors::load(dir, &embedder.name, n)?,
-            }),
+            Some(embedder) => Some(Dense::new(
+                embedder.clone(),
+                Vectors::load(dir, &embedder.name, n)?,
+            )),
             None => None,
         };
         Self::from_index(index, analyzer, dense)
@@ -399,7 +396,7 @@ impl SearchIndex {
         // The meaning ranking.
         let dense = self.dense.as_ref().filter(|_| fusion.dense > 0.0);
         let query_vector = match dense {
-            Some(d) => Some(d.embedder.query(question)?),
+            Some(d) => Some(d.query(question)?),
             None => None,
         };
         let by_meaning = match (dense, &query_vector) {
@@ -447,7 +444,7 @@ impl SearchIndex {
             readings.iter().chain(&extra_readings).cloned().collect();
         let query_vector = match (&query_vector, &self.dense) {
             (Some(q), _) => Some(q.clone()),
-            (None, Some(d)) => Some(d.embedder.query(question)?),
+            (None, Some(d)) => Some(d.query(question)?),
             (None, None) => None,
         };
         let mut hits = Vec::with_capacity(ranked.len());

@@ -3,7 +3,7 @@
 //! (`query: `), which tells whether an FAQ answers *this* question.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -149,6 +149,43 @@ impl Vectors {
 pub struct Dense {
     pub embedder: Arc<Embedder>,
     pub vectors: Vectors,
+    /// The latest questions' vectors: an answer and its related questions, or `ask
+    /// --explain`, retrieve for the same question twice.
+    recent: Mutex<Vec<(String, Arc<Vec<f32>>)>>,
+}
+
+/// Question vectors kept in `Dense::recent`.
+const RECENT: usize = 16;
+
+impl Dense {
+    pub fn new(embedder: Arc<Embedder>, vectors: Vectors) -> Dense {
+        Dense {
+            embedder,
+            vectors,
+            recent: Mutex::default(),
+        }
+    }
+
+    /// The question's vector, embedded once for a question asked again soon.
+    pub fn query(&self, question: &str) -> Result<Arc<Vec<f32>>> {
+        let found = |recent: &Vec<(String, Arc<Vec<f32>>)>| {
+            recent
+                .iter()
+                .find(|(q, _)| q == question)
+                .map(|(_, v)| v.clone())
+        };
+        if let Some(v) = self.recent.lock().ok().and_then(|r| found(&r)) {
+            return Ok(v);
+        }
+        let v = Arc::new(self.embedder.query(question)?);
+        if let Ok(mut recent) = self.recent.lock() {
+            if recent.len() == RECENT {
+                recent.remove(0);
+            }
+            recent.push((question.to_string(), v.clone()));
+        }
+        Ok(v)
+    }
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {
