@@ -26,7 +26,7 @@ use serde::Serialize;
 use crate::knowledge::{Document, FaqOutcome, Kind, KnowledgeBase, SourceRef};
 use crate::search::{Fusion, Hit, SearchIndex};
 use crate::text::dates::wareki;
-use crate::text::normalize;
+use crate::text::{is_japanese, normalize};
 pub use answer::{Answer, Citation, Outcome, WriterKind};
 use answer::{citation_of_doc, citation_of_hit};
 pub use builder::Builder;
@@ -217,7 +217,7 @@ impl Assistant {
     /// evidence: its FAQ must also be the one closest in meaning. Japanese questions (and
     /// retrieval without vectors) need no more than their words.
     fn meaning_agrees(&self, text: &str, chosen: &Hit, hits: &[Hit]) -> bool {
-        if !self.index.has_vectors() || has_japanese(text) {
+        if !self.index.has_vectors() || text.chars().any(is_japanese) {
             return true;
         }
         hits.iter()
@@ -389,13 +389,6 @@ impl Assistant {
         }
         out
     }
-}
-
-/// Whether the text has kana or kanji.
-fn has_japanese(text: &str) -> bool {
-    text.chars().any(|c| {
-        matches!(c, '\u{3040}'..='\u{30ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{ff66}'..='\u{ff9f}')
-    })
 }
 
 /// The passage to answer from: the best-scoring one, unless an FAQ close behind it covers

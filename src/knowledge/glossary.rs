@@ -103,13 +103,7 @@ impl Glossary {
             }
             groups.push(words);
         }
-        let mut alternatives = Vec::new();
-        let asks_name = raw.asks.as_ref().map(|a| a.name.clone());
-        for mut a in raw.alternatives.into_iter().chain(raw.asks) {
-            let line = text
-                .lines()
-                .position(|l| l.contains(&a.name))
-                .map_or(1, |i| i + 1);
+        let checked = |mut a: Alternatives| {
             for value in &mut a.values {
                 for w in value.iter_mut() {
                     *w = normalize(w.trim());
@@ -120,6 +114,10 @@ impl Glossary {
                     .iter()
                     .any(|v| v.is_empty() || v.iter().any(String::is_empty))
             {
+                let line = text
+                    .lines()
+                    .position(|l| l.contains(&a.name))
+                    .map_or(1, |i| i + 1);
                 return Err(err(
                     line,
                     format!(
@@ -128,12 +126,14 @@ impl Glossary {
                     ),
                 ));
             }
-            alternatives.push(a);
-        }
-        let asks = match asks_name {
-            Some(_) => alternatives.pop(),
-            None => None,
+            Ok(a)
         };
+        let alternatives = raw
+            .alternatives
+            .into_iter()
+            .map(checked)
+            .collect::<Result<Vec<_>, _>>()?;
+        let asks = raw.asks.map(checked).transpose()?;
         Ok(Glossary {
             groups,
             alternatives,

@@ -18,6 +18,11 @@ pub fn normalize(text: &str) -> String {
     text.nfkc().collect::<String>().to_lowercase()
 }
 
+/// Kana, kanji and the marks written with them (ー 々 〆): Japanese script.
+pub fn is_japanese(c: char) -> bool {
+    matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー' | '一'..='鿿' | '㐀'..='䶿' | '々' | '〆' | 'ｦ'..='ﾟ')
+}
+
 /// Hiragana folded to katakana, so that `しめきり` and the reading `シメキリ` compare equal.
 pub fn to_katakana(text: &str) -> String {
     text.chars()

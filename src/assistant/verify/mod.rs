@@ -12,7 +12,7 @@ mod conditions;
 use super::facts::{Fact, facts};
 use super::facts::{NUMBER, with_partials};
 use crate::text::contacts::{EMAIL, URL};
-use crate::text::{normalize, sentences};
+use crate::text::{is_japanese, normalize, sentences};
 use conditions::{Condition, Stated, conditions, dropped_condition};
 
 /// Why a draft was not used.
@@ -219,10 +219,7 @@ pub fn verify(
         .replace_all(&URL.replace_all(trimmed, " "), " ")
         .into_owned();
     let letters: Vec<char> = prose.chars().filter(|c| c.is_alphabetic()).collect();
-    let japanese = letters
-        .iter()
-        .filter(|c| matches!(**c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー' | '一'..='鿿' | '々' | '〆'))
-        .count();
+    let japanese = letters.iter().filter(|c| is_japanese(**c)).count();
     if letters.is_empty() || japanese * 2 < letters.len() {
         return Err(Rejection::NotJapanese);
     }
