@@ -2,7 +2,7 @@
 //! quantized: their Q4_0 blocks widened losslessly to the 8-bit blocks of our own kernels
 //! (`llm::q8`, which multiply with activations quantized per 32 values, as the reference
 //! engine does), so the model costs tens of MB rather than 470 MB of f32. candle's own
-//! `QMatMul` on the Q4_0 blocks gave the same vectors at a fifth of the speed (README).
+//! `QMatMul` on the Q4_0 blocks gave the same vectors at less than half the speed (README).
 
 use anyhow::Result;
 use candle_core::{Device, Tensor};
