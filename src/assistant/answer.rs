@@ -39,6 +39,8 @@ pub enum WriterKind {
     Extractive,
     /// The fixed hand-over and no-answer texts.
     Fixed,
+    /// A reply to a greeting, thanks, a goodbye or a question about Shikaku itself.
+    SmallTalk,
 }
 
 impl WriterKind {
@@ -50,6 +52,7 @@ impl WriterKind {
             WriterKind::Model => "model",
             WriterKind::Extractive => "extractive",
             WriterKind::Fixed => "fixed",
+            WriterKind::SmallTalk => "small_talk",
         }
     }
 }

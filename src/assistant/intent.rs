@@ -1,4 +1,4 @@
-//! Questions that go to a person rather than to the knowledge base.
+//! Messages that go to a person rather than to the knowledge base, and small talk.
 
 /// Why a conversation is handed to the call center.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -111,6 +111,179 @@ mod tests {
             "コールセンターの電話番号は",
         ] {
             assert_eq!(handoff_reason(q), None, "{q}");
+        }
+    }
+}
+
+/// A message that is not a question about the sources: it gets a short reply that says
+/// what Shikaku can help with, not an apology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmallTalk {
+    Greeting,
+    Thanks,
+    Goodbye,
+    /// 「あなたは誰？」「AIですか？」
+    WhoAreYou,
+}
+
+/// Phrases of small talk (normalised: NFKC, lowercase), by kind. A message is small talk
+/// only when nothing else is left once they are taken out.
+const SMALL_TALK: &[(SmallTalk, &[&str])] = &[
+    (
+        SmallTalk::WhoAreYou,
+        &[
+            "あなたは誰",
+            "あなたはだれ",
+            "あなたは何",
+            "あなたはなに",
+            "君は誰",
+            "きみは誰",
+            "誰ですか",
+            "だれですか",
+            "aiですか",
+            "ロボットですか",
+            "人間ですか",
+            "botですか",
+            "who are you",
+            "what are you",
+            "are you a bot",
+            "are you an ai",
+            "are you ai",
+            "are you human",
+        ],
+    ),
+    (
+        SmallTalk::Thanks,
+        &[
+            "ありがとうございました",
+            "ありがとうございます",
+            "ありがとう",
+            "有難うございます",
+            "助かりました",
+            "助かります",
+            "thank you",
+            "thanks",
+        ],
+    ),
+    (
+        SmallTalk::Goodbye,
+        &[
+            "さようなら",
+            "さよなら",
+            "失礼します",
+            "失礼しました",
+            "またね",
+            "goodbye",
+            "bye",
+        ],
+    ),
+    (
+        SmallTalk::Greeting,
+        &[
+            "おはようございます",
+            "おはよう",
+            "こんにちは",
+            "こんばんは",
+            "はじめまして",
+            "よろしくお願いします",
+            "よろしくお願いいたします",
+            "よろしく",
+            "お疲れ様です",
+            "お疲れさまです",
+            "hello",
+            "good morning",
+            "good afternoon",
+            "good evening",
+            "hi",
+        ],
+    ),
+];
+
+/// Words that may stand beside small talk without making it a question.
+const FILLERS: &[&str] = &[
+    "わかりました",
+    "分かりました",
+    "了解しました",
+    "了解です",
+    "了解",
+    "承知しました",
+    "なるほど",
+    "はい",
+    "どうも",
+    "本当に",
+    "ほんとうに",
+    "とても",
+    "大変",
+    "たいへん",
+    "さん",
+    "シカク",
+    "しかく",
+    "あなたは",
+    "あなた",
+    "は",
+    "ね",
+    "よ",
+    "か",
+    "です",
+    "ok",
+    "okay",
+    "great",
+    "so much",
+    "very much",
+];
+
+/// The kind of small talk `normalized` is, when it is nothing else.
+pub fn small_talk(normalized: &str) -> Option<SmallTalk> {
+    let mut rest = normalized.to_string();
+    let mut kind = None;
+    for (k, phrases) in SMALL_TALK {
+        for phrase in *phrases {
+            if rest.contains(phrase) {
+                kind = kind.or(Some(*k));
+                rest = rest.replace(phrase, " ");
+            }
+        }
+    }
+    let kind = kind?;
+    for filler in FILLERS {
+        rest = rest.replace(filler, " ");
+    }
+    rest.chars().all(|c| !c.is_alphanumeric()).then_some(kind)
+}
+
+#[cfg(test)]
+mod small_talk_tests {
+    use super::*;
+    use crate::text::normalize;
+
+    #[test]
+    fn greetings_thanks_goodbyes_and_who_are_you() {
+        for (text, kind) in [
+            ("おはようございます", SmallTalk::Greeting),
+            ("こんにちは！", SmallTalk::Greeting),
+            ("わかりました。ありがとう", SmallTalk::Thanks),
+            ("ありがとうございました！😊", SmallTalk::Thanks),
+            ("Thank you so much!", SmallTalk::Thanks),
+            ("あなたはAIですか？", SmallTalk::WhoAreYou),
+            ("シカクさんは誰ですか", SmallTalk::WhoAreYou),
+            ("Who are you?", SmallTalk::WhoAreYou),
+            ("失礼します", SmallTalk::Goodbye),
+        ] {
+            assert_eq!(small_talk(&normalize(text)), Some(kind), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_question_beside_small_talk_is_a_question() {
+        for text in [
+            "ありがとうございます。締切はいつですか",
+            "こんにちは、カードリーダーは何台申し込めますか",
+            "Hi, what is the deadline?",
+            "あなたの電話番号は？",
+            "しかく",
+            "締切はいつですか",
+        ] {
+            assert_eq!(small_talk(&normalize(text)), None, "{text}");
         }
     }
 }

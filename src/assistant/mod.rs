@@ -133,6 +133,15 @@ impl Assistant {
         if let Some(reason) = intent::handoff_reason(text) {
             return Ok(self.handoff(reason));
         }
+        if let Some(kind) = intent::small_talk(text) {
+            return Ok(Answer::new(
+                Outcome::Answered,
+                small_talk_reply(kind),
+                Vec::new(),
+                1.0,
+                WriterKind::SmallTalk,
+            ));
+        }
         if let Some(rule) = rules::deadline_answer(&self.kb, text, today)
             .or_else(|| rules::units_answer(&self.kb, text))
             .or_else(|| rules::field_answer(&self.kb, text))
@@ -388,6 +397,25 @@ impl Assistant {
             }
         }
         out
+    }
+}
+
+/// What Shikaku says to small talk: short, polite, and what it can help with.
+fn small_talk_reply(kind: intent::SmallTalk) -> String {
+    const HELPS: &str = "顔認証付きカードリーダーの申込みや締切、補助、導入意向調査、ポスターなど、\
+                         オンライン資格確認の資料にあることを出典とともにお答えします。";
+    match kind {
+        intent::SmallTalk::Greeting => format!("こんにちは、シカクです。{HELPS}ご質問をどうぞ。"),
+        intent::SmallTalk::Thanks => {
+            "どういたしまして。ほかにもご不明な点があれば、いつでもお尋ねください。".into()
+        }
+        intent::SmallTalk::Goodbye => {
+            "ご利用ありがとうございました。またいつでもお尋ねください。".into()
+        }
+        intent::SmallTalk::WhoAreYou => format!(
+            "シカクは、オンライン資格確認についてお答えするAIチャットボットです。{HELPS}\
+             個別のご相談は担当者におつなぎします。"
+        ),
     }
 }
 

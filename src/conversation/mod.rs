@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::assistant::{
-    Answer, Assistant, Channel, Outcome, Question, QuestionError, privacy, validate,
+    Answer, Assistant, Channel, Outcome, Question, QuestionError, WriterKind, privacy, validate,
 };
 use crate::handoff::hours::BusinessHours;
 use crate::metrics::Metrics;
@@ -394,7 +394,10 @@ impl Conversations {
                 .await
                 .then_some(Offer::Unhelpful)
         };
-        let related = if matches!(channel, Channel::Line | Channel::Telegram) {
+        // Small talk gets no suggestions: retrieval on 「ありがとう」 finds nothing related.
+        let related = if matches!(channel, Channel::Line | Channel::Telegram)
+            && answer.writer != WriterKind::SmallTalk
+        {
             assistant
                 .related_questions(&question, &answer.citations, MAX_RELATED)
                 .unwrap_or_default()

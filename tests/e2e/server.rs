@@ -11,6 +11,7 @@ on_both_databases!(
     conversations_survive_a_restart_and_my_numbers_are_not_stored,
     a_handoff_opens_one_ticket_and_the_bot_then_stays_silent,
     the_bot_offers_a_person_after_failing_twice,
+    small_talk_gets_a_short_reply_and_never_the_offer_of_a_person,
     no_confirmed_ticket_is_lost_when_the_process_is_killed,
 );
 
@@ -575,6 +576,35 @@ fn the_bot_offers_a_person_after_failing_twice(db: &Database) {
     let person = chat(&server, json!({"message": "担当者と話したいです"}));
     assert_eq!(person["outcome"], "handoff");
     assert_eq!(person["handoff"]["reason"], "requested_person");
+}
+
+fn small_talk_gets_a_short_reply_and_never_the_offer_of_a_person(db: &Database) {
+    let env = Env::new();
+    let server = Server::start(&env, &db.env());
+    let mut session = Value::Null;
+    for message in [
+        "こんにちは",
+        "あなたはAIですか？",
+        "わかりました。ありがとう",
+    ] {
+        let reply = chat(&server, json!({"session_id": session, "message": message}));
+        session = reply["session_id"].clone();
+        assert_eq!(reply["outcome"], "answered", "{message}: {reply}");
+        assert_eq!(reply["writer"], "small_talk", "{message}: {reply}");
+        assert!(reply.get("handoff").is_none(), "{message}: {reply}");
+        let text = reply["answer"].as_str().unwrap();
+        assert!(!text.contains("申し訳ありません"), "{message}: {text}");
+    }
+    // A question beside a greeting is still answered from the sources.
+    let question = chat(
+        &server,
+        json!({"session_id": session, "message": "こんにちは。カードリーダーの申込み締切は？"}),
+    );
+    assert_ne!(question["writer"], "small_talk", "{question}");
+    assert!(
+        question["answer"].as_str().unwrap().contains("3月31日"),
+        "{question}"
+    );
 }
 
 fn no_confirmed_ticket_is_lost_when_the_process_is_killed(db: &Database) {
