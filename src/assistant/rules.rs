@@ -30,6 +30,28 @@ const IN_TIME: &[&str] = &[
     "受付してもら",
     "有効ですか",
 ];
+/// Words that say a deadline was moved (「延長されたんですよね？」): a premise to check.
+const EXTENDED: &[&str] = &[
+    "延長",
+    "延期",
+    "延び",
+    "延ばし",
+    "伸び",
+    "伸ばし",
+    "extended",
+    "postponed",
+];
+/// A deadline named as such: an extension premise is about one only beside these.
+const DEADLINE: &[&str] = &[
+    "締切",
+    "締め切",
+    "〆切",
+    "期限",
+    "期日",
+    "しめきり",
+    "deadline",
+];
+
 /// Things one does before a deadline; with a date in the question they ask "in time?".
 const ACTIONS: &[&str] = &[
     "郵送",
@@ -55,7 +77,9 @@ pub fn deadline_answer(
     let deadline = pick_deadline(kb, normalized)?;
     let named = date_in(normalized, deadline.date.year());
     let acts = ACTIONS.iter().any(|w| normalized.contains(w));
-    if !(asks_in_time || (named.is_some() && acts)) {
+    let says_extended = EXTENDED.iter().any(|w| normalized.contains(w))
+        && DEADLINE.iter().any(|w| normalized.contains(w));
+    if !(asks_in_time || says_extended || (named.is_some() && acts)) {
         return None;
     }
     let mut when = both_calendars(deadline.date);
@@ -105,6 +129,13 @@ pub fn deadline_answer(
             };
             format!("{}は{when}です。{status}", deadline.label)
         }
+    };
+    // A premise the sources do not bear out is corrected before the answer, but only when no
+    // document speaks of an extension at all.
+    let text = if says_extended && !mentions_extension(kb) {
+        format!("資料には、締切が延長されたという記載はありません。{text}")
+    } else {
+        text
     };
     Some(RuleAnswer {
         text,
@@ -237,6 +268,15 @@ pub fn field_answer(kb: &KnowledgeBase, normalized: &str) -> Option<RuleAnswer> 
     Some(RuleAnswer {
         text,
         sources: field.sources.clone(),
+    })
+}
+
+/// Whether any document speaks of a deadline being moved.
+fn mentions_extension(kb: &KnowledgeBase) -> bool {
+    kb.docs().iter().any(|d| {
+        std::iter::once(d.body.as_str())
+            .chain(d.sections.iter().map(|s| s.body.as_str()))
+            .any(|text| EXTENDED.iter().any(|w| text.contains(w)))
     })
 }
 

@@ -108,20 +108,42 @@ fn every_fact_of_a_notice_is_in_the_seed_documents() {
     assert!(problems.is_empty(), "{problems:#?}");
 }
 
-#[test]
-fn every_faq_is_found_by_its_own_title() {
-    let kb = Arc::new(bundled());
+/// The bundled knowledge base's assistant (words and meaning), with its index folder.
+fn assistant(kb: &Arc<KnowledgeBase>) -> (Assistant, tempfile::TempDir) {
     let analyzer = Analyzer::load(&common::dict_dir()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let index = SearchIndex::build(
-        &passages(&kb),
+        &passages(kb),
         &analyzer,
         Some(crate::embedding::embedder()),
         dir.path(),
-        &fingerprint(&kb),
+        &fingerprint(kb),
     )
     .unwrap();
-    let assistant = Assistant::new(kb.clone(), index);
+    (Assistant::new(kb.clone(), index), dir)
+}
+
+#[test]
+fn a_deadline_said_to_be_extended_is_corrected_from_the_sources() {
+    let kb = Arc::new(bundled());
+    let (assistant, _dir) = assistant(&kb);
+    let today = NaiveDate::from_ymd_opt(2021, 3, 10).unwrap();
+    let ask = |text: &str| assistant.answer(&Question { text, today }).unwrap();
+    let premise = ask("締切って4月末まで延長されたんですよね？");
+    assert!(
+        premise.answer.contains("延長されたという記載はありません"),
+        "{premise:?}"
+    );
+    assert!(premise.answer.contains("3月31日"), "{premise:?}");
+    // 延長 beside no deadline is no premise about one.
+    let cord = ask("延長コードは必要ですか");
+    assert!(!cord.answer.contains("締切"), "{cord:?}");
+}
+
+#[test]
+fn every_faq_is_found_by_its_own_title() {
+    let kb = Arc::new(bundled());
+    let (assistant, _dir) = assistant(&kb);
     let today = NaiveDate::from_ymd_opt(2021, 3, 1).unwrap();
     let mut misses = Vec::new();
     for doc in kb.docs().iter().filter(|d| d.kind == Kind::Faq) {
