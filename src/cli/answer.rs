@@ -32,15 +32,25 @@ pub fn ask(
 }
 
 /// Recall of each ranking over the labelled items, with the items missed first.
-fn recall(assistant: &Assistant, items: &[eval::Item], labels: &[eval::Label]) -> Result<()> {
+fn recall(
+    assistant: &Assistant,
+    items: &[eval::Item],
+    labels: &[eval::Label],
+    more: &[Fusion],
+) -> Result<()> {
     if !assistant.index().has_vectors() {
         println!("note: the embedding model is off: every ranking is by words alone");
     }
-    for (name, fusion) in [
-        ("words (BM25)", Fusion::BM25),
-        ("meaning (e5)", Fusion::DENSE),
-        ("fused", Fusion::HYBRID),
-    ] {
+    let mut rankings = vec![
+        ("words (BM25)".to_string(), Fusion::BM25),
+        ("meaning (e5)".to_string(), Fusion::DENSE),
+        ("fused".to_string(), Fusion::HYBRID),
+    ];
+    rankings.extend(
+        more.iter()
+            .map(|f| (format!("k {} meaning {}", f.k, f.dense), *f)),
+    );
+    for (name, fusion) in rankings {
         let r = eval::recall(items, labels, |q| {
             Ok(assistant
                 .retrieve_with(q, fusion)?
@@ -67,6 +77,7 @@ pub fn eval(
     file: &Path,
     today: Option<NaiveDate>,
     labels: Option<&Path>,
+    fusions: &[Fusion],
 ) -> Result<ExitCode> {
     let items = eval::read_items(file)?;
     let labels = labels.map(eval::read_labels).transpose()?;
@@ -98,7 +109,7 @@ pub fn eval(
     }
     let mut off_question = 0;
     if let Some(labels) = &labels {
-        recall(&assistant, &items, labels)?;
+        recall(&assistant, &items, labels, fusions)?;
         for (item, answer) in &report.answers {
             if let Some(doc) = eval::off_question(item, labels, answer) {
                 off_question += 1;

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 
 use crate::auth::Role;
-use crate::search::dictionary;
+use crate::search::{Fusion, dictionary};
 use crate::settings::{self, ServiceArgs};
 
 #[derive(Parser)]
@@ -73,6 +73,10 @@ enum Command {
         /// document that answers a different question
         #[arg(long, value_name = "LABELS")]
         labels: Option<PathBuf>,
+        /// With --labels, also measure these fusions: K,MEANING_WEIGHT (word weight 1), e.g.
+        /// --fusion 10,1.0 --fusion 60,0.5
+        #[arg(long, value_name = "K,WEIGHT", value_parser = fusion, requires = "labels")]
+        fusion: Vec<Fusion>,
     },
     /// Knowledge-base maintenance.
     Kb {
@@ -185,7 +189,8 @@ impl Cli {
                 file,
                 today,
                 labels,
-            } => answer::eval(&settings, &file, today, labels.as_deref()),
+                fusion,
+            } => answer::eval(&settings, &file, today, labels.as_deref(), &fusion),
             Command::Kb {
                 command: KbCommand::Check,
             } => kb::check(&settings),
@@ -226,4 +231,22 @@ impl Cli {
             } => service::bench(&settings, &questions, synthetic, repetitions),
         }
     }
+}
+
+/// `--fusion K,WEIGHT`: reciprocal rank fusion with word weight 1.
+fn fusion(value: &str) -> Result<Fusion, String> {
+    let bad = || format!("--fusion: expected K,WEIGHT (two non-negative numbers), got {value:?}");
+    let (k, dense) = value.split_once(',').ok_or_else(bad)?;
+    let (k, dense): (f32, f32) = (
+        k.trim().parse().map_err(|_| bad())?,
+        dense.trim().parse().map_err(|_| bad())?,
+    );
+    if !(k >= 0.0 && dense >= 0.0 && k.is_finite() && dense.is_finite()) {
+        return Err(bad());
+    }
+    Ok(Fusion {
+        bm25: 1.0,
+        dense,
+        k,
+    })
 }

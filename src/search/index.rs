@@ -90,8 +90,9 @@ pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
     analyzer: Analyzer,
-    /// Each passage's address, by its position.
+    /// Each passage's address, by its position, and back.
     addresses: Vec<DocAddress>,
+    ords: HashMap<DocAddress, usize>,
     dense: Option<Dense>,
 }
 
@@ -324,6 +325,7 @@ impl SearchIndex {
             reader,
             fields,
             analyzer: analyzer.clone(),
+            ords: addresses.iter().enumerate().map(|(i, a)| (*a, i)).collect(),
             addresses,
             dense,
         })
@@ -393,22 +395,31 @@ impl SearchIndex {
             Some(q) => searcher.search(&q, &TopDocs::with_limit(pool).order_by_score())?,
             None => Vec::new(),
         };
-        // The meaning ranking.
-        let dense = self.dense.as_ref().filter(|_| fusion.dense > 0.0);
-        let query_vector = match dense {
-            Some(d) => Some(d.query(question)?),
+        // The meaning ranking; the question's vector also gives each hit its closeness.
+        let query_vector = match &self.dense {
+            Some(d) => Some((d, d.query(question)?)),
             None => None,
         };
-        let by_meaning = match (dense, &query_vector) {
-            (Some(d), Some(q)) => d.vectors.nearest(q, pool),
+        let by_meaning: Vec<usize> = match &query_vector {
+            Some((d, q)) if fusion.dense > 0.0 => d
+                .vectors
+                .nearest(q, pool)
+                .into_iter()
+                .map(|(ord, _)| ord)
+                .collect(),
             _ => Vec::new(),
         };
 
         let by_words = by_words
             .iter()
-            .map(|(score, address)| Ok((self.ord_of(&searcher, *address)?, *score)))
+            .map(|(score, address)| {
+                let ord = self
+                    .ords
+                    .get(address)
+                    .context("a passage without its position")?;
+                Ok((*ord, *score))
+            })
             .collect::<Result<Vec<_>>>()?;
-        let by_meaning: Vec<usize> = by_meaning.iter().map(|(ord, _)| *ord).collect();
         let ranked = fusion.fuse(&by_words, &by_meaning, limit);
 
         let n = searcher.num_docs().max(1) as f32;
@@ -442,20 +453,14 @@ impl SearchIndex {
         // The question's words with the glossary words it brought in.
         let question_words: HashSet<String> =
             readings.iter().chain(&extra_readings).cloned().collect();
-        let query_vector = match (&query_vector, &self.dense) {
-            (Some(q), _) => Some(q.clone()),
-            (None, Some(d)) => Some(d.query(question)?),
-            (None, None) => None,
-        };
         let mut hits = Vec::with_capacity(ranked.len());
         for Fused { ord, score, bm25 } in ranked {
             let passage = self.passage(&searcher, self.addresses[ord])?;
             let coverage = self.coverage(&passage, expansions, &reading_weights, &bigram_weights);
             let question_match = self.question_match(&passage, &question_words);
-            let closeness = match (&self.dense, &query_vector) {
-                (Some(d), Some(q)) => d.vectors.closeness(q, ord),
-                _ => Closeness::default(),
-            };
+            let closeness = query_vector
+                .as_ref()
+                .map_or(Closeness::default(), |(d, q)| d.vectors.closeness(q, ord));
             hits.push(Hit {
                 passage,
                 score,
@@ -466,17 +471,6 @@ impl SearchIndex {
             });
         }
         Ok(hits)
-    }
-
-    fn ord_of(&self, searcher: &Searcher, address: DocAddress) -> Result<usize> {
-        let column = searcher
-            .segment_reader(address.segment_ord)
-            .fast_fields()
-            .u64("ord")?;
-        column
-            .first(address.doc_id)
-            .map(|o| o as usize)
-            .context("a passage without its position")
     }
 
     fn passage(&self, searcher: &Searcher, address: DocAddress) -> Result<Passage> {
