@@ -102,6 +102,7 @@ fn synthetic(real: &[Passage], n: usize) -> Vec<Passage> {
                     .to_string(),
                 questions: String::new(),
                 text,
+                english: String::new(),
             }
         })
         .collect()
@@ -173,7 +174,7 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
     let assistant = Assistant::new(std::sync::Arc::new(kb), index);
     let today = today_in_japan();
     let (a50, a99) = latencies(&options.questions, options.repetitions, |q| {
-        let _ = assistant.answer(&Question { text: q, today });
+        let _ = assistant.answer(&Question::new(q, today));
     });
     out.push_str(&format!(
         "real knowledge base: full answer p50 {} p99 {}\n",

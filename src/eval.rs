@@ -199,13 +199,101 @@ pub fn run(assistant: &Assistant, items: &[Item], default_today: NaiveDate) -> R
         answers: Vec::new(),
     };
     for item in items {
-        let question = Question {
-            text: &item.question,
-            today: item.today.unwrap_or(default_today),
-        };
+        let today = item.today.unwrap_or(default_today);
+        // The earlier messages of the conversation first, each read with the one before,
+        // as the chat API does.
+        let mut previous: Option<String> = None;
+        for earlier in &item.history {
+            let answer = assistant
+                .answer(&Question::new(earlier, today).after(previous.as_deref()))
+                .with_context(|| format!("answering the history of {}", item.id))?;
+            if answer.writer != WriterKind::SmallTalk {
+                previous = Some(
+                    answer
+                        .understood_as
+                        .unwrap_or_else(|| crate::text::normalize(earlier)),
+                );
+            }
+        }
+        let question = Question::new(&item.question, today).after(previous.as_deref());
         let answer = assistant
             .answer(&question)
             .with_context(|| format!("answering {}", item.id))?;
+        match grade(item, &answer) {
+            None => report.passed += 1,
+            Some(reason) => report.failures.push((item.clone(), answer.clone(), reason)),
+        }
+        report.answers.push((item.clone(), answer));
+    }
+    Ok(report)
+}
+
+/// What the chat API answers (the fields grading reads).
+#[derive(Deserialize)]
+struct ApiAnswer {
+    session_id: String,
+    outcome: Outcome,
+    answer: String,
+    writer: WriterKind,
+    #[serde(default)]
+    citations: Vec<crate::assistant::Citation>,
+    confidence: f32,
+    #[serde(default)]
+    understood_as: Option<String>,
+    language: crate::assistant::Language,
+}
+
+/// Answers and grades every item through the chat API of a running service at `base`:
+/// each item in a new conversation, after its history. Items with `today` cannot be asked
+/// so (the service asks on today's date) and are refused.
+pub async fn run_api(base: &str, items: &[Item]) -> Result<Report> {
+    if let Some(item) = items.iter().find(|i| i.today.is_some()) {
+        bail!(
+            "item {} has \"today\": the chat API answers on today's date; grade it without --api",
+            item.id
+        );
+    }
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/chat", base.trim_end_matches('/'));
+    let mut report = Report {
+        passed: 0,
+        failures: Vec::new(),
+        answers: Vec::new(),
+    };
+    for item in items {
+        let mut session: Option<String> = None;
+        let mut last = None;
+        for text in item.history.iter().chain(std::iter::once(&item.question)) {
+            let response = client
+                .post(&url)
+                .json(&serde_json::json!({ "session_id": session, "message": text }))
+                .send()
+                .await
+                .with_context(|| format!("asking {} at {url}", item.id))?;
+            let status = response.status();
+            if !status.is_success() {
+                let body = response.text().await.unwrap_or_default();
+                bail!("{}: the chat API answered {status}: {body}", item.id);
+            }
+            let answer: ApiAnswer = response
+                .json()
+                .await
+                .with_context(|| format!("{}: reading the chat API's answer", item.id))?;
+            session = Some(answer.session_id.clone());
+            last = Some(answer);
+        }
+        let a = last.expect("every item asks its question");
+        let answer = Answer {
+            outcome: a.outcome,
+            answer: a.answer,
+            citations: a.citations,
+            confidence: a.confidence,
+            writer: a.writer,
+            handoff_reason: None,
+            number_removed: false,
+            understood_as: a.understood_as,
+            language: a.language,
+        };
         match grade(item, &answer) {
             None => report.passed += 1,
             Some(reason) => report.failures.push((item.clone(), answer.clone(), reason)),
@@ -228,6 +316,8 @@ mod tests {
             writer: WriterKind::Fixed,
             handoff_reason: None,
             number_removed: false,
+            understood_as: None,
+            language: crate::assistant::Language::Ja,
         }
     }
 

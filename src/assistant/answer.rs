@@ -6,7 +6,7 @@ use super::intent::HandoffReason;
 use crate::knowledge::Document;
 use crate::search::Hit;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Answered,
@@ -26,7 +26,7 @@ impl Outcome {
 }
 
 /// Which writer produced the final text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WriterKind {
     /// A curated FAQ (or form summary) answer, as written.
@@ -41,6 +41,8 @@ pub enum WriterKind {
     Fixed,
     /// A reply to a greeting, thanks, a goodbye or a question about Shikaku itself.
     SmallTalk,
+    /// Two or more questions in one message, each answered by its own writer.
+    Parts,
 }
 
 impl WriterKind {
@@ -53,6 +55,7 @@ impl WriterKind {
             WriterKind::Extractive => "extractive",
             WriterKind::Fixed => "fixed",
             WriterKind::SmallTalk => "small_talk",
+            WriterKind::Parts => "parts",
         }
     }
 }
@@ -80,6 +83,23 @@ pub struct Answer {
     pub handoff_reason: Option<HandoffReason>,
     /// A 12-digit number was removed from the question before anything else saw it.
     pub number_removed: bool,
+    /// The question as Shikaku understood it, when that differs from what was typed: a
+    /// follow-up read with the previous question, or a message of several questions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub understood_as: Option<String>,
+    /// The language of the answer (`ja`, `en`): the widget's own texts follow it.
+    pub language: Language,
+}
+
+/// The languages Shikaku answers in.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    Ja,
+    En,
 }
 
 impl Answer {
@@ -99,6 +119,8 @@ impl Answer {
             writer,
             handoff_reason: None,
             number_removed: false,
+            understood_as: None,
+            language: Language::Ja,
         }
     }
 }
@@ -136,6 +158,8 @@ mod tests {
             WriterKind::Model,
             WriterKind::Extractive,
             WriterKind::Fixed,
+            WriterKind::SmallTalk,
+            WriterKind::Parts,
         ] {
             assert_eq!(serde_json::to_value(w).unwrap(), w.as_str());
         }

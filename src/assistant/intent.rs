@@ -29,6 +29,14 @@ const ASKS_FOR_PERSON: &[&str] = &[
     "繋いで",
     "代わって",
     "スタッフと話",
+    "operator",
+    "a person",
+    "a human",
+    "real person",
+    "live agent",
+    "talk to someone",
+    "speak to someone",
+    "call me back",
 ];
 
 /// Words that contain a person word but are about a form field, not a request.

@@ -9,8 +9,10 @@
 mod answer;
 mod builder;
 pub mod compose;
-mod facts;
+pub mod followup;
 pub mod intent;
+pub mod language;
+mod parts;
 pub mod privacy;
 mod question;
 pub mod rules;
@@ -25,9 +27,9 @@ use serde::Serialize;
 
 use crate::knowledge::{Document, FaqOutcome, Kind, KnowledgeBase, SourceRef};
 use crate::search::{Fusion, Hit, SearchIndex};
-use crate::text::dates::wareki;
+use crate::text::dates::{english_date, wareki};
 use crate::text::{is_japanese, normalize};
-pub use answer::{Answer, Citation, Outcome, WriterKind};
+pub use answer::{Answer, Citation, Language, Outcome, WriterKind};
 use answer::{citation_of_doc, citation_of_hit};
 pub use builder::Builder;
 pub use compose::{ExtractiveWriter, ModelWriter};
@@ -116,36 +118,161 @@ impl Assistant {
         validate(question.text)?;
         let redacted = privacy::redact(&without_markup(&normalize(question.text)));
         let text = redacted.text.as_str();
-        let mut answer = self.decide(text, question.today)?;
+        let previous = question
+            .previous
+            .map(|p| privacy::redact(&without_markup(&normalize(p))).text);
+        let mut answer = self.respond(text, previous.as_deref(), question.today)?;
         if redacted.removed {
             answer.number_removed = true;
-            answer.answer = format!(
-                "ご質問に12桁の番号が含まれていたため、その番号は読み取らずに削除しました。\
-                 マイナンバー（個人番号）はチャットに入力しないでください。\n{}",
-                answer.answer
-            );
+            let notice = match answer.language {
+                Language::Ja => {
+                    "ご質問に12桁の番号が含まれていたため、その番号は読み取らずに削除しました。\
+                     マイナンバー（個人番号）はチャットに入力しないでください。"
+                }
+                Language::En => {
+                    "Your message contained a 12-digit number, which was removed without being \
+                     read. Please do not enter a My Number (individual number) in the chat."
+                }
+            };
+            answer.answer = format!("{notice}\n{}", answer.answer);
         }
         on_token(&answer.answer);
         Ok(answer)
     }
 
-    fn decide(&self, text: &str, today: NaiveDate) -> Result<Answer> {
+    /// The question as Shikaku understands it, in the conversation: a follow-up read with
+    /// the previous question (see `followup`). What `ask --explain` shows.
+    pub fn understand(&self, question: &Question<'_>) -> String {
+        let text = privacy::redact(&without_markup(&normalize(question.text))).text;
+        question
+            .previous
+            .map(|p| privacy::redact(&without_markup(&normalize(p))).text)
+            .and_then(|p| followup::resolve(self.index.analyzer(), &self.kb.glossary, &text, &p))
+            .unwrap_or(text)
+    }
+
+    /// Decides what to say to a (normalised, redacted) message: a person, small talk, the
+    /// language, a follow-up read with `previous`, and each question it asks.
+    fn respond(&self, text: &str, previous: Option<&str>, today: NaiveDate) -> Result<Answer> {
+        let language = match language::detect(text) {
+            language::Written::In(language) => language,
+            language::Written::Other => {
+                return Ok(Answer::new(
+                    Outcome::NoAnswer,
+                    language::OTHER_LANGUAGE_REPLY.to_string(),
+                    Vec::new(),
+                    0.0,
+                    WriterKind::Fixed,
+                ));
+            }
+        };
+        let mut answer = self.respond_in(text, previous, today, language)?;
+        answer.language = language;
+        Ok(answer)
+    }
+
+    fn respond_in(
+        &self,
+        text: &str,
+        previous: Option<&str>,
+        today: NaiveDate,
+        language: Language,
+    ) -> Result<Answer> {
         if let Some(reason) = intent::handoff_reason(text) {
-            return Ok(self.handoff(reason));
+            return Ok(self.handoff(reason, language));
         }
         if let Some(kind) = intent::small_talk(text) {
             return Ok(Answer::new(
                 Outcome::Answered,
-                small_talk_reply(kind),
+                small_talk_reply(kind, language),
                 Vec::new(),
                 1.0,
                 WriterKind::SmallTalk,
             ));
         }
-        if let Some(rule) = rules::deadline_answer(&self.kb, text, today)
-            .or_else(|| rules::units_answer(&self.kb, text))
-            .or_else(|| rules::field_answer(&self.kb, text))
-        {
+        let resolved = previous
+            .and_then(|p| followup::resolve(self.index.analyzer(), &self.kb.glossary, text, p));
+        let understood = resolved.as_deref().unwrap_or(text);
+        let parts = parts::split(self.index.analyzer(), understood);
+        let mut answer = match self.answer_parts(&parts, today, language)? {
+            Some(answer) => answer,
+            None => self.decide(understood, today, language)?,
+        };
+        if understood != text || answer.writer == WriterKind::Parts {
+            answer.understood_as = Some(if answer.writer == WriterKind::Parts {
+                parts.join(" ／ ")
+            } else {
+                understood.to_string()
+            });
+        }
+        Ok(answer)
+    }
+
+    /// Several questions in one message, each answered on its own (a later one read with
+    /// the first, 「…と、申込みの締切を教えて」 keeps the first one's topic), in one reply.
+    /// `None` when the message asks one thing, or its parts come to the same answer.
+    fn answer_parts(
+        &self,
+        parts: &[String],
+        today: NaiveDate,
+        language: Language,
+    ) -> Result<Option<Answer>> {
+        if parts.len() < 2 {
+            return Ok(None);
+        }
+        let mut answers: Vec<(String, Answer)> = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            let question = match i {
+                0 => part.clone(),
+                _ => followup::resolve(self.index.analyzer(), &self.kb.glossary, part, &parts[0])
+                    .unwrap_or_else(|| part.clone()),
+            };
+            let answer = self.decide(&question, today, language)?;
+            if answers.iter().any(|(_, a)| a.answer == answer.answer) {
+                continue;
+            }
+            answers.push((part.clone(), answer));
+        }
+        if answers.len() < 2 || answers.iter().all(|(_, a)| a.outcome != Outcome::Answered) {
+            return Ok(None);
+        }
+        let mut text = String::new();
+        let mut citations: Vec<Citation> = Vec::new();
+        for (part, answer) in &answers {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            let part = part.trim_end_matches(['？', '?', '。']);
+            text.push_str(&format!("■ {part}\n{}", answer.answer));
+            for c in &answer.citations {
+                if !citations.contains(c) {
+                    citations.push(c.clone());
+                }
+            }
+        }
+        let confidence = answers
+            .iter()
+            .map(|(_, a)| a.confidence)
+            .fold(1.0, f32::min);
+        Ok(Some(Answer::new(
+            Outcome::Answered,
+            text,
+            citations,
+            confidence,
+            WriterKind::Parts,
+        )))
+    }
+
+    /// One question's answer: rules, then retrieval.
+    fn decide(&self, text: &str, today: NaiveDate, language: Language) -> Result<Answer> {
+        // The rules write Japanese; an English question gets the FAQ in English.
+        let rule = match language {
+            Language::Ja => rules::deadline_answer(&self.kb, text, today)
+                .or_else(|| rules::units_answer(&self.kb, text))
+                .or_else(|| rules::field_answer(&self.kb, text)),
+            Language::En => None,
+        };
+        if let Some(rule) = rule {
             return Ok(Answer::new(
                 Outcome::Answered,
                 rule.text,
@@ -178,14 +305,14 @@ impl Assistant {
             }
         });
         let Some(best) = choose(&hits) else {
-            return Ok(self.no_answer(hits.first().map_or(0.0, |h| h.coverage)));
+            return Ok(self.no_answer(hits.first().map_or(0.0, |h| h.coverage), language));
         };
         let doc = self.kb.get(&best.passage.doc_id);
         match (best.passage.kind, doc) {
             (Kind::Faq | Kind::Form, Some(doc))
                 if best.coverage >= FAQ_MIN_COVERAGE && self.meaning_agrees(text, best, &hits) =>
             {
-                Ok(self.curated(doc, best.coverage, today))
+                Ok(self.curated(doc, best.coverage, today, language))
             }
             _ => {
                 let passages: Vec<&Hit> = hits
@@ -193,7 +320,8 @@ impl Assistant {
                     .filter(|h| h.passage.kind == Kind::Notice && h.coverage >= ANSWER_MIN_COVERAGE)
                     .take(2)
                     .collect();
-                if let Some(model) = &self.model {
+                // The model writes Japanese: English questions get the sources' words.
+                if let Some(model) = self.model.as_ref().filter(|_| language == Language::Ja) {
                     // The model reads the matched FAQ answer, when there is one, and the sections.
                     let mut context: Vec<&Hit> = Vec::new();
                     if best.passage.kind != Kind::Notice {
@@ -210,12 +338,17 @@ impl Assistant {
                 {
                     Some(draft) => Ok(Answer::new(
                         Outcome::Answered,
-                        draft.text,
+                        match language {
+                            Language::Ja => draft.text,
+                            Language::En => {
+                                format!("The sources say (in Japanese):\n{}", draft.text)
+                            }
+                        },
                         draft.used.iter().map(|h| citation_of_hit(h)).collect(),
                         best.coverage,
                         WriterKind::Extractive,
                     )),
-                    None => Ok(self.no_answer(best.coverage)),
+                    None => Ok(self.no_answer(best.coverage, language)),
                 }
             }
         }
@@ -312,17 +445,37 @@ impl Assistant {
         self.index.search(text, &expansions, CANDIDATES)
     }
 
-    /// A curated answer as written, with a note when its deadline has passed.
-    fn curated(&self, doc: &Document, coverage: f32, today: NaiveDate) -> Answer {
-        let mut text = doc.body.clone();
+    /// A curated answer as written (its English version for an English question), with a
+    /// note when its deadline has passed.
+    fn curated(
+        &self,
+        doc: &Document,
+        coverage: f32,
+        today: NaiveDate,
+        language: Language,
+    ) -> Answer {
+        let mut text = match (language, &doc.english) {
+            (Language::En, Some(english)) => english.answer.clone(),
+            (Language::En, None) => {
+                format!("This answer is available in Japanese only:\n{}", doc.body)
+            }
+            (Language::Ja, _) => doc.body.clone(),
+        };
         if let Some(deadline) = doc.deadline.as_deref().and_then(|id| self.kb.deadline(id))
             && today > deadline.date
         {
-            text.push_str(&format!(
-                "\nなお、この締切（{}）は本日（{}）時点で既に過ぎています。",
-                wareki(deadline.date),
-                wareki(today)
-            ));
+            text.push_str(&match language {
+                Language::Ja => format!(
+                    "\nなお、この締切（{}）は本日（{}）時点で既に過ぎています。",
+                    wareki(deadline.date),
+                    wareki(today)
+                ),
+                Language::En => format!(
+                    "\nPlease note that this deadline ({}) has already passed as of today ({}).",
+                    english_date(deadline.date),
+                    english_date(today)
+                ),
+            });
         }
         let mut citations = vec![citation_of_doc(doc)];
         citations.extend(self.cite_sources(&doc.sources));
@@ -330,7 +483,7 @@ impl Assistant {
             FaqOutcome::Answer => Outcome::Answered,
             FaqOutcome::NoAnswer => {
                 text.push('\n');
-                text.push_str(&self.contact_text());
+                text.push_str(&self.contact_text(language));
                 citations.extend(self.contact_citation());
                 Outcome::NoAnswer
             }
@@ -338,14 +491,18 @@ impl Assistant {
         Answer::new(outcome, text, citations, coverage, WriterKind::Faq)
     }
 
-    fn handoff(&self, reason: HandoffReason) -> Answer {
-        let lead = match reason {
-            HandoffReason::RequestedPerson => "担当者におつなぎします。",
-            HandoffReason::OwnCase => {
+    fn handoff(&self, reason: HandoffReason, language: Language) -> Answer {
+        let lead = match (reason, language) {
+            (HandoffReason::RequestedPerson, Language::Ja) => "担当者におつなぎします。",
+            (HandoffReason::OwnCase, Language::Ja) => {
                 "個別のお申込みの状況や変更は、シカクではお調べできないため、担当者がご案内します。"
             }
+            (HandoffReason::RequestedPerson, Language::En) => "I will connect you with a person.",
+            (HandoffReason::OwnCase, Language::En) => {
+                "Shikaku cannot look up or change an individual application, so a person will help you."
+            }
         };
-        let text = format!("{lead}\n{}", self.contact_text());
+        let text = format!("{lead}\n{}", self.contact_text(language));
         let citations = self.contact_citation().into_iter().collect();
         Answer {
             handoff_reason: Some(reason),
@@ -353,12 +510,18 @@ impl Assistant {
         }
     }
 
-    fn no_answer(&self, coverage: f32) -> Answer {
-        let text = format!(
-            "申し訳ありません。ご質問の内容は、シカクが参照している資料では確認できませんでした。\
-             担当者がご案内しますので、お問い合わせください。\n{}",
-            self.contact_text()
-        );
+    fn no_answer(&self, coverage: f32, language: Language) -> Answer {
+        let lead = match language {
+            Language::Ja => {
+                "申し訳ありません。ご質問の内容は、シカクが参照している資料では確認できませんでした。\
+                 担当者がご案内しますので、お問い合わせください。"
+            }
+            Language::En => {
+                "I'm sorry. I could not find this in the sources Shikaku refers to. \
+                 A person at the call center can help you."
+            }
+        };
+        let text = format!("{lead}\n{}", self.contact_text(language));
         let citations = self.contact_citation().into_iter().collect();
         Answer::new(
             Outcome::NoAnswer,
@@ -370,10 +533,13 @@ impl Assistant {
     }
 
     /// The call center's number and hours, as the contact FAQ states them.
-    fn contact_text(&self) -> String {
+    fn contact_text(&self, language: Language) -> String {
         self.kb
             .contact()
-            .map(|d| d.body.clone())
+            .map(|d| match (language, &d.english) {
+                (Language::En, Some(english)) => english.answer.clone(),
+                _ => d.body.clone(),
+            })
             .unwrap_or_default()
     }
 
@@ -401,20 +567,35 @@ impl Assistant {
 }
 
 /// What Shikaku says to small talk: short, polite, and what it can help with.
-fn small_talk_reply(kind: intent::SmallTalk) -> String {
+fn small_talk_reply(kind: intent::SmallTalk, language: Language) -> String {
+    use intent::SmallTalk::*;
     const HELPS: &str = "顔認証付きカードリーダーの申込みや締切、補助、導入意向調査、ポスターなど、\
                          オンライン資格確認の資料にあることを出典とともにお答えします。";
-    match kind {
-        intent::SmallTalk::Greeting => format!("こんにちは、シカクです。{HELPS}ご質問をどうぞ。"),
-        intent::SmallTalk::Thanks => {
+    const HELPS_EN: &str = "I answer questions about online eligibility verification from the \
+                            official sources, with citations: applying for face-recognition card \
+                            readers, deadlines, the subsidy, the survey and posters.";
+    match (kind, language) {
+        (Greeting, Language::Ja) => format!("こんにちは、シカクです。{HELPS}ご質問をどうぞ。"),
+        (Greeting, Language::En) => format!("Hello, this is Shikaku. {HELPS_EN} How can I help?"),
+        (Thanks, Language::Ja) => {
             "どういたしまして。ほかにもご不明な点があれば、いつでもお尋ねください。".into()
         }
-        intent::SmallTalk::Goodbye => {
+        (Thanks, Language::En) => {
+            "You're welcome. If anything else is unclear, please ask at any time.".into()
+        }
+        (Goodbye, Language::Ja) => {
             "ご利用ありがとうございました。またいつでもお尋ねください。".into()
         }
-        intent::SmallTalk::WhoAreYou => format!(
+        (Goodbye, Language::En) => {
+            "Thank you for using Shikaku. Please ask again at any time.".into()
+        }
+        (WhoAreYou, Language::Ja) => format!(
             "シカクは、オンライン資格確認についてお答えするAIチャットボットです。{HELPS}\
              個別のご相談は担当者におつなぎします。"
+        ),
+        (WhoAreYou, Language::En) => format!(
+            "Shikaku is an AI chatbot that answers questions about online eligibility \
+             verification. {HELPS_EN} For your own case, I can connect you with a person."
         ),
     }
 }

@@ -34,6 +34,25 @@ pub struct Question<'a> {
     pub text: &'a str,
     /// The day the question is asked (JST); deadline answers depend on it.
     pub today: NaiveDate,
+    /// The conversation's previous question as it was understood: a follow-up
+    /// (「診療所は？」) is read with it.
+    pub previous: Option<&'a str>,
+}
+
+impl<'a> Question<'a> {
+    /// A question asked on its own.
+    pub fn new(text: &'a str, today: NaiveDate) -> Self {
+        Question {
+            text,
+            today,
+            previous: None,
+        }
+    }
+
+    /// The same question asked after `previous` in a conversation.
+    pub fn after(self, previous: Option<&'a str>) -> Self {
+        Question { previous, ..self }
+    }
 }
 
 /// Why a question was not accepted.

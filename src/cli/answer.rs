@@ -15,18 +15,24 @@ use crate::settings::Settings;
 use crate::startup;
 use crate::text::clock::today_in_japan;
 
+/// How `ask` prints its answer.
+pub struct Show {
+    pub json: bool,
+    pub explain: bool,
+}
+
 pub fn ask(
     settings: &Settings,
     today: Option<NaiveDate>,
-    json: bool,
-    explain: bool,
+    show: Show,
     batch: Option<PathBuf>,
     question: Option<String>,
+    after: Option<String>,
 ) -> Result<ExitCode> {
     let today = today.unwrap_or_else(today_in_japan);
     match (batch, question) {
         (Some(file), _) => ask_batch(settings, &file, today),
-        (None, Some(q)) => ask_one(settings, &q, today, json, explain),
+        (None, Some(q)) => ask_one(settings, &q, after.as_deref(), today, show),
         (None, None) => unreachable!("clap requires a question or --batch"),
     }
 }
@@ -85,7 +91,7 @@ pub fn eval(
     let with_history = items.iter().filter(|i| !i.history.is_empty()).count();
     if with_history > 0 {
         println!(
-            "note: {with_history} items are follow-ups; each is asked alone, without its history"
+            "note: {with_history} items are follow-ups; each is asked after its history, as in one conversation"
         );
     }
     let report = eval::run(&assistant, &items, today.unwrap_or_else(today_in_japan))?;
@@ -130,22 +136,50 @@ pub fn eval(
     })
 }
 
+/// `eval --api URL`: the set asked through a running service's chat API.
+pub fn eval_api(file: &Path, url: &str) -> Result<ExitCode> {
+    let items = eval::read_items(file)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(eval::run_api(url, &items))?;
+    for (item, answer, reason) in &report.failures {
+        println!("FAIL {} 「{}」: {reason}", item.id, item.question);
+        println!(
+            "     outcome {:?}: {}",
+            answer.outcome,
+            answer.answer.replace('\n', " ")
+        );
+    }
+    let failed = report.failures.len();
+    println!(
+        "through the chat API at {url}: {} passed, {failed} failed",
+        report.passed
+    );
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 fn ask_one(
     settings: &Settings,
     question: &str,
+    after: Option<&str>,
     today: NaiveDate,
-    json: bool,
-    explain: bool,
+    Show { json, explain }: Show,
 ) -> Result<ExitCode> {
-    if let Err(e) = assistant::validate(question) {
-        eprintln!("error: {e}");
-        return Ok(ExitCode::from(2));
+    for (what, text) in [("question", Some(question)), ("--after", after)] {
+        if let Some(Err(e)) = text.map(assistant::validate) {
+            eprintln!("error: {what}: {e}");
+            return Ok(ExitCode::from(2));
+        }
     }
     let assistant = startup::assistant(settings)?;
-    let answer = assistant.answer(&Question {
-        text: question,
-        today,
-    })?;
+    let question = Question::new(question, today).after(after);
+    let answer = assistant.answer(&question)?;
+    let understood = assistant.understand(&question);
     let mut out = std::io::stdout().lock();
     if json {
         let mut value = serde_json::to_value(&answer)?;
@@ -155,11 +189,17 @@ fn ask_one(
         write_human(&mut out, &answer)?;
     }
     if explain {
+        writeln!(out, "\n理解した質問: {understood}")?;
+        if let Some(parts) = &answer.understood_as
+            && parts.contains(" ／ ")
+        {
+            writeln!(out, "質問の分け方: {parts}")?;
+        }
         writeln!(
             out,
             "\n検索結果 (fused score / BM25 / coverage / meaning: passage, nearest question):"
         )?;
-        for hit in assistant.retrieve_for(question)? {
+        for hit in assistant.retrieve_for(&understood)? {
             let p = &hit.passage;
             let section = p
                 .section_id
@@ -259,10 +299,7 @@ fn batch_line(
     };
     assistant::validate(question).map_err(|e| (id.clone(), e.to_string()))?;
     let answer = assistant
-        .answer(&Question {
-            text: question,
-            today,
-        })
+        .answer(&Question::new(question, today))
         .map_err(|e| (id.clone(), format!("{e:#}")))?;
     Ok(json!({
         "id": id,

@@ -47,9 +47,12 @@ enum Command {
         /// The day the question is asked (default: today in Japan)
         #[arg(long, value_name = "YYYY-MM-DD")]
         today: Option<NaiveDate>,
-        /// Also print the retrieved passages with their scores
+        /// Also print the question as understood and the retrieved passages with their scores
         #[arg(long, conflicts_with = "batch")]
         explain: bool,
+        /// The conversation's previous question: the question is read as a follow-up of it
+        #[arg(long, value_name = "QUESTION", conflicts_with = "batch")]
+        after: Option<String>,
         /// JSON Lines file of {"id","question","today"?}; needs --json
         #[arg(
             long,
@@ -77,6 +80,10 @@ enum Command {
         /// --fusion 10,1.0 --fusion 60,0.5
         #[arg(long, value_name = "K,WEIGHT", value_parser = fusion, requires = "labels")]
         fusion: Vec<Fusion>,
+        /// Ask through a running service's chat API (e.g. http://127.0.0.1:8080), each item
+        /// in a conversation of its own after its history, as users do
+        #[arg(long, value_name = "URL", conflicts_with_all = ["labels", "today"])]
+        api: Option<String>,
     },
     /// Knowledge-base maintenance.
     Kb {
@@ -184,12 +191,30 @@ impl Cli {
                 batch,
                 question,
                 explain,
-            } => answer::ask(&settings, today, json, explain, batch, question),
+                after,
+            } => answer::ask(
+                &settings,
+                today,
+                answer::Show { json, explain },
+                batch,
+                question,
+                after,
+            ),
             Command::Eval {
                 file,
                 today,
                 labels,
                 fusion,
+                api: Some(url),
+            } if labels.is_none() && fusion.is_empty() && today.is_none() => {
+                answer::eval_api(&file, &url)
+            }
+            Command::Eval {
+                file,
+                today,
+                labels,
+                fusion,
+                api: _,
             } => answer::eval(&settings, &file, today, labels.as_deref(), &fusion),
             Command::Kb {
                 command: KbCommand::Check,

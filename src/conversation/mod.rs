@@ -41,6 +41,9 @@ pub use state::State;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// How long after an answer a message may still lean on its question (「診療所は？」).
+const FOLLOW_UP_WITHIN: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
+
 /// Related questions offered after an answer on a messaging channel.
 const MAX_RELATED: usize = 3;
 
@@ -371,10 +374,12 @@ impl Conversations {
         let store = self.store.clone();
         let channel = accepted.channel;
         let question = accepted.text.clone();
+        let previous = self.recent_question(&accepted.session_id).await;
         let work = self.tasks.spawn(async move {
             let text = accepted.text.clone();
             let answer = tokio::task::spawn_blocking(move || {
-                answering.answer_streaming(&Question { text: &text, today }, &mut on_token)
+                let question = Question::new(&text, today).after(previous.as_deref());
+                answering.answer_streaming(&question, &mut on_token)
             })
             .await
             .map_err(|e| anyhow::anyhow!("the answer task failed: {e}"))??;
@@ -399,7 +404,11 @@ impl Conversations {
             && answer.writer != WriterKind::SmallTalk
         {
             assistant
-                .related_questions(&question, &answer.citations, MAX_RELATED)
+                .related_questions(
+                    answer.understood_as.as_deref().unwrap_or(&question),
+                    &answer.citations,
+                    MAX_RELATED,
+                )
                 .unwrap_or_default()
         } else {
             Vec::new()
@@ -412,6 +421,21 @@ impl Conversations {
             offer,
             related,
         })
+    }
+
+    /// The conversation's previous question, as understood, if it was answered within
+    /// [`FOLLOW_UP_WITHIN`]: a follow-up leans on it. A failed read leans on nothing.
+    async fn recent_question(&self, session: &str) -> Option<String> {
+        let (question, at) = match self.store.previous_question(session).await {
+            Ok(found) => found?,
+            Err(e) => {
+                tracing::warn!("reading the previous question: {e:#}");
+                return None;
+            }
+        };
+        let at = chrono::DateTime::parse_from_rfc3339(&at).ok()?;
+        let age = chrono::Utc::now().signed_duration_since(at);
+        (age <= FOLLOW_UP_WITHIN).then_some(question)
     }
 
     /// Whether the bot could not help twice in this conversation (no answer, or 👎); a

@@ -133,6 +133,16 @@ impl FormRules {
     }
 }
 
+/// An FAQ or form summary in English: what an English question is answered with.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct English {
+    pub title: String,
+    #[serde(default)]
+    pub questions: Vec<String>,
+    pub answer: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Document {
     pub id: String,
@@ -160,6 +170,9 @@ pub struct Document {
     pub body: String,
     pub sections: Vec<Section>,
     pub form: FormRules,
+    /// The English version of an FAQ's or a form's answer, written by us from the Japanese
+    /// (`kb check` holds it to the same facts).
+    pub english: Option<English>,
     pub(super) id_line: usize,
     pub(super) deadline_line: usize,
 }

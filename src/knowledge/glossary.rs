@@ -7,6 +7,14 @@ use serde::Deserialize;
 use super::Diagnostic;
 use crate::text::normalize;
 
+/// An alternative that a text names (see [`Glossary::alternatives_named`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Named<'a> {
+    pub set: usize,
+    pub value: usize,
+    pub word: &'a str,
+}
+
 /// A word added to a question because the question used a word of the same group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expansion<'a> {
@@ -193,6 +201,24 @@ impl Glossary {
                 answered: answered.iter().map(|&i| a.values[i][0].clone()).collect(),
             })
         })
+    }
+
+    /// The alternatives a (normalised) text names: for each, its set, which alternative,
+    /// and the word of the text that names it (the longest, when several do).
+    pub fn alternatives_named<'a>(&'a self, normalized_text: &str) -> Vec<Named<'a>> {
+        let mut out = Vec::new();
+        for (set, a) in self.alternatives.iter().enumerate() {
+            for (value, words) in a.values.iter().enumerate() {
+                if let Some(word) = words
+                    .iter()
+                    .filter(|w| normalized_text.contains(w.as_str()))
+                    .max_by_key(|w| w.len())
+                {
+                    out.push(Named { set, value, word });
+                }
+            }
+        }
+        out
     }
 
     /// For every group with a word in the (normalised) text, its other words, each with

@@ -19,11 +19,11 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use document::{
-    Basis, Deadline, Document, FaqOutcome, FormField, FormRules, Kind, Role, Section, SourceRef,
-    UnitLimit,
+    Basis, Deadline, Document, English, FaqOutcome, FormField, FormRules, Kind, Role, Section,
+    SourceRef, UnitLimit,
 };
 pub use files::KbFile;
-pub use glossary::{Disagreement, Expansion, Glossary};
+pub use glossary::{Disagreement, Expansion, Glossary, Named};
 
 /// One problem found in the knowledge files: where (the file's path as it was given, and
 /// its line; 0 for the whole file), and what. `kb check` prints it, the editor console

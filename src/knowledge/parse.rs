@@ -9,9 +9,10 @@ use serde::Deserialize;
 use super::document::is_valid_id;
 use super::sections;
 use super::{
-    Basis, Deadline, Diagnostic, Document, FaqOutcome, FormField, FormRules, Kind, Role, SourceRef,
-    UnitLimit,
+    Basis, Deadline, Diagnostic, Document, English, FaqOutcome, FormField, FormRules, Kind, Role,
+    SourceRef, UnitLimit,
 };
+use crate::text::facts::translation_differences;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,6 +50,8 @@ struct FrontMatter {
     limits: Vec<RawLimit>,
     #[serde(default)]
     deadlines: Vec<RawDeadline>,
+    #[serde(default)]
+    english: Option<English>,
 }
 
 #[derive(Deserialize)]
@@ -351,6 +354,22 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         c.error(id_line, "deadline, outcome and role are for FAQs only");
     }
 
+    if let Some(english) = &fm.english {
+        let line = c.line_of("[english]");
+        if kind == Some(Kind::Notice) {
+            c.error(
+                line,
+                "notices have no English version (only FAQs and forms)",
+            );
+        }
+        if english.title.trim().is_empty() || english.answer.trim().is_empty() {
+            c.error(line, "[english] needs a title and an answer");
+        }
+        for difference in translation_differences(&body, &english.answer) {
+            c.error(line, format!("[english] answer: {difference}"));
+        }
+    }
+
     if !c.errors.is_empty() {
         return Err(c.errors);
     }
@@ -376,6 +395,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         role,
         body: body.trim().to_string(),
         sections,
+        english: fm.english.map(|e| English {
+            answer: e.answer.trim().to_string(),
+            ..e
+        }),
         form,
         id_line,
         deadline_line,

@@ -190,10 +190,10 @@ impl Publisher {
         let assistant = self.draft_assistant().await?;
         let question = question.to_string();
         let (answer, hits) = tokio::task::spawn_blocking(move || {
-            let answer = assistant.answer(&Question {
-                text: &question,
-                today: crate::text::clock::today_in_japan(),
-            })?;
+            let answer = assistant.answer(&Question::new(
+                &question,
+                crate::text::clock::today_in_japan(),
+            ))?;
             let hits = assistant.retrieve_for(&question)?;
             anyhow::Ok((answer, hits))
         })

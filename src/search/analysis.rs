@@ -63,9 +63,16 @@ pub struct Analyzer {
 }
 
 /// One word as the analyzer sees it.
-struct Word {
-    reading: String,
-    content: bool,
+#[derive(Debug, Clone)]
+pub struct Word {
+    /// As written (normalised).
+    pub surface: String,
+    pub reading: String,
+    /// Part of speech and its first subdivision (名詞, 代名詞).
+    pub pos: String,
+    pub pos_detail: String,
+    /// Whether it says something about the topic (not grammar, not a question word).
+    pub content: bool,
 }
 
 impl Analyzer {
@@ -84,7 +91,8 @@ impl Analyzer {
         })
     }
 
-    fn words(&self, text: &str) -> Vec<Word> {
+    /// The words of a text, in order.
+    pub fn words(&self, text: &str) -> Vec<Word> {
         let normalized = normalize(text);
         let Ok(mut tokens) = self.segmenter.segment(Cow::Borrowed(normalized.as_str())) else {
             return Vec::new();
@@ -107,7 +115,13 @@ impl Analyzer {
                     && !QUESTION_FRAME.contains(&base)
                     && !QUESTION_FRAME.contains(&surface.as_str())
                     && surface.chars().any(is_word_char);
-                Word { reading, content }
+                Word {
+                    reading,
+                    content,
+                    pos: pos.to_string(),
+                    pos_detail: details.get(1).copied().unwrap_or("").to_string(),
+                    surface,
+                }
             })
             .collect()
     }

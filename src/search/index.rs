@@ -26,7 +26,7 @@ use crate::knowledge::{Expansion, Kind, KnowledgeBase};
 use crate::text::normalize;
 
 /// Bump when the schema or the analysis changes, so old indexes are rebuilt.
-const INDEX_FORMAT: &str = "shikaku-index-5";
+const INDEX_FORMAT: &str = "shikaku-index-6";
 const FINGERPRINT_FILE: &str = "shikaku-fingerprint";
 
 /// How much a match in a passage's questions/headings counts against one in its body:
@@ -52,6 +52,9 @@ pub struct Passage {
     pub questions: String,
     /// The passage's text: an FAQ's answer, a section's body.
     pub text: String,
+    /// The English title and question wordings, one a line (empty without an English
+    /// version): English questions find the passage by them.
+    pub english: String,
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +83,7 @@ struct Fields {
     heading_text: Field,
     questions: Field,
     text: Field,
+    english: Field,
     q_reading: Field,
     q_bigram: Field,
     b_reading: Field,
@@ -115,6 +119,7 @@ fn schema() -> (Schema, Fields) {
         heading_text: b.add_text_field("heading_text", STORED),
         questions: b.add_text_field("questions", STORED),
         text: b.add_text_field("text", STORED),
+        english: b.add_text_field("english", STORED),
         q_reading: b.add_text_field("q_reading", analyzed("ja_reading")),
         q_bigram: b.add_text_field("q_bigram", analyzed("ja_bigram")),
         b_reading: b.add_text_field("b_reading", analyzed("ja_reading")),
@@ -151,6 +156,7 @@ pub fn passages(kb: &KnowledgeBase) -> Vec<Passage> {
                         heading_text: s.heading.clone(),
                         questions: s.heading.clone(),
                         text: s.body.clone(),
+                        english: String::new(),
                     });
                 }
             }
@@ -160,11 +166,19 @@ pub fn passages(kb: &KnowledgeBase) -> Vec<Passage> {
                     .map(String::as_str)
                     .collect::<Vec<_>>()
                     .join("\n");
+                let english = doc
+                    .english
+                    .iter()
+                    .flat_map(|e| std::iter::once(&e.title).chain(&e.questions))
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 let heading_text = std::iter::once(&doc.title)
                     .chain(&doc.questions)
                     .chain(&doc.synonyms)
                     .chain(&doc.tags)
                     .map(String::as_str)
+                    .chain(english.lines())
                     .collect::<Vec<_>>()
                     .join("\n");
                 out.push(Passage {
@@ -176,6 +190,7 @@ pub fn passages(kb: &KnowledgeBase) -> Vec<Passage> {
                     heading_text,
                     questions,
                     text: doc.body.clone(),
+                    english,
                 });
             }
         }
@@ -234,6 +249,7 @@ impl SearchIndex {
             doc.add_text(f.heading_text, &p.heading_text);
             doc.add_text(f.questions, &p.questions);
             doc.add_text(f.text, &p.text);
+            doc.add_text(f.english, &p.english);
             doc.add_text(f.q_reading, &p.heading_text);
             doc.add_text(f.q_bigram, &p.heading_text);
             doc.add_text(f.b_reading, &p.text);
@@ -306,6 +322,7 @@ impl SearchIndex {
             heading_text: field("heading_text")?,
             questions: field("questions")?,
             text: field("text")?,
+            english: field("english")?,
             q_reading: field("q_reading")?,
             q_bigram: field("q_bigram")?,
             b_reading: field("b_reading")?,
@@ -497,6 +514,7 @@ impl SearchIndex {
             heading_text: text_of(f.heading_text),
             questions: text_of(f.questions),
             text: text_of(f.text),
+            english: text_of(f.english),
         })
     }
 

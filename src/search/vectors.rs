@@ -50,7 +50,8 @@ impl Vectors {
                 .passages
                 .extend(embedder.embed_cached(&whole, Role::Passage)?);
             let mut qs = Vec::new();
-            for line in p.questions.lines().filter(|l| !l.trim().is_empty()) {
+            let wordings = p.questions.lines().chain(p.english.lines());
+            for line in wordings.filter(|l| !l.trim().is_empty()) {
                 qs.extend(embedder.embed_cached(line, Role::Query)?);
             }
             vectors.questions.push(qs);

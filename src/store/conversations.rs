@@ -32,6 +32,10 @@ pub struct StoredMessage {
     /// The user's rating of an answer: `up` or `down`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<String>,
+    /// On an answer: the question as the assistant understood it, when that differs from
+    /// what the user typed (a follow-up, several questions in one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub understood_as: Option<String>,
     /// RFC 3339, UTC.
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -165,8 +169,8 @@ impl Store {
         answer: &Answer,
     ) -> Result<i64> {
         let id = sqlx::query(
-            "INSERT INTO messages (conversation_id, role, text, reply_to, outcome, writer, citations, confidence, created_at) \
-             VALUES ($1, 'assistant', $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO messages (conversation_id, role, text, reply_to, outcome, writer, citations, confidence, understood_as, created_at) \
+             VALUES ($1, 'assistant', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(conversation)
         .bind(&answer.answer)
@@ -175,6 +179,7 @@ impl Store {
         .bind(answer.writer.as_str())
         .bind(serde_json::to_string(&answer.citations)?)
         .bind(answer.confidence as f64)
+        .bind(answer.understood_as.as_deref())
         .bind(now())
         .fetch_one(&self.pool)
         .await?
@@ -185,7 +190,7 @@ impl Store {
     /// The transcript, oldest first, with the feedback given on each answer.
     pub async fn messages(&self, conversation: &str) -> Result<Vec<StoredMessage>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.role, m.text, m.reply_to, m.outcome, m.writer, m.citations, m.created_at, f.rating \
+            "SELECT m.id, m.role, m.text, m.reply_to, m.outcome, m.writer, m.citations, m.understood_as, m.created_at, f.rating \
              FROM messages m LEFT JOIN feedback f ON f.message_id = m.id \
              WHERE m.conversation_id = $1 ORDER BY m.id",
         )
@@ -207,6 +212,7 @@ impl Store {
                         None => Vec::new(),
                     },
                     feedback: row.try_get("rating")?,
+                    understood_as: row.try_get("understood_as")?,
                     created_at: row.try_get("created_at")?,
                 })
             })
@@ -258,6 +264,22 @@ impl Store {
 
     /// How often the bot could not help in this conversation: answers without an answer,
     /// and answers rated 👎.
+    /// The conversation's last question that was answered (not small talk), as it was
+    /// understood, and when its answer was written (RFC 3339): what a follow-up leans on.
+    pub async fn previous_question(&self, conversation: &str) -> Result<Option<(String, String)>> {
+        let row = sqlx::query(
+            "SELECT COALESCE(a.understood_as, u.text) AS question, a.created_at \
+             FROM messages a JOIN messages u ON u.id = a.reply_to \
+             WHERE a.conversation_id = $1 AND a.role = 'assistant' \
+               AND (a.writer IS NULL OR a.writer <> 'small_talk') \
+             ORDER BY a.id DESC LIMIT 1",
+        )
+        .bind(conversation)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| (r.get::<String, _>(0), r.get::<String, _>(1))))
+    }
+
     pub async fn unhelpful_counts(&self, conversation: &str) -> Result<(i64, i64)> {
         let row = sqlx::query(
             "SELECT \

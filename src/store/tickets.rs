@@ -199,6 +199,7 @@ impl Store {
             writer: None,
             citations: Vec::new(),
             feedback: None,
+            understood_as: None,
             created_at: at,
         };
         Ok(Ok((t.conversation_id, message)))

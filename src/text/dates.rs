@@ -49,6 +49,11 @@ pub fn wareki(date: NaiveDate) -> String {
     format!("{era}{year}年{}月{}日", date.month(), date.day())
 }
 
+/// `2021-03-31` → `March 31, 2021`, for answers in English.
+pub fn english_date(date: NaiveDate) -> String {
+    format!("{} {}, {}", date.format("%B"), date.day(), date.year())
+}
+
 /// `令和3年3月31日（2021年3月31日）`: both calendars, so nobody has to convert.
 pub fn both_calendars(date: NaiveDate) -> String {
     format!(

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod contacts;
 pub mod csv;
 pub mod dates;
+pub mod facts;
 
 use askama::filters::Escaper;
 use unicode_normalization::UnicodeNormalization;

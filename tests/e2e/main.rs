@@ -17,3 +17,4 @@ mod knowledge;
 mod llm;
 mod llm_tiny;
 mod server;
+mod understanding;

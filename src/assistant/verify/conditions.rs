@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{GROUNDING_MIN, SourceSentence, bigrams, share};
-use crate::assistant::facts::{Fact, facts};
+use crate::text::facts::{Fact, facts};
 use crate::text::normalize;
 
 /// A condition a sentence attaches to what it states: a deadline (「令和3年3月31日までに」),

@@ -9,9 +9,9 @@ use std::fmt;
 
 mod conditions;
 
-use super::facts::{Fact, facts};
-use super::facts::{NUMBER, with_partials};
 use crate::text::contacts::{EMAIL, URL};
+use crate::text::facts::{Fact, facts};
+use crate::text::facts::{NUMBER, with_partials};
 use crate::text::{is_japanese, normalize, sentences};
 use conditions::{Condition, Stated, conditions, dropped_condition};
 

@@ -111,6 +111,9 @@
     j.messages.forEach(function (m) {
       var li = el("li", { "class": "m-" + m.role });
       li.appendChild(el("span", { "class": "who" }, who[m.role] || m.role));
+      if (m.understood_as) {
+        li.appendChild(el("span", { "class": "understood" }, "（シカクが理解した質問: " + m.understood_as + "）"));
+      }
       li.appendChild(el("span", null, m.text));
       log.appendChild(li);
     });

@@ -11,20 +11,175 @@
   if (!script || customElements.get("shikaku-chat")) return;
   var base = new URL(script.src, location.href).origin;
   var data = script.dataset;
+  /* A title or greeting the portal gives is shown as given, in every language. */
   var opts = {
-    title: data.title || "シカク",
+    title: data.title || null,
     position: data.position === "left" ? "left" : "right",
     color: /^#[0-9a-fA-F]{3,8}$/.test(data.color || "") ? data.color : "#00467f",
-    greeting: data.greeting || "オンライン資格確認についてのご質問にお答えします。",
+    greeting: data.greeting || null,
     suggestions: (data.suggestions || "").split("|").map(function (s) { return s.trim(); }).filter(Boolean).slice(0, 5)
   };
   var SESSION_KEY = "shikaku.session";
+  /* The conversation's language, kept next to its session. */
+  var LANGUAGE_KEY = "shikaku.language";
   var FIELDS = [
-    ["facility_name", "医療機関等の名称（任意）", "input"],
-    ["facility_code", "医療機関等コード・7桁（任意）", "input"],
-    ["contact", "ご連絡先の電話番号またはメールアドレス（任意）", "input"],
-    ["question", "お問い合わせ内容（任意）", "textarea"]
+    ["facility_name", "input"],
+    ["facility_code", "input"],
+    ["contact", "input"],
+    ["question", "textarea"]
   ];
+
+  /* Every fixed text of the widget, in the languages Shikaku answers in. */
+  var TEXTS = {
+    ja: {
+      title: "シカク",
+      open: function () { return title() + "を開く"; },
+      close: "閉じる",
+      greeting: "オンライン資格確認についてのご質問にお答えします。",
+      examples: "質問の例",
+      inputLabel: "ご質問",
+      placeholder: "ご質問を入力（Enterで送信）",
+      send: "送信",
+      handoff: "担当者につなぐ",
+      typing: "回答を準備しています",
+      answered: "回答が届きました。",
+      sources: "出典",
+      source: "出典: ",
+      helpful: "この回答は役に立ちましたか？",
+      up: "役に立った",
+      down: "役に立たなかった",
+      why: "よろしければ理由をお聞かせください",
+      rated: "評価を送信しました。ありがとうございます。",
+      ratingFailed: "評価を送信できませんでした。",
+      agent: "担当者",
+      agentReplied: "担当者から返信が届きました。",
+      forwarded: "担当者にお送りしました。",
+      handoffTitle: "担当者への引き継ぎ",
+      handoffIntro: "担当者におつなぎします。分かる範囲でご入力ください（入力しなくても送信できます）。",
+      field_facility_name: "医療機関等の名称（任意）",
+      field_facility_code: "医療機関等コード・7桁（任意）",
+      field_contact: "ご連絡先の電話番号またはメールアドレス（任意）",
+      field_question: "お問い合わせ内容（任意）",
+      invalid_facility_name: "医療機関等の名称は200文字以内で入力してください。",
+      invalid_facility_code: "医療機関等コードは7桁の数字で入力してください。",
+      invalid_contact: "連絡先は電話番号（例: 03-1234-5678）かメールアドレスで入力してください。",
+      invalid_question: "ご質問は2000文字以内で入力してください。",
+      handoffSend: "担当者に送る",
+      handoffCancel: "やめる",
+      handoffDone: "担当者への引き継ぎを受け付けました。担当者からこの会話でご返信します。",
+      handoffCall: function (phone) { return "お急ぎの場合は、コールセンター（" + phone + "）へお電話ください。"; },
+      handoffFailed: "担当者への引き継ぎを受け付けられませんでした。",
+      handoffWaiting: "すでに担当者への引き継ぎを受け付けています。担当者からの返信をお待ちください。",
+      sendFailed: "送信できませんでした。通信環境をご確認ください。",
+      offline: "接続できませんでした。通信環境をご確認のうえ、もう一度お試しください。",
+      serverError: function (status) { return "エラーが発生しました（" + status + "）。"; },
+      reconnecting: "接続が切れました。再接続しています。",
+      lost: "回答を受け取れませんでした。ページを再読み込みしてください。",
+      rateLimited: "短時間に多くのご質問をいただきました。少し時間をおいてから、もう一度お試しください。",
+      timeout: "回答に時間がかかっています。しばらくしてから会話を開き直すと、回答が表示されます。",
+      internal: "申し訳ありません。回答を作成できませんでした。時間をおいてもう一度お試しください。",
+      unknownSession: "この会話は見つかりません。新しい会話を始めてください。",
+      invalidMessage: "ご質問を受け付けられませんでした。2000文字以内で入力してください。"
+    },
+    en: {
+      title: "Shikaku",
+      open: function () { return "Open " + title(); },
+      close: "Close",
+      greeting: "I can answer your questions about online eligibility verification.",
+      examples: "Example questions",
+      inputLabel: "Your question",
+      placeholder: "Type your question (Enter to send)",
+      send: "Send",
+      handoff: "Talk to a staff member",
+      typing: "Preparing an answer",
+      answered: "An answer has arrived.",
+      sources: "Sources",
+      source: "Source: ",
+      helpful: "Was this answer helpful?",
+      up: "Helpful",
+      down: "Not helpful",
+      why: "If you like, please tell us why",
+      rated: "Thank you for your feedback.",
+      ratingFailed: "Your feedback could not be sent.",
+      agent: "Staff",
+      agentReplied: "A staff member has replied.",
+      forwarded: "Sent to the staff member.",
+      handoffTitle: "Contact a staff member",
+      handoffIntro: "We will put you in touch with a staff member. Please fill in what you can (you may also send the form empty).",
+      field_facility_name: "Name of your medical institution (optional)",
+      field_facility_code: "Medical institution code, 7 digits (optional)",
+      field_contact: "Phone number or email address (optional)",
+      field_question: "Your inquiry (optional)",
+      invalid_facility_name: "Please enter the name of your medical institution in 200 characters or fewer.",
+      invalid_facility_code: "Please enter the medical institution code as 7 digits.",
+      invalid_contact: "Please enter a phone number (e.g. 03-1234-5678) or an email address.",
+      invalid_question: "Please keep your inquiry to 2,000 characters or fewer.",
+      handoffSend: "Send to staff",
+      handoffCancel: "Cancel",
+      handoffDone: "Your request has been passed to our staff. A staff member will reply in this chat during business hours.",
+      handoffCall: function (phone) { return "If it is urgent, please call the call center at " + phone + "."; },
+      handoffFailed: "Sorry, we could not pass your request to our staff.",
+      handoffWaiting: "Your request has already been passed to our staff. Please wait for their reply.",
+      sendFailed: "Could not send. Please check your connection.",
+      offline: "Could not connect. Please check your connection and try again.",
+      serverError: function (status) { return "An error occurred (" + status + ")."; },
+      reconnecting: "The connection was lost. Reconnecting…",
+      lost: "The answer could not be received. Please reload the page.",
+      rateLimited: "You have sent many questions in a short time. Please wait a moment and try again.",
+      timeout: "The answer is taking a while. Please reopen the chat in a little while to see it.",
+      internal: "Sorry, we could not prepare an answer. Please try again later.",
+      unknownSession: "This conversation was not found. Please start a new one.",
+      invalidMessage: "Your question could not be accepted. Please keep it to 2,000 characters or fewer."
+    }
+  };
+  /* The English for the server's error codes (in Japanese the server's own message is shown). */
+  var ERROR_TEXTS = {
+    rate_limited: "rateLimited",
+    timeout: "timeout",
+    internal: "internal",
+    unknown_session: "unknownSession",
+    invalid_message: "invalidMessage",
+    already_waiting: "handoffWaiting"
+  };
+  var language = "ja";
+
+  /* A fixed text in the widget's language. */
+  function t(key, arg) {
+    var text = TEXTS[language][key];
+    if (text === undefined) text = TEXTS.ja[key];
+    return typeof text === "function" ? text(arg) : text;
+  }
+
+  function title() { return opts.title || t("title"); }
+
+  /* The language a text from elsewhere (a restored message, a portal greeting) is written in. */
+  function languageOf(text) {
+    if (!text) return language;
+    return /[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]/.test(text) ? "ja" : "en";
+  }
+
+  /* What the user reads of a server error: its own (Japanese) message, or in English the
+   * widget's text for its code. */
+  function serverMessage(code, message, fallback) {
+    if (language === "ja") return message || fallback;
+    return ERROR_TEXTS[code] ? t(ERROR_TEXTS[code]) : fallback;
+  }
+
+  /* A fixed text set on a node (its text, aria-label or placeholder) and marked, so that it
+   * follows when the language changes; the node says which language it is in (it may sit
+   * in a message written in the other one). */
+  var MARKS = { text: "data-t", "aria-label": "data-t-label", placeholder: "data-t-placeholder" };
+  function fixed(node, key, attr) {
+    attr = attr || "text";
+    node.setAttribute(MARKS[attr], key);
+    node.setAttribute("lang", language);
+    put(node, attr, t(key));
+    return node;
+  }
+  function put(node, attr, value) {
+    if (attr === "text") node.textContent = value;
+    else node.setAttribute(attr, value);
+  }
 
   var css =
     ":host{all:initial;font-family:'Hiragino Kaku Gothic ProN','Noto Sans JP','Yu Gothic',Meiryo,sans-serif;--c:" + opts.color + "}" +
@@ -85,7 +240,11 @@
   function Chat(root) {
     this.root = root;
     this.session = null;
-    try { this.session = localStorage.getItem(SESSION_KEY); } catch (e) { /* storage blocked */ }
+    try {
+      this.session = localStorage.getItem(SESSION_KEY);
+      var stored = localStorage.getItem(LANGUAGE_KEY);
+      if (this.session && TEXTS[stored]) language = stored;
+    } catch (e) { /* storage blocked */ }
     this.busy = false;
     this.build();
     this.restore();
@@ -94,26 +253,36 @@
   Chat.prototype.build = function () {
     var self = this;
     this.root.appendChild(el("style", null, css));
-    this.bubble = el("button", { "class": "bubble", "aria-label": opts.title + "を開く", "aria-expanded": "false", "aria-controls": "panel" }, "💬");
-    this.panel = el("section", { "class": "panel", id: "panel", role: "dialog", "aria-label": opts.title, hidden: "" });
+    this.bubble = fixed(el("button", { "class": "bubble", "aria-expanded": "false", "aria-controls": "panel" }, "💬"), "open", "aria-label");
+    this.panel = el("section", { "class": "panel", id: "panel", role: "dialog", lang: language, hidden: "" });
     var header = el("header");
-    header.appendChild(el("h2", null, opts.title));
-    var close = el("button", { "aria-label": "閉じる", "class": "close" }, "×");
+    var heading = el("h2");
+    if (opts.title) {
+      this.panel.setAttribute("aria-label", opts.title);
+      heading.textContent = opts.title;
+    } else {
+      fixed(this.panel, "title", "aria-label");
+      fixed(heading, "title");
+    }
+    header.appendChild(heading);
+    var close = fixed(el("button", { "class": "close" }, "×"), "close", "aria-label");
     header.appendChild(close);
     this.log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
     this.status = el("div", { "class": "sr", role: "status", "aria-live": "polite" });
-    this.chips = el("div", { "class": "chips", "aria-label": "質問の例" });
+    this.chips = fixed(el("div", { "class": "chips" }), "examples", "aria-label");
     opts.suggestions.forEach(function (q) {
       var chip = el("button", { type: "button" }, q);
       chip.addEventListener("click", function () { self.send(q); });
       self.chips.appendChild(chip);
     });
     this.form = el("form", { "class": "compose" });
-    this.input = el("textarea", { "aria-label": "ご質問", placeholder: "ご質問を入力（Enterで送信）", maxlength: "2000", rows: "1" });
-    this.sendButton = el("button", { type: "submit" }, "送信");
+    this.input = el("textarea", { maxlength: "2000", rows: "1" });
+    fixed(this.input, "inputLabel", "aria-label");
+    fixed(this.input, "placeholder", "placeholder");
+    this.sendButton = fixed(el("button", { type: "submit" }), "send");
     this.form.appendChild(this.input);
     this.form.appendChild(this.sendButton);
-    var handoff = el("button", { type: "button", "class": "handoff" }, "担当者につなぐ");
+    var handoff = fixed(el("button", { type: "button", "class": "handoff" }), "handoff");
     this.panel.appendChild(header);
     this.panel.appendChild(this.log);
     this.panel.appendChild(this.chips);
@@ -140,7 +309,10 @@
     this.panel.hidden = !open;
     this.bubble.setAttribute("aria-expanded", String(open));
     if (open) {
-      if (!this.log.childElementCount) this.addBot(opts.greeting);
+      if (!this.log.childElementCount) {
+        if (opts.greeting) this.addBot(opts.greeting, false, languageOf(opts.greeting));
+        else this.addBot(t("greeting"), false, language);
+      }
       this.input.focus();
       this.log.scrollTop = this.log.scrollHeight;
     } else {
@@ -150,6 +322,24 @@
 
   Chat.prototype.scroll = function () { this.log.scrollTop = this.log.scrollHeight; };
 
+  /* The language of the last answer: every fixed text on screen follows it, and every
+   * later one is written in it. Kept with the session across a reload. */
+  Chat.prototype.setLanguage = function (lang) {
+    if (!TEXTS[lang]) return;
+    try { localStorage.setItem(LANGUAGE_KEY, lang); } catch (e) { /* storage blocked */ }
+    if (lang === language) return;
+    language = lang;
+    this.panel.setAttribute("lang", lang);
+    this.bubble.setAttribute("lang", lang);
+    var root = this.root;
+    Object.keys(MARKS).forEach(function (attr) {
+      Array.prototype.forEach.call(root.querySelectorAll("[" + MARKS[attr] + "]"), function (node) {
+        put(node, attr, t(node.getAttribute(MARKS[attr])));
+        node.setAttribute("lang", lang);
+      });
+    });
+  };
+
   Chat.prototype.addUser = function (text) {
     this.log.appendChild(el("div", { "class": "msg user" }, text));
     this.scroll();
@@ -157,11 +347,12 @@
 
   /* A bot message element; a pending answer shows three dots until its text comes (the
    * server sends only the final, checked answer, so there is nothing to show before). */
-  Chat.prototype.addBot = function (text, pending) {
+  Chat.prototype.addBot = function (text, pending, lang) {
     var node = el("div", { "class": "msg bot" + (pending ? " pending" : "") });
+    if (lang) node.setAttribute("lang", lang);
     if (pending) {
-      var typing = el("div", { "class": "typing", role: "status", "aria-live": "polite", "aria-label": "回答を準備しています" });
-      typing.appendChild(el("span", { "class": "sr" }, "回答を準備しています"));
+      var typing = fixed(el("div", { "class": "typing", role: "status", "aria-live": "polite" }), "typing", "aria-label");
+      typing.appendChild(fixed(el("span", { "class": "sr" }), "typing"));
       for (var i = 0; i < 3; i++) typing.appendChild(el("span", { "class": "dot", "aria-hidden": "true" }));
       node.appendChild(typing);
     }
@@ -182,15 +373,24 @@
     this.typed(node);
     node.classList.remove("pending");
     node.removeAttribute("aria-busy");
-    node.querySelector(".text").textContent = answer.answer != null ? answer.answer : answer.text;
+    var text = answer.answer != null ? answer.answer : answer.text;
+    node.querySelector(".text").textContent = text;
+    /* The answer's language becomes the widget's; a restored answer without one keeps it. */
+    if (TEXTS[answer.language]) {
+      this.setLanguage(answer.language);
+      node.setAttribute("lang", answer.language);
+    } else {
+      node.setAttribute("lang", languageOf(text));
+    }
     var cites = answer.citations || [];
     if (cites.length) {
-      var list = el("ul", { "class": "cites", "aria-label": "出典" });
+      var list = fixed(el("ul", { "class": "cites" }), "sources", "aria-label");
       cites.forEach(function (c) {
         var href = base + "/kb/" + encodeURIComponent(c.doc_id) + (c.section_id ? "#" + encodeURIComponent(c.section_id) : "");
         var item = el("li");
-        item.appendChild(document.createTextNode("出典: "));
-        item.appendChild(el("a", { href: href, target: "_blank", rel: "noopener" }, c.title + (c.section ? "「" + c.section + "」" : "")));
+        item.appendChild(fixed(el("span"), "source"));
+        var name = c.title + (c.section ? "「" + c.section + "」" : "");
+        item.appendChild(el("a", { href: href, target: "_blank", rel: "noopener", lang: languageOf(name) }, name));
         list.appendChild(item);
       });
       node.appendChild(list);
@@ -198,16 +398,16 @@
     var id = answer.message_id != null ? answer.message_id : answer.id;
     if (id != null) this.feedback(node, id, answer.feedback);
     if (answer.handoff && answer.handoff.offer) this.handoffForm(answer.handoff.reason || "repeated_failure");
-    this.status.textContent = "回答が届きました。";
+    this.status.textContent = t("answered");
     this.scroll();
   };
 
   Chat.prototype.feedback = function (node, messageId, given) {
     var self = this;
     var bar = el("div", { "class": "fb" });
-    bar.appendChild(el("span", null, "この回答は役に立ちましたか？"));
-    var up = el("button", { type: "button", "aria-label": "役に立った", "aria-pressed": String(given === "up") }, "👍");
-    var down = el("button", { type: "button", "aria-label": "役に立たなかった", "aria-pressed": String(given === "down") }, "👎");
+    bar.appendChild(fixed(el("span"), "helpful"));
+    var up = fixed(el("button", { type: "button", "aria-pressed": String(given === "up") }, "👍"), "up", "aria-label");
+    var down = fixed(el("button", { type: "button", "aria-pressed": String(given === "down") }, "👎"), "down", "aria-label");
     bar.appendChild(up);
     bar.appendChild(down);
     node.appendChild(bar);
@@ -217,18 +417,20 @@
           if (!r.ok) throw new Error("feedback " + r.status);
           up.setAttribute("aria-pressed", String(rating === "up"));
           down.setAttribute("aria-pressed", String(rating === "down"));
-          self.status.textContent = "評価を送信しました。ありがとうございます。";
+          self.status.textContent = t("rated");
           return r.json().catch(function () { return {}; });
         })
         .then(function (j) { if (j && j.handoff && j.handoff.offer) self.handoffForm("repeated_failure"); })
-        .catch(function () { self.status.textContent = "評価を送信できませんでした。"; });
+        .catch(function () { self.status.textContent = t("ratingFailed"); });
     }
     up.addEventListener("click", function () { rate("up"); });
     down.addEventListener("click", function () {
       rate("down").then(function () {
         if (bar.querySelector("textarea")) return;
-        var box = el("textarea", { "aria-label": "よろしければ理由をお聞かせください", placeholder: "よろしければ理由をお聞かせください", maxlength: "1000" });
-        var send = el("button", { type: "button" }, "送信");
+        var box = el("textarea", { maxlength: "1000" });
+        fixed(box, "why", "aria-label");
+        fixed(box, "why", "placeholder");
+        var send = fixed(el("button", { type: "button" }), "send");
         send.addEventListener("click", function () {
           if (box.value.trim()) rate("down", box.value.trim()).then(function () { box.remove(); send.remove(); });
         });
@@ -241,10 +443,10 @@
   Chat.prototype.addAgent = function (m) {
     if (this.log.querySelector('[data-id="' + m.id + '"]')) return;
     var node = el("div", { "class": "msg agent", "data-id": String(m.id) });
-    node.appendChild(el("span", { "class": "who" }, "担当者"));
-    node.appendChild(el("span", { "class": "text" }, m.text));
+    node.appendChild(fixed(el("span", { "class": "who" }), "agent"));
+    node.appendChild(el("span", { "class": "text", lang: languageOf(m.text) }, m.text));
     this.log.appendChild(node);
-    this.status.textContent = "担当者から返信が届きました。";
+    this.status.textContent = t("agentReplied");
     this.scroll();
   };
 
@@ -272,15 +474,15 @@
   };
 
   Chat.prototype.addSystem = function (text) {
-    this.log.appendChild(el("div", { "class": "msg system", role: "status" }, text));
+    this.log.appendChild(el("div", { "class": "msg system", role: "status", lang: languageOf(text) }, text));
     this.scroll();
   };
 
   /* The bot stays silent while a person owns the conversation: the message went to them. */
   Chat.prototype.forwarded = function (node) {
     node.remove();
-    this.log.appendChild(el("div", { "class": "note" }, "担当者にお送りしました。"));
-    this.status.textContent = "担当者にお送りしました。";
+    this.log.appendChild(el("div", { "class": "note", lang: language }, t("forwarded")));
+    this.status.textContent = t("forwarded");
     this.scroll();
   };
 
@@ -289,20 +491,20 @@
     var self = this;
     if (this.panel.hidden) this.toggle(true);
     if (this.log.querySelector(".handoff-form")) { this.log.querySelector(".handoff-form input").focus(); return; }
-    var form = el("form", { "class": "handoff-form", "aria-label": "担当者への引き継ぎ" });
-    form.appendChild(el("p", null, "担当者におつなぎします。分かる範囲でご入力ください（入力しなくても送信できます）。"));
+    var form = fixed(el("form", { "class": "handoff-form" }), "handoffTitle", "aria-label");
+    form.appendChild(fixed(el("p"), "handoffIntro"));
     var inputs = {};
     FIELDS.forEach(function (f) {
       var id = "handoff-" + f[0];
-      form.appendChild(el("label", { "for": id }, f[1]));
-      var input = el(f[2], { id: id, name: f[0], maxlength: f[0] === "question" ? "2000" : "200" });
+      form.appendChild(fixed(el("label", { "for": id }), "field_" + f[0]));
+      var input = el(f[1], { id: id, name: f[0], maxlength: f[0] === "question" ? "2000" : "200" });
       inputs[f[0]] = input;
       form.appendChild(input);
       form.appendChild(el("div", { "class": "err", id: id + "-err", "aria-live": "polite" }));
     });
     var row = el("div", { "class": "row" });
-    var submit = el("button", { type: "submit", "class": "primary" }, "担当者に送る");
-    var cancel = el("button", { type: "button", "class": "secondary" }, "やめる");
+    var submit = fixed(el("button", { type: "submit", "class": "primary" }), "handoffSend");
+    var cancel = fixed(el("button", { type: "button", "class": "secondary" }), "handoffCancel");
     row.appendChild(submit);
     row.appendChild(cancel);
     form.appendChild(row);
@@ -314,7 +516,9 @@
       FIELDS.forEach(function (f) {
         var v = inputs[f[0]].value.trim();
         if (v) body[f[0]] = v;
-        form.querySelector("#handoff-" + f[0] + "-err").textContent = "";
+        var err = form.querySelector("#handoff-" + f[0] + "-err");
+        err.removeAttribute(MARKS.text);
+        err.textContent = "";
       });
       submit.disabled = true;
       self.post("/api/v1/handoff", body)
@@ -324,23 +528,36 @@
           if (res.status === 201) {
             self.setSession(res.body.session_id);
             form.remove();
-            self.addSystem(res.body.message);
+            /* The server's confirmation is Japanese; in English, the widget's own. */
+            self.addSystem(language === "ja" && res.body.message ? res.body.message
+              : t("handoffDone") + (res.body.phone ? " " + t("handoffCall", res.body.phone) : ""));
             self.listen();
           } else if (res.status === 422 && res.body.error && res.body.error.fields) {
             res.body.error.fields.forEach(function (f) {
               var err = form.querySelector("#handoff-" + f.field + "-err");
-              if (err) err.textContent = f.message;
+              if (!err) return;
+              var key = "invalid_" + f.field;
+              if (!TEXTS.ja[key]) err.textContent = f.message;
+              else if (language === "ja") { err.textContent = f.message || t(key); err.setAttribute(MARKS.text, key); }
+              else fixed(err, key);
             });
             var first = res.body.error.fields[0];
             if (first && inputs[first.field]) inputs[first.field].focus();
           } else {
             form.remove();
-            self.addSystem((res.body.error && res.body.error.message) || "担当者への引き継ぎを受け付けられませんでした。");
+            var error = res.body.error || {};
+            var message = serverMessage(error.code, error.message, t("handoffFailed"));
+            if (language !== "ja" && error.code === "handoff_failed") {
+              /* The server's message gives the call center's number. */
+              var phone = /0\d{1,4}-\d{1,4}-\d{3,4}/.exec(error.message || "");
+              if (phone) message += " " + t("handoffCall", phone[0]);
+            }
+            self.addSystem(message);
           }
         })
         .catch(function () {
           submit.disabled = false;
-          self.status.textContent = "送信できませんでした。通信環境をご確認ください。";
+          self.status.textContent = t("sendFailed");
         });
     });
     this.log.appendChild(form);
@@ -363,7 +580,14 @@
     if (!this.session) return;
     fetch(base + "/api/v1/sessions/" + encodeURIComponent(this.session) + "/messages")
       .then(function (r) {
-        if (r.status === 404) { self.session = null; try { localStorage.removeItem(SESSION_KEY); } catch (e) { /* */ } return null; }
+        if (r.status === 404) {
+          /* The conversation is gone: a new one starts in Japanese. */
+          self.session = null;
+          try { localStorage.removeItem(SESSION_KEY); } catch (e) { /* */ }
+          self.setLanguage("ja");
+          try { localStorage.removeItem(LANGUAGE_KEY); } catch (e) { /* */ }
+          return null;
+        }
         return r.ok ? r.json() : null;
       })
       .then(function (t) {
@@ -397,7 +621,7 @@
         if (err && err.api) { self.fail(node, err.message); return; }
         /* The stream dropped after the question was stored: its answer is stored too. */
         if (state.questionId != null) return self.recover(node, state.questionId, 0);
-        self.fail(node, "接続できませんでした。通信環境をご確認のうえ、もう一度お試しください。");
+        self.fail(node, t("offline"));
       })
       .then(function () {
         self.busy = false;
@@ -410,6 +634,7 @@
     node.classList.remove("pending");
     node.classList.add("error");
     node.removeAttribute("aria-busy");
+    node.setAttribute("lang", languageOf(message));
     node.querySelector(".text").textContent = message;
     this.status.textContent = message;
   };
@@ -427,7 +652,8 @@
             self.session = null;
             return self.stream(text, node, state);
           }
-          var err = new Error((e.error && e.error.message) || "エラーが発生しました（" + r.status + "）。");
+          var error = e.error || {};
+          var err = new Error(serverMessage(error.code, error.message, t("serverError", r.status)));
           err.api = true;
           throw err;
         });
@@ -452,7 +678,7 @@
           self.scroll();
         }
         else if (name === "done") { state.done = true; self.finish(node, payload); }
-        else if (name === "error") { state.done = true; self.fail(node, payload.message); }
+        else if (name === "error") { state.done = true; self.fail(node, serverMessage(payload.code, payload.message, t("internal"))); }
         else if (name === "forwarded") { state.done = true; self.forwarded(node); }
       }
       function pump() {
@@ -478,10 +704,10 @@
   Chat.prototype.recover = function (node, questionId, attempt) {
     var self = this;
     if (attempt >= 20) {
-      this.fail(node, "回答を受け取れませんでした。ページを再読み込みしてください。");
+      this.fail(node, t("lost"));
       return Promise.resolve();
     }
-    this.status.textContent = "接続が切れました。再接続しています。";
+    this.status.textContent = t("reconnecting");
     var delay = Math.min(500 * Math.pow(1.5, attempt), 5000);
     return new Promise(function (resolve) { setTimeout(resolve, delay); })
       .then(function () { return fetch(base + "/api/v1/sessions/" + encodeURIComponent(self.session) + "/messages"); })

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::assistant::{Channel, Citation, Outcome, WriterKind, intent::HandoffReason};
+use crate::assistant::{Channel, Citation, Language, Outcome, WriterKind, intent::HandoffReason};
 use crate::conversation::{Accepted, Offer, Reply, State as Conversation};
 use crate::http::error::{ApiError, ApiJson, ErrorBody};
 use crate::http::openapi::{JsonBodyErrors, RateLimited, ServiceErrors};
@@ -49,6 +49,12 @@ pub struct ChatResponse {
     writer: WriterKind,
     /// 0–1: how much of the question the sources behind the answer cover.
     confidence: f32,
+    /// The answer's language: the widget's own texts follow it.
+    language: Language,
+    /// The question as Shikaku understood it, when that differs from what was typed (a
+    /// follow-up read with the previous question, several questions in one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    understood_as: Option<String>,
     /// Offer a person (show the handoff form).
     #[serde(skip_serializing_if = "Option::is_none")]
     handoff: Option<Handoff>,
@@ -73,6 +79,8 @@ impl From<Reply> for ChatResponse {
             citations: answer.citations,
             writer: answer.writer,
             confidence: answer.confidence,
+            language: answer.language,
+            understood_as: answer.understood_as,
         }
     }
 }

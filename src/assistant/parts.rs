@@ -1,0 +1,154 @@
+//! Two questions in one message: 「締切と電話番号を教えて」, 「〜ですか。あと〜」,
+//! 「どんな施設が対象で、いつまでに答えればいいですか」. Each part is answered on its own.
+
+use crate::search::Analyzer;
+use crate::search::analysis::Word;
+
+/// Words that ask: a clause with one of them is a question of its own.
+const INTERROGATIVES: &[&str] = &[
+    "いつ",
+    "どこ",
+    "何",
+    "なに",
+    "なん",
+    "どんな",
+    "どう",
+    "どの",
+    "どれ",
+    "いくら",
+    "誰",
+    "だれ",
+    "なぜ",
+    "when",
+    "where",
+    "what",
+    "how",
+    "which",
+    "who",
+    "why",
+];
+
+/// Words that open a second question.
+const NEXT: &[&str] = &[
+    "あと",
+    "それと",
+    "それから",
+    "また",
+    "ほかに",
+    "他に",
+    "also",
+    "and",
+];
+
+/// The questions a message asks, in order; one when it asks one.
+pub fn split(analyzer: &Analyzer, text: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    for sentence in sentences(text) {
+        for clause in clauses(analyzer, &sentence) {
+            parts.extend(coordinated(analyzer, &clause));
+        }
+    }
+    if parts.len() < 2 {
+        return vec![text.to_string()];
+    }
+    parts
+}
+
+/// Sentences that each ask something (ending in 。？! or a line break); a sentence with no
+/// word of substance (「すみません。」) is not a question.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for c in text.chars() {
+        current.push(c);
+        if matches!(c, '。' | '？' | '?' | '!' | '！' | '\n') {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    out.push(current);
+    out.into_iter()
+        .map(|s| strip_next(s.trim()).to_string())
+        .filter(|s| s.chars().any(|c| c.is_alphanumeric()))
+        .collect()
+}
+
+fn strip_next(s: &str) -> &str {
+    for w in NEXT {
+        if let Some(rest) = s.strip_prefix(w) {
+            let rest = rest.trim_start_matches(['、', ',', ' ']);
+            if !w.is_ascii() || s[w.len()..].starts_with(' ') {
+                return rest;
+            }
+        }
+    }
+    s
+}
+
+/// A sentence split at 「、」 where both sides ask with an interrogative of their own
+/// (「どんな施設が対象で、いつまでに答えればいいですか」).
+fn clauses(analyzer: &Analyzer, sentence: &str) -> Vec<String> {
+    let pieces: Vec<&str> = sentence.split(['、', ',']).collect();
+    if pieces.len() < 2 {
+        return vec![sentence.to_string()];
+    }
+    let asks = |s: &str| {
+        analyzer
+            .words(s)
+            .iter()
+            .any(|w| INTERROGATIVES.contains(&w.surface.as_str()))
+    };
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for piece in pieces {
+        if !current.is_empty() && asks(&current) && asks(piece) && has_content(analyzer, piece) {
+            out.push(std::mem::take(&mut current));
+        } else if !current.is_empty() {
+            current.push('、');
+        }
+        current.push_str(piece);
+    }
+    out.push(current);
+    out
+}
+
+/// 「AとBを教えて」 → 「Aを教えて」「Bを教えて」: two things asked of one verb, where both
+/// are nouns of substance. 「病院と診療所は何台？」 → 「病院は何台？」「診療所は何台？」.
+fn coordinated(analyzer: &Analyzer, clause: &str) -> Vec<String> {
+    let words = analyzer.words(clause);
+    let Some(and) = words
+        .iter()
+        .position(|w| w.surface == "と" && w.pos == "助詞" && w.pos_detail == "並立助詞")
+    else {
+        return vec![clause.to_string()];
+    };
+    let left: String = words[..and].iter().map(|w| w.surface.as_str()).collect();
+    let after = &words[and + 1..];
+    // The second thing ends at the particle that ties it to the verb (は, を, が, も).
+    let end = after
+        .iter()
+        .position(|w| {
+            w.pos == "助詞" && matches!(w.surface.as_str(), "は" | "を" | "が" | "も" | "って")
+        })
+        .unwrap_or(after.len());
+    let second: String = after[..end].iter().map(|w| w.surface.as_str()).collect();
+    let tail: String = after[end..].iter().map(|w| w.surface.as_str()).collect();
+    let second = second.trim_start_matches(['、', ',', ' ']);
+    let noun_ends = |ws: &[Word]| {
+        ws.iter()
+            .rev()
+            .find(|w| !w.surface.trim().is_empty())
+            .is_some_and(|w| w.pos == "名詞")
+    };
+    if !has_content(analyzer, &left)
+        || !has_content(analyzer, second)
+        || !noun_ends(&words[..and])
+        || tail.is_empty()
+    {
+        return vec![clause.to_string()];
+    }
+    vec![format!("{left}{tail}"), format!("{second}{tail}")]
+}
+
+fn has_content(analyzer: &Analyzer, text: &str) -> bool {
+    analyzer.words(text).iter().any(|w| w.content)
+}
