@@ -182,8 +182,8 @@ pub fn resolve(
     Some(format!("{topic}について、{rest}"))
 }
 
-/// The message without a connective that opens it, and whether it had one.
-fn without_connective(text: &str) -> (&str, bool) {
+/// The message without a connective that opens it (じゃあ, では), and whether it had one.
+pub fn without_connective(text: &str) -> (&str, bool) {
     let trimmed = text.trim_start();
     for c in CONNECTIVES {
         if let Some(rest) = trimmed.strip_prefix(c) {

@@ -11,6 +11,7 @@ mod builder;
 pub mod compose;
 pub mod followup;
 pub mod intent;
+mod kana;
 pub mod language;
 mod parts;
 pub mod privacy;
@@ -39,6 +40,14 @@ pub use question::{Channel, MAX_QUESTION_CHARS, Question, QuestionError, validat
 
 /// A passage must cover this share of the question for its FAQ to be used as written.
 const FAQ_MIN_COVERAGE: f32 = 0.55;
+/// An FAQ first by words and by meaning needs this share of the question's words.
+const AGREED_MIN_COVERAGE: f32 = 0.2;
+/// How close (cosine, multilingual-e5) a question must be to an FAQ's wording for the
+/// meaning ranking to vouch for it.
+const MEANING_SURE: f32 = 0.9;
+/// Closeness this near the closest is a tie: e5's cosines differ by this much between
+/// wordings of one question.
+const MEANING_TIE: f32 = 0.01;
 /// Below this share nothing in the knowledge base answers the question.
 const ANSWER_MIN_COVERAGE: f32 = 0.5;
 /// How many passages retrieval looks at.
@@ -68,11 +77,14 @@ pub struct Assistant {
     model: Option<Arc<ModelWriter>>,
     extractive: ExtractiveWriter,
     drafts: Arc<Mutex<DraftStats>>,
+    /// The knowledge base's words by reading, for questions typed in kana alone.
+    kana: kana::KanaWords,
 }
 
 impl Assistant {
     pub fn new(kb: Arc<KnowledgeBase>, index: SearchIndex) -> Self {
         Assistant {
+            kana: kana::KanaWords::new(&kb, index.analyzer()),
             kb,
             index,
             model: None,
@@ -141,14 +153,24 @@ impl Assistant {
     }
 
     /// The question as Shikaku understands it, in the conversation: a follow-up read with
-    /// the previous question (see `followup`). What `ask --explain` shows.
+    /// the previous question (see `followup`), without a connective that opens it, in the
+    /// sources' spelling when typed in kana alone. What `ask --explain` shows.
     pub fn understand(&self, question: &Question<'_>) -> String {
         let text = privacy::redact(&without_markup(&normalize(question.text))).text;
-        question
+        let previous = question
             .previous
-            .map(|p| privacy::redact(&without_markup(&normalize(p))).text)
-            .and_then(|p| followup::resolve(self.index.analyzer(), &self.kb.glossary, &text, &p))
-            .unwrap_or(text)
+            .map(|p| privacy::redact(&without_markup(&normalize(p))).text);
+        self.understood(&text, previous.as_deref())
+    }
+
+    /// [`Assistant::understand`] of a normalised, redacted message.
+    fn understood(&self, text: &str, previous: Option<&str>) -> String {
+        let resolved = previous
+            .and_then(|p| followup::resolve(self.index.analyzer(), &self.kb.glossary, text, p));
+        // A connective says nothing about the question: 「じゃあ紙で出すときの締切は？」.
+        let understood =
+            resolved.unwrap_or_else(|| followup::without_connective(text).0.to_string());
+        self.kana.restore(&understood).unwrap_or(understood)
     }
 
     /// Decides what to say to a (normalised, redacted) message: a person, small talk, the
@@ -190,9 +212,8 @@ impl Assistant {
                 WriterKind::SmallTalk,
             ));
         }
-        let resolved = previous
-            .and_then(|p| followup::resolve(self.index.analyzer(), &self.kb.glossary, text, p));
-        let understood = resolved.as_deref().unwrap_or(text);
+        let understood = self.understood(text, previous);
+        let understood = understood.as_str();
         let parts = parts::split(self.index.analyzer(), understood);
         let mut answer = match self.answer_parts(&parts, today, language)? {
             Some(answer) => answer,
@@ -304,14 +325,48 @@ impl Assistant {
                 None => true,
             }
         });
-        let Some(best) = choose(&hits) else {
+        // Words and meaning agreeing on one FAQ outweigh words the sources never use: first
+        // by both, it is the answer; first by words and tied by meaning, it answers when
+        // nothing surer does.
+        // Not when the question names something the sources never do (「シャープの…」).
+        let triggers: Vec<&str> = self
+            .kb
+            .glossary
+            .expansions(text)
+            .iter()
+            .map(|e| e.trigger)
+            .collect();
+        let unknown = self.index.unknown_nouns(text, &triggers);
+        if !unknown.is_empty() {
+            tracing::debug!(?unknown, "words the sources never use");
+        }
+        let agreeing = |tie: f32| {
+            hits.iter().find(|h| {
+                unknown.is_empty()
+                    && h.passage.kind != Kind::Notice
+                    && self.rankings_agree(h, &hits, tie)
+            })
+        };
+        // English reaches the words only through the glossary: no tie is enough for it.
+        let tie = match language {
+            Language::Ja => MEANING_TIE,
+            Language::En => 0.0,
+        };
+        let (agreed, tied) = (agreeing(0.0), agreeing(tie));
+        let sure = |h: &Hit| {
+            (h.coverage >= FAQ_MIN_COVERAGE && self.meaning_agrees(text, h, &hits))
+                || tied.is_some_and(|a| std::ptr::eq(a, h))
+        };
+        let Some(best) = agreed.or_else(|| choose(&hits)).or(tied) else {
             return Ok(self.no_answer(hits.first().map_or(0.0, |h| h.coverage), language));
+        };
+        let best = match tied {
+            Some(tied) if !sure(best) => tied,
+            _ => best,
         };
         let doc = self.kb.get(&best.passage.doc_id);
         match (best.passage.kind, doc) {
-            (Kind::Faq | Kind::Form, Some(doc))
-                if best.coverage >= FAQ_MIN_COVERAGE && self.meaning_agrees(text, best, &hits) =>
-            {
+            (Kind::Faq | Kind::Form, Some(doc)) if sure(best) => {
                 Ok(self.curated(doc, best.coverage, today, language))
             }
             _ => {
@@ -352,6 +407,20 @@ impl Assistant {
                 }
             }
         }
+    }
+
+    /// Whether both rankings put this FAQ first: the highest BM25 score of all, the closest
+    /// question wording of all FAQs (or tied with it), and close in meaning. A question in the user's own
+    /// words (「保存されちゃうの？」) then needs only part of its words in the FAQ.
+    fn rankings_agree(&self, hit: &Hit, hits: &[Hit], tie: f32) -> bool {
+        self.index.has_vectors()
+            && hit.coverage >= AGREED_MIN_COVERAGE
+            && hit.closeness.question >= MEANING_SURE
+            && hits.iter().all(|h| h.bm25 <= hit.bm25)
+            && hits
+                .iter()
+                .filter(|h| h.passage.kind != Kind::Notice)
+                .all(|h| h.closeness.question <= hit.closeness.question + tie)
     }
 
     /// Whether the meaning ranking bears out an FAQ chosen by words. A question without

@@ -366,6 +366,33 @@ impl SearchIndex {
         &self.analyzer
     }
 
+    /// The nouns of a question that no passage uses, in any reading (「シャープ」, 「罰則」):
+    /// what the question is about may not be in the sources at all. `known` are words
+    /// known another way (a glossary synonym is in the sources).
+    pub fn unknown_nouns(&self, question: &str, known: &[&str]) -> Vec<String> {
+        let searcher = self.reader.searcher();
+        let f = self.fields;
+        self.analyzer
+            .words(question)
+            .into_iter()
+            .filter(|w| {
+                w.content
+                    && w.pos == "名詞"
+                    && !matches!(w.pos_detail.as_str(), "数" | "接尾" | "代名詞" | "非自立")
+                    && !known.iter().any(|k| k.contains(w.surface.as_str()))
+            })
+            .filter(|w| {
+                [f.q_reading, f.b_reading].iter().all(|field| {
+                    searcher
+                        .doc_freq(&Term::from_field_text(*field, &w.reading))
+                        .unwrap_or(0)
+                        == 0
+                })
+            })
+            .map(|w| w.surface)
+            .collect()
+    }
+
     /// The best passages for a question, by words and meaning fused ([`Fusion::HYBRID`]);
     /// `expansions` are glossary words added at a lower weight. Each hit carries its
     /// scores and the share of the question it covers.

@@ -264,6 +264,38 @@ test("three dots while the answer is prepared, then the final answer and nothing
   await page.context().close();
 });
 
+test("a follow-up and an English question, and the widget's texts follow the language", async () => {
+  const page = await newPage();
+  await page.goto(base + "/");
+  await page.locator(".bubble").click();
+  assert.equal(await page.locator(".panel").getAttribute("lang"), "ja");
+  let answer = await ask(page, "病院は何台申し込めますか");
+  assert.match(await answer.locator(".text").textContent(), /3台/);
+  // The follow-up is read with the previous question by the server.
+  answer = await ask(page, "診療所は？");
+  assert.match(await answer.locator(".text").textContent(), /1台/);
+  assert.equal(await answer.getAttribute("lang"), "ja");
+
+  // An English question gets an English answer, and the widget's own texts switch.
+  answer = await ask(page, "How many card readers can a clinic get?");
+  assert.match(await answer.locator(".text").textContent(), /clinic|card reader/i);
+  assert.equal(await answer.getAttribute("lang"), "en");
+  assert.equal(await page.locator(".panel").getAttribute("lang"), "en");
+  assert.equal(await page.locator(".compose textarea").getAttribute("placeholder"), "Type your question (Enter to send)");
+  assert.equal((await page.locator(".compose button").textContent()).trim(), "Send");
+  assert.equal(await answer.locator(".fb button", { hasText: "👍" }).getAttribute("aria-label"), "Helpful");
+  assert.equal(await answer.locator(".fb button", { hasText: "👎" }).getAttribute("aria-label"), "Not helpful");
+  await page.screenshot({ path: path.join(shots, "12-english.png") });
+
+  // The language is kept across a reload.
+  await page.reload();
+  await page.locator(".bubble").click();
+  await page.locator(".msg.user").first().waitFor();
+  assert.equal(await page.locator(".compose textarea").getAttribute("placeholder"), "Type your question (Enter to send)");
+  await page.screenshot({ path: path.join(shots, "13-english-after-reload.png") });
+  await page.context().close();
+});
+
 test("a person takes over: the user asks for one, an agent claims, replies live, resolves; the bot answers again", async () => {
   const user = await newPage();
   await user.goto(base + "/");
