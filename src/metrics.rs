@@ -201,6 +201,8 @@ mod tests {
                 writer: WriterKind::Faq,
                 handoff_reason: None,
                 number_removed: false,
+                understood_as: None,
+                language: crate::assistant::Language::Ja,
             },
             Duration::from_millis(12),
         );

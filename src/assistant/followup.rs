@@ -46,6 +46,8 @@ const ASKED_NOUNS: &[&str] = &[
     "日付",
     "時期",
     "いつ",
+    "何時",
+    "何日",
     "台数",
     "上限",
     "何台",
@@ -81,11 +83,6 @@ const ASKED_NOUNS: &[&str] = &[
     "理由",
     "条件",
     "場所",
-    "場合",
-    "とき",
-    "時",
-    "方",
-    "ほう",
     "何",
     "なに",
     "なん",
@@ -97,6 +94,9 @@ const ASKED_NOUNS: &[&str] = &[
     "price",
     "name",
 ];
+
+/// Nouns that frame a follow-up and say nothing (「薬局の場合は？」).
+const FRAME_NOUNS: &[&str] = &["場合", "とき", "時", "方", "ほう", "件", "こと", "ところ"];
 
 /// How a message leans on the previous question.
 #[derive(Debug, PartialEq, Eq)]
@@ -128,9 +128,10 @@ pub fn resolve(
             .any(|n| n.word.contains(&w.surface) || w.surface.contains(n.word))
     };
     let pointing = words.iter().any(pointing_word);
+    let framing = |w: &Word| FRAME_NOUNS.contains(&w.surface.as_str());
     let own_content = words
         .iter()
-        .any(|w| w.content && !pointing_word(w) && !is_named(w) && !asked_noun(w));
+        .any(|w| w.content && !pointing_word(w) && !is_named(w) && !asked_noun(w) && !framing(w));
     let asks_something = words.iter().any(|w| w.content && asked_noun(w));
     let lean = if pointing {
         Lean::Pointing

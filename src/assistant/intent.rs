@@ -237,6 +237,7 @@ const FILLERS: &[&str] = &[
     "okay",
     "great",
     "so much",
+    "a lot",
     "very much",
 ];
 

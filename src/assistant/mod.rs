@@ -48,6 +48,9 @@ const MEANING_SURE: f32 = 0.9;
 /// Closeness this near the closest is a tie: e5's cosines differ by this much between
 /// wordings of one question.
 const MEANING_TIE: f32 = 0.01;
+/// An English question whose FAQ is not the closest in meaning needs a BM25 score this
+/// many times any other passage's.
+const WORDS_CLEAR_LEAD: f32 = 1.5;
 /// Below this share nothing in the knowledge base answers the question.
 const ANSWER_MIN_COVERAGE: f32 = 0.5;
 /// How many passages retrieval looks at.
@@ -424,16 +427,23 @@ impl Assistant {
     }
 
     /// Whether the meaning ranking bears out an FAQ chosen by words. A question without
-    /// Japanese matches the knowledge base's words only through the glossary, which is weak
-    /// evidence: its FAQ must also be the one closest in meaning. Japanese questions (and
+    /// Japanese matches the knowledge base's words through the glossary and the FAQs'
+    /// English wordings, short texts where a few shared words go far: its FAQ must also be
+    /// the one closest in meaning, or lead by words clearly. Japanese questions (and
     /// retrieval without vectors) need no more than their words.
     fn meaning_agrees(&self, text: &str, chosen: &Hit, hits: &[Hit]) -> bool {
         if !self.index.has_vectors() || text.chars().any(is_japanese) {
             return true;
         }
-        hits.iter()
-            .filter(|h| h.passage.kind != Kind::Notice)
-            .all(|h| h.closeness.question <= chosen.closeness.question)
+        let clear_lead = hits
+            .iter()
+            .filter(|h| !std::ptr::eq(*h, chosen))
+            .all(|h| h.bm25 * WORDS_CLEAR_LEAD <= chosen.bm25);
+        clear_lead
+            || hits
+                .iter()
+                .filter(|h| h.passage.kind != Kind::Notice)
+                .all(|h| h.closeness.question <= chosen.closeness.question)
     }
 
     /// A draft of the model that the verifier accepts, or `None` (the reason is logged and
