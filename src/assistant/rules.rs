@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 
 use crate::knowledge::{Basis, Deadline, FormField, KnowledgeBase, SourceRef, UnitLimit};
-use crate::text::dates::{both_calendars, date_in, wareki};
+use crate::text::dates::{both_calendars, latest_date_in, wareki};
 
 /// An answer computed by a rule, with the sources of the numbers it used.
 #[derive(Debug, Clone)]
@@ -75,11 +75,20 @@ pub fn deadline_answer(
 ) -> Option<RuleAnswer> {
     let asks_in_time = IN_TIME.iter().any(|w| normalized.contains(w));
     let deadline = pick_deadline(kb, normalized)?;
-    let named = date_in(normalized, deadline.date.year());
+    let named = latest_date_in(normalized, deadline.date.year());
     let acts = ACTIONS.iter().any(|w| normalized.contains(w));
-    let says_extended = EXTENDED.iter().any(|w| normalized.contains(w))
-        && DEADLINE.iter().any(|w| normalized.contains(w));
-    if !(asks_in_time || says_extended || (named.is_some() && acts)) {
+    let names_deadline = DEADLINE.iter().any(|w| normalized.contains(w));
+    let says_extended = EXTENDED.iter().any(|w| normalized.contains(w)) && names_deadline;
+    // 「締切は4月30日ですよね？」: a date said to be the deadline, to confirm or correct.
+    // (「申込みの期限は…」: an action before the deadline word only says which deadline.)
+    let after_deadline = DEADLINE
+        .iter()
+        .filter_map(|w| normalized.find(w))
+        .min()
+        .map_or("", |i| &normalized[i..]);
+    let acts_after = ACTIONS.iter().any(|w| after_deadline.contains(w));
+    let says_date = named.is_some() && names_deadline && !acts_after && !asks_in_time;
+    if !(asks_in_time || says_extended || says_date || (named.is_some() && acts)) {
         return None;
     }
     let mut when = both_calendars(deadline.date);
@@ -91,6 +100,17 @@ pub fn deadline_answer(
         when.push_str("消印有効");
     }
     let text = match named {
+        Some(date) if says_date && !says_extended => {
+            if date == deadline.date {
+                format!("はい、{}は{when}です。", deadline.label)
+            } else {
+                format!(
+                    "{}は{when}です。資料には、{}を締切とする記載はありません。",
+                    deadline.label,
+                    both_calendars(date)
+                )
+            }
+        }
         Some(date) => {
             let what = if deadline.basis == Basis::Postmark {
                 "の消印"

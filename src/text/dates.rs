@@ -98,6 +98,31 @@ pub fn date_in(normalized: &str, default_year: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(default_year, num(m)?, num(d)?)
 }
 
+/// The latest complete date written in a (normalised) question: of 「締切は3月31日ですが、
+/// 4月1日に郵送しても」 the one the user asks about is the later.
+pub fn latest_date_in(normalized: &str, default_year: i32) -> Option<NaiveDate> {
+    let mut latest = None;
+    let mut rest = normalized;
+    while let Some(date) = date_in(rest, default_year) {
+        latest = latest.max(Some(date));
+        // Go on after the first place where a date begins (a digit or an era).
+        let skip = rest
+            .char_indices()
+            .skip(1)
+            .find(|(i, c)| {
+                c.is_ascii_digit() && !rest[..*i].ends_with(|p: char| p.is_ascii_digit())
+                    || rest[*i..].starts_with("令和")
+                    || rest[*i..].starts_with("平成")
+            })
+            .map(|(i, _)| i);
+        match skip {
+            Some(i) => rest = &rest[i..],
+            None => break,
+        }
+    }
+    latest
+}
+
 /// An era date, complete or not, or a range of months: 令和3年, 令和3年3月, 令和3年3月31日,
 /// 令和3年5～6月 (groups: era, year, month, last month of a range, day).
 pub static ERA_DATES: LazyLock<Regex> = LazyLock::new(|| {
@@ -124,6 +149,18 @@ mod tests {
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn the_latest_of_several_dates() {
+        let latest = |t: &str| latest_date_in(t, 2021);
+        assert_eq!(
+            latest("締切は3月31日ですが、4月1日に郵送しても大丈夫ですか"),
+            Some(d(2021, 4, 1))
+        );
+        assert_eq!(latest("令和3年3月31日に郵送"), Some(d(2021, 3, 31)));
+        assert_eq!(latest("2021/3/20と3/25"), Some(d(2021, 3, 25)));
+        assert_eq!(latest("締切はいつ"), None);
     }
 
     #[test]

@@ -135,6 +135,18 @@ fn a_deadline_said_to_be_extended_is_corrected_from_the_sources() {
         "{premise:?}"
     );
     assert!(premise.answer.contains("3月31日"), "{premise:?}");
+    // Another date said to be the deadline is corrected, the deadline's own confirmed.
+    let wrong = ask("申込みの期限は4月30日でしたよね？");
+    assert!(wrong.answer.contains("3月31日"), "{wrong:?}");
+    assert!(
+        wrong.answer.contains("を締切とする記載はありません"),
+        "{wrong:?}"
+    );
+    let right = ask("期限は令和3年3月31日ですよね");
+    assert!(right.answer.starts_with("はい"), "{right:?}");
+    // Of two dates, the one the user would mail on is checked.
+    let late = ask("締切は3月31日ですが、4月1日に郵送しても大丈夫ですか");
+    assert!(late.answer.contains("間に合いません"), "{late:?}");
     // 延長 beside no deadline is no premise about one.
     let cord = ask("延長コードは必要ですか");
     assert!(!cord.answer.contains("締切"), "{cord:?}");
