@@ -86,7 +86,7 @@ impl KanaWords {
             .into_iter()
             .filter(|(reading, _)| {
                 let words = analyzer.words(&to_hiragana(reading));
-                !(words.len() == 1 && !words[0].content)
+                words.len() != 1 || words[0].content
             })
             .collect();
         let longest = by_reading

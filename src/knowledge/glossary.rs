@@ -210,7 +210,6 @@ impl Glossary {
 
     /// The alternatives a (normalised) text names: for each, its set, which alternative,
     /// and the word of the text that names it (the longest, when several do).
-
     pub fn alternatives_named<'a>(&'a self, normalized_text: &str) -> Vec<Named<'a>> {
         let mut out = Vec::new();
         for (set, a) in self.alternatives.iter().enumerate() {

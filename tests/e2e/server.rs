@@ -12,6 +12,7 @@ on_both_databases!(
     a_handoff_opens_one_ticket_and_the_bot_then_stays_silent,
     the_bot_offers_a_person_after_failing_twice,
     small_talk_gets_a_short_reply_and_never_the_offer_of_a_person,
+    a_follow_up_is_read_with_the_conversation_and_the_transcript_shows_how,
     no_confirmed_ticket_is_lost_when_the_process_is_killed,
 );
 
@@ -604,6 +605,65 @@ fn small_talk_gets_a_short_reply_and_never_the_offer_of_a_person(db: &Database) 
     assert!(
         question["answer"].as_str().unwrap().contains("3月31日"),
         "{question}"
+    );
+}
+
+fn a_follow_up_is_read_with_the_conversation_and_the_transcript_shows_how(db: &Database) {
+    let env = Env::new();
+    let server = Server::start(&env, &db.env());
+    let first = chat(&server, json!({"message": "病院は何台申し込めますか"}));
+    let session = first["session_id"].clone();
+    assert!(first.get("understood_as").is_none(), "{first}");
+    // Small talk between them does not break the thread.
+    chat(
+        &server,
+        json!({"session_id": session, "message": "ありがとう"}),
+    );
+    let follow = chat(
+        &server,
+        json!({"session_id": session, "message": "薬局の場合は？"}),
+    );
+    assert_eq!(follow["outcome"], "answered", "{follow}");
+    assert!(
+        follow["answer"].as_str().unwrap().contains("1台"),
+        "{follow}"
+    );
+    assert_eq!(
+        follow["understood_as"], "薬局は何台申し込めますか",
+        "{follow}"
+    );
+    assert_eq!(follow["language"], "ja");
+    // Another conversation does not lean on this one.
+    let alone = chat(&server, json!({"message": "薬局の場合は？"}));
+    assert!(alone.get("understood_as").is_none(), "{alone}");
+    // The stored transcript says how the bot understood it (for the agent).
+    let transcript: Value = server
+        .get(&format!(
+            "/api/v1/sessions/{}/messages",
+            session.as_str().unwrap()
+        ))
+        .json()
+        .unwrap();
+    let understood: Vec<&Value> = transcript["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m.get("understood_as"))
+        .collect();
+    assert_eq!(
+        understood,
+        [&json!("薬局は何台申し込めますか")],
+        "{transcript}"
+    );
+    // English is answered in English, in the same conversation.
+    let english = chat(
+        &server,
+        json!({"session_id": session, "message": "What is the call center's phone number?"}),
+    );
+    assert_eq!(english["language"], "en", "{english}");
+    assert!(
+        english["answer"].as_str().unwrap().contains("0800-0804583"),
+        "{english}"
     );
 }
 
