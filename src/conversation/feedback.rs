@@ -61,8 +61,10 @@ impl Conversations {
                 return Err(FeedbackError::CommentTooLong(chars));
             }
         }
+        // A My Number is never kept: removed before the comment is stored.
+        let comment = comment.map(|c| crate::assistant::privacy::scrub(c).0);
         self.store
-            .set_feedback(session, message_id, rating.as_str(), comment)
+            .set_feedback(session, message_id, rating.as_str(), comment.as_deref())
             .await?
             .map_err(|crate::store::FeedbackError::NoSuchAnswer| FeedbackError::NoSuchAnswer)?;
         self.metrics.feedback(rating.as_str());

@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::Conversations;
-use crate::assistant::{Channel, Citation};
+use super::{Conversations, NUMBER_REMOVED};
+use crate::assistant::{Channel, Citation, privacy};
 use crate::handoff::{self, Details, FieldError, Reason};
 use crate::store::StoredMessage;
 use crate::store::tickets::{Note, Refused, TicketRow};
@@ -105,12 +105,17 @@ impl Conversations {
         reason: Reason,
         details: &Details,
     ) -> Result<HandoffReply, HandoffError> {
+        let number_removed = details.holds_a_number();
         let details = details.checked().map_err(HandoffError::Invalid)?;
         let session_id = self
             .conversation(session, channel)
             .await?
             .ok_or(HandoffError::UnknownSession)?;
-        let message = handoff::confirmation(&self.hours, now_in_japan(), self.phone().as_deref());
+        let mut message =
+            handoff::confirmation(&self.hours, now_in_japan(), self.phone().as_deref());
+        if number_removed {
+            message.push_str(NUMBER_REMOVED);
+        }
         let created = self
             .store
             .create_ticket(
@@ -214,6 +219,7 @@ impl Conversations {
         agent: &str,
         text: &str,
     ) -> anyhow::Result<Result<AgentReply, Refused>> {
+        let text = &privacy::scrub(text).0;
         let (conversation, message) = match self.store.reply(ticket, agent, text).await? {
             Ok(r) => r,
             Err(refused) => return Ok(Err(refused)),
@@ -262,7 +268,9 @@ impl Conversations {
 
     /// An internal note, never shown to the user. `false`: no such ticket.
     pub async fn note(&self, ticket: i64, author: &str, text: &str) -> anyhow::Result<bool> {
-        self.store.add_note(ticket, author, text).await
+        self.store
+            .add_note(ticket, author, &privacy::scrub(text).0)
+            .await
     }
 
     /// Resolves the ticket the agent owns, filed under `category` (one of [`CATEGORIES`]);

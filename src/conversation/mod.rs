@@ -29,7 +29,6 @@ use crate::assistant::{
 use crate::handoff::hours::BusinessHours;
 use crate::metrics::Metrics;
 use crate::store::{Store, StoredMessage};
-use crate::text::normalize;
 
 pub use crate::store::tickets::Refused;
 pub use feedback::{FeedbackError, MAX_COMMENT_CHARS, Rating};
@@ -58,16 +57,15 @@ pub trait Deliver: Send + Sync {
     ) -> BoxFuture<'a, Result<(), String>>;
 }
 
-/// What a user's message is stored as: as typed, unless a 12-digit number had to be
-/// removed (found in the normalised text, where full-width digits are digits).
+/// What a user's message is stored as: as typed, with any 12-digit number replaced by
+/// [`privacy::REMOVED`] (a My Number is never stored).
 fn stored_text(text: &str) -> String {
-    let redacted = privacy::redact(&normalize(text));
-    if redacted.removed {
-        redacted.text
-    } else {
-        text.to_string()
-    }
+    privacy::scrub(text).0
 }
+
+/// Told to the user whose free text held a 12-digit number.
+pub(crate) const NUMBER_REMOVED: &str =
+    "\n（ご入力の12桁の番号は削除しました。マイナンバー（個人番号）は入力しないでください。）";
 
 #[derive(Clone)]
 pub struct Conversations {

@@ -10,6 +10,7 @@ pub use reason::Reason;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::assistant::privacy::scrub;
 use crate::knowledge::KnowledgeBase;
 use crate::text::{contacts, normalize};
 use hours::BusinessHours;
@@ -48,11 +49,20 @@ fn given(value: &Option<String>) -> Option<String> {
 }
 
 impl Details {
+    /// Whether a free-text item holds a 12-digit number (which [`Details::checked`] removes).
+    pub fn holds_a_number(&self) -> bool {
+        [&self.facility_name, &self.question]
+            .into_iter()
+            .flatten()
+            .any(|t| scrub(t).1)
+    }
+
     /// The details trimmed and normalised (full-width digits and hyphens made ASCII), or
     /// every problem found.
     pub fn checked(&self) -> Result<Details, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let facility_name = given(&self.facility_name);
+        // A My Number is never kept: free text loses it, a contact with one is refused.
+        let facility_name = given(&self.facility_name).map(|n| scrub(&n).0);
         if facility_name
             .as_ref()
             .is_some_and(|n| n.chars().count() > MAX_NAME)
@@ -73,7 +83,13 @@ impl Details {
             });
         }
         let contact = given(&self.contact).map(|c| normalize(&c).replace('ー', "-"));
-        if let Some(c) = &contact
+        if contact.as_deref().is_some_and(|c| scrub(c).1) {
+            errors.push(FieldError {
+                field: "contact",
+                message: "連絡先に12桁の番号は入力できません。マイナンバー（個人番号）は入力しないでください。"
+                    .into(),
+            });
+        } else if let Some(c) = &contact
             && !(contacts::is_phone_number(c) || contacts::is_email_address(c))
         {
             errors.push(FieldError {
@@ -82,7 +98,7 @@ impl Details {
                     .into(),
             });
         }
-        let question = given(&self.question);
+        let question = given(&self.question).map(|q| scrub(&q).0);
         if question
             .as_ref()
             .is_some_and(|q| q.chars().count() > MAX_QUESTION)

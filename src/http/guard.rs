@@ -20,7 +20,8 @@ use super::error::ApiError;
 
 const REQUEST_ID: &str = "x-request-id";
 
-/// A request id from the caller (a proxy's) when it looks like one, or a new one.
+/// A request id from the caller (a proxy's) when it looks like one, or a new one. One that
+/// holds a 12-digit number is not taken: it would be logged.
 fn request_id(req: &Request) -> String {
     req.headers()
         .get(REQUEST_ID)
@@ -30,6 +31,7 @@ fn request_id(req: &Request) -> String {
                 && v.len() <= 64
                 && v.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && !crate::assistant::privacy::scrub(v).1
         })
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())

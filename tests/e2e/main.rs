@@ -16,5 +16,6 @@ mod embedding;
 mod knowledge;
 mod llm;
 mod llm_tiny;
+mod privacy;
 mod server;
 mod understanding;
