@@ -9,6 +9,10 @@ use crate::store::accounts::Login;
 
 pub use crate::store::accounts::User;
 
+/// A hash no password matches, checked for unknown names (see [`Accounts::sign_in`]).
+static UNKNOWN_USER_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&new_token()).expect("hashing a random password"));
+
 /// Sessions last a working day.
 pub const SESSION_HOURS: i64 = 12;
 
@@ -45,6 +49,7 @@ impl Accounts {
     }
 
     pub async fn sign_in(&self, name: &str, password: &str) -> Result<SignIn> {
+        let password_for_timing = password.to_string();
         let password = password.to_string();
         let found = self
             .store
@@ -61,6 +66,14 @@ impl Accounts {
                 SignIn::Ok { token, user }
             }
             Login::Bad => SignIn::Bad,
+            Login::Unknown => {
+                // The same work as a wrong password, so that the time does not tell which
+                // names exist.
+                let password = password_for_timing.clone();
+                tokio::task::spawn_blocking(move || verify_password(&password, &UNKNOWN_USER_HASH))
+                    .await?;
+                SignIn::Bad
+            }
             Login::Locked(until) => SignIn::Locked(until),
         })
     }

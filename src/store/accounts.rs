@@ -24,6 +24,8 @@ pub enum Login {
     /// The password matched: the user.
     Ok(User),
     Bad,
+    /// No user of that name.
+    Unknown,
     /// Too many failures: locked until this RFC 3339 time.
     Locked(String),
 }
@@ -64,22 +66,44 @@ impl Store {
     }
 
     /// Checks a sign-in with `verify(stored_hash)`; counts failures and locks the account
-    /// after [`MAX_FAILED_LOGINS`] in a row. An unknown name is `Bad` like a wrong password.
+    /// after [`MAX_FAILED_LOGINS`] in a row. An unknown name is `Unknown`.
+    ///
+    /// Each attempt is counted before its password is checked, in one conditional UPDATE
+    /// that an open lock refuses: however many arrive at once, at most
+    /// [`MAX_FAILED_LOGINS`] passwords are checked before the lock, and the attempt that
+    /// reaches the limit sets it. A right password then clears the count.
     pub async fn check_login(&self, name: &str, verify: impl Fn(&str) -> bool) -> Result<Login> {
-        let Some(row) = sqlx::query(
-            "SELECT id, role, password_hash, failed_logins, locked_until FROM users WHERE name = $1",
+        let now = now();
+        let claimed = sqlx::query(
+            "UPDATE users SET \
+               failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END, \
+               locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= $2 \
+                                   THEN $3 ELSE NULL END \
+             WHERE name = $1 AND (locked_until IS NULL OR locked_until <= $4) \
+             RETURNING id, role, password_hash, locked_until",
         )
         .bind(name)
+        .bind(MAX_FAILED_LOGINS)
+        .bind(minutes_from_now(LOCKOUT_MINUTES))
+        .bind(&now)
         .fetch_optional(&self.pool)
-        .await?
-        else {
-            return Ok(Login::Bad);
+        .await?;
+        let Some(row) = claimed else {
+            // Locked, or no such user.
+            let locked: Option<Option<String>> =
+                sqlx::query("SELECT locked_until FROM users WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(|r| r.try_get("locked_until"))
+                    .transpose()?;
+            // (A lock cleared since by a right password still refused this attempt.)
+            return Ok(match locked {
+                Some(until) => Login::Locked(until.unwrap_or(now)),
+                None => Login::Unknown,
+            });
         };
         let id: i64 = row.try_get("id")?;
-        let locked_until: Option<String> = row.try_get("locked_until")?;
-        if let Some(until) = locked_until.filter(|u| *u > now()) {
-            return Ok(Login::Locked(until));
-        }
         let hash: String = row.try_get("password_hash")?;
         if verify(&hash) {
             sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
@@ -93,14 +117,7 @@ impl Store {
                 csrf: String::new(),
             }));
         }
-        let failed: i64 = row.try_get::<i64, _>("failed_logins")? + 1;
-        let lock = (failed >= MAX_FAILED_LOGINS).then(|| minutes_from_now(LOCKOUT_MINUTES));
-        sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-            .bind(if lock.is_some() { 0 } else { failed })
-            .bind(lock.as_deref())
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let lock: Option<String> = row.try_get("locked_until")?;
         Ok(match lock {
             Some(until) => Login::Locked(until),
             None => Login::Bad,

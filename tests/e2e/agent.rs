@@ -13,7 +13,55 @@ on_both_databases!(
     the_console_refuses_anyone_without_a_session_or_csrf_token,
     an_agent_takes_a_ticket_replies_live_and_resolves_it,
     two_agents_claiming_one_ticket_exactly_one_wins,
+    parallel_sign_ins_never_check_more_than_five_passwords_before_the_lock,
 );
+
+/// 40 attempts at once, the right password among them: at most five passwords are checked
+/// before the lock, every other attempt meets it (429), and once locked the right password
+/// is refused too. (Before: 39 × 401, one 429, and the right password signed in.)
+fn parallel_sign_ins_never_check_more_than_five_passwords_before_the_lock(db: &Database) {
+    let env = Env::new();
+    add_user(&env, db, "sato", "agent");
+    let mut extra = db.env();
+    extra.push(("SHIKAKU_RATE_LIMIT", "0"));
+    let server = Server::start(&env, &extra);
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..40)
+            .map(|i| {
+                let server = &server;
+                s.spawn(move || {
+                    let password = if i == 20 { PASSWORD } else { "wrong password!" };
+                    server
+                        .post_json(
+                            "/agent/api/login",
+                            &json!({"name": "sato", "password": password}),
+                        )
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let wrong_checked = statuses.iter().filter(|s| **s == 401).count();
+    let locked = statuses.iter().filter(|s| **s == 429).count();
+    let signed_in = statuses.iter().filter(|s| **s == 200).count();
+    // Four wrong passwords answer 401 and the fifth locks (429). A right password among
+    // the first five clears the count (as any sign-in does), and four more may follow.
+    let most = if signed_in == 1 { 8 } else { 4 };
+    assert!(
+        wrong_checked <= most,
+        "{wrong_checked} wrong passwords checked: {statuses:?}"
+    );
+    assert_eq!(wrong_checked + locked + signed_in, 40, "{statuses:?}");
+    if !statuses.contains(&200) {
+        let r = server.post_json(
+            "/agent/api/login",
+            &json!({"name": "sato", "password": PASSWORD}),
+        );
+        assert_eq!(r.status(), 429);
+    }
+}
 
 /// Reads a widget's event stream on a thread until its first `message` event.
 fn first_message(events: reqwest::blocking::Response) -> std::thread::JoinHandle<Value> {
