@@ -231,7 +231,7 @@ pub async fn take(
                 Err(ChatError::UnknownSession) => {
                     anyhow::bail!("the conversation of a {} user vanished", channel.as_str())
                 }
-                Err(ChatError::Internal(e)) => Err(e),
+                Err(ChatError::Internal(e) | ChatError::Unavailable { error: e, .. }) => Err(e),
             }
         }
         Incoming::Handoff => {

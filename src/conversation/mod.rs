@@ -92,6 +92,13 @@ pub enum ChatError {
     Invalid(#[from] QuestionError),
     #[error("unknown session")]
     UnknownSession,
+    /// The database does not accept what the user sent (a full disk, an outage): nothing
+    /// was kept, the user is told so with the call center's number.
+    #[error("the database cannot store messages now: {error:#}")]
+    Unavailable {
+        error: anyhow::Error,
+        phone: Option<String>,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -196,11 +203,24 @@ impl Conversations {
 
     /// Whether the database answers (for `/readyz`) and which it is.
     pub async fn database_ready(&self) -> anyhow::Result<()> {
-        self.store.ping().await
+        self.store.ping_write().await
     }
 
     pub fn database_backend(&self) -> &'static str {
         self.store.backend.as_str()
+    }
+
+    /// A failed database call as the user meets it: [`ChatError::Unavailable`] when it is
+    /// the database's (a full disk, an outage), else internal.
+    fn unavailable(&self, error: anyhow::Error) -> ChatError {
+        if error.chain().any(|c| c.is::<sqlx::Error>()) {
+            ChatError::Unavailable {
+                error,
+                phone: self.phone(),
+            }
+        } else {
+            ChatError::Internal(error)
+        }
     }
 
     /// Checks the message, opens a conversation when `session` is `None`, and stores the
@@ -214,12 +234,14 @@ impl Conversations {
         validate(text)?;
         let session_id = self
             .conversation(session, channel)
-            .await?
+            .await
+            .map_err(|e| self.unavailable(e))?
             .ok_or(ChatError::UnknownSession)?;
         let question_id = self
             .store
             .add_user_message(&session_id, &stored_text(text))
-            .await?;
+            .await
+            .map_err(|e| self.unavailable(e))?;
         self.accepted(session_id, question_id, channel, text).await
     }
 

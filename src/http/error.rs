@@ -138,6 +138,20 @@ impl From<ChatError> for ApiError {
                 q.to_string(),
             ),
             ChatError::UnknownSession => ApiError::unknown_session(),
+            ChatError::Unavailable { error, phone } => {
+                tracing::error!("storing a message: {error:#}");
+                let call = phone
+                    .map(|p| format!("お急ぎの場合はコールセンター（{p}）にお問い合わせください。"))
+                    .unwrap_or_default();
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    format!(
+                        "申し訳ありません。ただいまメッセージを保存できないため、お答えできません。\
+                         しばらくしてからもう一度お送りください。{call}"
+                    ),
+                )
+            }
             ChatError::Internal(e) => ApiError::internal(&e),
         }
     }

@@ -107,9 +107,18 @@ impl Store {
         Ok(listener)
     }
 
-    /// Whether the database answers (for `/readyz`).
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+    /// Whether the database accepts a write (for `/readyz`): a service that can read but
+    /// not write cannot keep what users send, so it is not ready.
+    pub async fn ping_write(&self) -> Result<()> {
+        let mut tx = self.write_transaction().await?;
+        sqlx::query(
+            "INSERT INTO maintenance (name, done_at) VALUES ('readiness-probe', $1) \
+             ON CONFLICT (name) DO UPDATE SET done_at = excluded.done_at",
+        )
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

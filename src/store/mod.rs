@@ -79,6 +79,12 @@ pub struct Store {
 /// A transaction on either database.
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
+/// Whether a pooled connection is outside any transaction, as sqlx counts them.
+fn outside_transaction(conn: &sqlx::AnyConnection) -> bool {
+    use sqlx::TransactionManager;
+    <sqlx::Any as sqlx::Database>::TransactionManager::get_transaction_depth(conn) == 0
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -112,6 +118,12 @@ impl Store {
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(10))
+            // A connection that comes back still inside a transaction (its COMMIT or
+            // ROLLBACK failed: a full disk, an I/O error) is closed, never lent again: it
+            // would fail every request it serves ("begin_with at non-zero transaction
+            // depth") long after the disk is freed.
+            .after_release(|conn, _| Box::pin(async move { Ok(outside_transaction(conn)) }))
+            .before_acquire(|conn, _| Box::pin(async move { Ok(outside_transaction(conn)) }))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -165,5 +177,61 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// A full disk for real: a small tmpfs (needs root, as CI and the development machine
+/// run; elsewhere the test says so and stops).
+#[cfg(test)]
+mod full_disk_tests {
+    use super::*;
+
+    struct Tmpfs(std::path::PathBuf);
+
+    impl Drop for Tmpfs {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_recover_by_themselves_once_a_full_disk_is_freed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=3m", "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !mounted {
+            eprintln!("SKIPPED: cannot mount a tmpfs here (not root)");
+            return;
+        }
+        let _tmpfs = Tmpfs(dir.path().to_path_buf());
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let store = Store::open(&url).await.unwrap();
+        let conversation = store.create_conversation("web").await.unwrap();
+        // Fill the disk but for a little.
+        let filler = dir.path().join("filler");
+        let _ = std::fs::write(&filler, vec![0u8; 3 * 1024 * 1024]);
+        let text = "あ".repeat(2_000);
+        let mut failed = 0;
+        for _ in 0..200 {
+            if store.add_user_message(&conversation, &text).await.is_err() {
+                failed += 1;
+            }
+        }
+        assert!(failed > 0, "the disk never filled");
+        assert!(
+            store.ping_write().await.is_err(),
+            "readiness sees that writes fail"
+        );
+        std::fs::remove_file(&filler).unwrap();
+        for i in 0..40 {
+            store
+                .add_user_message(&conversation, "締切はいつですか")
+                .await
+                .unwrap_or_else(|e| panic!("write {i} after the disk was freed: {e:#}"));
+        }
+        store.ping_write().await.unwrap();
     }
 }

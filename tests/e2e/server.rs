@@ -722,3 +722,66 @@ fn no_confirmed_ticket_is_lost_when_the_process_is_killed(db: &Database) {
         assert_eq!(transcript["messages"][0]["text"], ticket["message"]);
     }
 }
+
+/// A full disk (a small tmpfs: needs root, as CI runs; elsewhere the test says so and
+/// stops): the user gets a 503 with the call center's number, `/readyz` says not ready, and
+/// once the disk is freed the service recovers by itself, with no restart.
+#[test]
+fn a_full_disk_is_a_clear_503_and_the_service_recovers_when_it_is_freed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=3m", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (not root)");
+        return;
+    }
+    struct Unmount<'a>(&'a std::path::Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(dir.path());
+    let env = Env::new();
+    let url = format!("sqlite://{}", dir.path().join("shikaku.db").display());
+    let server = Server::start(&env, &[("DATABASE_URL", &url), ("SHIKAKU_RATE_LIMIT", "0")]);
+    assert_eq!(server.get("/readyz").status(), 200);
+    let filler = dir.path().join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 3 * 1024 * 1024]);
+    let long = "締切はいつですか。".repeat(200);
+    let mut refused = None;
+    for _ in 0..200 {
+        let r = server.post_json("/api/v1/chat", &json!({"message": long}));
+        if r.status() != 200 {
+            refused = Some(r);
+            break;
+        }
+    }
+    let refused = refused.expect("the disk filled");
+    assert_eq!(refused.status(), 503);
+    let body: Value = refused.json().unwrap();
+    assert_eq!(body["error"]["code"], "storage_unavailable", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("0800-0804583"),
+        "{body}"
+    );
+    assert_eq!(server.get("/readyz").status(), 503);
+
+    std::fs::remove_file(&filler).unwrap();
+    for i in 0..20 {
+        let r = server.post_json("/api/v1/chat", &json!({"message": "締切はいつですか"}));
+        assert_eq!(
+            r.status(),
+            200,
+            "request {i} after the disk was freed: {:?}",
+            r.text()
+        );
+    }
+    assert_eq!(server.get("/readyz").status(), 200);
+}
