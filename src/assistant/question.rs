@@ -62,12 +62,20 @@ pub enum QuestionError {
     Empty,
     #[error("質問が長すぎます（{chars}文字）。{max}文字以内で入力してください。")]
     TooLong { chars: usize, max: usize },
+    #[error("質問に使えない制御文字が含まれています。文字だけで入力してください。")]
+    Control,
 }
 
 /// Checks a question before it is answered.
 pub fn validate(text: &str) -> Result<(), QuestionError> {
-    if text.trim().is_empty() {
+    if text
+        .chars()
+        .all(|c| c.is_whitespace() || crate::text::is_invisible(c))
+    {
         return Err(QuestionError::Empty);
+    }
+    if crate::text::has_control(text) {
+        return Err(QuestionError::Control);
     }
     let chars = text.chars().count();
     if chars > MAX_QUESTION_CHARS {

@@ -37,6 +37,9 @@ impl Rating {
 pub enum FeedbackError {
     #[error("comment of {0} characters, over {MAX_COMMENT_CHARS}")]
     CommentTooLong(usize),
+    /// A control character (NUL…) in the comment.
+    #[error("a control character in the comment")]
+    CommentControl,
     /// No answer with that id in that conversation.
     #[error("no such answer in this conversation")]
     NoSuchAnswer,
@@ -59,6 +62,9 @@ impl Conversations {
             let chars = c.chars().count();
             if chars > MAX_COMMENT_CHARS {
                 return Err(FeedbackError::CommentTooLong(chars));
+            }
+            if crate::text::has_control(c) {
+                return Err(FeedbackError::CommentControl);
             }
         }
         // A My Number is never kept: removed before the comment is stored.

@@ -61,6 +61,23 @@ impl Details {
     /// every problem found.
     pub fn checked(&self) -> Result<Details, Vec<FieldError>> {
         let mut errors = Vec::new();
+        for (field, value) in [
+            ("facility_name", &self.facility_name),
+            ("facility_code", &self.facility_code),
+            ("contact", &self.contact),
+            ("question", &self.question),
+        ] {
+            if value.as_deref().is_some_and(crate::text::has_control) {
+                errors.push(FieldError {
+                    field,
+                    message: "使えない制御文字が含まれています。文字だけで入力してください。"
+                        .into(),
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         // A My Number is never kept: free text loses it, a contact with one is refused.
         let facility_name = given(&self.facility_name).map(|n| scrub(&n).0);
         if facility_name

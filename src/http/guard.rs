@@ -74,18 +74,26 @@ pub async fn time_limit(req: Request, next: Next) -> Response {
     }
 }
 
-/// The client's address: the socket's peer, or the first `X-Forwarded-For` entry when the
-/// service is configured to sit behind a proxy.
+/// The client's address: the socket's peer, or, behind N trusted reverse proxies, the
+/// `X-Forwarded-For` entry the outermost of them appended — the N-th from the right. The
+/// entries left of it are whatever the client wrote, so they are never taken.
 fn client(state: &AppState, req: &Request) -> Option<IpAddr> {
-    if state.settings.trust_forwarded_for {
-        let forwarded = req
+    let proxies = state.settings.trusted_proxies;
+    if proxies > 0 {
+        let entries: Vec<&str> = req
             .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if forwarded.is_some() {
-            return forwarded;
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        if let Some(ip) = entries
+            .len()
+            .checked_sub(proxies)
+            .and_then(|i| entries[i].parse().ok())
+        {
+            return Some(ip);
         }
     }
     req.extensions()

@@ -149,9 +149,10 @@ pub struct ServiceArgs {
     /// Chat and feedback requests per client and minute; 0 turns the limit off
     #[arg(long, env = "SHIKAKU_RATE_LIMIT", default_value = "30", value_parser = rate_limit)]
     rate_limit: u32,
-    /// Take the client from X-Forwarded-For (1 or 0): only behind a reverse proxy
-    #[arg(long, env = "SHIKAKU_TRUST_PROXY", default_value = "0", value_parser = flag, action = clap::ArgAction::Set)]
-    trust_proxy: bool,
+    /// How many reverse proxies stand in front (0: none). The client is then the entry of
+    /// X-Forwarded-For that the outermost trusted proxy appended: the N-th from the right
+    #[arg(long, env = "SHIKAKU_TRUST_PROXY", default_value = "0", value_parser = proxies)]
+    trust_proxy: usize,
     /// The call center's business hours (TOML); default Mon–Fri 8–18, Sat 8–16
     #[arg(long, env = "SHIKAKU_HOURS_FILE")]
     hours_file: Option<PathBuf>,
@@ -166,7 +167,9 @@ pub struct ServiceSettings {
     /// Chat and feedback requests per client and minute; 0 turns the limit off.
     pub rate_per_minute: u32,
     /// Take the client address from `X-Forwarded-For` (only behind a reverse proxy).
-    pub trust_forwarded_for: bool,
+    /// Reverse proxies in front: the client is the N-th `X-Forwarded-For` entry from the
+    /// right (0: the socket's peer).
+    pub trusted_proxies: usize,
     /// The call center's business hours.
     pub hours: BusinessHours,
     /// LINE and Telegram (environment, or `SHIKAKU_CHANNELS_FILE`).
@@ -191,7 +194,7 @@ impl ServiceArgs {
             addr: self.addr,
             cors_origins: self.cors_origins,
             rate_per_minute: self.rate_limit,
-            trust_forwarded_for: self.trust_proxy,
+            trusted_proxies: self.trust_proxy,
             hours,
             channels: ChannelsConfig::load(var)?,
         })
@@ -247,11 +250,12 @@ fn rate_limit(value: &str) -> Result<u32, String> {
     })
 }
 
-fn flag(value: &str) -> Result<bool, String> {
-    match value.trim() {
-        "0" | "false" => Ok(false),
-        "1" | "true" => Ok(true),
-        v => Err(format!("SHIKAKU_TRUST_PROXY: expected 1 or 0, got {v:?}")),
+fn proxies(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n <= 8 => Ok(n),
+        _ => Err(format!(
+            "SHIKAKU_TRUST_PROXY: expected the number of reverse proxies in front (0 to 8), got {value:?}"
+        )),
     }
 }
 
@@ -299,7 +303,7 @@ mod tests {
         assert_eq!(settings.index_dir(), Path::new("d/index"));
         assert!(settings.model_path.is_some());
         assert_eq!(service.rate_limit, 30);
-        assert!(!service.trust_proxy);
+        assert_eq!(service.trust_proxy, 0);
     }
 
     #[test]

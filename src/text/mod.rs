@@ -19,6 +19,18 @@ pub fn normalize(text: &str) -> String {
     text.nfkc().collect::<String>().to_lowercase()
 }
 
+/// Characters that show nothing: zero-width spaces and joiners, the BOM, NUL.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\0')
+}
+
+/// A control character that no text a person types holds (NUL, escape…); line breaks and
+/// tabs are text. PostgreSQL cannot store NUL, and none of them means anything here.
+pub fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 /// Kana, kanji and the marks written with them (ー 々 〆): Japanese script.
 pub fn is_japanese(c: char) -> bool {
     matches!(c, 'ぁ'..='ゖ' | 'ァ'..='ヺ' | 'ー' | '一'..='鿿' | '㐀'..='䶿' | '々' | '〆' | 'ｦ'..='ﾟ')

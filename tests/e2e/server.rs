@@ -13,6 +13,7 @@ on_both_databases!(
     the_bot_offers_a_person_after_failing_twice,
     small_talk_gets_a_short_reply_and_never_the_offer_of_a_person,
     a_follow_up_is_read_with_the_conversation_and_the_transcript_shows_how,
+    nul_bytes_and_invisible_messages_are_a_clear_422,
     no_confirmed_ticket_is_lost_when_the_process_is_killed,
 );
 
@@ -266,6 +267,35 @@ fn a_client_over_the_rate_limit_is_told_when_to_retry() {
     assert_eq!((status, code.as_str()), (429, "rate_limited"));
     // Reading is not limited.
     assert_eq!(server.get("/readyz").status(), 200);
+}
+
+/// Behind one trusted proxy, the client is the entry the proxy appended (the rightmost):
+/// what a client writes to the left of it changes nothing. (Before: the leftmost was taken
+/// and 60 of 60 requests passed a limit of 30 by changing it.)
+#[test]
+fn the_rate_limit_takes_the_client_the_trusted_proxy_saw() {
+    let env = Env::new();
+    let server = Server::start(
+        &env,
+        &[("SHIKAKU_RATE_LIMIT", "3"), ("SHIKAKU_TRUST_PROXY", "1")],
+    );
+    let ask = |forwarded: &str| {
+        server
+            .client
+            .post(server.url("/api/v1/chat"))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"message": DEADLINE_QUESTION}))
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let spoofed: Vec<u16> = (0..6)
+        .map(|i| ask(&format!("198.51.100.{i}, 203.0.113.7")))
+        .collect();
+    assert_eq!(spoofed, [200, 200, 200, 429, 429, 429]);
+    // Another client behind the same proxy has its own allowance.
+    assert_eq!(ask("203.0.113.8"), 200);
 }
 
 #[test]
@@ -665,6 +695,38 @@ fn a_follow_up_is_read_with_the_conversation_and_the_transcript_shows_how(db: &D
         english["answer"].as_str().unwrap().contains("0800-0804583"),
         "{english}"
     );
+}
+
+/// A NUL byte was a 500 on PostgreSQL (it cannot store one); a message of zero-width
+/// characters alone was taken as a question.
+fn nul_bytes_and_invisible_messages_are_a_clear_422(db: &Database) {
+    let env = Env::new();
+    let server = Server::start(&env, &db.env());
+    for message in [
+        "締切\u{0}はいつ",
+        "\u{200B}\u{200B}",
+        "\u{0}",
+        "\u{FEFF}\u{2060} ",
+    ] {
+        let (status, code, body) =
+            error_code(server.post_json("/api/v1/chat", &json!({"message": message})));
+        assert_eq!(
+            (status, code.as_str()),
+            (422, "invalid_message"),
+            "{message:?}: {body}"
+        );
+    }
+    let (status, _, body) = error_code(server.post_json(
+        "/api/v1/handoff",
+        &json!({"facility_name": "山田\u{0}医院"}),
+    ));
+    assert_eq!(status, 422, "{body}");
+    let answer = chat(&server, json!({"message": DEADLINE_QUESTION}));
+    let (status, code, body) = error_code(server.post_json(
+        "/api/v1/feedback",
+        &json!({"session_id": answer["session_id"], "message_id": answer["message_id"], "rating": "down", "comment": "a\u{0}b"}),
+    ));
+    assert_eq!((status, code.as_str()), (422, "invalid_comment"), "{body}");
 }
 
 fn no_confirmed_ticket_is_lost_when_the_process_is_killed(db: &Database) {

@@ -65,6 +65,10 @@ pub async fn feedback(
         )
         .await
         .map_err(|e| match e {
+            FeedbackError::CommentControl => ApiError::invalid(
+                "invalid_comment",
+                "コメントに使えない制御文字が含まれています。文字だけで入力してください。",
+            ),
             FeedbackError::CommentTooLong(chars) => ApiError::invalid(
                 "comment_too_long",
                 format!(
