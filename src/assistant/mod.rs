@@ -16,6 +16,7 @@ pub mod language;
 mod parts;
 pub mod privacy;
 mod question;
+mod replies;
 pub mod rules;
 pub mod verify;
 
@@ -26,12 +27,11 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::knowledge::{Document, FaqOutcome, Kind, KnowledgeBase, SourceRef};
+use crate::knowledge::{Kind, KnowledgeBase};
 use crate::search::{Fusion, Hit, SearchIndex};
-use crate::text::dates::{english_date, wareki};
 use crate::text::{is_japanese, normalize};
+use answer::citation_of_hit;
 pub use answer::{Answer, Citation, Language, Outcome, WriterKind};
-use answer::{citation_of_doc, citation_of_hit};
 pub use builder::Builder;
 pub use compose::{ExtractiveWriter, ModelWriter};
 pub use intent::HandoffReason;
@@ -209,7 +209,7 @@ impl Assistant {
         if let Some(kind) = intent::small_talk(text) {
             return Ok(Answer::new(
                 Outcome::Answered,
-                small_talk_reply(kind, language),
+                replies::small_talk_reply(kind, language),
                 Vec::new(),
                 1.0,
                 WriterKind::SmallTalk,
@@ -230,61 +230,6 @@ impl Assistant {
             });
         }
         Ok(answer)
-    }
-
-    /// Several questions in one message, each answered on its own (a later one read with
-    /// the first, 「…と、申込みの締切を教えて」 keeps the first one's topic), in one reply.
-    /// `None` when the message asks one thing, or its parts come to the same answer.
-    fn answer_parts(
-        &self,
-        parts: &[String],
-        today: NaiveDate,
-        language: Language,
-    ) -> Result<Option<Answer>> {
-        if parts.len() < 2 {
-            return Ok(None);
-        }
-        let mut answers: Vec<(String, Answer)> = Vec::new();
-        for (i, part) in parts.iter().enumerate() {
-            let question = match i {
-                0 => part.clone(),
-                _ => followup::resolve(self.index.analyzer(), &self.kb.glossary, part, &parts[0])
-                    .unwrap_or_else(|| part.clone()),
-            };
-            let answer = self.decide(&question, today, language)?;
-            if answers.iter().any(|(_, a)| a.answer == answer.answer) {
-                continue;
-            }
-            answers.push((part.clone(), answer));
-        }
-        if answers.len() < 2 || answers.iter().all(|(_, a)| a.outcome != Outcome::Answered) {
-            return Ok(None);
-        }
-        let mut text = String::new();
-        let mut citations: Vec<Citation> = Vec::new();
-        for (part, answer) in &answers {
-            if !text.is_empty() {
-                text.push_str("\n\n");
-            }
-            let part = part.trim_end_matches(['？', '?', '。']);
-            text.push_str(&format!("■ {part}\n{}", answer.answer));
-            for c in &answer.citations {
-                if !citations.contains(c) {
-                    citations.push(c.clone());
-                }
-            }
-        }
-        let confidence = answers
-            .iter()
-            .map(|(_, a)| a.confidence)
-            .fold(1.0, f32::min);
-        Ok(Some(Answer::new(
-            Outcome::Answered,
-            text,
-            citations,
-            confidence,
-            WriterKind::Parts,
-        )))
     }
 
     /// One question's answer: rules, then retrieval.
@@ -522,160 +467,6 @@ impl Assistant {
     fn retrieve(&self, text: &str) -> Result<Vec<Hit>> {
         let expansions = self.kb.glossary.expansions(text);
         self.index.search(text, &expansions, CANDIDATES)
-    }
-
-    /// A curated answer as written (its English version for an English question), with a
-    /// note when its deadline has passed.
-    fn curated(
-        &self,
-        doc: &Document,
-        coverage: f32,
-        today: NaiveDate,
-        language: Language,
-    ) -> Answer {
-        let mut text = match (language, &doc.english) {
-            (Language::En, Some(english)) => english.answer.clone(),
-            (Language::En, None) => {
-                format!("This answer is available in Japanese only:\n{}", doc.body)
-            }
-            (Language::Ja, _) => doc.body.clone(),
-        };
-        if let Some(deadline) = doc.deadline.as_deref().and_then(|id| self.kb.deadline(id))
-            && today > deadline.date
-        {
-            text.push_str(&match language {
-                Language::Ja => format!(
-                    "\nなお、この締切（{}）は本日（{}）時点で既に過ぎています。",
-                    wareki(deadline.date),
-                    wareki(today)
-                ),
-                Language::En => format!(
-                    "\nPlease note that this deadline ({}) has already passed as of today ({}).",
-                    english_date(deadline.date),
-                    english_date(today)
-                ),
-            });
-        }
-        let mut citations = vec![citation_of_doc(doc)];
-        citations.extend(self.cite_sources(&doc.sources));
-        let outcome = match doc.outcome {
-            FaqOutcome::Answer => Outcome::Answered,
-            FaqOutcome::NoAnswer => {
-                text.push('\n');
-                text.push_str(&self.contact_text(language));
-                citations.extend(self.contact_citation());
-                Outcome::NoAnswer
-            }
-        };
-        Answer::new(outcome, text, citations, coverage, WriterKind::Faq)
-    }
-
-    fn handoff(&self, reason: HandoffReason, language: Language) -> Answer {
-        let lead = match (reason, language) {
-            (HandoffReason::RequestedPerson, Language::Ja) => "担当者におつなぎします。",
-            (HandoffReason::OwnCase, Language::Ja) => {
-                "個別のお申込みの状況や変更は、シカクではお調べできないため、担当者がご案内します。"
-            }
-            (HandoffReason::RequestedPerson, Language::En) => "I will connect you with a person.",
-            (HandoffReason::OwnCase, Language::En) => {
-                "Shikaku cannot look up or change an individual application, so a person will help you."
-            }
-        };
-        let text = format!("{lead}\n{}", self.contact_text(language));
-        let citations = self.contact_citation().into_iter().collect();
-        Answer {
-            handoff_reason: Some(reason),
-            ..Answer::new(Outcome::Handoff, text, citations, 1.0, WriterKind::Fixed)
-        }
-    }
-
-    fn no_answer(&self, coverage: f32, language: Language) -> Answer {
-        let lead = match language {
-            Language::Ja => {
-                "申し訳ありません。ご質問の内容は、シカクが参照している資料では確認できませんでした。\
-                 担当者がご案内しますので、お問い合わせください。"
-            }
-            Language::En => {
-                "I'm sorry. I could not find this in the sources Shikaku refers to. \
-                 A person at the call center can help you."
-            }
-        };
-        let text = format!("{lead}\n{}", self.contact_text(language));
-        let citations = self.contact_citation().into_iter().collect();
-        Answer::new(
-            Outcome::NoAnswer,
-            text,
-            citations,
-            coverage,
-            WriterKind::Fixed,
-        )
-    }
-
-    /// The call center's number and hours, as the contact FAQ states them.
-    fn contact_text(&self, language: Language) -> String {
-        self.kb
-            .contact()
-            .map(|d| match (language, &d.english) {
-                (Language::En, Some(english)) => english.answer.clone(),
-                _ => d.body.clone(),
-            })
-            .unwrap_or_default()
-    }
-
-    fn contact_citation(&self) -> Option<Citation> {
-        self.kb.contact().map(citation_of_doc)
-    }
-
-    fn cite_sources(&self, sources: &[SourceRef]) -> Vec<Citation> {
-        let mut out: Vec<Citation> = Vec::new();
-        for s in sources {
-            if let Some((doc, section)) = self.kb.section(s) {
-                let c = Citation {
-                    doc_id: doc.id.clone(),
-                    title: doc.title.clone(),
-                    section: Some(section.heading.clone()),
-                    section_id: Some(section.id.clone()),
-                };
-                if !out.contains(&c) {
-                    out.push(c);
-                }
-            }
-        }
-        out
-    }
-}
-
-/// What Shikaku says to small talk: short, polite, and what it can help with.
-fn small_talk_reply(kind: intent::SmallTalk, language: Language) -> String {
-    use intent::SmallTalk::*;
-    const HELPS: &str = "顔認証付きカードリーダーの申込みや締切、補助、導入意向調査、ポスターなど、\
-                         オンライン資格確認の資料にあることを出典とともにお答えします。";
-    const HELPS_EN: &str = "I answer questions about online eligibility verification from the \
-                            official sources, with citations: applying for face-recognition card \
-                            readers, deadlines, the subsidy, the survey and posters.";
-    match (kind, language) {
-        (Greeting, Language::Ja) => format!("こんにちは、シカクです。{HELPS}ご質問をどうぞ。"),
-        (Greeting, Language::En) => format!("Hello, this is Shikaku. {HELPS_EN} How can I help?"),
-        (Thanks, Language::Ja) => {
-            "どういたしまして。ほかにもご不明な点があれば、いつでもお尋ねください。".into()
-        }
-        (Thanks, Language::En) => {
-            "You're welcome. If anything else is unclear, please ask at any time.".into()
-        }
-        (Goodbye, Language::Ja) => {
-            "ご利用ありがとうございました。またいつでもお尋ねください。".into()
-        }
-        (Goodbye, Language::En) => {
-            "Thank you for using Shikaku. Please ask again at any time.".into()
-        }
-        (WhoAreYou, Language::Ja) => format!(
-            "シカクは、オンライン資格確認についてお答えするAIチャットボットです。{HELPS}\
-             個別のご相談は担当者におつなぎします。"
-        ),
-        (WhoAreYou, Language::En) => format!(
-            "Shikaku is an AI chatbot that answers questions about online eligibility \
-             verification. {HELPS_EN} For your own case, I can connect you with a person."
-        ),
     }
 }
 

@@ -1,6 +1,11 @@
 //! Two questions in one message: 「締切と電話番号を教えて」, 「〜ですか。あと〜」,
 //! 「どんな施設が対象で、いつまでに答えればいいですか」. Each part is answered on its own.
 
+use anyhow::Result;
+use chrono::NaiveDate;
+
+use super::answer::{Answer, Citation, Language, Outcome, WriterKind};
+use super::{Assistant, followup};
 use crate::search::Analyzer;
 use crate::search::analysis::Word;
 
@@ -151,4 +156,61 @@ fn coordinated(analyzer: &Analyzer, clause: &str) -> Vec<String> {
 
 fn has_content(analyzer: &Analyzer, text: &str) -> bool {
     analyzer.words(text).iter().any(|w| w.content)
+}
+
+impl Assistant {
+    /// Several questions in one message, each answered on its own (a later one read with
+    /// the first, 「…と、申込みの締切を教えて」 keeps the first one's topic), in one reply.
+    /// `None` when the message asks one thing, or its parts come to the same answer.
+    pub(super) fn answer_parts(
+        &self,
+        parts: &[String],
+        today: NaiveDate,
+        language: Language,
+    ) -> Result<Option<Answer>> {
+        if parts.len() < 2 {
+            return Ok(None);
+        }
+        let mut answers: Vec<(String, Answer)> = Vec::new();
+        for (i, part) in parts.iter().enumerate() {
+            let question = match i {
+                0 => part.clone(),
+                _ => followup::resolve(self.index.analyzer(), &self.kb.glossary, part, &parts[0])
+                    .unwrap_or_else(|| part.clone()),
+            };
+            let answer = self.decide(&question, today, language)?;
+            if answers.iter().any(|(_, a)| a.answer == answer.answer) {
+                continue;
+            }
+            answers.push((part.clone(), answer));
+        }
+        if answers.len() < 2 || answers.iter().all(|(_, a)| a.outcome != Outcome::Answered) {
+            return Ok(None);
+        }
+        let mut text = String::new();
+        let mut citations: Vec<Citation> = Vec::new();
+        for (part, answer) in &answers {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            let part = part.trim_end_matches(['？', '?', '。']);
+            text.push_str(&format!("■ {part}\n{}", answer.answer));
+            for c in &answer.citations {
+                if !citations.contains(c) {
+                    citations.push(c.clone());
+                }
+            }
+        }
+        let confidence = answers
+            .iter()
+            .map(|(_, a)| a.confidence)
+            .fold(1.0, f32::min);
+        Ok(Some(Answer::new(
+            Outcome::Answered,
+            text,
+            citations,
+            confidence,
+            WriterKind::Parts,
+        )))
+    }
 }
