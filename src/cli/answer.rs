@@ -95,14 +95,7 @@ pub fn eval(
         );
     }
     let report = eval::run(&assistant, &items, today.unwrap_or_else(today_in_japan))?;
-    for (item, answer, reason) in &report.failures {
-        println!("FAIL {} 「{}」: {reason}", item.id, item.question);
-        println!(
-            "     outcome {:?}: {}",
-            answer.outcome,
-            answer.answer.replace('\n', " ")
-        );
-    }
+    print_failures(&report);
     match assistant.model_name() {
         Some(name) => {
             let stats = assistant.draft_stats();
@@ -136,13 +129,8 @@ pub fn eval(
     })
 }
 
-/// `eval --api URL`: the set asked through a running service's chat API.
-pub fn eval_api(file: &Path, url: &str) -> Result<ExitCode> {
-    let items = eval::read_items(file)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    let report = runtime.block_on(eval::run_api(url, &items))?;
+/// Each failed item: its id, question, why, and what was answered.
+fn print_failures(report: &eval::Report) {
     for (item, answer, reason) in &report.failures {
         println!("FAIL {} 「{}」: {reason}", item.id, item.question);
         println!(
@@ -151,6 +139,16 @@ pub fn eval_api(file: &Path, url: &str) -> Result<ExitCode> {
             answer.answer.replace('\n', " ")
         );
     }
+}
+
+/// `eval --api URL`: the set asked through a running service's chat API.
+pub fn eval_api(file: &Path, url: &str) -> Result<ExitCode> {
+    let items = eval::read_items(file)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(eval::run_api(url, &items))?;
+    print_failures(&report);
     let failed = report.failures.len();
     println!(
         "through the chat API at {url}: {} passed, {failed} failed",
