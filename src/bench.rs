@@ -221,6 +221,7 @@ pub fn run_llm(settings: &Settings, repetitions: usize) -> Result<String> {
         .model_path
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("the model is off; pass --model PATH"))?;
+    crate::integrity::check_model_file(path)?;
     let start = Instant::now();
     let model = Model::load(path, DEFAULT_CONTEXT)?;
     let load = start.elapsed();

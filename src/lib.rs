@@ -19,6 +19,7 @@ pub mod embedding;
 pub mod eval;
 pub mod handoff;
 pub mod http;
+pub mod integrity;
 pub mod knowledge;
 #[allow(unsafe_code)]
 // the model's SIMD kernels (src/llm/q8.rs); each unsafe fn documents its # Safety

@@ -13,6 +13,7 @@ use crate::channels::Channels;
 use crate::conversation::Conversations;
 use crate::embedding::Embedder;
 use crate::http::{self, AppState};
+use crate::integrity;
 use crate::llm::generate::Generator;
 use crate::llm::prompt::PromptTemplate;
 use crate::llm::{DEFAULT_CONTEXT, Model};
@@ -30,6 +31,7 @@ pub fn model_writer(settings: &Settings) -> Result<Option<ModelWriter>> {
         return Ok(None);
     };
     let prompt = PromptTemplate::load(&settings.prompts_dir.join("answer.toml"))?;
+    integrity::check_model_file(path)?;
     let model = Model::load(path, DEFAULT_CONTEXT)?;
     Ok(Some(ModelWriter::new(
         Generator::start(model, MODEL_QUEUE),
@@ -42,7 +44,10 @@ pub fn embedder(settings: &Settings) -> Result<Option<Embedder>> {
     settings
         .embedder_path
         .as_deref()
-        .map(|path| Ok(Embedder::load(path)?.with_cache(&settings.vector_cache)))
+        .map(|path| {
+            integrity::check_model_file(path)?;
+            Ok(Embedder::load(path)?.with_cache(&settings.vector_cache))
+        })
         .transpose()
 }
 

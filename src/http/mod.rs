@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod error;
 mod guard;
+mod headers;
 pub mod openapi;
 mod routes;
 mod sse;
@@ -48,7 +49,6 @@ pub struct AppState {
     channels: Channels,
     limiter: Arc<guard::RateLimiter>,
     settings: Arc<ServiceSettings>,
-    pages: Arc<routes::pages::Pages>,
     /// The model file configured, if any (`/readyz` reports it when it failed to load).
     model_path: Option<std::path::PathBuf>,
 }
@@ -69,7 +69,6 @@ impl AppState {
             publisher,
             channels,
             settings: Arc::new(settings),
-            pages: Arc::new(routes::pages::Pages::new()),
             model_path,
         }
     }
@@ -88,10 +87,6 @@ impl AppState {
 
     pub fn channels(&self) -> &Channels {
         &self.channels
-    }
-
-    fn pages(&self) -> &routes::pages::Pages {
-        &self.pages
     }
 
     fn model_path(&self) -> Option<&std::path::Path> {
@@ -162,7 +157,7 @@ fn all_routes() -> Routes {
         pages: routes![
             get "/" pages::demo,
             get "/widget.js" pages::widget,
-            get "/assets/{file}" pages::asset,
+            get "/assets/{file}" pages::asset_file,
             get "/kb/{doc_id}" pages::document,
             get "/agent" pages::agent_console,
             get "/admin" pages::editor_console,
@@ -251,6 +246,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(guard::time_limit)),
         )
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(headers::SecurityHeaders::new(&state.settings)),
+            headers::add,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::observe,

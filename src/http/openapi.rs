@@ -41,7 +41,7 @@ pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `sh
         health::metrics,
         pages::demo,
         pages::widget,
-        pages::asset,
+        pages::asset_file,
         pages::document,
         pages::agent_console,
         pages::editor_console,

@@ -21,6 +21,9 @@ pub enum EditError {
     BadPath(String),
     #[error("larger than {} KiB", MAX_FILE_BYTES / 1024)]
     TooLarge,
+    /// A control character (NUL, escape…) in the text; tabs and line breaks are text.
+    #[error("the text holds a control character")]
+    Control,
     #[error("no such document")]
     UnknownDocument,
     #[error("unreadable file: {0}")]
@@ -169,12 +172,16 @@ impl Publisher {
         if text.len() > MAX_FILE_BYTES {
             return Err(EditError::TooLarge);
         }
+        if crate::text::has_control(text) {
+            return Err(EditError::Control);
+        }
         let problems = self.check(path, text).await?;
         self.store.save_draft(path, text, user).await?;
         Ok(problems)
     }
 
     pub async fn delete(&self, path: &str, user: &str) -> Result<(), EditError> {
+        check_path(path).map_err(|e| EditError::BadPath(e.to_string()))?;
         if self.store.delete_draft(path, user).await? {
             Ok(())
         } else {

@@ -55,8 +55,15 @@ pub struct Publisher {
     draft: std::sync::Mutex<Option<(String, Arc<Assistant>)>>,
 }
 
-/// A path inside the knowledge folder: relative, no `..`, a Markdown file or the glossary.
+/// A path inside the knowledge folder: relative, no `..`, a Markdown file or the glossary,
+/// with no control or invisible characters (a NUL cannot even be stored in PostgreSQL).
 pub fn check_path(path: &str) -> Result<()> {
+    if path
+        .chars()
+        .any(|c| c.is_control() || crate::text::is_invisible(c))
+    {
+        bail!("{path:?} holds a control or invisible character; a knowledge file's path cannot");
+    }
     let p = Path::new(path);
     let plain = p.components().all(|c| matches!(c, Component::Normal(_)));
     let kind_ok = path.ends_with(".md") || path == "glossary.toml";

@@ -176,6 +176,17 @@ pub struct ServiceSettings {
     pub channels: ChannelsConfig,
 }
 
+impl ServiceSettings {
+    /// Whether users reach the service over https (`SHIKAKU_PUBLIC_URL`): the session
+    /// cookie is then `Secure`, never sent over plain http.
+    pub fn served_over_https(&self) -> bool {
+        self.channels
+            .public_url
+            .as_deref()
+            .is_some_and(|url| url.starts_with("https://"))
+    }
+}
+
 impl ServiceArgs {
     /// Reads the files the settings name (hours, channels) and checks them; the channels'
     /// settings from the environment.

@@ -24,15 +24,22 @@ pub enum Login {
     /// The password matched: the user.
     Ok(User),
     Bad,
-    /// No user of that name.
-    Unknown,
-    /// Too many failures: locked until this RFC 3339 time.
-    Locked(String),
+    /// No user of that name. The attempt is counted all the same (`unknown_logins`), so an
+    /// unknown name locks as a real one does. `counted`: the attempt was not refused by an
+    /// open lock, and so owes the work of a password check.
+    Unknown {
+        counted: bool,
+        locked: bool,
+    },
+    /// Too many failures in a row; the lock lasts [`LOCKOUT_MINUTES`].
+    Locked,
 }
 
 /// After this many failed sign-ins in a row the account is locked for a while.
 pub const MAX_FAILED_LOGINS: i64 = 5;
-const LOCKOUT_MINUTES: i64 = 15;
+pub const LOCKOUT_MINUTES: i64 = 15;
+/// Failures under unknown names are forgotten after a day without attempts.
+const UNKNOWN_NAMES_KEPT_HOURS: i64 = 24;
 
 fn minutes_from_now(minutes: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::minutes(minutes))
@@ -90,18 +97,17 @@ impl Store {
         .await?;
         let Some(row) = claimed else {
             // Locked, or no such user.
-            let locked: Option<Option<String>> =
-                sqlx::query("SELECT locked_until FROM users WHERE name = $1")
-                    .bind(name)
-                    .fetch_optional(&self.pool)
-                    .await?
-                    .map(|r| r.try_get("locked_until"))
-                    .transpose()?;
+            let exists = sqlx::query("SELECT 1 FROM users WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some();
             // (A lock cleared since by a right password still refused this attempt.)
-            return Ok(match locked {
-                Some(until) => Login::Locked(until.unwrap_or(now)),
-                None => Login::Unknown,
-            });
+            return if exists {
+                Ok(Login::Locked)
+            } else {
+                self.count_unknown_login(name).await
+            };
         };
         let id: i64 = row.try_get("id")?;
         let hash: String = row.try_get("password_hash")?;
@@ -118,9 +124,51 @@ impl Store {
             }));
         }
         let lock: Option<String> = row.try_get("locked_until")?;
-        Ok(match lock {
-            Some(until) => Login::Locked(until),
-            None => Login::Bad,
+        Ok(if lock.is_some() {
+            Login::Locked
+        } else {
+            Login::Bad
+        })
+    }
+
+    /// Counts a failed sign-in under a name no user has, with the same conditional
+    /// update as a user's (one statement, refused by an open lock).
+    async fn count_unknown_login(&self, name: &str) -> Result<Login> {
+        let now = now();
+        let forgotten = (chrono::Utc::now() - chrono::Duration::hours(UNKNOWN_NAMES_KEPT_HOURS))
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        sqlx::query("DELETE FROM unknown_logins WHERE last_attempt_at < $1")
+            .bind(forgotten)
+            .execute(&self.pool)
+            .await?;
+        let counted = sqlx::query(
+            "INSERT INTO unknown_logins (name, failed_logins, locked_until, last_attempt_at) \
+             VALUES ($1, 1, CASE WHEN 1 >= $2 THEN $3 ELSE NULL END, $4) \
+             ON CONFLICT (name) DO UPDATE SET \
+               failed_logins = CASE WHEN unknown_logins.locked_until IS NOT NULL THEN 1 \
+                                    ELSE unknown_logins.failed_logins + 1 END, \
+               locked_until = CASE WHEN (CASE WHEN unknown_logins.locked_until IS NOT NULL THEN 1 \
+                                              ELSE unknown_logins.failed_logins + 1 END) >= $2 \
+                                   THEN $3 ELSE NULL END, \
+               last_attempt_at = $4 \
+             WHERE unknown_logins.locked_until IS NULL OR unknown_logins.locked_until <= $4 \
+             RETURNING locked_until",
+        )
+        .bind(name)
+        .bind(MAX_FAILED_LOGINS)
+        .bind(minutes_from_now(LOCKOUT_MINUTES))
+        .bind(&now)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(match counted {
+            Some(row) => Login::Unknown {
+                counted: true,
+                locked: row.try_get::<Option<String>, _>("locked_until")?.is_some(),
+            },
+            None => Login::Unknown {
+                counted: false,
+                locked: true,
+            },
         })
     }
 

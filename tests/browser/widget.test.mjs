@@ -88,7 +88,19 @@ async function newPage(options = {}) {
   const page = await context.newPage();
   page.dialogs = [];
   page.on("dialog", (d) => { page.dialogs.push(d.message()); d.dismiss(); });
+  // Whatever our Content-Security-Policy refuses (an inline script or style) is recorded.
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI || "inline"}`);
+    });
+  });
   return page;
+}
+
+/** What the page's Content-Security-Policy refused so far (nothing, on our pages). */
+async function cspViolations(page) {
+  return page.evaluate(() => window.__cspViolations);
 }
 
 /** The last bot message once it is final (not pending). */
@@ -114,8 +126,39 @@ async function ask(page, text) {
   return page.locator(".msg.bot").last();
 }
 
-test("ask, follow the citation, give 👎, reload, and see user markup as text", async () => {
+test("every page works under its Content-Security-Policy: nothing inline is refused", async () => {
   const page = await newPage();
+  const response = await page.goto(base + "/");
+  assert.match(response.headers()["content-security-policy"], /style-src 'self'/);
+  await page.locator(".bubble").click();
+  // The widget is styled (a constructed stylesheet, not an inline <style>): the panel is fixed.
+  assert.equal(await page.locator(".panel").evaluate((p) => getComputedStyle(p).position), "fixed");
+  await ask(page, QUESTION);
+  // The portal page's own style is a file too.
+  assert.equal(await page.locator(".portal-header").evaluate((h) => getComputedStyle(h).display), "flex");
+  assert.deepEqual(await cspViolations(page), []);
+
+  for (const console of ["/agent", "/admin"]) {
+    const staff = await newPage();
+    await staff.goto(base + console);
+    // The console's script ran: the sign-in form is shown, and signing in works.
+    await staff.locator("#login-name").fill(console === "/agent" ? AGENT : EDITOR);
+    await staff.locator("#login-password").fill(AGENT_PASSWORD);
+    await staff.locator("#login-form button[type=submit]").click();
+    await staff.locator("#console").waitFor();
+    assert.deepEqual(await cspViolations(staff), [], console);
+    await staff.context().close();
+  }
+  const doc = await newPage();
+  await doc.goto(base + "/kb/notice-main");
+  assert.deepEqual(await cspViolations(doc), []);
+  await doc.context().close();
+  await page.context().close();
+});
+
+test("ask, follow the citation, give 👎, reload, and see user markup as text", async () => {
+  // A portal with its own style and no policy of ours (the test adds a <style> to it).
+  const page = await newPage({ bypassCSP: true });
   // The portal's CSS must not reach into the widget.
   await page.goto(base + "/");
   await page.addStyleTag({ content: "button{display:none !important} *{color:red !important}" });

@@ -157,14 +157,25 @@ fn the_console_refuses_anyone_without_a_session_or_csrf_token(db: &Database) {
         &json!({"name": "sato", "password": PASSWORD}),
     );
     assert_eq!(r.status(), 429);
-    let body: Value = r.json().unwrap();
-    assert_eq!(body["error"]["code"], "locked");
-    // An unknown name looks like a wrong password.
+    let locked: Value = r.json().unwrap();
+    assert_eq!(locked["error"]["code"], "locked");
+    // An unknown name looks like a wrong password, and locks as a real name does, with the
+    // same answer: neither tells which names exist, nor when the lock ends.
+    for _ in 0..4 {
+        let r = server.post_json(
+            "/agent/api/login",
+            &json!({"name": "nobody", "password": PASSWORD}),
+        );
+        assert_eq!(r.status(), 401);
+    }
     let r = server.post_json(
         "/agent/api/login",
         &json!({"name": "nobody", "password": PASSWORD}),
     );
-    assert_eq!(r.status(), 401);
+    assert_eq!(r.status(), 429);
+    let unknown_locked: Value = r.json().unwrap();
+    assert_eq!(unknown_locked["error"], locked["error"], "{unknown_locked}");
+    assert!(locked["error"]["detail"].is_null(), "{locked}");
     // The console page itself shows nothing but the sign-in form without a session.
     let page = server.get("/agent").text().unwrap();
     assert!(page.contains("login-form"));

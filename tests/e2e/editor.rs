@@ -238,6 +238,20 @@ fn a_document_with_problems_cannot_be_published_and_rollback_restores(db: &Datab
     // A path outside the knowledge folder, or not a knowledge file, is refused.
     assert_eq!(put(&editor, "..%2F..%2Fetc%2Fpasswd.md", "x").status(), 422);
     assert_eq!(put(&editor, "faq/notes.txt", "x").status(), 422);
+    // A NUL or another control character, in a path or in a text, is a clear 422 (PostgreSQL
+    // cannot even store a NUL), in saving and in deleting.
+    for path in ["faq/a%00b.md", "faq/a%1Bb.md", "faq/%E2%80%8B.md"] {
+        let r = put(&editor, path, "x");
+        assert_eq!(r.status(), 422, "{path}");
+        let body: Value = r.json().unwrap();
+        assert_eq!(body["error"]["code"], "invalid_path", "{path}: {body}");
+        let r = editor.delete(&format!("/admin/api/documents/{path}"));
+        assert_eq!(r.status(), 422, "{path}");
+    }
+    let r = put(&editor, "faq/nul.md", "本文\u{0}です");
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().unwrap();
+    assert_eq!(body["error"]["code"], "invalid_text", "{body}");
 
     // Roll back to release 1: the old answer, as release 3; the drafts follow it.
     let back = editor.post("/admin/api/releases/1/rollback", json!({}));

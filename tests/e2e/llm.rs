@@ -266,6 +266,64 @@ fn the_accepted_draft_streams_and_shutdown_waits_for_the_answer() {
     assert!(server.wait().success(), "a graceful stop exits 0");
 }
 
+/// A model file with changed bytes (a bad download, a damaged disk) is refused at load by
+/// its SHA-256 (`models/SHA256SUMS`): the service says why, answers without the model and
+/// reports it unavailable; it never loads as "loaded".
+#[test]
+fn a_damaged_model_file_is_refused_and_the_service_answers_without_it() {
+    let env = common::Env::new();
+    let folder = tempfile::tempdir().unwrap();
+    let name = std::path::Path::new(shikaku::llm::DEFAULT_MODEL_FILE)
+        .file_name()
+        .unwrap();
+    let damaged = folder.path().join(name);
+    let mut bytes = std::fs::read(common::repo().join(shikaku::llm::DEFAULT_MODEL_FILE)).unwrap();
+    // 20,000 bytes flipped in the tensor data, past the header: the file still parses.
+    let step = bytes.len() / 2 / 20_000;
+    for i in 0..20_000 {
+        let at = bytes.len() / 2 + i * step;
+        bytes[at] ^= 0xff;
+    }
+    std::fs::write(&damaged, &bytes).unwrap();
+    drop(bytes);
+    std::fs::copy(
+        common::repo()
+            .join("models")
+            .join(shikaku::integrity::DIGESTS),
+        folder.path().join(shikaku::integrity::DIGESTS),
+    )
+    .unwrap();
+    // The damaged file still reads as a model: only its digest tells.
+    assert!(Model::load(&damaged, 64).is_ok());
+
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let server = common::Server::spawn_with_log(
+        &env,
+        &[("SHIKAKU_MODEL", damaged.to_str().unwrap())],
+        log.reopen().unwrap(),
+    );
+    let ready: serde_json::Value = server.get("/readyz").json().unwrap();
+    assert_eq!(ready["model"]["state"], "unavailable", "{ready}");
+    let answer: serde_json::Value = server
+        .post_json(
+            "/api/v1/chat",
+            &serde_json::json!({"message": "申請の締切はいつですか"}),
+        )
+        .json()
+        .unwrap();
+    assert!(
+        answer["answer"].as_str().unwrap().contains("令和3年"),
+        "{answer}"
+    );
+    drop(server);
+    let logged = std::fs::read_to_string(log.path()).unwrap();
+    assert!(
+        logged.contains("is damaged or not the expected file")
+            && logged.contains("a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"),
+        "{logged}"
+    );
+}
+
 /// The questions of the evaluation sets (`tests/eval/wide.jsonl`, and `../shared/eval/dev.jsonl`
 /// where it is), each with the day it is asked on.
 fn eval_questions() -> Vec<(String, chrono::NaiveDate)> {

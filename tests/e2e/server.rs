@@ -430,6 +430,104 @@ fn the_widget_the_demo_page_and_cited_documents_are_served() {
     assert_eq!(server.get("/kb/no-such-doc").status(), 404);
 }
 
+/// The pages hold no inline script or style, and their Content-Security-Policy refuses
+/// any; the consoles are never framed, the public pages only by this origin and the portals
+/// allowed by CORS; every response says `nosniff`; the session cookie is `Secure` when the
+/// service is reached over https.
+#[test]
+fn every_response_carries_the_security_headers() {
+    let env = Env::new();
+    let db = Database::sqlite();
+    common::console::add_user(&env, &db, "sato", "agent");
+    let portal = "https://portal.example.jp";
+    let mut vars = db.env();
+    vars.extend([
+        ("SHIKAKU_CORS_ORIGINS", portal),
+        ("SHIKAKU_PUBLIC_URL", "https://shikaku.example.jp"),
+    ]);
+    let server = Server::start(&env, &vars);
+    let header = |response: &reqwest::blocking::Response, name: &str| -> String {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    for (path, console) in [
+        ("/", false),
+        ("/kb/notice-main", false),
+        ("/kb/no-such-doc", false),
+        ("/agent", true),
+        ("/admin", true),
+    ] {
+        let page = server.get(path);
+        let csp = header(&page, "content-security-policy");
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("style-src 'self'"),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe"), "{path}: {csp}");
+        assert_eq!(header(&page, "x-content-type-options"), "nosniff", "{path}");
+        if console {
+            assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+            assert_eq!(header(&page, "x-frame-options"), "DENY", "{path}");
+        } else {
+            assert!(
+                csp.contains(&format!("frame-ancestors 'self' {portal}")),
+                "{path}: {csp}"
+            );
+        }
+        let html = page.text().unwrap();
+        assert!(!html.contains("<style"), "{path}: an inline style");
+        for script in html.split("<script").skip(1) {
+            let tag = script.split('>').next().unwrap();
+            assert!(tag.contains(" src=\"/assets/"), "{path}: an inline script");
+        }
+        // What the page loads is served, as what it is.
+        for link in html.split("=\"/assets/").skip(1) {
+            let file = link.split('"').next().unwrap();
+            let asset = server.get(&format!("/assets/{file}"));
+            assert_eq!(asset.status(), 200, "{file}");
+            let kind = header(&asset, "content-type");
+            assert!(
+                kind.starts_with(if file.ends_with(".css") {
+                    "text/css"
+                } else {
+                    "text/javascript"
+                }),
+                "{file}: {kind}"
+            );
+            assert_eq!(header(&asset, "x-content-type-options"), "nosniff");
+        }
+    }
+    let api = server.post_json("/api/v1/chat", &json!({"message": DEADLINE_QUESTION}));
+    assert_eq!(header(&api, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&api, "x-frame-options"), "DENY");
+    assert!(header(&api, "content-security-policy").contains("default-src 'none'"));
+    let missing = server.get("/no/such/path");
+    assert_eq!(missing.status(), 404);
+    assert_eq!(header(&missing, "x-content-type-options"), "nosniff");
+
+    let login = server.post_json(
+        "/agent/api/login",
+        &json!({"name": "sato", "password": common::console::PASSWORD}),
+    );
+    assert_eq!(login.status(), 200);
+    let cookie = header(&login, "set-cookie");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    drop(server);
+    // Over plain http (no https public URL) a Secure cookie would never come back.
+    let server = Server::start(&env, &db.env());
+    let login = server.post_json(
+        "/agent/api/login",
+        &json!({"name": "sato", "password": common::console::PASSWORD}),
+    );
+    assert!(!header(&login, "set-cookie").contains("Secure"));
+}
+
 fn conversations_survive_a_restart_and_my_numbers_are_not_stored(db: &Database) {
     let env = Env::new();
     let server = Server::spawn(&env, &db.env());

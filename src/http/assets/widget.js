@@ -252,7 +252,15 @@
 
   Chat.prototype.build = function () {
     var self = this;
-    this.root.appendChild(el("style", null, css));
+    // A constructed stylesheet where the browser has them: a page whose
+    // Content-Security-Policy refuses inline styles (ours does) still styles the widget.
+    if (window.CSSStyleSheet && "adoptedStyleSheets" in this.root && CSSStyleSheet.prototype.replaceSync) {
+      var sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      this.root.adoptedStyleSheets = [sheet];
+    } else {
+      this.root.appendChild(el("style", null, css));
+    }
     this.bubble = fixed(el("button", { "class": "bubble", "aria-expanded": "false", "aria-controls": "panel" }, "💬"), "open", "aria-label");
     this.panel = el("section", { "class": "panel", id: "panel", role: "dialog", lang: language, hidden: "" });
     var header = el("header");

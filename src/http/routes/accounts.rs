@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::accounts::{SESSION_HOURS, SignIn, User};
+use crate::accounts::{LOCKOUT_MINUTES, SESSION_HOURS, SignIn, User};
 use crate::auth::Role;
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, AnyDesk, COOKIE, SignedIn, forbidden};
@@ -30,7 +30,7 @@ pub struct LoginRequest {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = Whoami,
-            headers(("Set-Cookie" = String, description = "`shikaku_agent`: HttpOnly, SameSite=Strict"))),
+            headers(("Set-Cookie" = String, description = "`shikaku_agent`: HttpOnly, SameSite=Strict; Secure when SHIKAKU_PUBLIC_URL is https"))),
         JsonBodyErrors,
         (status = 401, description = "`bad_credentials`", body = ErrorBody),
         (status = 429, description = "`locked` after 5 failures in a row (15 min), or `rate_limited` (with Retry-After)", body = ErrorBody),
@@ -43,8 +43,9 @@ pub async fn login(
     match state.accounts().sign_in(&body.name, &body.password).await? {
         SignIn::Ok { token, user } => {
             let cookie = format!(
-                "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
-                SESSION_HOURS * 3600
+                "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+                SESSION_HOURS * 3600,
+                secure(&state)
             );
             Ok(([(header::SET_COOKIE, cookie)], whoami(&user)).into_response())
         }
@@ -53,12 +54,22 @@ pub async fn login(
             "bad_credentials",
             "ユーザー名またはパスワードが違います。",
         )),
-        SignIn::Locked(until) => Err(ApiError::new(
+        SignIn::Locked => Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "locked",
-            "サインインの失敗が続いたため、しばらくロックしています。時間をおいてお試しください。",
-        )
-        .with_detail(format!("locked until {until}"))),
+            format!(
+                "サインインの失敗が続いたため、しばらくロックしています。{LOCKOUT_MINUTES}分ほどおいてお試しください。"
+            ),
+        )),
+    }
+}
+
+/// The cookie's `Secure` attribute when users reach the service over https.
+fn secure(state: &AppState) -> &'static str {
+    if state.settings.served_over_https() {
+        "; Secure"
+    } else {
+        ""
     }
 }
 
@@ -80,7 +91,10 @@ pub async fn logout(
     signed_in: SignedIn<AnyDesk>,
 ) -> Result<Response, ApiError> {
     state.accounts().sign_out(&signed_in.token).await?;
-    let clear = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let clear = format!(
+        "{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}",
+        secure(&state)
+    );
     Ok((
         [(header::SET_COOKIE, clear)],
         Json(SignedOut { signed_out: true }),

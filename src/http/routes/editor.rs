@@ -73,6 +73,10 @@ fn edit_error(e: EditError) -> ApiError {
             "too_large",
             format!("{} KiB 以内にしてください。", MAX_FILE_BYTES / 1024),
         ),
+        EditError::Control => ApiError::invalid(
+            "invalid_text",
+            "本文に制御文字（NUL など）が含まれています。取り除いてから保存してください。",
+        ),
         EditError::UnknownDocument => unknown_document(),
         EditError::Unreadable(detail) => {
             ApiError::invalid("unreadable_file", "ファイルを読み取れませんでした。")

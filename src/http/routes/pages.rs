@@ -4,6 +4,8 @@
 //! askama templates under `src/http/templates/` (checked when the crate compiles); they
 //! HTML-escape every value, and so everything from the knowledge base.
 
+use std::sync::LazyLock;
+
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -25,17 +27,63 @@ const ADMIN_JS: &str = concat!(
     include_str!("../assets/admin.js")
 );
 
-pub struct Pages {
-    /// First 16 hex digits of the widget's SHA-256: its ETag and hashed name.
-    widget_hash: String,
+/// A file served under `/assets/` by its content-hashed name (`page-HASH.css`), cached for
+/// a year: the pages' style and the consoles' scripts are files, never inline, so that the
+/// pages' Content-Security-Policy can refuse every inline script and style.
+struct Asset {
+    stem: &'static str,
+    extension: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+    /// First 16 hex digits of the body's SHA-256.
+    hash: String,
 }
 
-impl Pages {
-    pub fn new() -> Pages {
-        let digest = Sha256::digest(WIDGET_JS.as_bytes());
-        let widget_hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        Pages { widget_hash }
+impl Asset {
+    fn new(file: &'static str, content_type: &'static str, body: &'static str) -> Asset {
+        let (stem, extension) = file
+            .rsplit_once('.')
+            .expect("an asset's name has an extension");
+        let digest = Sha256::digest(body.as_bytes());
+        Asset {
+            stem,
+            extension,
+            content_type,
+            body,
+            hash: digest.iter().take(8).map(|b| format!("{b:02x}")).collect(),
+        }
     }
+
+    fn file_name(&self) -> String {
+        format!("{}-{}.{}", self.stem, self.hash, self.extension)
+    }
+}
+
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
+static ASSETS: LazyLock<[Asset; 4]> = LazyLock::new(|| {
+    [
+        Asset::new("widget.js", JAVASCRIPT, WIDGET_JS),
+        Asset::new("page.css", "text/css; charset=utf-8", PAGE_CSS),
+        Asset::new("agent.js", JAVASCRIPT, AGENT_JS),
+        Asset::new("admin.js", JAVASCRIPT, ADMIN_JS),
+    ]
+});
+
+fn asset(file: &str) -> &'static Asset {
+    ASSETS
+        .iter()
+        .find(|a| {
+            file.strip_prefix(a.stem)
+                .and_then(|rest| rest.strip_prefix('.'))
+                == Some(a.extension)
+        })
+        .expect("a known asset")
+}
+
+/// The URL path of an asset by its plain name (`page.css` → `/assets/page-HASH.css`).
+pub fn asset_path(file: &str) -> String {
+    format!("/assets/{}", asset(file).file_name())
 }
 
 /// `GET /`: the demo portal page, listing the serving release's notices.
@@ -44,25 +92,17 @@ impl Pages {
 pub async fn demo(State(state): State<AppState>) -> Response {
     html(&DemoPage::new(
         state.conversations().assistant().knowledge(),
-        &state.pages().widget_hash,
     ))
 }
 
-fn javascript(body: &'static str, cache: &'static str, etag: String) -> Response {
+fn served(asset: &Asset, cache: &'static str) -> Response {
     (
         [
-            (
-                header::CONTENT_TYPE,
-                "text/javascript; charset=utf-8".to_string(),
-            ),
+            (header::CONTENT_TYPE, asset.content_type.to_string()),
             (header::CACHE_CONTROL, cache.to_string()),
-            (header::ETAG, etag),
-            (
-                header::HeaderName::from_static("x-content-type-options"),
-                "nosniff".to_string(),
-            ),
+            (header::ETAG, format!("\"{}\"", asset.hash)),
         ],
-        body,
+        asset.body,
     )
         .into_response()
 }
@@ -76,8 +116,9 @@ fn javascript(body: &'static str, cache: &'static str, etag: String) -> Response
             headers(("ETag" = String), ("Cache-Control" = String, description = "public, max-age=300, must-revalidate"))),
         (status = 304, description = "Not modified", headers(("ETag" = String))),
     ))]
-pub async fn widget(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let etag = format!("\"{}\"", state.pages().widget_hash);
+pub async fn widget(headers: HeaderMap) -> Response {
+    let widget = asset("widget.js");
+    let etag = format!("\"{}\"", widget.hash);
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -85,22 +126,21 @@ pub async fn widget(State(state): State<AppState>, headers: HeaderMap) -> Respon
     if matches {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
-    javascript(WIDGET_JS, "public, max-age=300, must-revalidate", etag)
+    served(widget, "public, max-age=300, must-revalidate")
 }
 
-/// `GET /assets/widget-HASH.js`: the same file under its content hash, cached for a year.
-#[utoipa::path(get, path = "/assets/{file}", summary = "The widget under its content hash (immutable)",
-    params(("file" = String, Path, description = "`widget-HASH.js`, as the demo page names it")),
+/// `GET /assets/{file}`: the widget, the pages' style and the consoles' scripts under
+/// their content hashes, cached for a year.
+#[utoipa::path(get, path = "/assets/{file}", summary = "A script or style under its content hash (immutable)",
+    params(("file" = String, Path, description = "`widget-HASH.js`, `page-HASH.css`, `agent-HASH.js` or `admin-HASH.js`, as the pages name them")),
     responses(
-        (status = 200, description = "JavaScript", content_type = "text/javascript"),
+        (status = 200, description = "JavaScript or CSS", content_type = "text/javascript"),
         (status = 404, description = "`not_found`", body = crate::http::error::ErrorBody),
     ))]
-pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> Response {
-    if file == format!("widget-{}.js", state.pages().widget_hash) {
-        let etag = format!("\"{}\"", state.pages().widget_hash);
-        javascript(WIDGET_JS, "public, max-age=31536000, immutable", etag)
-    } else {
-        crate::http::error::not_found().await.into_response()
+pub async fn asset_file(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|a| a.file_name() == file) {
+        Some(asset) => served(asset, "public, max-age=31536000, immutable"),
+        None => crate::http::error::not_found().await.into_response(),
     }
 }
 
@@ -112,7 +152,7 @@ pub async fn agent_console() -> Response {
     console(&Console::Agent)
 }
 
-/// `GET /admin`: the editor console (its script inline; the API is `/admin/api/*`).
+/// `GET /admin`: the editor console (the API is `/admin/api/*`).
 #[utoipa::path(get, path = "/admin", summary = "The editor console page (sign-in form until signed in)",
     responses((status = 200, description = "HTML", content_type = "text/html")))]
 pub async fn editor_console() -> Response {
@@ -155,16 +195,9 @@ fn html(page: &impl Template) -> Response {
     }
 }
 
-/// A staff console: never cached, never framed.
+/// A staff console: never cached (never framed: [`crate::http::headers`]).
 fn console(page: &Console) -> Response {
-    (
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::HeaderName::from_static("x-frame-options"), "DENY"),
-        ],
-        html(page),
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-store")], html(page)).into_response()
 }
 
 /// `demo.html`: the portal's notices, by title (the notice itself, then its enclosures
@@ -172,7 +205,6 @@ fn console(page: &Console) -> Response {
 #[derive(Template)]
 #[template(path = "demo.html")]
 struct DemoPage<'a> {
-    widget_hash: &'a str,
     suggestions: String,
     notices: Vec<Notice<'a>>,
 }
@@ -184,7 +216,7 @@ struct Notice<'a> {
 }
 
 impl<'a> DemoPage<'a> {
-    fn new(kb: &'a KnowledgeBase, widget_hash: &'a str) -> Self {
+    fn new(kb: &'a KnowledgeBase) -> Self {
         let mut docs: Vec<&Document> = kb
             .docs()
             .iter()
@@ -203,7 +235,6 @@ impl<'a> DemoPage<'a> {
             })
             .collect();
         DemoPage {
-            widget_hash,
             suggestions: crate::assistant::STARTER_QUESTIONS.join("|"),
             notices,
         }
@@ -297,11 +328,12 @@ impl Console {
         }
     }
 
-    fn script(&self) -> &'static str {
-        match self {
-            Console::Agent => AGENT_JS,
-            Console::Editor => ADMIN_JS,
-        }
+    /// The URL path of its script.
+    fn script(&self) -> String {
+        asset_path(match self {
+            Console::Agent => "agent.js",
+            Console::Editor => "admin.js",
+        })
     }
 }
 

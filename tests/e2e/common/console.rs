@@ -84,4 +84,14 @@ impl<'a> Agent<'a> {
             .send()
             .unwrap()
     }
+
+    pub fn delete(&self, path: &str) -> reqwest::blocking::Response {
+        self.server
+            .client
+            .delete(self.server.url(path))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .send()
+            .unwrap()
+    }
 }
