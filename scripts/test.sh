@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what a fresh machine lacks, builds the dictionary, runs the
 # unit and integration tests, the widget's tests in a real browser (screenshots in
-# target/test-output/browser/), then grades the evaluation sets.
+# target/test-output/browser/), fuzzes the API (schemathesis), then grades the evaluation sets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ipadic=$(scripts/install-deps.sh)
@@ -13,6 +13,9 @@ scripts/start-postgres.sh
 scripts/install-browser.sh
 cargo test --locked
 (cd tests/browser && SHIKAKU_BIN="$PWD/../../target/debug/shikaku" npm test --silent)
+# The API against its own OpenAPI document: schemathesis, every check, every operation,
+# signed in and not.
+scripts/fuzz-api.sh
 # Graded answers, retrieval recall, and no answer from a document about another question.
 target/debug/shikaku eval tests/eval/wide.jsonl --labels tests/eval/labels/wide.jsonl
 if [ -f ../shared/eval/dev.jsonl ]; then

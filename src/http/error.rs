@@ -3,8 +3,9 @@
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -185,15 +186,67 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `Json` whose rejections are [`ApiError`]s.
+/// `Json` whose rejections are [`ApiError`]s. The body must be a JSON object, as the API
+/// document says: serde would otherwise read a struct from an array (`[null, null]`).
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        Ok(ApiJson(Json::<T>::from_request(req, state).await?.0))
+        let Json(value) = Json::<serde_json::Value>::from_request(req, state).await?;
+        let invalid = |detail: String| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_request",
+                "リクエストの項目が正しくありません。",
+            )
+            .with_detail(detail)
+        };
+        if !value.is_object() {
+            return Err(invalid("the body must be a JSON object".to_string()));
+        }
+        serde_json::from_value(value)
+            .map(ApiJson)
+            .map_err(|e| invalid(e.to_string()))
     }
+}
+
+/// `Query` whose rejection is a JSON [`ApiError`] (400 `invalid_request`), not plain text.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(bad_parameter(rejection.body_text())),
+        }
+    }
+}
+
+/// `Path` whose rejection (a ticket id that is not a number) is a JSON [`ApiError`].
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => Err(bad_parameter(rejection.body_text())),
+        }
+    }
+}
+
+fn bad_parameter(detail: String) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        "URL のパラメータが正しくありません。",
+    )
+    .with_detail(detail)
 }
 
 /// `404` for a path the service does not have.

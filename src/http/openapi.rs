@@ -117,18 +117,15 @@ pub enum JsonBodyErrors {
     Invalid(ErrorBody),
 }
 
-/// What axum's `Path` and `Query` refuse: a parameter missing or of the wrong type (plain
-/// text, from axum).
-#[derive(IntoResponses)]
-#[response(status = 400, content_type = "text/plain")]
-#[allow(dead_code)]
-pub struct BadParameter(String);
-
 /// What any operation of the consoles' APIs can meet: the session check
 /// ([`super::auth::SignedIn`]), and failures on the service's side.
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum ConsoleErrors {
+    /// `invalid_request`: a path or query parameter missing or of the wrong type (a ticket
+    /// id that is not a number, an unknown `view`).
+    #[response(status = 400)]
+    BadParameter(ErrorBody),
     /// `unauthenticated`: no session (sign in at /agent/api/login).
     #[response(status = 401)]
     Unauthenticated(ErrorBody),
@@ -316,6 +313,56 @@ mod tests {
                 let id = operation["operationId"].as_str().expect("operationId");
                 assert!(ids.insert(id.to_string()), "operationId {id} twice");
             }
+        }
+    }
+
+    /// The free-text fields of requests say in their pattern what the service refuses
+    /// (control characters; a message that is blank), with the patterns of `text`, so that
+    /// a fuzzer's schema-valid text is never refused.
+    #[test]
+    fn free_text_fields_carry_the_services_own_patterns() {
+        use crate::text::{MESSAGE_PATTERN, NO_CONTROL_PATTERN};
+        let doc: serde_json::Value = serde_json::from_str(document()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        for (schema, field, pattern) in [
+            ("ChatRequest", "message", MESSAGE_PATTERN),
+            ("AgentText", "text", MESSAGE_PATTERN),
+            ("TryBody", "question", MESSAGE_PATTERN),
+            ("FeedbackRequest", "comment", NO_CONTROL_PATTERN),
+            ("HandoffRequest", "facility_name", NO_CONTROL_PATTERN),
+            ("HandoffRequest", "question", NO_CONTROL_PATTERN),
+            ("DraftText", "text", NO_CONTROL_PATTERN),
+            ("CheckBody", "text", NO_CONTROL_PATTERN),
+        ] {
+            let property = &schemas[schema]["properties"][field];
+            assert_eq!(
+                property["pattern"].as_str(),
+                Some(pattern),
+                "{schema}.{field}: {property}"
+            );
+        }
+        // What the patterns say, the service's checks say too.
+        let no_control = regex::Regex::new(NO_CONTROL_PATTERN).unwrap();
+        for text in ["改行\nとタブ\tと\u{85}", "", "ふつうの文"] {
+            assert!(
+                no_control.is_match(text) && !crate::text::has_control(text),
+                "{text:?}"
+            );
+        }
+        for text in ["\u{0}", "a\u{1b}b", "\u{9f}", "\u{7f}"] {
+            assert!(
+                !no_control.is_match(text) && crate::text::has_control(text),
+                "{text:?}"
+            );
+        }
+        let message = regex::Regex::new(MESSAGE_PATTERN).unwrap();
+        for (text, accepted) in [
+            ("締切は？", true),
+            (" 　\n", false),
+            ("\u{200b}", false),
+            ("締切\u{0}", false),
+        ] {
+            assert_eq!(message.is_match(text), accepted, "{text:?}");
         }
     }
 }

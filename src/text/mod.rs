@@ -24,12 +24,18 @@ pub fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\0')
 }
 
-/// A control character that no text a person types holds (NUL, escape…); line breaks and
-/// tabs are text. PostgreSQL cannot store NUL, and none of them means anything here.
+/// A control character that no text a person types holds (NUL, escape…); line breaks,
+/// tabs and the other whitespace are text. PostgreSQL cannot store NUL, and none of them
+/// means anything here. The API document says the same with [`NO_CONTROL_PATTERN`].
 pub fn has_control(text: &str) -> bool {
-    text.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    text.chars().any(|c| c.is_control() && !c.is_whitespace())
 }
+
+/// [`has_control`] as a JSON Schema pattern (the API document's free-text fields).
+pub const NO_CONTROL_PATTERN: &str = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$";
+/// A message: no control character, and something visible (not only whitespace or
+/// zero-width characters).
+pub const MESSAGE_PATTERN: &str = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$";
 
 /// Kana, kanji and the marks written with them (ー 々 〆): Japanese script.
 pub fn is_japanese(c: char) -> bool {

@@ -4,7 +4,7 @@
 //! on their messaging channel.
 
 use axum::Json;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use utoipa::{IntoParams, IntoResponses, ToSchema};
 use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, Refused, TicketDetail, View};
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
-use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
 use crate::store::StoredMessage;
 use crate::store::tickets::TicketRow;
@@ -88,7 +88,7 @@ fn view(name: Option<&str>, default: View) -> Result<View, ApiError> {
 pub async fn tickets(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    Query(query): Query<QueueQuery>,
+    ApiQuery(query): ApiQuery<QueueQuery>,
 ) -> Result<Response, ApiError> {
     let view = view(query.view.as_deref(), View::Waiting)?;
     let rows = state
@@ -144,7 +144,7 @@ fn refused(r: Refused) -> ApiError {
 pub async fn ticket(
     State(state): State<AppState>,
     _: SignedIn<AgentDesk>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let detail = state
         .conversations()
@@ -175,7 +175,7 @@ pub struct Claimed {
 pub async fn claim(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let user = signed_in.user;
     state
@@ -195,7 +195,12 @@ pub async fn claim(
 #[serde(deny_unknown_fields)]
 #[schema(as = AgentText)]
 pub struct TextBody {
-    /// 1–2000 characters.
+    /// 1–4000 characters, not blank, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+    )]
     text: String,
 }
 
@@ -208,6 +213,12 @@ impl FromRequest<AppState> for AgentText {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let ApiJson(body) = ApiJson::<TextBody>::from_request(req, state).await?;
         let text = body.text.trim();
+        if crate::text::has_control(text) {
+            return Err(ApiError::invalid(
+                "invalid_text",
+                "使えない制御文字が含まれています。文字だけで入力してください。",
+            ));
+        }
         if text.is_empty() || text.chars().count() > MAX_AGENT_TEXT {
             return Err(ApiError::invalid(
                 "invalid_text",
@@ -252,7 +263,7 @@ pub struct Delivery {
 pub async fn reply(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     AgentText(text): AgentText,
 ) -> Result<Response, ApiError> {
     let reply = state
@@ -290,7 +301,7 @@ pub struct Noted {
 pub async fn note(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     AgentText(text): AgentText,
 ) -> Result<Response, ApiError> {
     if !state
@@ -307,8 +318,23 @@ pub async fn note(
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
     /// One of the resolution categories (422 `invalid_category` names them).
+    #[schema(value_type = Category)]
     category: String,
 }
+
+/// The resolution categories ([`CATEGORIES`]), as the API document lists them.
+pub struct Category;
+
+impl utoipa::PartialSchema for Category {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(CATEGORIES.iter().copied()))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Category {}
 
 /// Resolved.
 #[derive(Serialize, ToSchema)]
@@ -331,7 +357,7 @@ pub struct Resolved {
 pub async fn resolve(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> Result<Response, ApiError> {
     if !CATEGORIES.contains(&body.category.as_str()) {
@@ -353,14 +379,15 @@ pub async fn resolve(
     description = AGENT_CONSOLE, security(("session" = [])), params(QueueQuery),
     responses(
         (status = 200, description = "OK (`tickets.csv`, an attachment)", content_type = "text/csv", body = String),
+        (status = 422, description = "`invalid_view`", body = ErrorBody),
         ConsoleErrors,
     ))]
 pub async fn tickets_csv(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    Query(query): Query<QueueQuery>,
+    ApiQuery(query): ApiQuery<QueueQuery>,
 ) -> Result<Response, ApiError> {
-    let view = View::parse(query.view.as_deref().unwrap_or("all")).unwrap_or(View::All);
+    let view = view(query.view.as_deref(), View::All)?;
     let csv = state
         .conversations()
         .tickets_csv(view, signed_in.user.id, query.q.as_deref())

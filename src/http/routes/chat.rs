@@ -21,8 +21,12 @@ pub struct ChatRequest {
     /// Omitted (or null) to start a new conversation.
     #[serde(default)]
     session_id: Option<String>,
-    /// Not blank.
-    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
+    /// Not blank, no control characters (`text::MESSAGE_PATTERN`).
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+    )]
     message: String,
 }
 

@@ -4,7 +4,7 @@
 //! console's (`/agent/api/login`); changes need the CSRF token.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -14,8 +14,8 @@ use super::accounts::{Whoami, whoami};
 use crate::assistant::Answer;
 use crate::http::AppState;
 use crate::http::auth::{EditorDesk, SignedIn};
-use crate::http::error::{ApiError, ApiJson, ErrorBody};
-use crate::http::openapi::{BadParameter, ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
+use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::http::openapi::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
 use crate::knowledge::Diagnostic;
 use crate::publishing::{
     DocumentTexts, Documents, EditError, MAX_FILE_BYTES, PublishError, TryHit, check_path,
@@ -112,7 +112,7 @@ pub struct ListQuery {
 pub async fn documents(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
-    Query(query): Query<ListQuery>,
+    ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let documents = state.publisher().documents(query.q.as_deref()).await?;
     Ok(Json(documents).into_response())
@@ -130,7 +130,7 @@ pub async fn documents(
 pub async fn document(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
-    Path(path): Path<String>,
+    ApiPath(path): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let texts = state
         .publisher()
@@ -145,6 +145,10 @@ pub async fn document(
 #[into_params(parameter_in = Path)]
 #[allow(dead_code)]
 pub struct DraftPath {
+    /// Relative to the knowledge folder: `faq/名前.md`, or `glossary.toml`.
+    #[param(
+        pattern = r"^glossary\.toml$|^(?!/)(?!(.*/)?\.\.?(/|$))[^\\\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF]*[^/\\\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF]\.md$"
+    )]
     path: String,
 }
 
@@ -153,6 +157,7 @@ pub struct DraftPath {
 #[schema(as = DraftText)]
 pub struct TextBody {
     /// The whole file: `+++` front matter and the body.
+    #[schema(pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$")]
     text: String,
 }
 
@@ -178,7 +183,7 @@ pub struct Saved {
 pub async fn save(
     State(state): State<AppState>,
     signed_in: SignedIn<EditorDesk>,
-    Path(path): Path<String>,
+    ApiPath(path): ApiPath<String>,
     ApiJson(body): ApiJson<TextBody>,
 ) -> Result<Response, ApiError> {
     let problems = state
@@ -211,7 +216,7 @@ pub struct Deleted {
 pub async fn delete(
     State(state): State<AppState>,
     signed_in: SignedIn<EditorDesk>,
-    Path(path): Path<String>,
+    ApiPath(path): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     state
         .publisher()
@@ -224,7 +229,12 @@ pub async fn delete(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckBody {
+    /// Relative to the knowledge folder: `faq/名前.md`, or `glossary.toml`.
+    #[schema(
+        pattern = r"^glossary\.toml$|^(?!/)(?!(.*/)?\.\.?(/|$))[^\\\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF]*[^/\\\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF]\.md$"
+    )]
     path: String,
+    #[schema(pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$")]
     text: String,
 }
 
@@ -245,6 +255,9 @@ pub async fn check(
     ApiJson(body): ApiJson<CheckBody>,
 ) -> Result<Response, ApiError> {
     check_path(&body.path).map_err(|e| bad_path(e.to_string()))?;
+    if crate::text::has_control(&body.text) {
+        return Err(edit_error(EditError::Control));
+    }
     let problems = state.publisher().check(&body.path, &body.text).await?;
     Ok(Json(Problems { problems }).into_response())
 }
@@ -252,6 +265,11 @@ pub async fn check(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TryBody {
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+    )]
     question: String,
 }
 
@@ -305,7 +323,6 @@ pub struct Imported {
     request_body(content(("application/octet-stream")), description = "The file as it is"),
     responses(
         (status = 201, description = "Proposed", body = Imported),
-        BadParameter,
         (status = 413, description = "Over 10 MiB", content_type = "text/plain"),
         (status = 422, description = "`invalid_path`, `too_large` or `unreadable_file`", body = ErrorBody),
         ConsoleErrors,
@@ -313,7 +330,7 @@ pub struct Imported {
 pub async fn import(
     State(state): State<AppState>,
     signed_in: SignedIn<EditorDesk>,
-    Query(query): Query<ImportQuery>,
+    ApiQuery(query): ApiQuery<ImportQuery>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let proposed = state

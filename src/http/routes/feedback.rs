@@ -18,13 +18,32 @@ use crate::http::openapi::{JsonBodyErrors, RateLimited, ServiceErrors};
 pub struct FeedbackRequest {
     session_id: String,
     /// The answer's `message_id`.
+    #[serde(deserialize_with = "whole_number")]
     message_id: i64,
     /// "up" (👍) or "down" (👎).
     #[schema(value_type = Rating)]
     rating: String,
     #[serde(default)]
-    #[schema(max_length = 1000)]
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+    )]
     comment: Option<String>,
+}
+
+/// A whole number, also when written `5.0`: JSON Schema counts it as an integer.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::Deserialize;
+    let number = serde_json::Number::deserialize(deserializer)?;
+    number
+        .as_i64()
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 2f64.powi(53))
+                .map(|f| f as i64)
+        })
+        .ok_or_else(|| serde::de::Error::custom(format!("expected a whole number, got {number}")))
 }
 
 /// Recorded; after a second 👎 in the conversation, `handoff` offers a person.

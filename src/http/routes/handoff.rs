@@ -22,20 +22,28 @@ pub struct HandoffRequest {
     session_id: Option<String>,
     /// 医療機関等の名称.
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+    )]
     facility_name: Option<String>,
     /// 医療機関等コード: 7 digits (full-width digits, spaces and hyphens are taken).
     #[serde(default)]
-    #[schema(pattern = r"^\s*$|^\s*[ 　\-－]*([0-9０-９][ 　\-－]*){7}\s*$")]
+    #[schema(
+        pattern = r"^[\t\n\v\f\r \u00A0\u3000]*$|^[\t\n\v\f\r \u00A0\u3000]*[ 　\-－]*([0-9０-９][ 　\-－]*){7}[\t\n\v\f\r \u00A0\u3000]*$"
+    )]
     facility_code: Option<String>,
     /// A phone number (e.g. 03-1234-5678) or an e-mail address.
     #[serde(default)]
     #[schema(
-        pattern = r"^\s*$|^\s*(0[0-9]{1,4}-?[0-9]{1,4}-?[0-9]{3,4}|[!-?A-~]{1,64}@[!-?A-~]+\.[!-?A-~]{2,})\s*$"
+        pattern = r"^[\t\n\v\f\r \u00A0\u3000]*$|^[\t\n\v\f\r \u00A0\u3000]*(0[0-9]{1,4}-?[0-9]{1,4}-?[0-9]{3,4}|[!-?A-~]{1,64}@[!-?A-~]+\.[!-?A-~]{2,})[\t\n\v\f\r \u00A0\u3000]*$"
     )]
     contact: Option<String>,
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+    )]
     question: Option<String>,
     /// What started it (default `button`).
     #[serde(default)]

@@ -3,7 +3,7 @@
 //! could not get answered. Changes need the CSRF token.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -13,7 +13,7 @@ use super::editor::publish_error;
 use crate::analytics::Report;
 use crate::http::AppState;
 use crate::http::auth::{EditorDesk, SignedIn};
-use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::http::openapi::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
 use crate::publishing::ReleaseDiff;
 use crate::store::knowledge::{AuditEntry, Release};
@@ -130,7 +130,7 @@ pub async fn releases(
 pub async fn diff(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let diff = state
         .publisher()
@@ -153,7 +153,7 @@ pub async fn diff(
 pub async fn rollback(
     State(state): State<AppState>,
     signed_in: SignedIn<EditorDesk>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let publisher = state.publisher();
     if !publisher.release_exists(id).await? {
@@ -220,7 +220,7 @@ async fn analytics_report(
 pub async fn analytics(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
-    Query(query): Query<AnalyticsQuery>,
+    ApiQuery(query): ApiQuery<AnalyticsQuery>,
 ) -> Result<Response, ApiError> {
     let report = analytics_report(&state, query.days).await?;
     Ok(Json(report).into_response())
@@ -237,7 +237,7 @@ pub async fn analytics(
 pub async fn analytics_csv(
     State(state): State<AppState>,
     _: SignedIn<EditorDesk>,
-    Query(query): Query<AnalyticsQuery>,
+    ApiQuery(query): ApiQuery<AnalyticsQuery>,
 ) -> Result<Response, ApiError> {
     let report = analytics_report(&state, query.days).await?;
     Ok((
