@@ -20,27 +20,38 @@ const PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'sel
 /// Everything that is not a page (JSON, event streams, scripts) loads nothing and is never framed.
 const OTHER_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 
+/// The Content-Security-Policy of each kind of response, made once at start.
 pub struct SecurityHeaders {
-    /// `frame-ancestors` of the public pages: this origin and the portals'.
-    public_ancestors: String,
+    console_page: HeaderValue,
+    /// Framed only by this origin and the portals'.
+    public_page: HeaderValue,
+    other: HeaderValue,
 }
 
 impl SecurityHeaders {
     pub fn new(settings: &ServiceSettings) -> SecurityHeaders {
-        let mut ancestors = vec!["'self'".to_string()];
+        let mut ancestors = vec!["'self'"];
         ancestors.extend(
             settings
                 .cors_origins
                 .iter()
-                .filter_map(|origin| origin.to_str().ok())
-                .map(str::to_string),
+                .filter_map(|origin| origin.to_str().ok()),
         );
+        let policy = |text: String| {
+            HeaderValue::from_str(&text).expect("origins checked as header values at start")
+        };
         SecurityHeaders {
-            public_ancestors: ancestors.join(" "),
+            console_page: policy(format!("{PAGE_POLICY}; frame-ancestors 'none'")),
+            public_page: policy(format!(
+                "{PAGE_POLICY}; frame-ancestors {}",
+                ancestors.join(" ")
+            )),
+            other: HeaderValue::from_static(OTHER_POLICY),
         }
     }
 
-    fn policy_for(&self, path: &str, headers: &HeaderMap) -> (String, bool) {
+    /// The policy for a response, and whether it may never be framed at all.
+    fn policy_for(&self, path: &str, headers: &HeaderMap) -> (&HeaderValue, bool) {
         let html = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -50,12 +61,9 @@ impl SecurityHeaders {
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         });
         match (html, console) {
-            (true, true) => (format!("{PAGE_POLICY}; frame-ancestors 'none'"), true),
-            (true, false) => (
-                format!("{PAGE_POLICY}; frame-ancestors {}", self.public_ancestors),
-                false,
-            ),
-            (false, _) => (OTHER_POLICY.to_string(), true),
+            (true, true) => (&self.console_page, true),
+            (true, false) => (&self.public_page, false),
+            (false, _) => (&self.other, true),
         }
     }
 }
@@ -69,12 +77,11 @@ pub async fn add(
     let path = request.uri().path().to_string();
     let mut response = next.run(request).await;
     let (csp, deny_framing) = policy.policy_for(&path, response.headers());
+    let csp = csp.clone();
     let headers = response.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&csp) {
-        headers
-            .entry(header::CONTENT_SECURITY_POLICY)
-            .or_insert(csp);
-    }
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(csp);
     headers
         .entry(header::X_CONTENT_TYPE_OPTIONS)
         .or_insert(HeaderValue::from_static("nosniff"));

@@ -31,8 +31,10 @@ const ADMIN_JS: &str = concat!(
 /// a year: the pages' style and the consoles' scripts are files, never inline, so that the
 /// pages' Content-Security-Policy can refuse every inline script and style.
 struct Asset {
-    stem: &'static str,
-    extension: &'static str,
+    /// Its plain name, as the templates ask for it (`page.css`).
+    name: &'static str,
+    /// The name it is served under (`page-HASH.css`).
+    file_name: String,
     content_type: &'static str,
     body: &'static str,
     /// First 16 hex digits of the body's SHA-256.
@@ -40,22 +42,19 @@ struct Asset {
 }
 
 impl Asset {
-    fn new(file: &'static str, content_type: &'static str, body: &'static str) -> Asset {
-        let (stem, extension) = file
+    fn new(name: &'static str, content_type: &'static str, body: &'static str) -> Asset {
+        let (stem, extension) = name
             .rsplit_once('.')
             .expect("an asset's name has an extension");
         let digest = Sha256::digest(body.as_bytes());
+        let hash: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         Asset {
-            stem,
-            extension,
+            name,
+            file_name: format!("{stem}-{hash}.{extension}"),
             content_type,
             body,
-            hash: digest.iter().take(8).map(|b| format!("{b:02x}")).collect(),
+            hash,
         }
-    }
-
-    fn file_name(&self) -> String {
-        format!("{}-{}.{}", self.stem, self.hash, self.extension)
     }
 }
 
@@ -70,20 +69,16 @@ static ASSETS: LazyLock<[Asset; 4]> = LazyLock::new(|| {
     ]
 });
 
-fn asset(file: &str) -> &'static Asset {
+fn asset(name: &str) -> &'static Asset {
     ASSETS
         .iter()
-        .find(|a| {
-            file.strip_prefix(a.stem)
-                .and_then(|rest| rest.strip_prefix('.'))
-                == Some(a.extension)
-        })
+        .find(|a| a.name == name)
         .expect("a known asset")
 }
 
 /// The URL path of an asset by its plain name (`page.css` → `/assets/page-HASH.css`).
 pub fn asset_path(file: &str) -> String {
-    format!("/assets/{}", asset(file).file_name())
+    format!("/assets/{}", asset(file).file_name)
 }
 
 /// `GET /`: the demo portal page, listing the serving release's notices.
@@ -138,7 +133,7 @@ pub async fn widget(headers: HeaderMap) -> Response {
         (status = 404, description = "`not_found`", body = crate::http::error::ErrorBody),
     ))]
 pub async fn asset_file(Path(file): Path<String>) -> Response {
-    match ASSETS.iter().find(|a| a.file_name() == file) {
+    match ASSETS.iter().find(|a| a.file_name == file) {
         Some(asset) => served(asset, "public, max-age=31536000, immutable"),
         None => crate::http::error::not_found().await.into_response(),
     }
