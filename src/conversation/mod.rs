@@ -213,7 +213,7 @@ impl Conversations {
     /// A failed database call as the user meets it: [`ChatError::Unavailable`] when it is
     /// the database's (a full disk, an outage), else internal.
     fn unavailable(&self, error: anyhow::Error) -> ChatError {
-        if error.chain().any(|c| c.is::<sqlx::Error>()) {
+        if crate::store::is_database_error(&error) {
             ChatError::Unavailable {
                 error,
                 phone: self.phone(),

@@ -147,7 +147,9 @@ pub enum ServiceErrors {
     /// `internal`: storage or another internal failure.
     #[response(status = 500)]
     Internal(ErrorBody),
-    /// `timeout`: not answered within 60 s (an answer being written is still stored).
+    /// `timeout`: not answered within 60 s (an answer being written is still stored);
+    /// `storage_unavailable`: the database cannot be reached or written now (nothing was
+    /// kept; the message gives the call center's number).
     #[response(status = 503)]
     Timeout(ErrorBody),
 }

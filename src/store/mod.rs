@@ -76,6 +76,17 @@ pub struct Store {
     url: String,
 }
 
+/// How long a request waits for a connection. PostgreSQL stopped or unreachable: every
+/// request would otherwise wait for it (10 s, sqlx's default, retrying to connect) before
+/// its error; after 2 s the user is told, with the call center's number.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Whether an error is the database's (unreachable, a full disk, an I/O error), which the
+/// user meets as "cannot be saved now, call the call center", not as an internal failure.
+pub fn is_database_error(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.is::<sqlx::Error>())
+}
+
 /// A transaction on either database.
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
@@ -117,7 +128,7 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             // A connection that comes back still inside a transaction (its COMMIT or
             // ROLLBACK failed: a full disk, an I/O error) is closed, never lent again: it
             // would fail every request it serves ("begin_with at non-zero transaction

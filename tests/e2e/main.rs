@@ -16,6 +16,7 @@ mod embedding;
 mod knowledge;
 mod llm;
 mod llm_tiny;
+mod outages;
 mod privacy;
 mod server;
 mod understanding;

@@ -172,6 +172,7 @@ pub async fn chat(
         (status = 404, description = "`unknown_session`", body = ErrorBody),
         (status = 429, response = RateLimited),
         (status = 500, description = "`internal`", body = ErrorBody),
+        (status = 503, description = "`storage_unavailable`: the database cannot be reached or written now (nothing was kept; the message gives the call center's number)", body = ErrorBody),
     ))]
 pub async fn chat_stream(
     State(state): State<AppState>,

@@ -79,7 +79,7 @@ pub struct HandoffResponse {
         (status = 409, description = "`already_waiting`: a ticket is already open (error.ticket_id)", body = ErrorBody),
         (status = 429, response = RateLimited),
         (status = 500, description = "`handoff_failed`: not opened; the message gives the phone number", body = ErrorBody),
-        (status = 503, description = "`timeout`", body = ErrorBody),
+        (status = 503, description = "`storage_unavailable`: the database cannot be reached or written (not opened; the message gives the phone number); `timeout`", body = ErrorBody),
     ))]
 pub async fn handoff(
     State(state): State<AppState>,
@@ -130,9 +130,15 @@ pub async fn handoff(
         .with_ticket(ticket)),
         Err(HandoffError::Internal(e)) => {
             tracing::error!("handoff failed: {e:#}");
+            // The database unreachable or full: a 503 (try again later), as chat answers.
+            let (status, code) = if crate::store::is_database_error(&e) {
+                (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable")
+            } else {
+                (StatusCode::INTERNAL_SERVER_ERROR, "handoff_failed")
+            };
             Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "handoff_failed",
+                status,
+                code,
                 crate::handoff::failure(conversations.phone().as_deref()),
             ))
         }
