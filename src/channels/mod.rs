@@ -15,8 +15,10 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use crate::assistant::{Answer, Channel};
-use crate::conversation::{Accepted, BoxFuture, ChatError, Conversations, Deliver, HandoffError};
+use crate::assistant::{Channel, Citation};
+use crate::conversation::{
+    Accepted, BoxFuture, ChatError, Conversations, Deliver, HandoffError, Resumed,
+};
 use crate::handoff::{Details, Reason};
 use crate::settings::channels::ChannelsConfig;
 use crate::text::clock::today_in_japan;
@@ -36,7 +38,8 @@ pub enum Outbound {
     /// The assistant's answer with its sources; `related`: questions the knowledge base
     /// answers, offered as quick replies; `offer_handoff`: a person is offered.
     Answer {
-        answer: Answer,
+        text: String,
+        citations: Vec<Citation>,
         related: Vec<String>,
         offer_handoff: bool,
     },
@@ -169,6 +172,96 @@ impl Channels {
         }
         let pruner = conversations.clone();
         conversations.spawn(async move { pruner.prune_channel_events().await });
+        let (channels, sweeper) = (self.clone(), conversations.clone());
+        conversations.spawn(async move { channels.sweep(&sweeper).await });
+    }
+
+    /// Answers what a crash or a failed send left unanswered (see `conversation/jobs.rs`):
+    /// at start, then every minute until shutdown. A job of a channel that is off here
+    /// waits for an instance where it is on.
+    async fn sweep(&self, conversations: &Conversations) {
+        let shutdown = conversations.shutdown_token();
+        loop {
+            match conversations.stale_jobs().await {
+                Ok(jobs) => {
+                    for job in jobs {
+                        if shutdown.is_cancelled() {
+                            return;
+                        }
+                        let adapter = self
+                            .adapters
+                            .iter()
+                            .find(|a| a.channel().as_str() == job.channel);
+                        if let Some(adapter) = adapter {
+                            resume(adapter.as_ref(), conversations, &job).await;
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!("looking for unanswered channel messages: {e:#}"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(SWEEP_EVERY) => {}
+            }
+        }
+    }
+}
+
+/// How often each instance looks for channel messages left unanswered.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Finishes one stale job: answers it if no answer was stored, and pushes the answer (a
+/// reply token is long expired). On failure the job waits for the next sweep.
+async fn resume(
+    adapter: &dyn Adapter,
+    conversations: &Conversations,
+    job: &crate::store::channels::ChannelJob,
+) {
+    let channel = adapter.channel();
+    let outbound = match conversations.resume_job(channel, job).await {
+        Ok(None) => return,
+        Ok(Some(Resumed::Answered(stored))) => Outbound::Answer {
+            text: stored.text,
+            citations: stored.citations,
+            related: Vec::new(),
+            offer_handoff: false,
+        },
+        Ok(Some(Resumed::Answer(accepted))) => {
+            match Work::Answer(accepted).run(conversations).await {
+                Ok(outbound) => outbound,
+                Err(e) => {
+                    tracing::warn!(
+                        message = job.message_id,
+                        "answering a {} message again failed: {e:#}",
+                        channel.as_str()
+                    );
+                    return;
+                }
+            }
+        }
+        Err(e) => {
+            tracing::warn!(
+                message = job.message_id,
+                "taking up a {} message: {e:#}",
+                channel.as_str()
+            );
+            return;
+        }
+    };
+    match adapter.push(&job.user_id, &outbound).await {
+        Ok(()) => {
+            tracing::info!(
+                message = job.message_id,
+                "a {} message left unanswered was answered",
+                channel.as_str()
+            );
+            conversations.job_done(job.message_id).await;
+        }
+        Err(e) => tracing::warn!(
+            message = job.message_id,
+            "pushing a {} answer failed, tried again later: {e:#}",
+            channel.as_str()
+        ),
     }
 }
 
@@ -198,7 +291,8 @@ impl Deliver for Channels {
     }
 }
 
-/// Work left after an event was taken (stored): done after the webhook was answered.
+/// Work left after an event was taken (stored): done after the webhook was answered. An
+/// answer's job is done once it was sent ([`Work::job`], [`sent`]).
 pub enum Work {
     /// Answer the stored question.
     Answer(Accepted),
@@ -265,6 +359,14 @@ pub async fn take(
 }
 
 impl Work {
+    /// The stored message whose job this work finishes once sent.
+    pub fn job(&self) -> Option<i64> {
+        match self {
+            Work::Answer(accepted) => Some(accepted.question_id),
+            Work::Send(_) => None,
+        }
+    }
+
     /// What to send: the answer is written now (the model may take seconds).
     pub async fn run(self, conversations: &Conversations) -> Result<Outbound> {
         match self {
@@ -277,9 +379,33 @@ impl Work {
                 Ok(Outbound::Answer {
                     offer_handoff: reply.offer.is_some(),
                     related: reply.related,
-                    answer: reply.answer,
+                    text: reply.answer.answer,
+                    citations: reply.answer.citations,
                 })
             }
         }
+    }
+}
+
+/// After a send: the job of a sent answer is done; one that failed is logged and its job
+/// left for the sweep, which sends the stored answer again.
+pub async fn sent(
+    conversations: &Conversations,
+    channel: Channel,
+    job: Option<i64>,
+    result: Result<()>,
+) {
+    match (result, job) {
+        (Ok(()), Some(job)) => conversations.job_done(job).await,
+        (Ok(()), None) => {}
+        (Err(e), _) => tracing::error!(
+            "{}: a message was not delivered{}: {e:#}",
+            channel.as_str(),
+            if job.is_some() {
+                " (tried again later)"
+            } else {
+                ""
+            }
+        ),
     }
 }

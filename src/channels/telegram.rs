@@ -188,6 +188,7 @@ impl Telegram {
     /// Answers the updates taken from one request, in order.
     async fn finish(&self, conversations: &Conversations, taken: Vec<(ChatId, Work)>) {
         for (chat, work) in taken {
+            let job = work.job();
             let outbound = match work.run(conversations).await {
                 Ok(o) => o,
                 Err(e) => {
@@ -195,9 +196,8 @@ impl Telegram {
                     Outbound::notice(FAILURE)
                 }
             };
-            if let Err(e) = self.send(chat, &outbound).await {
-                tracing::error!("Telegram: a message was not delivered: {e:#}");
-            }
+            let result = self.send(chat, &outbound).await;
+            super::sent(conversations, Channel::Telegram, job, result).await;
         }
     }
 
@@ -237,11 +237,12 @@ impl Telegram {
     fn messages(&self, outbound: &Outbound) -> Vec<(String, Option<ReplyMarkup>)> {
         let (text, sources_block, buttons) = match outbound {
             Outbound::Answer {
-                answer,
+                text,
+                citations,
                 related,
                 offer_handoff,
             } => {
-                let sources = sources(&answer.citations, self.public_url.as_deref());
+                let sources = sources(citations, self.public_url.as_deref());
                 let block = (!sources.is_empty()).then(|| {
                     let mut plain = "\n\n出典".to_string();
                     let mut html = "\n\n<b>出典</b>".to_string();
@@ -262,7 +263,7 @@ impl Telegram {
                 if *offer_handoff {
                     buttons.insert(0, HANDOFF_LABEL.to_string());
                 }
-                (answer.answer.clone(), block, buttons)
+                (text.clone(), block, buttons)
             }
             Outbound::Notice { text, suggestions } => (text.clone(), None, suggestions.clone()),
             Outbound::Agent { text } => (format!("{AGENT_HEADING}\n{text}"), None, Vec::new()),

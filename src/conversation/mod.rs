@@ -11,6 +11,7 @@
 mod events;
 mod feedback;
 mod handoff;
+mod jobs;
 mod state;
 
 use std::future::Future;
@@ -36,6 +37,7 @@ pub use handoff::{
     AgentReply, CATEGORIES, Delivery, HandoffError, HandoffReply, MAX_AGENT_TEXT, TicketDetail,
     View,
 };
+pub use jobs::{Resumed, STALE_AFTER};
 pub use state::State;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -136,7 +138,9 @@ pub enum Offer {
 pub struct Reply {
     pub session_id: String,
     pub question_id: i64,
-    pub message_id: i64,
+    /// The stored answer; `None` when the database could not store it (the answer's text
+    /// then says so: [`unsaved_notice`]).
+    pub message_id: Option<i64>,
     pub answer: Answer,
     /// Whether to offer a person.
     pub offer: Option<Offer>,
@@ -247,8 +251,9 @@ impl Conversations {
 
     /// A message that came in a messaging channel's event (`event_id`: LINE's
     /// webhookEventId, Telegram's update_id) from `user`: stored together with the event's
-    /// id, so `None` for an event taken before. An invalid message is recorded too, so
-    /// that it is refused once.
+    /// id, so `None` for an event taken before, and with a job to answer it unless a person
+    /// owns the conversation (see `jobs.rs`). An invalid message is recorded too, so that
+    /// it is refused once.
     pub async fn accept_event(
         &self,
         channel: Channel,
@@ -264,18 +269,29 @@ impl Conversations {
                 Ok(None)
             };
         }
-        let Some(question_id) = self
+        let Some((question_id, for_bot)) = self
             .store
             .add_user_message_once(
                 &conversation,
                 &stored_text(text),
                 channel.as_str(),
+                user,
                 event_id,
             )
             .await?
         else {
             return Ok(None);
         };
+        if for_bot {
+            // Its job was written with it: the bot answers, whatever the state is by now.
+            return Ok(Some(Accepted {
+                session_id: conversation,
+                question_id,
+                state: State::Bot,
+                text: text.to_string(),
+                channel,
+            }));
+        }
         Ok(Some(
             self.accepted(conversation, question_id, channel, text)
                 .await?,
@@ -384,7 +400,7 @@ impl Conversations {
         &self,
         accepted: Accepted,
         today: NaiveDate,
-        mut on_token: impl FnMut(&str) + Send + 'static,
+        on_token: impl FnMut(&str) + Send + 'static,
     ) -> Result<Reply, ChatError> {
         let started = Instant::now();
         // The same release answers and suggests related questions, even if one is
@@ -395,24 +411,35 @@ impl Conversations {
         let channel = accepted.channel;
         let question = accepted.text.clone();
         let previous = self.recent_question(&accepted.session_id).await;
+        let phone = self.phone();
         let work = self.tasks.spawn(async move {
             let text = accepted.text.clone();
-            let answer = tokio::task::spawn_blocking(move || {
-                let question = Question::new(&text, today).after(previous.as_deref());
-                answering.answer_streaming(&question, &mut on_token)
-            })
-            .await
-            .map_err(|e| anyhow::anyhow!("the answer task failed: {e}"))??;
-            let message_id = store
+            let (mut answer, mut on_token) =
+                answer_off_runtime(answering, text, today, previous, on_token).await?;
+            let message_id = match store
                 .add_answer(&accepted.session_id, accepted.question_id, &answer)
-                .await?;
+                .await
+            {
+                Ok(id) => Some(id),
+                // The answer is given all the same, saying that it was not kept.
+                Err(e) if crate::store::is_database_error(&e) => {
+                    tracing::error!("the database cannot store an answer: {e:#}");
+                    let notice = unsaved_notice(phone.as_deref());
+                    on_token(&notice);
+                    answer.answer.push_str(&notice);
+                    None
+                }
+                Err(e) => return Err(e),
+            };
             Ok::<_, anyhow::Error>((accepted, message_id, answer))
         });
         let (accepted, message_id, answer) = work
             .await
             .map_err(|e| anyhow::anyhow!("the answer task failed: {e}"))??;
         self.metrics.answer(&answer, started.elapsed());
-        let offer = if answer.outcome == Outcome::Handoff {
+        let offer = if message_id.is_none() {
+            None // nothing to hand over: the notice gives the call center's number
+        } else if answer.outcome == Outcome::Handoff {
             Some(Offer::Handoff)
         } else {
             self.unhelpful_twice(&accepted.session_id)
@@ -443,6 +470,27 @@ impl Conversations {
         })
     }
 
+    /// While the database cannot store messages ([`ChatError::Unavailable`]): the answer
+    /// from the knowledge and the model in memory, kept nowhere, its text ending with
+    /// [`unsaved_notice`] (also given to `on_token`). A follow-up cannot lean on the
+    /// previous question, which cannot be read.
+    pub async fn answer_unsaved(
+        &self,
+        text: &str,
+        today: NaiveDate,
+        on_token: impl FnMut(&str) + Send + 'static,
+    ) -> Result<Answer, ChatError> {
+        validate(text)?;
+        let started = Instant::now();
+        let (mut answer, mut on_token) =
+            answer_off_runtime(self.assistant(), text.to_string(), today, None, on_token).await?;
+        self.metrics.answer(&answer, started.elapsed());
+        let notice = unsaved_notice(self.phone().as_deref());
+        on_token(&notice);
+        answer.answer.push_str(&notice);
+        Ok(answer)
+    }
+
     /// The conversation's previous question, as understood, if it was answered within
     /// [`FOLLOW_UP_WITHIN`]: a follow-up leans on it. A failed read leans on nothing.
     async fn recent_question(&self, session: &str) -> Option<String> {
@@ -468,5 +516,33 @@ impl Conversations {
                 false
             }
         }
+    }
+}
+
+/// Answers `text` on a blocking thread (retrieval and the model are CPU work); gives back
+/// `on_token` for a caller that adds to the text.
+async fn answer_off_runtime<F: FnMut(&str) + Send + 'static>(
+    assistant: Arc<Assistant>,
+    text: String,
+    today: NaiveDate,
+    previous: Option<String>,
+    mut on_token: F,
+) -> anyhow::Result<(Answer, F)> {
+    tokio::task::spawn_blocking(move || {
+        let question = Question::new(&text, today).after(previous.as_deref());
+        let answer = assistant.answer_streaming(&question, &mut on_token)?;
+        Ok((answer, on_token))
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("the answer task failed: {e}"))?
+}
+
+/// Ends an answer given while the database was down: nothing of it was kept.
+pub fn unsaved_notice(phone: Option<&str>) -> String {
+    match phone {
+        Some(p) => format!(
+            "\n（ただいま会話を保存できないため、この回答は記録されていません。担当者へのご相談は、コールセンター（{p}）へお電話ください。）"
+        ),
+        None => "\n（ただいま会話を保存できないため、この回答は記録されていません。担当者へのご相談は、時間をおいてもう一度お試しください。）".into(),
     }
 }

@@ -367,4 +367,42 @@ mod tests {
             assert_eq!(message.is_match(text), accepted, "{text:?}");
         }
     }
+
+    /// Every request the service documents as valid fits in its body limit, even with each
+    /// character written as a JSON escape of a surrogate pair (12 bytes): a valid request is
+    /// never refused with 413. The editor's and the webhooks' bodies have their own, larger
+    /// limits.
+    #[test]
+    fn the_longest_valid_request_fits_in_the_body_limit() {
+        let doc: serde_json::Value = serde_json::from_str(document()).unwrap();
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            if path.starts_with("/admin/") || path.starts_with("/channels/") {
+                continue;
+            }
+            for operation in item.as_object().unwrap().values() {
+                let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+                let Some(reference) = schema["$ref"].as_str() else {
+                    continue;
+                };
+                let name = reference.rsplit('/').next().unwrap();
+                let properties = doc["components"]["schemas"][name]["properties"]
+                    .as_object()
+                    .unwrap();
+                let longest: u64 = properties
+                    .iter()
+                    .map(|(field, property)| {
+                        let chars = property["maxLength"].as_u64().unwrap_or(64);
+                        field.len() as u64 + 6 + chars * 12
+                    })
+                    .sum();
+                assert!(
+                    longest < super::super::BODY_LIMIT as u64,
+                    "{path}: {name} may be {longest} bytes"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 4, "only {checked} request bodies checked");
+    }
 }

@@ -5,8 +5,22 @@
 use anyhow::Result;
 use sqlx::Row;
 
-use super::conversations::insert_conversation;
+use super::conversations::{StoredMessage, insert_conversation};
 use super::{Store, now};
+
+/// A channel message still to be answered (see migration 0009).
+#[derive(Debug, Clone)]
+pub struct ChannelJob {
+    pub message_id: i64,
+    pub channel: String,
+    pub user_id: String,
+    /// When a worker last took it (RFC 3339).
+    pub claimed_at: String,
+    /// How many times a sweep took it.
+    pub attempts: i64,
+    /// When the user sent the message (RFC 3339).
+    pub asked_at: String,
+}
 
 /// How long an event id is remembered; LINE redelivers within hours, not days.
 const EVENT_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(7);
@@ -95,15 +109,18 @@ impl Store {
         Ok(inserted == 1)
     }
 
-    /// Stores a user's message and records the event that brought it, in one transaction:
-    /// `None` if the event was taken before. A crash can lose neither one without the other.
+    /// Stores a user's message and records the event that brought it, in one transaction,
+    /// with a job to answer it when the bot owns the conversation (not while a person does):
+    /// `None` if the event was taken before; else the message's id and whether the bot is
+    /// to answer it. A crash can lose none of the three without the others.
     pub async fn add_user_message_once(
         &self,
         conversation: &str,
         text: &str,
         channel: &str,
+        user_id: &str,
         event_id: &str,
-    ) -> Result<Option<i64>> {
+    ) -> Result<Option<(i64, bool)>> {
         let mut tx = self.write_transaction().await?;
         let at = now();
         let first = sqlx::query(
@@ -124,8 +141,93 @@ impl Store {
         let id = self
             .insert_user_message(&mut tx, conversation, text, &at)
             .await?;
+        let for_bot = sqlx::query(
+            "INSERT INTO channel_jobs (message_id, channel, user_id, claimed_at) \
+             SELECT $1, $2, $3, $4 FROM conversations \
+             WHERE id = $5 AND state NOT IN ('waiting', 'agent')",
+        )
+        .bind(id)
+        .bind(channel)
+        .bind(user_id)
+        .bind(&at)
+        .bind(conversation)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
         tx.commit().await?;
-        Ok(Some(id))
+        Ok(Some((id, for_bot)))
+    }
+
+    /// The jobs no worker has finished since `claimed_before` (RFC 3339): left by a crash,
+    /// or by a send that failed. Oldest first.
+    pub async fn stale_channel_jobs(&self, claimed_before: &str) -> Result<Vec<ChannelJob>> {
+        let rows = sqlx::query(
+            "SELECT j.message_id, j.channel, j.user_id, j.claimed_at, j.attempts, m.created_at \
+             FROM channel_jobs j JOIN messages m ON m.id = j.message_id \
+             WHERE j.claimed_at < $1 ORDER BY j.message_id LIMIT 100",
+        )
+        .bind(claimed_before)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ChannelJob {
+                message_id: r.get(0),
+                channel: r.get(1),
+                user_id: r.get(2),
+                claimed_at: r.get(3),
+                attempts: r.get(4),
+                asked_at: r.get(5),
+            })
+            .collect())
+    }
+
+    /// Takes a stale job for this worker, counting the attempt: `false` when another
+    /// instance took it first (it is no longer claimed as `job` saw it).
+    pub async fn claim_channel_job(&self, job: &ChannelJob) -> Result<bool> {
+        let mut tx = self.write_transaction().await?;
+        let claimed = sqlx::query(
+            "UPDATE channel_jobs SET claimed_at = $1, attempts = attempts + 1 \
+             WHERE message_id = $2 AND claimed_at = $3",
+        )
+        .bind(now())
+        .bind(job.message_id)
+        .bind(&job.claimed_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    /// The job of message `message_id` is done (answered and sent, or given up).
+    pub async fn finish_channel_job(&self, message_id: i64) -> Result<()> {
+        let mut tx = self.write_transaction().await?;
+        sqlx::query("DELETE FROM channel_jobs WHERE message_id = $1")
+            .bind(message_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// What a job answers: the message's conversation and stored text, and the answer
+    /// already stored for it, if one was (a crash or a failed send came after it).
+    pub async fn channel_job_question(
+        &self,
+        message_id: i64,
+    ) -> Result<Option<(String, String, Option<StoredMessage>)>> {
+        let Some((conversation, question)) = self.message(message_id).await? else {
+            return Ok(None);
+        };
+        let answer = self
+            .messages(&conversation)
+            .await?
+            .into_iter()
+            .find(|m| m.role == "assistant" && m.reply_to == Some(message_id));
+        Ok(Some((conversation, question.text, answer)))
     }
 
     /// Forgets event ids older than a week.

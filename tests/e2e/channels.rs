@@ -40,6 +40,10 @@ struct Recorded {
     calls: Mutex<Vec<Call>>,
     /// LINE: refuse reply tokens (as for an expired one).
     refuse_reply: AtomicBool,
+    /// LINE: every request waits while this is set (a platform that does not answer).
+    hold: AtomicBool,
+    /// LINE: pushes fail with 500.
+    fail_push: AtomicBool,
     /// Telegram: the updates getUpdates serves (those at or after the offset asked for).
     updates: Mutex<Vec<Value>>,
     next_message_id: AtomicI64,
@@ -147,6 +151,12 @@ async fn platform(
         raw,
     });
     if path.starts_with("/v2/") {
+        while recorded.hold.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if path == "/v2/bot/message/push" && recorded.fail_push.load(Ordering::SeqCst) {
+            return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "down").into_response();
+        }
         if path == "/v2/bot/message/reply" && recorded.refuse_reply.load(Ordering::SeqCst) {
             return (
                 axum::http::StatusCode::BAD_REQUEST,
@@ -435,6 +445,118 @@ fn late_or_refused_reply_tokens_fall_back_to_push() {
     fake.wait_for("/v2/bot/message/reply", 1);
     let pushes = fake.wait_for("/v2/bot/message/push", 2);
     assert!(line_text(&pushes[1]).contains("3月31日"));
+}
+
+/// A LINE message acknowledged with 200 is a durable job: one whose answer could not be
+/// sent (LINE down), and one whose process was killed before it was answered, are both
+/// answered by the next start, each exactly once, and a further restart sends nothing.
+#[test]
+fn line_messages_acknowledged_before_a_crash_or_a_failed_send_are_answered_once_after_restart() {
+    let fake = Fake::start();
+    let env = Env::new();
+    let db = Database::sqlite();
+    let mut settings = line_env(&fake, &db);
+    settings.push(("SHIKAKU_LINE_REPLY_WINDOW", "0"));
+
+    // 1. The answer is written, but every push fails.
+    fake.recorded.fail_push.store(true, Ordering::SeqCst);
+    let server = Server::start(&env, &settings);
+    let sent = post_line(
+        &server,
+        json!([text_event("01HQ0000000000000000000020", QUESTION)]),
+    );
+    assert_eq!(sent.status(), 200);
+    fake.wait_for("/v2/bot/message/push", 3);
+    drop(server);
+
+    // 2. Killed after the 200, before the answer (LINE hangs on the loading animation).
+    fake.recorded.hold.store(true, Ordering::SeqCst);
+    let server = Server::spawn(&env, &settings);
+    let second = "顔認証付きカードリーダーは何台まで申し込めますか";
+    let sent = post_line(
+        &server,
+        json!([text_event("01HQ0000000000000000000021", second)]),
+    );
+    assert_eq!(sent.status(), 200);
+    fake.wait_for("/v2/bot/chat/loading/start", 2);
+    server.signal_kill();
+    drop(server);
+
+    let (jobs, answers) = sqlite(&env, |pool| async move {
+        let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM channel_jobs")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        let answers: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE role = 'assistant'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        // What a sweep sees some minutes later: both jobs left by their workers.
+        sqlx::query("UPDATE channel_jobs SET claimed_at = '2000-01-01T00:00:00.000Z'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        (jobs, answers)
+    });
+    assert_eq!((jobs, answers), (2, 1), "two jobs, the first one answered");
+
+    // 3. The next start answers the second and sends both.
+    fake.recorded.hold.store(false, Ordering::SeqCst);
+    fake.recorded.fail_push.store(false, Ordering::SeqCst);
+    let before = fake.calls("/v2/bot/message/push").len();
+    let server = Server::spawn(&env, &settings);
+    let pushes = fake.wait_for("/v2/bot/message/push", before + 2);
+    let texts: Vec<String> = pushes[before..].iter().map(line_text).collect();
+    assert!(pushes[before..].iter().all(|p| p.body["to"] == USER));
+    assert!(texts[0].contains("3月31日"), "{texts:?}");
+    assert!(texts[1].contains("台"), "{texts:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sqlite(&env, |pool| async move {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM channel_jobs")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    }) > 0
+    {
+        assert!(Instant::now() < deadline, "the jobs were not finished");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(server);
+
+    // 4. Each question has one answer, and another start sends nothing more.
+    let server = Server::spawn(&env, &settings);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(fake.calls("/v2/bot/message/push").len(), before + 2);
+    drop(server);
+    let answers_per_question: Vec<i64> = sqlite(&env, |pool| async move {
+        sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM messages a WHERE a.reply_to = u.id) \
+             FROM messages u WHERE u.role = 'user' ORDER BY u.id",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    });
+    assert_eq!(answers_per_question, [1, 1]);
+}
+
+/// Runs `work` on the SQLite database of `env` (the service stopped or killed).
+fn sqlite<T, F: std::future::Future<Output = T>>(
+    env: &Env,
+    work: impl FnOnce(sqlx::SqlitePool) -> F,
+) -> T {
+    let url = format!("sqlite://{}", env.data.path().join("shikaku.db").display());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            let result = work(pool.clone()).await;
+            pool.close().await;
+            result
+        })
 }
 
 fn uuid_like(s: &str) -> bool {

@@ -14,10 +14,11 @@ use crate::common::{Env, Server};
 const PHONE: &str = "0800-0804583";
 
 /// A full disk (a small tmpfs: needs root, as CI runs; elsewhere the test says so and
-/// stops): the user gets a 503 with the call center's number, `/readyz` says not ready, and
-/// once the disk is freed the service recovers by itself, with no restart.
+/// stops): questions are answered from memory, saying nothing was kept and giving the call
+/// center's number (also streamed); a handoff gets a 503 with the number; `/readyz` says
+/// not ready; once the disk is freed the service recovers by itself, with no restart.
 #[test]
-fn a_full_disk_is_a_clear_503_and_the_service_recovers_when_it_is_freed() {
+fn a_full_disk_still_answers_from_memory_and_the_service_recovers_when_it_is_freed() {
     let dir = tempfile::tempdir().unwrap();
     let mounted = std::process::Command::new("mount")
         .args(["-t", "tmpfs", "-o", "size=3m", "tmpfs"])
@@ -42,35 +43,88 @@ fn a_full_disk_is_a_clear_503_and_the_service_recovers_when_it_is_freed() {
     let filler = dir.path().join("filler");
     let _ = std::fs::write(&filler, vec![0u8; 3 * 1024 * 1024]);
     let long = "締切はいつですか。".repeat(200);
-    let mut refused = None;
+    let mut unsaved = None;
     for _ in 0..200 {
         let r = server.post_json("/api/v1/chat", &json!({"message": long}));
-        if r.status() != 200 {
-            refused = Some(r);
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().unwrap();
+        if body["saved"] == false {
+            unsaved = Some(body);
             break;
         }
     }
-    let refused = refused.expect("the disk filled");
-    assert_eq!(refused.status(), 503);
-    let body: Value = refused.json().unwrap();
-    assert_eq!(body["error"]["code"], "storage_unavailable", "{body}");
-    assert!(
-        body["error"]["message"].as_str().unwrap().contains(PHONE),
-        "{body}"
-    );
+    assert_answered_unsaved(&unsaved.expect("the disk filled"));
+    let (events, _) = stream(&server, &json!({"message": "締切はいつですか"}));
+    assert_streamed_unsaved(&events);
+    assert_told_to_call(server.post_json(
+        "/api/v1/handoff",
+        &json!({"facility_name": "満杯クリニック"}),
+    ));
     assert_eq!(server.get("/readyz").status(), 503);
 
     std::fs::remove_file(&filler).unwrap();
     for i in 0..20 {
         let r = server.post_json("/api/v1/chat", &json!({"message": "締切はいつですか"}));
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().unwrap();
         assert_eq!(
-            r.status(),
-            200,
-            "request {i} after the disk was freed: {:?}",
-            r.text()
+            body["saved"], true,
+            "request {i} after the disk was freed: {body}"
         );
     }
     assert_eq!(server.get("/readyz").status(), 200);
+}
+
+/// An answer given while nothing could be stored: the deadline from the knowledge base in
+/// memory, saying it was not kept and giving the number; no ids, nothing to rate.
+fn assert_answered_unsaved(body: &Value) {
+    assert_eq!(body["saved"], false, "{body}");
+    let answer = body["answer"].as_str().unwrap();
+    assert!(answer.contains("3月31日"), "{body}");
+    assert!(
+        answer.contains("保存できない") && answer.contains(PHONE),
+        "{body}"
+    );
+    assert!(body.get("message_id").is_none(), "{body}");
+    assert!(body.get("handoff").is_none(), "{body}");
+}
+
+/// The stream of an answer given while nothing could be stored: no `session` event, the
+/// tokens put together are `done`'s answer.
+fn assert_streamed_unsaved(events: &[(String, Value)]) {
+    assert!(
+        events.iter().all(|(name, _)| name != "session"),
+        "{events:?}"
+    );
+    let tokens: String = events
+        .iter()
+        .filter(|(name, _)| name == "token")
+        .map(|(_, data)| data["text"].as_str().unwrap())
+        .collect();
+    let (name, done) = events.last().expect("events");
+    assert_eq!(name, "done", "{events:?}");
+    assert_eq!(tokens, done["answer"].as_str().unwrap());
+    assert_answered_unsaved(done);
+}
+
+/// The events of `POST /api/v1/chat/stream` (name, data), and the status.
+fn stream(server: &Server, body: &Value) -> (Vec<(String, Value)>, u16) {
+    let response = server.post_json("/api/v1/chat/stream", body);
+    let status = response.status().as_u16();
+    let text = response.text().unwrap();
+    let events = text
+        .split("\n\n")
+        .filter_map(|block| {
+            let name = block.lines().find_map(|l| l.strip_prefix("event:"))?.trim();
+            let data: String = block
+                .lines()
+                .filter_map(|l| l.strip_prefix("data:"))
+                .map(str::trim_start)
+                .collect();
+            Some((name.to_string(), serde_json::from_str(&data).unwrap()))
+        })
+        .collect();
+    (events, status)
 }
 
 /// A PostgreSQL server of the test's own (its own folder and port), so that stopping it
@@ -179,11 +233,12 @@ fn assert_told_to_call(response: reqwest::blocking::Response) {
     );
 }
 
-/// PostgreSQL stopped mid-traffic: chat and handoff fail fast (before: each request hung
-/// ~10 s, and a handoff was a 500) with the call center's number, `/readyz` says not ready;
-/// once PostgreSQL is started again the service recovers within seconds, with no restart.
+/// PostgreSQL stopped mid-traffic: questions are still answered from memory, at once (before:
+/// each request hung ~10 s for a 500), saying nothing was kept and giving the call center's
+/// number; a handoff fails fast with the number, `/readyz` says not ready; once PostgreSQL
+/// is started again the service recovers within seconds, with no restart.
 #[test]
-fn postgres_stopped_fails_fast_with_the_phone_number_and_the_service_recovers() {
+fn postgres_stopped_still_answers_from_memory_and_the_service_recovers() {
     let Some(postgres) = OwnPostgres::start() else {
         eprintln!("SKIPPED: cannot start a PostgreSQL server of the test's own here (needs root)");
         return;
@@ -198,12 +253,23 @@ fn postgres_stopped_fails_fast_with_the_phone_number_and_the_service_recovers() 
     assert!(postgres.pg_ctl("stop"), "stopping PostgreSQL");
     for body in [
         json!({"message": "締切はいつですか"}),
-        json!({"session_id": session, "message": "診療所は？"}),
+        json!({"session_id": session, "message": "申込みの締切は？"}),
     ] {
         let (took, response) = timed(|| server.post_json("/api/v1/chat", &body));
         assert!(took < Duration::from_secs(5), "chat took {took:?}");
-        assert_told_to_call(response);
+        assert_eq!(response.status(), 200);
+        let answer: Value = response.json().unwrap();
+        assert_answered_unsaved(&answer);
+        assert_eq!(answer.get("session_id"), body.get("session_id"), "{answer}");
     }
+    let (took, (events, status)) = {
+        let start = Instant::now();
+        let streamed = stream(&server, &json!({"message": "締切はいつですか"}));
+        (start.elapsed(), streamed)
+    };
+    assert!(took < Duration::from_secs(5), "the stream took {took:?}");
+    assert_eq!(status, 200);
+    assert_streamed_unsaved(&events);
     let (took, response) = timed(|| {
         server.post_json(
             "/api/v1/handoff",
@@ -221,14 +287,14 @@ fn postgres_stopped_fails_fast_with_the_phone_number_and_the_service_recovers() 
             "/api/v1/chat",
             &json!({"session_id": session, "message": "締切はいつですか"}),
         );
-        if r.status() == 200 {
+        let status = r.status();
+        let body: Value = r.json().unwrap_or_default();
+        if status == 200 && body["saved"] == true {
             break;
         }
         assert!(
             back.elapsed() < Duration::from_secs(20),
-            "not recovered 20 s after PostgreSQL came back: {} {:?}",
-            r.status(),
-            r.text()
+            "not recovered 20 s after PostgreSQL came back: {status} {body}"
         );
         std::thread::sleep(Duration::from_millis(250));
     }

@@ -174,9 +174,15 @@ fn bad_requests_get_clear_errors() {
     );
     let (status, code, _) = error_code(raw("{\"message\": \"x\"}", "text/plain"));
     assert_eq!((status, code.as_str()), (415, "unsupported_media_type"));
-    let big = format!("{{\"message\": \"{}\"}}", "あ".repeat(10_000));
+    let big = format!("{{\"message\": \"{}\"}}", "あ".repeat(30_000));
     let (status, code, _) = error_code(raw(&big, "application/json"));
     assert_eq!((status, code.as_str()), (413, "too_large"));
+    // The longest valid message, each character a JSON escape (12 bytes for a surrogate
+    // pair), is read, not refused for its size.
+    let escaped = format!("{{\"message\": \"{}\"}}", "\\ud83d\\ude00".repeat(2000));
+    assert!(escaped.len() > 24_000, "{}", escaped.len());
+    let answered = raw(&escaped, "application/json");
+    assert_eq!(answered.status(), 200);
     let (status, code, _) = error_code(server.post_json("/api/v1/chat", &json!({"message": "  "})));
     assert_eq!((status, code.as_str()), (422, "invalid_message"));
     let long = "あ".repeat(2001);

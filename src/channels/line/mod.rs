@@ -217,6 +217,7 @@ impl Line {
             if matches!(work, Work::Answer(_)) && event.is_one_to_one() {
                 self.show_loading(chat).await;
             }
+            let job = work.job();
             let outbound = match work.run(conversations).await {
                 Ok(o) => o,
                 Err(e) => {
@@ -230,10 +231,7 @@ impl Line {
                 (Some(token), true) => self.reply_or_push(token, chat, &messages).await,
                 _ => self.push_messages(chat, &messages).await,
             };
-            if let Err(e) = result {
-                // The answer is in the transcript; the user did not get it.
-                tracing::error!("LINE: a message was not delivered: {e:#}");
-            }
+            crate::channels::sent(conversations, Channel::Line, job, result).await;
         }
     }
 
@@ -335,12 +333,13 @@ impl Line {
     fn messages(&self, outbound: &Outbound) -> Vec<Value> {
         let (text, mut quick): (String, Vec<Value>) = match outbound {
             Outbound::Answer {
-                answer,
+                text,
+                citations,
                 related,
                 offer_handoff,
             } => {
-                let mut text = answer.answer.clone();
-                let sources = sources(&answer.citations, self.public_url.as_deref());
+                let mut text = text.clone();
+                let sources = sources(citations, self.public_url.as_deref());
                 if !sources.is_empty() {
                     text.push_str("\n\n出典：");
                     for s in sources {

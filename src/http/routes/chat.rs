@@ -8,8 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use crate::assistant::{Channel, Citation, Language, Outcome, WriterKind, intent::HandoffReason};
-use crate::conversation::{Accepted, Offer, Reply, State as Conversation};
+use crate::assistant::{
+    Answer, Channel, Citation, Language, Outcome, WriterKind, intent::HandoffReason,
+};
+use crate::conversation::{Accepted, ChatError, Offer, Reply, State as Conversation};
 use crate::http::error::{ApiError, ApiJson, ErrorBody};
 use crate::http::openapi::{JsonBodyErrors, RateLimited, ServiceErrors};
 use crate::http::{AppState, sse};
@@ -42,11 +44,19 @@ pub struct Handoff {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChatResponse {
-    session_id: String,
-    /// The stored user message.
-    question_id: i64,
-    /// The stored answer (feedback refers to it).
-    message_id: i64,
+    /// Absent only when nothing could be saved (`saved` false) and no session was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_id: Option<String>,
+    /// The stored user message (absent when it could not be stored).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    question_id: Option<i64>,
+    /// The stored answer, which feedback refers to (absent when `saved` is false).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message_id: Option<i64>,
+    /// False while the database cannot store messages: the answer was given from memory,
+    /// nothing of the exchange was kept, and its text ends by saying so (with the call
+    /// center's number); there is nothing to rate or hand over.
+    saved: bool,
     outcome: Outcome,
     answer: String,
     citations: Vec<Citation>,
@@ -66,18 +76,32 @@ pub struct ChatResponse {
 
 impl From<Reply> for ChatResponse {
     fn from(reply: Reply) -> Self {
-        let answer = reply.answer;
+        let handoff = reply.offer.map(|offer| Handoff {
+            reason: match offer {
+                Offer::Handoff => reply.answer.handoff_reason,
+                Offer::Unhelpful => None,
+            },
+            offer: true,
+        });
+        let mut response = ChatResponse::unsaved(Some(reply.session_id), reply.answer);
+        response.question_id = Some(reply.question_id);
+        response.message_id = reply.message_id;
+        response.saved = reply.message_id.is_some();
+        response.handoff = handoff;
+        response
+    }
+}
+
+impl ChatResponse {
+    /// An answer given from memory while the database cannot store messages (a stored
+    /// one adds its ids: `From<Reply>`).
+    fn unsaved(session_id: Option<String>, answer: Answer) -> Self {
         ChatResponse {
-            session_id: reply.session_id,
-            question_id: reply.question_id,
-            message_id: reply.message_id,
-            handoff: reply.offer.map(|offer| Handoff {
-                reason: match offer {
-                    Offer::Handoff => answer.handoff_reason,
-                    Offer::Unhelpful => None,
-                },
-                offer: true,
-            }),
+            session_id,
+            question_id: None,
+            message_id: None,
+            saved: false,
+            handoff: None,
             outcome: answer.outcome,
             answer: answer.answer,
             citations: answer.citations,
@@ -87,6 +111,25 @@ impl From<Reply> for ChatResponse {
             understood_as: answer.understood_as,
         }
     }
+}
+
+/// The database cannot store the question: it is answered from memory all the same (the
+/// outage is logged); any other error is the request's.
+async fn from_memory(
+    state: &AppState,
+    error: ChatError,
+    request: &ChatRequest,
+    on_token: impl FnMut(&str) + Send + 'static,
+) -> Result<ChatResponse, ApiError> {
+    let ChatError::Unavailable { error, .. } = error else {
+        return Err(error.into());
+    };
+    tracing::error!("the database cannot store messages; answering from memory: {error:#}");
+    let answer = state
+        .conversations()
+        .answer_unsaved(&request.message, today_in_japan(), on_token)
+        .await?;
+    Ok(ChatResponse::unsaved(request.session_id.clone(), answer))
 }
 
 /// A message for the agent who owns (or will own) the conversation: stored, not answered.
@@ -147,9 +190,13 @@ pub async fn chat(
     ApiJson(body): ApiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
     let conversations = state.conversations();
-    let accepted = conversations
+    let accepted = match conversations
         .accept(body.session_id.as_deref(), Channel::Web, &body.message)
-        .await?;
+        .await
+    {
+        Ok(accepted) => accepted,
+        Err(e) => return Ok(Json(from_memory(&state, e, &body, |_| {}).await?).into_response()),
+    };
     if accepted.for_agent() {
         return Ok((StatusCode::ACCEPTED, Json(forwarded(&accepted))).into_response());
     }
@@ -179,10 +226,27 @@ pub async fn chat_stream(
     ApiJson(body): ApiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
     let conversations = state.conversations().clone();
-    let accepted = conversations
-        .accept(body.session_id.as_deref(), Channel::Web, &body.message)
-        .await?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let on_token = {
+        let tx = tx.clone();
+        move |piece: &str| {
+            let text = piece.to_string();
+            let _ = tx.send(sse::event("token", json!(StreamText { text })));
+        }
+    };
+    let accepted = match conversations
+        .accept(body.session_id.as_deref(), Channel::Web, &body.message)
+        .await
+    {
+        Ok(accepted) => accepted,
+        Err(e) => {
+            // Nothing was stored: no `session` event, the answer from memory.
+            let response = from_memory(&state, e, &body, on_token).await?;
+            let _ = tx.send(sse::event("done", json!(response)));
+            drop(tx);
+            return Ok(sse::response(rx));
+        }
+    };
     let _ = tx.send(sse::event(
         "session",
         json!(StreamSession {
@@ -195,13 +259,6 @@ pub async fn chat_stream(
         drop(tx);
         return Ok(sse::response(rx));
     }
-    let on_token = {
-        let tx = tx.clone();
-        move |piece: &str| {
-            let text = piece.to_string();
-            let _ = tx.send(sse::event("token", json!(StreamText { text })));
-        }
-    };
     tokio::spawn(async move {
         match conversations
             .reply(accepted, today_in_japan(), on_token)
