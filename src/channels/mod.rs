@@ -17,7 +17,7 @@ use anyhow::Result;
 
 use crate::assistant::{Channel, Citation};
 use crate::conversation::{
-    Accepted, BoxFuture, ChatError, Conversations, Deliver, HandoffError, Resumed,
+    Accepted, BoxFuture, ChatError, Conversations, Deliver, HandoffError, Resumed, Voice,
 };
 use crate::handoff::{Details, Reason};
 use crate::settings::channels::ChannelsConfig;
@@ -265,12 +265,14 @@ async fn resume(
     }
 }
 
-/// An agent's reply, pushed on the channel the conversation came from.
+/// An agent's reply or the service's notice, pushed on the channel the conversation came
+/// from.
 impl Deliver for Channels {
     fn deliver<'a>(
         &'a self,
         channel: Channel,
         user: &'a str,
+        voice: Voice,
         text: &'a str,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(async move {
@@ -280,8 +282,11 @@ impl Deliver for Channels {
                     channel.as_str()
                 ));
             };
-            let outbound = Outbound::Agent {
-                text: text.to_string(),
+            let outbound = match voice {
+                Voice::Agent => Outbound::Agent {
+                    text: text.to_string(),
+                },
+                Voice::Service => Outbound::notice(text),
             };
             adapter
                 .push(user, &outbound)

@@ -1,4 +1,5 @@
-//! Live events to the users' open streams: an agent's reply reaches the widget at once.
+//! Live events to the users' open streams: an agent's reply, and the service's notice that
+//! a person took the conversation or finished with it, reach the widget at once.
 //! On SQLite (one instance) directly; on PostgreSQL through NOTIFY, so that the instance
 //! the user is connected to gets it, whichever instance took the reply.
 

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::{Conversations, NUMBER_REMOVED};
+use super::{Conversations, NUMBER_REMOVED, Voice};
 use crate::assistant::{Channel, Citation, privacy};
 use crate::handoff::{self, Details, FieldError, Reason};
 use crate::store::StoredMessage;
@@ -20,6 +20,12 @@ pub const CATEGORIES: &[&str] = &[
     "機器・導入",
     "その他",
 ];
+
+/// Told to the user when an agent takes their conversation.
+const CLAIMED: &str = "担当者が対応を始めました。このままメッセージをお送りください。";
+
+/// Told to the user when the agent has finished: the bot answers again.
+const RESOLVED: &str = "担当者の対応が終わりました。ご質問には、引き続きシカクがお答えします。";
 
 /// Longest agent reply or note.
 pub const MAX_AGENT_TEXT: usize = 4000;
@@ -206,9 +212,32 @@ impl Conversations {
         }))
     }
 
-    /// Claims a waiting ticket: of two agents exactly one wins.
+    /// Claims a waiting ticket: of two agents exactly one wins. The user is told that a
+    /// person took the conversation (in the widget and on their channel).
     pub async fn claim(&self, ticket: i64, agent: i64) -> anyhow::Result<Result<(), Refused>> {
-        self.store.claim(ticket, agent).await
+        match self.store.claim(ticket, agent, CLAIMED).await? {
+            Ok((conversation, notice)) => {
+                self.tell(&conversation, notice, CLAIMED).await;
+                Ok(Ok(()))
+            }
+            Err(refused) => Ok(Err(refused)),
+        }
+    }
+
+    /// Sends a notice of the service, stored as message `id`, to the user's open widget
+    /// streams and their messaging channel; a failure is logged (it is in the transcript).
+    async fn tell(&self, conversation: &str, id: i64, text: &str) {
+        match self.store.message(id).await {
+            Ok(Some((_, message))) => self.publish(conversation, &message).await,
+            Ok(None) => {}
+            Err(e) => tracing::warn!("reading a notice to send: {e:#}"),
+        }
+        if let Some(Err(e)) = self
+            .deliver_to_channel(conversation, Voice::Service, text)
+            .await
+        {
+            tracing::warn!("a notice to the user was not delivered: {e}");
+        }
     }
 
     /// An agent's reply to the user: stored, sent to the user's open widget streams, and
@@ -225,12 +254,19 @@ impl Conversations {
             Err(refused) => return Ok(Err(refused)),
         };
         self.publish(&conversation, &message).await;
-        let delivery = self.deliver_to_channel(&conversation, text).await;
+        let delivery = self
+            .deliver_to_channel(&conversation, Voice::Agent, text)
+            .await;
         Ok(Ok(AgentReply { message, delivery }))
     }
 
     /// Pushes `text` to the conversation's messaging-channel user; `None` for the widget.
-    async fn deliver_to_channel(&self, conversation: &str, text: &str) -> Option<Delivery> {
+    async fn deliver_to_channel(
+        &self,
+        conversation: &str,
+        voice: Voice,
+        text: &str,
+    ) -> Option<Delivery> {
         let (channel, user) = match self.store.channel_user(conversation).await {
             Ok(Some(found)) => found,
             Ok(None) => return None,
@@ -251,7 +287,7 @@ impl Conversations {
             )));
         };
         let delivered = match &self.deliver {
-            Some(deliver) => deliver.deliver(channel, &user, text).await,
+            Some(deliver) => deliver.deliver(channel, &user, voice, text).await,
             None => Err(format!(
                 "{} is not configured on this instance",
                 channel.as_str()
@@ -281,6 +317,16 @@ impl Conversations {
         agent: &str,
         category: &str,
     ) -> anyhow::Result<Result<(), Refused>> {
-        self.store.resolve(ticket, agent, category).await
+        match self
+            .store
+            .resolve(ticket, agent, category, RESOLVED)
+            .await?
+        {
+            Ok((conversation, notice)) => {
+                self.tell(&conversation, notice, RESOLVED).await;
+                Ok(Ok(()))
+            }
+            Err(refused) => Ok(Err(refused)),
+        }
     }
 }

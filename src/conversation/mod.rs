@@ -48,13 +48,24 @@ const FOLLOW_UP_WITHIN: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
 /// Related questions offered after an answer on a messaging channel.
 const MAX_RELATED: usize = 3;
 
-/// How an agent's reply reaches a user on a messaging channel: the channels implement it.
+/// Who speaks in a message pushed to a channel's user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Voice {
+    /// An agent's reply.
+    Agent,
+    /// The service: a person took the conversation, or finished with it.
+    Service,
+}
+
+/// How an agent's reply, or the service's notice, reaches a user on a messaging channel:
+/// the channels implement it.
 pub trait Deliver: Send + Sync {
     /// Sends `text` to `user` on `channel`; an error says why it did not arrive.
     fn deliver<'a>(
         &'a self,
         channel: Channel,
         user: &'a str,
+        voice: Voice,
         text: &'a str,
     ) -> BoxFuture<'a, Result<(), String>>;
 }

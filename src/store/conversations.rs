@@ -289,12 +289,16 @@ impl Store {
         Ok(row.map(|r| (r.get::<String, _>(0), r.get::<String, _>(1))))
     }
 
+    /// The answers that did not help (no answer; 👎) since the conversation's last ticket
+    /// was resolved: a person has dealt with what came before.
     pub async fn unhelpful_counts(&self, conversation: &str) -> Result<(i64, i64)> {
         let row = sqlx::query(
             "SELECT \
-               (SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND outcome = 'no_answer'), \
+               (SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND outcome = 'no_answer' \
+                 AND created_at > COALESCE((SELECT MAX(resolved_at) FROM tickets WHERE conversation_id = $1), '')), \
                (SELECT COUNT(*) FROM feedback f JOIN messages m ON m.id = f.message_id \
-                 WHERE m.conversation_id = $1 AND f.rating = 'down')",
+                 WHERE m.conversation_id = $1 AND f.rating = 'down' \
+                 AND m.created_at > COALESCE((SELECT MAX(resolved_at) FROM tickets WHERE conversation_id = $1), ''))",
         )
         .bind(conversation)
         .fetch_one(&self.pool)

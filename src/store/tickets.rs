@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, StoredMessage, now};
+use super::{Store, StoredMessage, Tx, now};
 use crate::assistant::Citation;
 
 /// A ticket in the queue.
@@ -119,7 +119,14 @@ impl Store {
 
     /// Claims a waiting ticket. Of two agents claiming the same ticket exactly one wins:
     /// the update only applies while the ticket is still waiting.
-    pub async fn claim(&self, ticket: i64, user: i64) -> Result<std::result::Result<(), Refused>> {
+    /// Claims a waiting ticket for `user` and adds `notice` (what the user is told) to the
+    /// transcript, in one transaction: the conversation and the notice's id.
+    pub async fn claim(
+        &self,
+        ticket: i64,
+        user: i64,
+        notice: &str,
+    ) -> Result<std::result::Result<(String, i64), Refused>> {
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE tickets SET status = 'agent', claimed_by = $1, claimed_at = $2 WHERE id = $3 AND status = 'waiting'",
@@ -140,14 +147,18 @@ impl Store {
                 }),
             }));
         }
-        sqlx::query(
-            "UPDATE conversations SET state = 'agent' WHERE id = (SELECT conversation_id FROM tickets WHERE id = $1)",
-        )
-        .bind(ticket)
-        .execute(&mut *tx)
-        .await?;
+        let conversation: String = sqlx::query("SELECT conversation_id FROM tickets WHERE id = $1")
+            .bind(ticket)
+            .fetch_one(&mut *tx)
+            .await?
+            .get(0);
+        sqlx::query("UPDATE conversations SET state = 'agent' WHERE id = $1")
+            .bind(&conversation)
+            .execute(&mut *tx)
+            .await?;
+        let message = insert_system_message(&mut tx, &conversation, notice).await?;
         tx.commit().await?;
-        Ok(Ok(()))
+        Ok(Ok((conversation, message)))
     }
 
     /// The open ticket `agent` (a user name) owns, or why not (user names are unique, and
@@ -238,12 +249,15 @@ impl Store {
     }
 
     /// Resolves the ticket the agent owns; the bot may answer in the conversation again.
+    /// Resolves the ticket `agent` owns and adds `notice` to the transcript, in one
+    /// transaction: the conversation and the notice's id.
     pub async fn resolve(
         &self,
         ticket: i64,
         agent: &str,
         category: &str,
-    ) -> Result<std::result::Result<(), Refused>> {
+        notice: &str,
+    ) -> Result<std::result::Result<(String, i64), Refused>> {
         let t = match self.owned(ticket, agent).await? {
             Ok(t) => t,
             Err(r) => return Ok(Err(r)),
@@ -261,8 +275,9 @@ impl Store {
             .bind(&t.conversation_id)
             .execute(&mut *tx)
             .await?;
+        let message = insert_system_message(&mut tx, &t.conversation_id, notice).await?;
         tx.commit().await?;
-        Ok(Ok(()))
+        Ok(Ok((t.conversation_id, message)))
     }
 
     /// Opens a ticket for the conversation, sets it `waiting` and adds `notice` (what the
@@ -340,15 +355,7 @@ impl Store {
             .bind(conversation)
             .execute(&mut *tx)
             .await?;
-        let message = sqlx::query(
-            "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'system', $2, $3) RETURNING id",
-        )
-        .bind(conversation)
-        .bind(notice)
-        .bind(&at)
-        .fetch_one(&mut *tx)
-        .await?
-        .get::<i64, _>(0);
+        let message = insert_system_message(&mut tx, conversation, notice).await?;
         tx.commit().await?;
         Ok(Ok(NewTicket { ticket, message }))
     }
@@ -364,4 +371,17 @@ impl Store {
             None => Ok(Vec::new()),
         }
     }
+}
+
+/// What the service tells the user (a ticket opened, taken, resolved), in the transcript.
+async fn insert_system_message(tx: &mut Tx<'_>, conversation: &str, text: &str) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'system', $2, $3) RETURNING id",
+    )
+    .bind(conversation)
+    .bind(text)
+    .bind(now())
+    .fetch_one(&mut **tx)
+    .await?
+    .get::<i64, _>(0))
 }

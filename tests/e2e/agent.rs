@@ -14,7 +14,114 @@ on_both_databases!(
     an_agent_takes_a_ticket_replies_live_and_resolves_it,
     two_agents_claiming_one_ticket_exactly_one_wins,
     parallel_sign_ins_never_check_more_than_five_passwords_before_the_lock,
+    the_user_is_told_when_a_person_takes_and_leaves_and_a_resolved_conversation_starts_afresh,
 );
+
+/// The user is told, live, when an agent takes their conversation and when it is resolved
+/// (both in the transcript); after the resolution the bot's earlier unhelpful answers no
+/// longer count, so an answer is not met with the handoff offer again. (Before: nothing
+/// was said, and every answer after a resolution came with the handoff form.)
+fn the_user_is_told_when_a_person_takes_and_leaves_and_a_resolved_conversation_starts_afresh(
+    db: &Database,
+) {
+    let env = Env::new();
+    add_user(&env, db, "sato", "agent");
+    let mut settings = db.env();
+    settings.push(("SHIKAKU_RATE_LIMIT", "0"));
+    let server = Server::start(&env, &settings);
+    let ask = |session: Option<&str>, message: &str| -> Value {
+        let mut body = json!({"message": message});
+        if let Some(s) = session {
+            body["session_id"] = json!(s);
+        }
+        server.post_json("/api/v1/chat", &body).json().unwrap()
+    };
+    let first = ask(None, "レセコンの保守費用はいくらですか");
+    assert_eq!(first["outcome"], "no_answer", "{first}");
+    let session = first["session_id"].as_str().unwrap().to_string();
+    let second = ask(Some(&session), "駐車場はありますか");
+    assert_eq!(
+        second["handoff"]["offer"], true,
+        "offered after two: {second}"
+    );
+    let opened = server.post_json(
+        "/api/v1/handoff",
+        &json!({"session_id": session, "reason": "repeated_failure"}),
+    );
+    assert_eq!(opened.status(), 201);
+
+    let agent = Agent::sign_in(&server, "sato");
+    let queue: Value = agent.get("/agent/api/tickets?view=waiting").json().unwrap();
+    let id = queue["tickets"][0]["id"].as_i64().unwrap();
+    let events = || {
+        let stream = server
+            .client
+            .get(server.url(&format!("/api/v1/sessions/{session}/events")))
+            .send()
+            .unwrap();
+        let reader = first_message(stream);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        reader
+    };
+    let reader = events();
+    let claimed = agent.post(&format!("/agent/api/tickets/{id}/claim"), json!({}));
+    assert_eq!(claimed.status(), 200);
+    let told = reader.join().unwrap();
+    assert_eq!(told["role"], "system", "{told}");
+    assert!(
+        told["text"]
+            .as_str()
+            .unwrap()
+            .contains("担当者が対応を始めました"),
+        "{told}"
+    );
+
+    let reader = events();
+    let resolved = agent.post(
+        &format!("/agent/api/tickets/{id}/resolve"),
+        json!({"category": "その他"}),
+    );
+    assert_eq!(resolved.status(), 200);
+    let told = reader.join().unwrap();
+    assert_eq!(told["role"], "system", "{told}");
+    assert!(
+        told["text"]
+            .as_str()
+            .unwrap()
+            .contains("対応が終わりました"),
+        "{told}"
+    );
+
+    // Unhelpful again, once: no offer (two were before the resolution).
+    let after = ask(Some(&session), "電子カルテの選び方を教えて");
+    assert_eq!(after["outcome"], "no_answer", "{after}");
+    assert!(
+        after.get("handoff").is_none(),
+        "offered again after the resolution: {after}"
+    );
+    let answered = ask(Some(&session), "カードリーダーの申込み締切は？");
+    assert!(answered.get("handoff").is_none(), "{answered}");
+    // A second unhelpful answer after the resolution offers a person again.
+    let again = ask(Some(&session), "駐車場はありますか");
+    assert_eq!(again["handoff"]["offer"], true, "{again}");
+
+    let transcript: Value = server
+        .get(&format!("/api/v1/sessions/{session}/messages"))
+        .json()
+        .unwrap();
+    let notices: Vec<&str> = transcript["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "system")
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(notices.len(), 3, "opened, taken, resolved: {notices:?}");
+    assert!(
+        notices[1].contains("担当者が対応を始めました")
+            && notices[2].contains("対応が終わりました")
+    );
+}
 
 /// 40 attempts at once, the right password among them: at most five passwords are checked
 /// before the lock, every other attempt meets it (429), and once locked the right password

@@ -612,6 +612,14 @@ fn a_line_user_is_handed_to_an_agent_whose_replies_arrive_on_line(db: &Database)
             .status(),
         200
     );
+    // The user is told that a person took the conversation.
+    let taken = &fake.wait_for("/v2/bot/message/push", 1)[0];
+    assert_eq!(taken.body["to"], USER);
+    assert!(
+        line_text(taken).contains("担当者が対応を始めました"),
+        "{}",
+        line_text(taken)
+    );
     let reply: Value = agent
         .post(
             &format!("/agent/api/tickets/{id}/reply"),
@@ -620,7 +628,7 @@ fn a_line_user_is_handed_to_an_agent_whose_replies_arrive_on_line(db: &Database)
         .json()
         .unwrap();
     assert_eq!(reply["delivery"]["delivered"], true, "{reply}");
-    let push = &fake.wait_for("/v2/bot/message/push", 1)[0];
+    let push = &fake.wait_for("/v2/bot/message/push", 2)[1];
     assert_eq!(push.body["to"], USER);
     assert_eq!(
         line_text(push),
@@ -637,7 +645,7 @@ fn a_line_user_is_handed_to_an_agent_whose_replies_arrive_on_line(db: &Database)
         .json()
         .unwrap();
     assert_eq!(reply["delivery"]["delivered"], true, "{reply}");
-    let push = &fake.wait_for("/v2/bot/message/push", 2)[1];
+    let push = &fake.wait_for("/v2/bot/message/push", 3)[2];
     let messages = push.body["messages"].as_array().unwrap();
     assert_eq!(messages.len(), 2);
     for m in messages {
@@ -679,6 +687,8 @@ fn a_line_user_is_handed_to_an_agent_whose_replies_arrive_on_line(db: &Database)
             .status(),
         200
     );
+    let done = line_text(&fake.wait_for("/v2/bot/message/push", 4)[3]);
+    assert!(done.contains("担当者の対応が終わりました"), "{done}");
     post_line(
         &server,
         json!([text_event("01HQ0000000000000000000023", QUESTION)]),
@@ -700,6 +710,7 @@ fn a_line_user_is_handed_to_an_agent_whose_replies_arrive_on_line(db: &Database)
     let queue: Value = agent.get("/agent/api/tickets?view=waiting").json().unwrap();
     let id = queue["tickets"][0]["id"].as_i64().unwrap();
     agent.post(&format!("/agent/api/tickets/{id}/claim"), json!({}));
+    fake.wait_for("/v2/bot/message/push", 5);
     post_line(
         &server,
         json!([line_event(
@@ -723,7 +734,8 @@ fn a_line_user_is_handed_to_an_agent_whose_replies_arrive_on_line(db: &Database)
             .contains("left line"),
         "{reply}"
     );
-    assert_eq!(fake.calls("/v2/bot/message/push").len(), 2);
+    // Claimed, two replies, resolved, claimed again: nothing after the user left.
+    assert_eq!(fake.calls("/v2/bot/message/push").len(), 5);
 }
 
 fn telegram_update(id: i64, chat: i64, text: &str) -> Value {
@@ -908,6 +920,16 @@ fn telegram_long_polling_hands_over_and_delivers_the_agents_reply_escaped() {
     assert_eq!(ticket["channel"], "telegram");
     let id = ticket["id"].as_i64().unwrap();
     agent.post(&format!("/agent/api/tickets/{id}/claim"), json!({}));
+    let taken = &fake.wait_for("/sendMessage", 4)[3];
+    assert_eq!(taken.body["chat_id"], 4242);
+    assert!(
+        taken.body["text"]
+            .as_str()
+            .unwrap()
+            .contains("担当者が対応を始めました"),
+        "{}",
+        taken.body
+    );
     let reply: Value = agent
         .post(
             &format!("/agent/api/tickets/{id}/reply"),
@@ -916,7 +938,7 @@ fn telegram_long_polling_hands_over_and_delivers_the_agents_reply_escaped() {
         .json()
         .unwrap();
     assert_eq!(reply["delivery"]["delivered"], true, "{reply}");
-    let pushed = &fake.wait_for("/sendMessage", 4)[3];
+    let pushed = &fake.wait_for("/sendMessage", 5)[4];
     assert_eq!(pushed.body["chat_id"], 4242);
     assert_eq!(pushed.body["parse_mode"], "HTML");
     assert_eq!(
@@ -929,8 +951,8 @@ fn telegram_long_polling_hands_over_and_delivers_the_agents_reply_escaped() {
         &format!("/agent/api/tickets/{id}/reply"),
         json!({"text": long}),
     );
-    let sent = fake.wait_for("/sendMessage", 6);
-    let texts: Vec<&str> = sent[4..]
+    let sent = fake.wait_for("/sendMessage", 7);
+    let texts: Vec<&str> = sent[5..]
         .iter()
         .map(|c| c.body["text"].as_str().unwrap())
         .collect();

@@ -80,7 +80,7 @@
         known = ids;
       }
     }).catch(function (e) { if (e.status !== 401) say(e.message); });
-    if (current != null) load(current, true);
+    if (current != null) load(current);
   }
 
   var REASONS = { button: "担当者ボタン", requested_person: "担当者希望", own_case: "個別の手続き", repeated_failure: "回答できず" };
@@ -89,26 +89,64 @@
     return t.status === "waiting" ? "待機中" : t.status === "agent" ? "対応中（" + (t.claimed_by || "") + "）" : "解決済み（" + (t.category || "") + "）";
   }
 
-  function open(id) { current = id; load(id, false); }
+  function open(id) { current = id; shown = null; load(id); }
 
-  function load(id, quiet) {
-    api("GET", "/tickets/" + id).then(function (j) { render(j, quiet); }).catch(function (e) { say(e.message); });
+  function load(id) {
+    api("GET", "/tickets/" + id).then(render).catch(function (e) { say(e.message); });
   }
 
-  function render(j, quiet) {
+  /* The ticket pane is made of parts, each redrawn only when what it shows changed: the
+   * refresh every few seconds never touches what the agent is typing in (the reply, the
+   * note, the chosen category) nor the transcript they are reading. */
+  var shown = null;
+
+  function render(j) {
     var t = j.ticket, pane = $("detail");
-    var reply = $("reply-text");
-    var draft = reply ? reply.value : "";
-    pane.textContent = "";
-    pane.appendChild(el("h2", null, "問い合わせ #" + t.id + "　" + statusText(t)));
-    var dl = el("dl");
-    [["医療機関等の名称", t.facility_name], ["医療機関等コード", t.facility_code], ["連絡先", t.contact], ["お問い合わせ内容", t.question], ["経路", t.channel], ["受付", t.created_at]]
-      .forEach(function (p) { dl.appendChild(el("dt", null, p[0])); dl.appendChild(el("dd", null, p[1] || "（未入力）")); });
-    pane.appendChild(dl);
-    pane.appendChild(el("h3", null, "会話の記録"));
+    if (!shown || shown.id !== t.id) {
+      pane.textContent = "";
+      shown = { id: t.id, keys: {}, parts: {} };
+      ["head", "info", "transcript", "sources", "actions", "notes", "note-form"].forEach(function (name) {
+        var part = el("div", { "class": "part-" + name });
+        shown.parts[name] = part;
+        pane.appendChild(part);
+      });
+    }
+    part("head", statusText(t), function (box) {
+      box.appendChild(el("h2", null, "問い合わせ #" + t.id + "　" + statusText(t)));
+    });
+    var info = [["医療機関等の名称", t.facility_name], ["医療機関等コード", t.facility_code], ["連絡先", t.contact], ["お問い合わせ内容", t.question], ["経路", t.channel], ["受付", t.created_at]];
+    part("info", info, function (box) {
+      var dl = el("dl");
+      info.forEach(function (p) { dl.appendChild(el("dt", null, p[0])); dl.appendChild(el("dd", null, p[1] || "（未入力）")); });
+      box.appendChild(dl);
+    });
+    part("transcript", j.messages, function (box) { transcript(box, j.messages); });
+    part("sources", j.sources, function (box) { sources(box, j.sources); });
+    part("actions", [t.status, t.claimed_by, me.name], function (box) { actions(box, t); });
+    part("notes", j.notes, function (box) {
+      box.appendChild(el("h3", null, "社内メモ（利用者には見えません）"));
+      var notes = el("ul", { "class": "notes" });
+      j.notes.forEach(function (n) { notes.appendChild(el("li", null, n.author + ": " + n.text)); });
+      box.appendChild(notes);
+    });
+    part("note-form", t.id, function (box) { noteForm(box, t); });
+  }
+
+  /* Redraws part `name` with `draw` when `data` differs from what it shows. */
+  function part(name, data, draw) {
+    var key = JSON.stringify(data);
+    if (shown.keys[name] === key) return;
+    shown.keys[name] = key;
+    var box = shown.parts[name];
+    box.textContent = "";
+    draw(box);
+  }
+
+  function transcript(box, messages) {
+    box.appendChild(el("h3", null, "会話の記録"));
     var log = el("ol", { "class": "transcript" });
     var who = { user: "利用者", assistant: "シカク", agent: "担当者", system: "案内" };
-    j.messages.forEach(function (m) {
+    messages.forEach(function (m) {
       var li = el("li", { "class": "m-" + m.role });
       li.appendChild(el("span", { "class": "who" }, who[m.role] || m.role));
       if (m.understood_as) {
@@ -117,28 +155,32 @@
       li.appendChild(el("span", null, m.text));
       log.appendChild(li);
     });
-    pane.appendChild(log);
-    if (j.sources.length) {
-      pane.appendChild(el("h3", null, "シカクが示した出典"));
-      var ul = el("ul");
-      j.sources.forEach(function (c) {
-        var li = el("li");
-        li.appendChild(el("a", { href: "/kb/" + encodeURIComponent(c.doc_id) + (c.section_id ? "#" + encodeURIComponent(c.section_id) : ""), target: "_blank", rel: "noopener" }, c.title + (c.section ? "「" + c.section + "」" : "")));
-        ul.appendChild(li);
-      });
-      pane.appendChild(ul);
-    }
-    var actions = el("div", { "class": "actions" });
+    box.appendChild(log);
+  }
+
+  function sources(box, list) {
+    if (!list.length) return;
+    box.appendChild(el("h3", null, "シカクが示した出典"));
+    var ul = el("ul");
+    list.forEach(function (c) {
+      var li = el("li");
+      li.appendChild(el("a", { href: "/kb/" + encodeURIComponent(c.doc_id) + (c.section_id ? "#" + encodeURIComponent(c.section_id) : ""), target: "_blank", rel: "noopener" }, c.title + (c.section ? "「" + c.section + "」" : "")));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+  }
+
+  function actions(box, t) {
+    box.className = "part-actions actions";
     if (t.status === "waiting") {
       var claim = el("button", { type: "button", id: "claim" }, "この問い合わせに対応する");
       claim.addEventListener("click", function () {
         api("POST", "/tickets/" + t.id + "/claim").then(function () { say("対応中にしました。"); refresh(); }).catch(function (e) { say(e.message); refresh(); });
       });
-      actions.appendChild(claim);
+      box.appendChild(claim);
     }
     if (t.status === "agent" && t.claimed_by === me.name) {
       var text = el("textarea", { id: "reply-text", "aria-label": "利用者への返信", rows: "3" });
-      text.value = quiet ? draft : "";
       var send = el("button", { type: "button", id: "reply-send" }, "返信する");
       send.addEventListener("click", function () {
         if (!text.value.trim()) return;
@@ -147,7 +189,7 @@
           // On LINE or Telegram the reply is pushed: say if it did not arrive.
           var d = m && m.delivery;
           say(d && !d.delivered ? "返信は記録しましたが、" + t.channel + " に届けられませんでした（" + d.error + "）。お電話などでご連絡ください。" : "返信しました。");
-          load(t.id, false);
+          load(t.id);
         }).catch(function (e) { say(e.message); });
       });
       var category = el("select", { id: "category", "aria-label": "分類" });
@@ -156,22 +198,20 @@
       done.addEventListener("click", function () {
         api("POST", "/tickets/" + t.id + "/resolve", { category: category.value }).then(function () { say("解決にしました。"); refresh(); }).catch(function (e) { say(e.message); });
       });
-      actions.appendChild(text); actions.appendChild(send);
+      box.appendChild(text); box.appendChild(send);
       var row = el("div", { "class": "resolve" }); row.appendChild(category); row.appendChild(done);
-      actions.appendChild(row);
+      box.appendChild(row);
     }
-    pane.appendChild(actions);
-    pane.appendChild(el("h3", null, "社内メモ（利用者には見えません）"));
-    var notes = el("ul", { "class": "notes" });
-    j.notes.forEach(function (n) { notes.appendChild(el("li", null, n.author + ": " + n.text)); });
-    pane.appendChild(notes);
+  }
+
+  function noteForm(box, t) {
     var noteText = el("input", { id: "note-text", "aria-label": "社内メモ" });
     var addNote = el("button", { type: "button" }, "メモを残す");
     addNote.addEventListener("click", function () {
       if (!noteText.value.trim()) return;
-      api("POST", "/tickets/" + t.id + "/notes", { text: noteText.value }).then(function () { load(t.id, false); }).catch(function (e) { say(e.message); });
+      api("POST", "/tickets/" + t.id + "/notes", { text: noteText.value }).then(function () { noteText.value = ""; load(t.id); }).catch(function (e) { say(e.message); });
     });
-    pane.appendChild(noteText); pane.appendChild(addNote);
+    box.appendChild(noteText); box.appendChild(addNote);
   }
 
   $("login-form").addEventListener("submit", function (e) {

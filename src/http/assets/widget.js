@@ -302,7 +302,7 @@
 
     this.bubble.addEventListener("click", function () { self.toggle(); });
     close.addEventListener("click", function () { self.toggle(false); });
-    handoff.addEventListener("click", function () { self.handoffForm("button"); });
+    handoff.addEventListener("click", function () { self.handoffForm("button", true); });
     this.form.addEventListener("submit", function (e) { e.preventDefault(); self.send(self.input.value); });
     this.input.addEventListener("keydown", function (e) {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); self.send(self.input.value); }
@@ -465,10 +465,7 @@
     if (this.events || !this.session || !window.EventSource) return;
     var source = new EventSource(base + "/api/v1/sessions/" + encodeURIComponent(this.session) + "/events");
     this.events = source;
-    source.addEventListener("message", function (e) {
-      var m = JSON.parse(e.data);
-      if (m.role === "agent") self.addAgent(m);
-    });
+    source.addEventListener("message", function (e) { self.arrived(JSON.parse(e.data)); });
     source.addEventListener("resync", function () { self.catchUp(); });
     source.addEventListener("open", function () { if (self.listened) self.catchUp(); self.listened = true; });
   };
@@ -477,12 +474,24 @@
     var self = this;
     fetch(base + "/api/v1/sessions/" + encodeURIComponent(this.session) + "/messages")
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (t) { if (t) t.messages.forEach(function (m) { if (m.role === "agent") self.addAgent(m); }); })
+      .then(function (t) { if (t) t.messages.forEach(function (m) { self.arrived(m); }); })
       .catch(function () { /* next reconnect */ });
   };
 
-  Chat.prototype.addSystem = function (text) {
-    this.log.appendChild(el("div", { "class": "msg system", role: "status", lang: languageOf(text) }, text));
+  /* A message pushed while a person handles the conversation: the agent's reply, or the
+   * service saying that a person took the conversation or finished with it. Each once. */
+  Chat.prototype.arrived = function (m) {
+    if (m.role === "agent") this.addAgent(m);
+    else if (m.role === "system" && !this.log.querySelector('[data-id="' + m.id + '"]')) {
+      this.addSystem(m.text, m.id);
+      this.status.textContent = m.text;
+    }
+  };
+
+  Chat.prototype.addSystem = function (text, id) {
+    var node = el("div", { "class": "msg system", role: "status", lang: languageOf(text) }, text);
+    if (id != null) node.setAttribute("data-id", String(id));
+    this.log.appendChild(node);
     this.scroll();
   };
 
@@ -495,17 +504,36 @@
   };
 
   /* The details the agent needs; each may be left empty. */
-  Chat.prototype.handoffForm = function (reason) {
+  /* The handoff form, in the log. Offered by the bot (`byUser` false) it never takes the
+   * focus: the user may be typing the next question. `reason` is what the ticket is filed
+   * under; the user's own request outranks the bot's offer after unhelpful answers. */
+  Chat.prototype.handoffForm = function (reason, byUser) {
     var self = this;
     if (this.panel.hidden) this.toggle(true);
-    if (this.log.querySelector(".handoff-form")) { this.log.querySelector(".handoff-form input").focus(); return; }
-    var form = fixed(el("form", { "class": "handoff-form" }), "handoffTitle", "aria-label");
+    var open = this.log.querySelector(".handoff-form");
+    if (open) {
+      if (reason !== "repeated_failure") open.setAttribute("data-reason", reason);
+      if (byUser) open.querySelector("input").focus();
+      return;
+    }
+    var form = fixed(el("form", { "class": "handoff-form", "data-reason": reason || "button" }), "handoffTitle", "aria-label");
     form.appendChild(fixed(el("p"), "handoffIntro"));
     var inputs = {};
     FIELDS.forEach(function (f) {
       var id = "handoff-" + f[0];
       form.appendChild(fixed(el("label", { "for": id }), "field_" + f[0]));
       var input = el(f[1], { id: id, name: f[0], maxlength: f[0] === "question" ? "2000" : "200" });
+      /* Enter moves to the next field: only the button sends (a question typed here by
+       * mistake must not become a ticket). */
+      if (f[1] === "input") {
+        input.addEventListener("keydown", function (e) {
+          if (e.key !== "Enter" || e.isComposing) return;
+          e.preventDefault();
+          var fields = Array.prototype.slice.call(form.querySelectorAll("input, textarea"));
+          var next = fields[fields.indexOf(input) + 1];
+          (next || submit).focus();
+        });
+      }
       inputs[f[0]] = input;
       form.appendChild(input);
       form.appendChild(el("div", { "class": "err", id: id + "-err", "aria-live": "polite" }));
@@ -519,7 +547,7 @@
     cancel.addEventListener("click", function () { form.remove(); self.input.focus(); });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var body = { reason: reason || "button" };
+      var body = { reason: form.getAttribute("data-reason") };
       if (self.session) body.session_id = self.session;
       FIELDS.forEach(function (f) {
         var v = inputs[f[0]].value.trim();
@@ -538,7 +566,7 @@
             form.remove();
             /* The server's confirmation is Japanese; in English, the widget's own. */
             self.addSystem(language === "ja" && res.body.message ? res.body.message
-              : t("handoffDone") + (res.body.phone ? " " + t("handoffCall", res.body.phone) : ""));
+              : t("handoffDone") + (res.body.phone ? " " + t("handoffCall", res.body.phone) : ""), res.body.message_id);
             self.listen();
           } else if (res.status === 422 && res.body.error && res.body.error.fields) {
             res.body.error.fields.forEach(function (f) {
@@ -570,7 +598,7 @@
     });
     this.log.appendChild(form);
     this.scroll();
-    inputs.facility_name.focus();
+    if (byUser) inputs.facility_name.focus();
   };
 
   Chat.prototype.post = function (path, body) {
@@ -604,7 +632,7 @@
         self.log.textContent = "";
         t.messages.forEach(function (m) {
           if (m.role === "user") self.addUser(m.text);
-          else if (m.role === "system") self.addSystem(m.text);
+          else if (m.role === "system") self.addSystem(m.text, m.id);
           else if (m.role === "agent") self.addAgent(m);
           else self.finish(self.addBot(""), m);
         });

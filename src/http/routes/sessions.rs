@@ -1,4 +1,5 @@
-//! A conversation's transcript, and its live events (agents' replies) for the widget.
+//! A conversation's transcript, and its live events (agents' replies, and the service's
+//! notices that a person took the conversation or finished) for the widget.
 
 use axum::Json;
 use axum::extract::{self, Path};
@@ -58,7 +59,7 @@ pub async fn messages(
 /// replies) as Server-Sent `message` events, live; keep-alive comments every 15 s.
 #[utoipa::path(get, path = "/api/v1/sessions/{id}/events",
     summary = "What people write into the conversation (agents' replies), live",
-    description = "Server-Sent Events: `message` (a Message with role agent), `resync` (the client fell behind: reload the transcript); keep-alive comments every 15 s.",
+    description = "Server-Sent Events: `message` (a Message with role agent, or system when an agent takes the conversation or resolves it), `resync` (the client fell behind: reload the transcript); keep-alive comments every 15 s.",
     params(("id" = String, Path, description = "The conversation's `session_id`")),
     responses(
         (status = 200, description = "An event stream", content_type = "text/event-stream"),
