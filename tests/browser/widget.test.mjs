@@ -339,24 +339,118 @@ test("a follow-up and an English question, and the widget's texts follow the lan
   await page.context().close();
 });
 
-test("a person takes over: the user asks for one, an agent claims, replies live, resolves; the bot answers again", async () => {
-  const user = await newPage();
-  await user.goto(base + "/");
-  await user.locator(".bubble").click();
-  await user.locator(".handoff").click();
-  await user.locator(".handoff-form input[name=facility_name]").fill("ブラウザ薬局");
-  await user.locator(".handoff-form button[type=submit]").click();
-  await user.locator(".msg.system").last().waitFor();
+/** What has the keyboard focus in the widget: `compose`, a form field's name, or a tag. */
+async function widgetFocus(page) {
+  return page.evaluate(() => {
+    const active = document.querySelector("shikaku-chat").shadowRoot.activeElement;
+    if (!active) return null;
+    if (active.closest(".compose")) return "compose";
+    return active.name || active.tagName.toLowerCase();
+  });
+}
 
+/** Signs in to the agent console. */
+async function agentConsole() {
   const agent = await newPage();
   await agent.goto(base + "/agent");
   await agent.locator("#login-name").fill(AGENT);
   await agent.locator("#login-password").fill(AGENT_PASSWORD);
   await agent.locator("#login-form button[type=submit]").click();
+  await agent.locator("#queue-body").waitFor();
+  return agent;
+}
+
+test("an offered handoff form never takes the focus, Enter in it sends nothing, and the user's request files the ticket as 担当者希望", async () => {
+  const page = await newPage();
+  await page.goto(base + "/");
+  await page.locator(".bubble").click();
+  await ask(page, "レセコンの保守費用はいくらですか");
+  await ask(page, "駐車場はありますか");
+  const form = page.locator(".handoff-form");
+  await form.waitFor();
+  // Before: the form took the focus, and the next question typed became a ticket.
+  assert.equal(await widgetFocus(page), "compose");
+  const before = await page.locator(".msg.bot").count();
+  await page.keyboard.type(QUESTION);
+  await page.keyboard.press("Enter");
+  await page.waitForFunction((n) => {
+    const bots = document.querySelector("shikaku-chat").shadowRoot.querySelectorAll(".msg.bot");
+    return bots.length > n && !bots[bots.length - 1].classList.contains("pending");
+  }, before);
+  assert.match(await page.locator(".msg.bot .text").last().textContent(), /3月31日/);
+  assert.equal(await page.locator(".msg.system").count(), 0, "no ticket was opened");
+  assert.equal(await form.locator("input[name=facility_name]").inputValue(), "");
+  // Enter in a field moves to the next one; only the button sends.
+  await form.locator("input[name=facility_name]").fill("エンター医院");
+  await form.locator("input[name=facility_name]").press("Enter");
+  assert.equal(await widgetFocus(page), "facility_code");
+  assert.equal(await page.locator(".msg.system").count(), 0, "Enter sent no ticket");
+  await page.screenshot({ path: path.join(shots, "08a-offered-form-keeps-focus.png") });
+  // Asking for a person while the offered form is open: filed as 担当者希望.
+  await ask(page, "担当者と話したいです");
+  await form.locator("button[type=submit]").click();
+  await page.locator(".msg.system").last().waitFor();
+  const agent = await agentConsole();
+  const row = agent.locator("#queue-body tr", { hasText: "エンター医院" });
+  await row.waitFor();
+  assert.match(await row.textContent(), /担当者希望/);
+  await page.context().close();
+  await agent.context().close();
+});
+
+test("the agent console keeps what the agent types while the ticket refreshes", async () => {
+  const user = await newPage();
+  await user.goto(base + "/");
+  await user.locator(".bubble").click();
+  await user.locator(".handoff").click();
+  await user.locator(".handoff-form input[name=facility_name]").fill("入力中クリニック");
+  await user.locator(".handoff-form button[type=submit]").click();
+  await user.locator(".msg.system").last().waitFor();
+  const agent = await agentConsole();
+  await agent.locator("#queue-body tr", { hasText: "入力中クリニック" }).click();
+  await agent.locator("#claim").click();
+  await agent.locator("#reply-text").waitFor();
+  await agent.locator("#category").selectOption("補助金");
+  await agent.locator("#note-text").fill("折り返し希望");
+  // 60 characters at 80 ms each (about 5 s: the pane refreshes every 3 s), and the user
+  // writes meanwhile, so the transcript changes under the agent's hands.
+  const text = "お問い合わせありがとうございます。申込みの締切は令和3年3月31日です。ご不明な点があればお知らせください。";
+  await agent.locator("#reply-text").click();
+  const typing = agent.keyboard.type(text, { delay: 80 });
+  await user.locator(".compose textarea").fill("よろしくお願いします");
+  await user.locator(".compose textarea").press("Enter");
+  await typing;
+  await agent.locator("#detail li", { hasText: "よろしくお願いします" }).waitFor();
+  await agent.waitForTimeout(3500);
+  assert.equal(await agent.locator("#reply-text").inputValue(), text, "every keystroke kept");
+  assert.equal(await agent.evaluate(() => document.activeElement.id), "reply-text", "the focus stayed");
+  assert.equal(await agent.locator("#category").inputValue(), "補助金");
+  assert.equal(await agent.locator("#note-text").inputValue(), "折り返し希望");
+  await agent.locator("#reply-send").click();
+  await user.locator(".msg.agent", { hasText: "令和3年3月31日" }).waitFor();
+  assert.equal(await agent.locator("#reply-text").inputValue(), "");
+  await user.context().close();
+  await agent.context().close();
+});
+
+test("a person takes over: the user asks for one, an agent claims, replies live, resolves; the bot answers again", async () => {
+  const user = await newPage();
+  await user.goto(base + "/");
+  await user.locator(".bubble").click();
+  // Two answers that did not help: the form is offered (and filled in).
+  await ask(user, "レセコンの保守費用はいくらですか");
+  await ask(user, "駐車場はありますか");
+  await user.locator(".handoff-form input[name=facility_name]").fill("ブラウザ薬局");
+  await user.locator(".handoff-form button[type=submit]").click();
+  await user.locator(".msg.system").last().waitFor();
+
+  const agent = await agentConsole();
   const row = agent.locator("#queue-body tr", { hasText: "ブラウザ薬局" });
   await row.waitFor();
   await row.click();
   await agent.locator("#claim").click();
+  // The user is told that a person has the conversation now.
+  await user.locator(".msg.system", { hasText: "担当者が対応を始めました" }).waitFor();
   await agent.locator("#reply-text").fill("担当の佐藤です。ご用件を承ります。");
   await agent.screenshot({ path: path.join(shots, "09-agent-console.png") });
   await agent.locator("#reply-send").click();
@@ -369,8 +463,12 @@ test("a person takes over: the user asks for one, an agent claims, replies live,
   await agent.locator("#category").selectOption("その他");
   await agent.locator("#resolve").click();
   await agent.locator("#detail h2", { hasText: "解決済み" }).waitFor();
+  await user.locator(".msg.system", { hasText: "対応が終わりました" }).waitFor();
+  // The answers before the resolution no longer count: no form offered over the answer.
+  await ask(user, "電子カルテの選び方を教えて");
   const answer = await ask(user, QUESTION);
   assert.match(await answer.locator(".text").textContent(), /3月31日/);
+  assert.equal(await user.locator(".handoff-form").count(), 0, "the form came back after the resolution");
   await user.screenshot({ path: path.join(shots, "11-bot-again.png") });
   await user.context().close();
   await agent.context().close();
