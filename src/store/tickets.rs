@@ -29,6 +29,8 @@ pub struct TicketRow {
     pub category: Option<String>,
     pub created_at: String,
     pub resolved_at: Option<String>,
+    /// What the user wrote last (the queue shows it as a preview).
+    pub last_user_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -48,7 +50,9 @@ pub enum Refused {
 }
 
 const TICKET_COLUMNS: &str = "t.id, t.conversation_id, t.status, t.reason, t.channel, t.facility_name, \
-     t.facility_code, t.contact, t.question, u.name AS claimed_by, t.category, t.created_at, t.resolved_at";
+     t.facility_code, t.contact, t.question, u.name AS claimed_by, t.category, t.created_at, t.resolved_at, \
+     (SELECT m.text FROM messages m WHERE m.conversation_id = t.conversation_id AND m.role = 'user' \
+      ORDER BY m.id DESC LIMIT 1) AS last_user_message";
 
 fn ticket_row(row: &sqlx::any::AnyRow) -> Result<TicketRow> {
     Ok(TicketRow {
@@ -65,6 +69,7 @@ fn ticket_row(row: &sqlx::any::AnyRow) -> Result<TicketRow> {
         category: row.try_get("category")?,
         created_at: row.try_get("created_at")?,
         resolved_at: row.try_get("resolved_at")?,
+        last_user_message: row.try_get("last_user_message")?,
     })
 }
 

@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -16,6 +16,19 @@ const QUESTION = "カードリーダーの申込み締切は？";
 const XSS = "<img src=x onerror=alert(1)>";
 
 let server, base, browser, data;
+
+// axe-core (npm), run in the page through the DevTools protocol: our CSP allows no
+// injected script tag, and needs none for this.
+const AXE = readFileSync(path.join(import.meta.dirname, "node_modules/axe-core/axe.min.js"), "utf8");
+
+/** axe-core's violations of impact moderate or worse on what the page shows now. */
+async function accessibility(page) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations
+    .filter((v) => ["moderate", "serious", "critical"].includes(v.impact))
+    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" > ")).join(" | ")}`);
+}
 
 const AGENT = "agent1";
 const AGENT_PASSWORD = "browser test password";
@@ -447,7 +460,13 @@ test("a person takes over: the user asks for one, an agent claims, replies live,
   const agent = await agentConsole();
   const row = agent.locator("#queue-body tr", { hasText: "ブラウザ薬局" });
   await row.waitFor();
+  // The queue previews what the user wrote last; times are Japan time.
+  assert.equal(await row.locator(".preview").textContent(), "駐車場はありますか");
   await row.click();
+  const received = agent.locator("#detail dt", { hasText: "受付" }).locator("xpath=following-sibling::dd[1]");
+  const expected = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", month: "2-digit", day: "2-digit" }).format(new Date());
+  assert.ok((await received.textContent()).startsWith(expected), `${await received.textContent()} is not today in Japan (${expected})`);
+  assert.match(await agent.locator("#detail .transcript time").first().textContent(), /^\d\d\/\d\d \d\d:\d\d$/);
   await agent.locator("#claim").click();
   // The user is told that a person has the conversation now.
   await user.locator(".msg.system", { hasText: "担当者が対応を始めました" }).waitFor();
@@ -538,4 +557,66 @@ test("an editor edits an FAQ, tries it on the drafts, publishes, and the widget 
   await page.locator("#top-body tr").first().waitFor();
   assert.ok(await page.locator("#top-body tr").count() > 0);
   await page.screenshot({ path: path.join(shots, "24-editor-analytics.png"), fullPage: true });
+});
+
+test("no accessibility violation (axe-core, moderate or worse) on any screen", async () => {
+  const found = {};
+  // Each screen checked and photographed at desktop size, then at a phone's.
+  let shot = 20;
+  const check = async (page, screen) => {
+    const name = screen.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
+    shot += 1;
+    await page.setViewportSize({ width: 1280, height: 800 });
+    found[screen] = await accessibility(page);
+    await page.screenshot({ path: path.join(shots, `screen-${shot}-${name}-desktop.png`) });
+    await page.setViewportSize({ width: 375, height: 667 });
+    found[`${screen} (phone)`] = await accessibility(page);
+    await page.screenshot({ path: path.join(shots, `screen-${shot}-${name}-phone.png`) });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  };
+  const user = await newPage();
+  await user.goto(base + "/");
+  await check(user, "portal page, widget closed");
+  await user.locator(".bubble").click();
+  await check(user, "widget open");
+  await ask(user, QUESTION);
+  await check(user, "widget with an answer");
+  await user.locator(".handoff").click();
+  await user.locator(".handoff-form").waitFor();
+  await check(user, "handoff form");
+  await user.locator(".handoff-form input[name=facility_name]").fill("アクセシビリティ医院");
+  await user.locator(".handoff-form button[type=submit]").click();
+  await user.locator(".msg.system").last().waitFor();
+
+  const agent = await newPage();
+  await agent.goto(base + "/agent");
+  await check(agent, "agent sign-in");
+  await agent.locator("#login-name").fill(AGENT);
+  await agent.locator("#login-password").fill(AGENT_PASSWORD);
+  await agent.locator("#login-form button[type=submit]").click();
+  const row = agent.locator("#queue-body tr", { hasText: "アクセシビリティ医院" });
+  await row.click();
+  await agent.locator("#claim").click();
+  await agent.locator("#reply-text").waitFor();
+  await check(agent, "agent console with a claimed ticket");
+
+  const editor = await newPage();
+  await editor.goto(base + "/admin");
+  await editor.locator("#login-name").fill(EDITOR);
+  await editor.locator("#login-password").fill(AGENT_PASSWORD);
+  await editor.locator("#login-form button[type=submit]").click();
+  for (const tab of ["documents", "try", "history", "audit", "analytics"]) {
+    await editor.locator(`[data-tab=${tab}]`).click();
+    await editor.waitForTimeout(300);
+    await check(editor, `editor: ${tab}`);
+  }
+  const doc = await newPage();
+  await doc.goto(base + "/kb/notice-main");
+  await check(doc, "a /kb document (the notice)");
+  await doc.goto(base + "/kb/filing-notes");
+  await check(doc, "a /kb document (filing notes)");
+
+  const failing = Object.entries(found).filter(([, v]) => v.length);
+  assert.deepEqual(failing, [], JSON.stringify(failing, null, 2));
+  for (const page of [user, agent, editor, doc]) await page.context().close();
 });

@@ -255,7 +255,7 @@
   function chart(id, days, key, label) {
     var box = $(id);
     box.textContent = "";
-    box.appendChild(el("h4", null, label));
+    box.appendChild(el("h3", null, label));
     var w = Math.max(days.length * 12, 120), h = 80;
     var svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("viewBox", "0 0 " + w + " " + (h + 2));

@@ -6,7 +6,7 @@
   var csrf = null, me = null, view = "waiting", current = null, known = null, timer = null;
   var $ = function (id) { return document.getElementById(id); };
 
-  var el = shikakuConsole.el;
+  var el = shikakuConsole.el, japanTime = shikakuConsole.japanTime;
   var session = { get csrf() { return csrf; }, signedOut: function () { showLogin(); } };
 
   function api(method, path, body) { return shikakuConsole.api(session, method, "/agent/api" + path, body); }
@@ -64,6 +64,9 @@
         var row = el("tr", { "class": "sla-" + sla(t), tabindex: "0", "data-id": String(t.id) });
         [String(t.id), t.facility_name || "—", t.facility_code || "—", reasonText(t.reason), statusText(t), age(t.age_seconds)]
           .forEach(function (v) { row.appendChild(el("td", null, v)); });
+        /* A preview of what the user wrote last, under the facility's name. */
+        var preview = t.last_user_message || t.question;
+        if (preview) row.children[1].appendChild(el("span", { "class": "preview" }, preview));
         row.addEventListener("click", function () { open(t.id); });
         row.addEventListener("keydown", function (e) { if (e.key === "Enter") open(t.id); });
         body.appendChild(row);
@@ -107,6 +110,8 @@
       shown = { id: t.id, keys: {}, parts: {} };
       ["head", "info", "transcript", "sources", "actions", "notes", "note-form"].forEach(function (name) {
         var part = el("div", { "class": "part-" + name });
+        /* The transcript scrolls on its own: a region the keyboard can reach. */
+        if (name === "transcript") { part.setAttribute("tabindex", "0"); part.setAttribute("role", "region"); part.setAttribute("aria-label", "会話の記録"); }
         shown.parts[name] = part;
         pane.appendChild(part);
       });
@@ -114,7 +119,7 @@
     part("head", statusText(t), function (box) {
       box.appendChild(el("h2", null, "問い合わせ #" + t.id + "　" + statusText(t)));
     });
-    var info = [["医療機関等の名称", t.facility_name], ["医療機関等コード", t.facility_code], ["連絡先", t.contact], ["お問い合わせ内容", t.question], ["経路", t.channel], ["受付", t.created_at]];
+    var info = [["医療機関等の名称", t.facility_name], ["医療機関等コード", t.facility_code], ["連絡先", t.contact], ["お問い合わせ内容", t.question], ["経路", t.channel], ["受付", japanTime(t.created_at)]];
     part("info", info, function (box) {
       var dl = el("dl");
       info.forEach(function (p) { dl.appendChild(el("dt", null, p[0])); dl.appendChild(el("dd", null, p[1] || "（未入力）")); });
@@ -149,13 +154,19 @@
     messages.forEach(function (m) {
       var li = el("li", { "class": "m-" + m.role });
       li.appendChild(el("span", { "class": "who" }, who[m.role] || m.role));
+      li.appendChild(el("time", { datetime: m.created_at }, japanTime(m.created_at)));
+      if (m.feedback) {
+        li.appendChild(el("span", { "class": "rating" }, m.feedback === "up" ? "👍 役に立った" : "👎 役に立たなかった"));
+      }
       if (m.understood_as) {
         li.appendChild(el("span", { "class": "understood" }, "（シカクが理解した質問: " + m.understood_as + "）"));
       }
-      li.appendChild(el("span", null, m.text));
+      li.appendChild(el("span", { "class": "body" }, m.text));
       log.appendChild(li);
     });
     box.appendChild(log);
+    /* The newest message in view. */
+    box.scrollTop = box.scrollHeight;
   }
 
   function sources(box, list) {

@@ -9,6 +9,20 @@ var shikakuConsole = {
     return node;
   },
 
+  /* An RFC 3339 time (the API's, in UTC) as Japan time: 12/01 14:05 (年 when not this year). */
+  japanTime: function (iso) {
+    if (!iso) return "";
+    var at = new Date(iso);
+    if (isNaN(at)) return iso;
+    var parts = {};
+    new Intl.DateTimeFormat("ja-JP", {
+      timeZone: "Asia/Tokyo", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false
+    }).formatToParts(at).forEach(function (p) { parts[p.type] = p.value; });
+    var thisYear = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", year: "numeric" }).format(new Date());
+    var day = parts.month + "/" + parts.day + " " + parts.hour + ":" + parts.minute;
+    return (thisYear.indexOf(parts.year) === 0 ? "" : parts.year + "/") + day;
+  },
+
   /* session: { csrf: the token or null, signedOut: called on 401 }. */
   api: function (session, method, path, body) {
     var headers = { "Content-Type": "application/json" };

@@ -188,9 +188,9 @@
     ".bubble:focus-visible,button:focus-visible,a:focus-visible,textarea:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}" +
     ".panel{position:fixed;bottom:92px;" + opts.position + ":20px;width:380px;max-width:calc(100vw - 40px);height:600px;max-height:calc(100vh - 112px);display:flex;flex-direction:column;background:#fff;color:#1f2933;border-radius:12px;box-shadow:0 8px 28px rgba(0,0,0,.3);overflow:hidden;z-index:2147483000;font-size:15px;line-height:1.7}" +
     ".panel[hidden]{display:none}" +
-    "header{display:flex;align-items:center;justify-content:space-between;padding:10px 14px;background:var(--c);color:#fff}" +
-    "header h2{margin:0;font-size:16px}" +
-    "header button{background:transparent;border:0;color:#fff;font-size:22px;cursor:pointer;line-height:1}" +
+    ".header{display:flex;align-items:center;justify-content:space-between;padding:10px 14px;background:var(--c);color:#fff}" +
+    ".header h2{margin:0;font-size:16px}" +
+    ".header button{background:transparent;border:0;color:#fff;font-size:22px;cursor:pointer;line-height:1}" +
     ".log{flex:1;overflow-y:auto;padding:12px;background:#f4f6f8}" +
     ".msg{max-width:88%;margin:6px 0;padding:8px 12px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}" +
     ".user{margin-left:auto;background:var(--c);color:#fff}" +
@@ -263,7 +263,8 @@
     }
     this.bubble = fixed(el("button", { "class": "bubble", "aria-expanded": "false", "aria-controls": "panel" }, "💬"), "open", "aria-label");
     this.panel = el("section", { "class": "panel", id: "panel", role: "dialog", lang: language, hidden: "" });
-    var header = el("header");
+    /* Not a <header>: the portal has its banner; the panel is a dialog with a heading. */
+    var header = el("div", { "class": "header" });
     var heading = el("h2");
     if (opts.title) {
       this.panel.setAttribute("aria-label", opts.title);
