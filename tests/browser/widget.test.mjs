@@ -187,7 +187,13 @@ test("ask, follow the citation, give 👎, reload, and see user markup as text",
 
   const answer = await ask(page, QUESTION);
   assert.match(await answer.locator(".text").textContent(), /3月31日/);
+  // The sources are one line that opens to the list.
+  const sources = answer.locator(".cites summary");
+  assert.match(await sources.textContent(), /^出典 \d+件$/);
+  assert.equal(await answer.locator(".cites a").first().isVisible(), false);
+  await sources.click();
   const link = answer.locator(".cites a").first();
+  assert.equal(await link.isVisible(), true);
   const href = await link.getAttribute("href");
   assert.ok(href.startsWith(base + "/kb/"), href);
   await page.screenshot({ path: path.join(shots, "02-answer.png") });
@@ -213,8 +219,10 @@ test("ask, follow the citation, give 👎, reload, and see user markup as text",
 
   // A reload keeps the conversation.
   await page.reload();
-  await page.locator(".bubble").click();
+  // The panel stays open across the reload, without taking the page's focus.
   await page.locator(".msg.user").first().waitFor();
+  assert.equal(await page.locator(".bubble").getAttribute("aria-expanded"), "true");
+  assert.equal(await widgetFocus(page), null);
   assert.equal(await page.locator(".msg.user").first().textContent(), QUESTION);
   assert.match(await (await lastAnswer(page)).locator(".text").textContent(), /3月31日/);
   assert.equal(
@@ -239,6 +247,12 @@ test("handoff button, keyboard use and the mobile layout", async () => {
   await page.locator(".bubble").click();
   const box = await page.locator(".panel").boundingBox();
   assert.equal(Math.round(box.width), 375, "full width on a phone");
+  // A modal dialog on a phone: Tab (and Shift+Tab) never leaves the panel.
+  assert.equal(await page.locator(".panel").getAttribute("aria-modal"), "true");
+  for (const key of [...Array(12).fill("Tab"), ...Array(12).fill("Shift+Tab")]) {
+    await page.keyboard.press(key);
+    assert.notEqual(await widgetFocus(page), null, `${key} left the panel`);
+  }
   // 「担当者につなぐ」 opens the form; a bad 医療機関等コード is explained, then the ticket is confirmed.
   await page.locator(".handoff").click();
   const form = page.locator(".handoff-form");
@@ -345,7 +359,6 @@ test("a follow-up and an English question, and the widget's texts follow the lan
 
   // The language is kept across a reload.
   await page.reload();
-  await page.locator(".bubble").click();
   await page.locator(".msg.user").first().waitFor();
   assert.equal(await page.locator(".compose textarea").getAttribute("placeholder"), "Type your question (Enter to send)");
   await page.screenshot({ path: path.join(shots, "13-english-after-reload.png") });

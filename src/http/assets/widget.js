@@ -22,6 +22,10 @@
   var SESSION_KEY = "shikaku.session";
   /* The conversation's language, kept next to its session. */
   var LANGUAGE_KEY = "shikaku.language";
+  /* The phone layout (the panel covers the page), as in the style's media query. */
+  var PHONE = window.matchMedia("(max-width:480px)");
+  /* Whether the panel was open: a reload (or the next page of the portal) keeps it so. */
+  var OPEN_KEY = "shikaku.open";
   var FIELDS = [
     ["facility_name", "input"],
     ["facility_code", "input"],
@@ -44,7 +48,7 @@
       typing: "回答を準備しています",
       answered: "回答が届きました。",
       sources: "出典",
-      source: "出典: ",
+      sourcesCount: function (n) { return "出典 " + n + "件"; },
       helpful: "この回答は役に立ちましたか？",
       up: "役に立った",
       down: "役に立たなかった",
@@ -94,7 +98,7 @@
       typing: "Preparing an answer",
       answered: "An answer has arrived.",
       sources: "Sources",
-      source: "Source: ",
+      sourcesCount: function (n) { return n + (n === 1 ? " source" : " sources"); },
       helpful: "Was this answer helpful?",
       up: "Helpful",
       down: "Not helpful",
@@ -201,7 +205,9 @@
     "@keyframes typing{0%,80%,100%{opacity:.3;transform:none}40%{opacity:1;transform:translateY(-3px)}}" +
     "@media (prefers-reduced-motion:reduce){.typing .dot{animation:none;opacity:.6}}" +
     ".bot.error{border-color:#c0392b;background:#fdecea}" +
-    ".cites{margin:6px 0 0;padding:6px 0 0;border-top:1px dashed #d0dae3;font-size:13px;list-style:none}" +
+    ".cites{margin:6px 0 0;padding:6px 0 0;border-top:1px dashed #d0dae3;font-size:13px}" +
+    ".cites summary{cursor:pointer;color:#52606d}" +
+    ".cites ul{margin:4px 0 0;padding:0 0 0 1.2em}.cites li{margin:2px 0}" +
     ".cites a{color:#0b5cad}" +
     ".fb{margin-top:6px;display:flex;gap:6px;align-items:center;font-size:13px;color:#52606d;flex-wrap:wrap}" +
     ".fb button{border:1px solid #d0dae3;background:#fff;border-radius:14px;padding:2px 10px;cursor:pointer;font-size:14px}" +
@@ -248,6 +254,9 @@
     this.busy = false;
     this.build();
     this.restore();
+    var wasOpen = false;
+    try { wasOpen = localStorage.getItem(OPEN_KEY) === "1"; } catch (e) { /* storage blocked */ }
+    if (wasOpen) this.toggle(true, true);
   }
 
   Chat.prototype.build = function () {
@@ -309,20 +318,38 @@
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); self.send(self.input.value); }
     });
     this.panel.addEventListener("keydown", function (e) {
-      if (e.key === "Escape") { self.toggle(false); }
+      if (e.key === "Escape") { self.toggle(false); return; }
+      /* On a phone the panel covers the page: a modal dialog, Tab stays inside it. */
+      if (e.key !== "Tab" || !PHONE.matches) return;
+      var focusable = Array.prototype.filter.call(
+        self.panel.querySelectorAll("button, textarea, input, select, summary, a[href], [tabindex='0']"),
+        function (n) { return !n.disabled && n.offsetParent !== null; });
+      if (!focusable.length) return;
+      var first = focusable[0], last = focusable[focusable.length - 1], active = self.root.activeElement;
+      if (e.shiftKey && active === first) { e.preventDefault(); last.focus(); }
+      else if (!e.shiftKey && active === last) { e.preventDefault(); first.focus(); }
     });
+    var modal = function () {
+      if (PHONE.matches) self.panel.setAttribute("aria-modal", "true");
+      else self.panel.removeAttribute("aria-modal");
+    };
+    modal();
+    if (PHONE.addEventListener) PHONE.addEventListener("change", modal);
   };
 
-  Chat.prototype.toggle = function (open) {
+  /* Opens or closes the panel; `restoring`: reopened after a reload, where the page's own
+   * focus is left alone. */
+  Chat.prototype.toggle = function (open, restoring) {
     if (open === undefined) open = this.panel.hidden;
     this.panel.hidden = !open;
     this.bubble.setAttribute("aria-expanded", String(open));
+    try { localStorage.setItem(OPEN_KEY, open ? "1" : "0"); } catch (e) { /* storage blocked */ }
     if (open) {
       if (!this.log.childElementCount) {
         if (opts.greeting) this.addBot(opts.greeting, false, languageOf(opts.greeting));
         else this.addBot(t("greeting"), false, language);
       }
-      this.input.focus();
+      if (!restoring) this.input.focus();
       this.log.scrollTop = this.log.scrollHeight;
     } else {
       this.bubble.focus();
@@ -393,16 +420,19 @@
     }
     var cites = answer.citations || [];
     if (cites.length) {
-      var list = fixed(el("ul", { "class": "cites" }), "sources", "aria-label");
+      /* One line, 「出典 3件」, that opens to the list: long titles would bury the answer. */
+      var box = el("details", { "class": "cites" });
+      box.appendChild(el("summary", { lang: language }, t("sourcesCount", cites.length)));
+      var list = fixed(el("ul"), "sources", "aria-label");
       cites.forEach(function (c) {
         var href = base + "/kb/" + encodeURIComponent(c.doc_id) + (c.section_id ? "#" + encodeURIComponent(c.section_id) : "");
         var item = el("li");
-        item.appendChild(fixed(el("span"), "source"));
         var name = c.title + (c.section ? "「" + c.section + "」" : "");
         item.appendChild(el("a", { href: href, target: "_blank", rel: "noopener", lang: languageOf(name) }, name));
         list.appendChild(item);
       });
-      node.appendChild(list);
+      box.appendChild(list);
+      node.appendChild(box);
     }
     var id = answer.message_id != null ? answer.message_id : answer.id;
     if (id != null) this.feedback(node, id, answer.feedback);
