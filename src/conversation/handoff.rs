@@ -27,6 +27,12 @@ const CLAIMED: &str = "担当者が対応を始めました。このままメッ
 /// Told to the user when the agent has finished: the bot answers again.
 const RESOLVED: &str = "担当者の対応が終わりました。ご質問には、引き続きシカクがお答えします。";
 
+/// Told to the user when the agent gives the conversation back to the queue.
+const RELEASED: &str = "担当者が交代します。次の担当者からの返信をお待ちください。";
+
+/// Told to the user when a resolved conversation is taken up again.
+const REOPENED: &str = "お問い合わせの対応を再開しました。担当者からの返信をお待ちください。";
+
 /// Longest agent reply or note.
 pub const MAX_AGENT_TEXT: usize = 4000;
 
@@ -59,6 +65,8 @@ pub struct TicketDetail {
     pub sources: Vec<Citation>,
     pub messages: Vec<StoredMessage>,
     pub notes: Vec<Note>,
+    /// The clinic's other tickets (the same 医療機関等コード), newest first.
+    pub earlier: Vec<TicketRow>,
 }
 
 /// Whether an agent's reply reached a messaging-channel user.
@@ -204,7 +212,12 @@ impl Conversations {
         let Some(ticket) = self.store.ticket_row(id).await? else {
             return Ok(None);
         };
+        let earlier = match ticket.facility_code.as_deref() {
+            Some(code) => self.store.tickets_of_facility(code, id).await?,
+            None => Vec::new(),
+        };
         Ok(Some(TicketDetail {
+            earlier,
             sources: self.store.ticket_sources(id).await?,
             messages: self.store.messages(&ticket.conversation_id).await?,
             notes: self.store.notes(id).await?,
@@ -218,6 +231,38 @@ impl Conversations {
         match self.store.claim(ticket, agent, CLAIMED).await? {
             Ok((conversation, notice)) => {
                 self.tell(&conversation, notice, CLAIMED).await;
+                Ok(Ok(()))
+            }
+            Err(refused) => Ok(Err(refused)),
+        }
+    }
+
+    /// Gives the ticket `agent` owns back to the queue; the user is told to wait.
+    pub async fn release(&self, ticket: i64, agent: &str) -> anyhow::Result<Result<(), Refused>> {
+        match self.store.release_ticket(ticket, agent, RELEASED).await? {
+            Ok((conversation, notice)) => {
+                self.tell(&conversation, notice, RELEASED).await;
+                Ok(Ok(()))
+            }
+            Err(refused) => Ok(Err(refused)),
+        }
+    }
+
+    /// Hands the ticket `agent` owns to another agent or admin, `to`.
+    pub async fn transfer(
+        &self,
+        ticket: i64,
+        agent: &str,
+        to: &str,
+    ) -> anyhow::Result<Result<(), Refused>> {
+        self.store.transfer(ticket, agent, to).await
+    }
+
+    /// Opens a resolved ticket again; the user is told a person will answer.
+    pub async fn reopen(&self, ticket: i64) -> anyhow::Result<Result<(), Refused>> {
+        match self.store.reopen(ticket, REOPENED).await? {
+            Ok((conversation, notice)) => {
+                self.tell(&conversation, notice, REOPENED).await;
                 Ok(Ok(()))
             }
             Err(refused) => Ok(Err(refused)),

@@ -31,6 +31,7 @@ async function accessibility(page) {
 }
 
 const AGENT = "agent1";
+const AGENT2 = "agent2";
 const AGENT_PASSWORD = "browser test password";
 
 function serverEnv() {
@@ -61,6 +62,7 @@ function addUser(name, role) {
 async function startServer() {
   data = mkdtempSync(path.join(tmpdir(), "shikaku-browser-"));
   await addUser(AGENT, "agent");
+  await addUser(AGENT2, "agent");
   await addUser(EDITOR, "editor");
   const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], {
     env: serverEnv(),
@@ -375,11 +377,11 @@ async function widgetFocus(page) {
   });
 }
 
-/** Signs in to the agent console. */
-async function agentConsole() {
+/** Signs in to the agent console (as `name`, agent1 by default). */
+async function agentConsole(name = AGENT) {
   const agent = await newPage();
   await agent.goto(base + "/agent");
-  await agent.locator("#login-name").fill(AGENT);
+  await agent.locator("#login-name").fill(name);
   await agent.locator("#login-password").fill(AGENT_PASSWORD);
   await agent.locator("#login-form button[type=submit]").click();
   await agent.locator("#queue-body").waitFor();
@@ -457,6 +459,39 @@ test("the agent console keeps what the agent types while the ticket refreshes", 
   assert.equal(await agent.locator("#reply-text").inputValue(), "");
   await user.context().close();
   await agent.context().close();
+});
+
+test("an agent claims, replies, hands the ticket to another agent, who resolves and reopens it", async () => {
+  const user = await newPage();
+  await user.goto(base + "/");
+  await user.locator(".bubble").click();
+  await user.locator(".handoff").click();
+  await user.locator(".handoff-form input[name=facility_name]").fill("引き継ぎ医院");
+  await user.locator(".handoff-form button[type=submit]").click();
+  await user.locator(".msg.system").last().waitFor();
+  const first = await agentConsole();
+  await first.locator("#queue-body tr", { hasText: "引き継ぎ医院" }).click();
+  await first.locator("#claim").click();
+  await first.locator("#reply-text").fill("確認いたします。");
+  await first.locator("#reply-send").click();
+  await user.locator(".msg.agent", { hasText: "確認いたします。" }).waitFor();
+  await first.locator("#transfer-to").selectOption(AGENT2);
+  await first.locator("#transfer").click();
+  await first.locator("#detail h2", { hasText: `対応中（${AGENT2}）` }).waitFor();
+  assert.equal(await first.locator("#reply-text").count(), 0, "no longer the first agent's to answer");
+
+  const second = await agentConsole(AGENT2);
+  await second.locator("[data-view=mine]").click();
+  await second.locator("#queue-body tr", { hasText: "引き継ぎ医院" }).click();
+  await second.locator("#reply-text").fill("担当を引き継ぎました。");
+  await second.locator("#reply-send").click();
+  await user.locator(".msg.agent", { hasText: "担当を引き継ぎました。" }).waitFor();
+  await second.locator("#resolve").click();
+  await second.locator("#reopen").click();
+  await second.locator("#detail h2", { hasText: "待機中" }).waitFor();
+  await user.locator(".msg.system", { hasText: "再開しました" }).waitFor();
+  await second.screenshot({ path: path.join(shots, "09b-agent-reopened.png") });
+  for (const page of [user, first, second]) await page.context().close();
 });
 
 test("a person takes over: the user asks for one, an agent claims, replies live, resolves; the bot answers again", async () => {

@@ -15,7 +15,174 @@ on_both_databases!(
     two_agents_claiming_one_ticket_exactly_one_wins,
     parallel_sign_ins_never_check_more_than_five_passwords_before_the_lock,
     the_user_is_told_when_a_person_takes_and_leaves_and_a_resolved_conversation_starts_afresh,
+    a_ticket_is_handed_on_given_back_and_reopened_and_the_clinics_history_is_shown,
 );
+
+/// Transfer to another agent (never to an editor or to a name no one has), give back to the
+/// queue (the user is told to wait), reopen a resolved ticket (the user is told; refused
+/// while the conversation has another open ticket), and the clinic's earlier tickets, by
+/// 医療機関等コード, on the ticket.
+fn a_ticket_is_handed_on_given_back_and_reopened_and_the_clinics_history_is_shown(db: &Database) {
+    let env = Env::new();
+    add_user(&env, db, "sato", "agent");
+    add_user(&env, db, "tanaka", "agent");
+    add_user(&env, db, "suzuki", "editor");
+    let mut settings = db.env();
+    settings.push(("SHIKAKU_RATE_LIMIT", "0"));
+    let server = Server::start(&env, &settings);
+    let first = waiting_conversation(&server, "山田クリニック");
+    let sato = Agent::sign_in(&server, "sato");
+    let tanaka = Agent::sign_in(&server, "tanaka");
+    let queue: Value = sato.get("/agent/api/tickets?view=waiting").json().unwrap();
+    let id = queue["tickets"][0]["id"].as_i64().unwrap();
+
+    let agents: Value = sato.get("/agent/api/agents").json().unwrap();
+    assert_eq!(agents["agents"], json!(["sato", "tanaka"]), "{agents}");
+    assert_eq!(
+        sato.post(&format!("/agent/api/tickets/{id}/claim"), json!({}))
+            .status(),
+        200
+    );
+    let path = |action: &str| format!("/agent/api/tickets/{id}/{action}");
+    // Not to an editor, not to nobody; not by someone who does not own it.
+    for to in ["suzuki", "nobody"] {
+        assert_eq!(
+            sato.post(&path("transfer"), json!({"to": to})).status(),
+            409,
+            "{to}"
+        );
+    }
+    assert_eq!(
+        tanaka
+            .post(&path("transfer"), json!({"to": "tanaka"}))
+            .status(),
+        409
+    );
+    assert_eq!(
+        sato.post(&path("transfer"), json!({"to": "tanaka"}))
+            .status(),
+        200
+    );
+    let detail: Value = tanaka
+        .get(&format!("/agent/api/tickets/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(detail["ticket"]["claimed_by"], "tanaka");
+    assert_eq!(
+        sato.post(&path("reply"), json!({"text": "佐藤です"}))
+            .status(),
+        409
+    );
+
+    // Given back: waiting, no owner, the user told; sato may claim it.
+    assert_eq!(
+        sato.post(&path("release"), json!({})).status(),
+        409,
+        "not sato's now"
+    );
+    assert_eq!(tanaka.post(&path("release"), json!({})).status(), 200);
+    let detail: Value = sato
+        .get(&format!("/agent/api/tickets/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(detail["ticket"]["status"], "waiting");
+    assert!(detail["ticket"]["claimed_by"].is_null());
+    let last = detail["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["role"], "system");
+    assert!(
+        last["text"]
+            .as_str()
+            .unwrap()
+            .contains("担当者が交代します"),
+        "{last}"
+    );
+    let r = server.post_json(
+        "/api/v1/chat",
+        &json!({"session_id": first, "message": "まだですか"}),
+    );
+    assert_eq!(r.status(), 202, "still for a person");
+
+    // Resolved, then reopened: waiting again, the user told.
+    assert_eq!(
+        sato.post(&path("reopen"), json!({})).status(),
+        409,
+        "not resolved"
+    );
+    assert_eq!(sato.post(&path("claim"), json!({})).status(), 200);
+    assert_eq!(
+        sato.post(&path("resolve"), json!({"category": "その他"}))
+            .status(),
+        200
+    );
+    assert_eq!(sato.post(&path("reopen"), json!({})).status(), 200);
+    let detail: Value = sato
+        .get(&format!("/agent/api/tickets/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(detail["ticket"]["status"], "waiting");
+    assert!(detail["ticket"]["category"].is_null());
+    let last = detail["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        last["text"].as_str().unwrap().contains("再開しました"),
+        "{last}"
+    );
+    let r = server.post_json(
+        "/api/v1/chat",
+        &json!({"session_id": first, "message": "お願いします"}),
+    );
+    assert_eq!(r.status(), 202, "a person owns it again");
+
+    // The same clinic writes again (another conversation, the same code): the new ticket
+    // shows the first; a resolved ticket cannot be reopened beside an open one.
+    let second = waiting_conversation(&server, "山田クリニック");
+    let queue: Value = sato.get("/agent/api/tickets?view=waiting").json().unwrap();
+    let newer = queue["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .max()
+        .unwrap();
+    let detail: Value = sato
+        .get(&format!("/agent/api/tickets/{newer}"))
+        .json()
+        .unwrap();
+    let earlier: Vec<i64> = detail["earlier"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(earlier, [id], "{detail}");
+    assert_ne!(first, second);
+    assert_eq!(sato.post(&path("claim"), json!({})).status(), 200);
+    assert_eq!(
+        sato.post(&path("resolve"), json!({"category": "その他"}))
+            .status(),
+        200
+    );
+    let handoff = server.post_json(
+        "/api/v1/handoff",
+        &json!({"session_id": first, "facility_name": "山田クリニック"}),
+    );
+    assert_eq!(handoff.status(), 201);
+    let refused = sato.post(&path("reopen"), json!({}));
+    assert_eq!(
+        refused.status(),
+        409,
+        "another ticket of the conversation is open"
+    );
+}
 
 /// The user is told, live, when an agent takes their conversation and when it is resolved
 /// (both in the transcript); after the resolution the bot's earlier unhelpful answers no

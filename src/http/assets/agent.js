@@ -108,7 +108,7 @@
     if (!shown || shown.id !== t.id) {
       pane.textContent = "";
       shown = { id: t.id, keys: {}, parts: {} };
-      ["head", "info", "transcript", "sources", "actions", "notes", "note-form"].forEach(function (name) {
+      ["head", "info", "transcript", "sources", "actions", "earlier", "notes", "note-form"].forEach(function (name) {
         var part = el("div", { "class": "part-" + name });
         /* The transcript scrolls on its own: a region the keyboard can reach. */
         if (name === "transcript") { part.setAttribute("tabindex", "0"); part.setAttribute("role", "region"); part.setAttribute("aria-label", "会話の記録"); }
@@ -128,6 +128,7 @@
     part("transcript", j.messages, function (box) { transcript(box, j.messages); });
     part("sources", j.sources, function (box) { sources(box, j.sources); });
     part("actions", [t.status, t.claimed_by, me.name], function (box) { actions(box, t); });
+    part("earlier", j.earlier, function (box) { earlier(box, j.earlier); });
     part("notes", j.notes, function (box) {
       box.appendChild(el("h3", null, "社内メモ（利用者には見えません）"));
       var notes = el("ul", { "class": "notes" });
@@ -212,7 +213,53 @@
       box.appendChild(text); box.appendChild(send);
       var row = el("div", { "class": "resolve" }); row.appendChild(category); row.appendChild(done);
       box.appendChild(row);
+      handOn(box, t);
     }
+    if (t.status === "resolved") {
+      var reopen = el("button", { type: "button", id: "reopen" }, "対応を再開する");
+      reopen.addEventListener("click", function () {
+        api("POST", "/tickets/" + t.id + "/reopen").then(function () { say("再開しました（待機中）。"); refresh(); }).catch(function (e) { say(e.message); });
+      });
+      box.appendChild(reopen);
+    }
+  }
+
+  /* The clinic's other tickets (same 医療機関等コード): each opens in the pane. */
+  function earlier(box, list) {
+    if (!list || !list.length) return;
+    box.appendChild(el("h3", null, "この医療機関等の過去の問い合わせ"));
+    var ul = el("ul", { "class": "earlier" });
+    list.forEach(function (e) {
+      var li = el("li");
+      var link = el("button", { type: "button", "class": "link" }, "#" + e.id + "　" + japanTime(e.created_at) + "　" + statusText(e));
+      link.addEventListener("click", function () { open(e.id); });
+      li.appendChild(link);
+      var about = e.question || e.last_user_message;
+      if (about) li.appendChild(el("span", { "class": "preview" }, about));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+  }
+
+  /* Hand the ticket to another agent or admin, or give it back to the queue. */
+  function handOn(box, t) {
+    var row = el("div", { "class": "resolve" });
+    var to = el("select", { id: "transfer-to", "aria-label": "引き継ぐ担当者" });
+    var hand = el("button", { type: "button", id: "transfer" }, "引き継ぐ");
+    var release = el("button", { type: "button", id: "release" }, "担当を外す");
+    api("GET", "/agents").then(function (j) {
+      j.agents.filter(function (n) { return n !== me.name; }).forEach(function (n) { to.appendChild(el("option", { value: n }, n)); });
+      hand.disabled = !to.options.length;
+    }).catch(function (e) { say(e.message); });
+    hand.addEventListener("click", function () {
+      if (!to.value) return;
+      api("POST", "/tickets/" + t.id + "/transfer", { to: to.value }).then(function () { say(to.value + " さんに引き継ぎました。"); refresh(); }).catch(function (e) { say(e.message); });
+    });
+    release.addEventListener("click", function () {
+      api("POST", "/tickets/" + t.id + "/release").then(function () { say("待機中に戻しました。"); refresh(); }).catch(function (e) { say(e.message); });
+    });
+    row.appendChild(to); row.appendChild(hand); row.appendChild(release);
+    box.appendChild(row);
   }
 
   function noteForm(box, t) {
