@@ -18,6 +18,21 @@ on_both_databases!(
     a_ticket_is_handed_on_given_back_and_reopened_and_the_clinics_history_is_shown,
 );
 
+/// A ticket as the console shows it, and the last message of its transcript.
+fn ticket_and_last_message(agent: &Agent, id: i64) -> (Value, Value) {
+    let detail: Value = agent
+        .get(&format!("/agent/api/tickets/{id}"))
+        .json()
+        .unwrap();
+    let last = detail["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    (detail, last)
+}
+
 /// Transfer to another agent (never to an editor or to a name no one has), give back to the
 /// queue (the user is told to wait), reopen a resolved ticket (the user is told; refused
 /// while the conversation has another open ticket), and the clinic's earlier tickets, by
@@ -81,18 +96,9 @@ fn a_ticket_is_handed_on_given_back_and_reopened_and_the_clinics_history_is_show
         "not sato's now"
     );
     assert_eq!(tanaka.post(&path("release"), json!({})).status(), 200);
-    let detail: Value = sato
-        .get(&format!("/agent/api/tickets/{id}"))
-        .json()
-        .unwrap();
+    let (detail, last) = ticket_and_last_message(&sato, id);
     assert_eq!(detail["ticket"]["status"], "waiting");
     assert!(detail["ticket"]["claimed_by"].is_null());
-    let last = detail["messages"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
     assert_eq!(last["role"], "system");
     assert!(
         last["text"]
@@ -120,18 +126,9 @@ fn a_ticket_is_handed_on_given_back_and_reopened_and_the_clinics_history_is_show
         200
     );
     assert_eq!(sato.post(&path("reopen"), json!({})).status(), 200);
-    let detail: Value = sato
-        .get(&format!("/agent/api/tickets/{id}"))
-        .json()
-        .unwrap();
+    let (detail, last) = ticket_and_last_message(&sato, id);
     assert_eq!(detail["ticket"]["status"], "waiting");
     assert!(detail["ticket"]["category"].is_null());
-    let last = detail["messages"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
     assert!(
         last["text"].as_str().unwrap().contains("再開しました"),
         "{last}"
