@@ -8,6 +8,7 @@ use super::{Conversations, NUMBER_REMOVED, Voice};
 use crate::assistant::{Channel, Citation, privacy};
 use crate::handoff::{self, Details, FieldError, Reason};
 use crate::store::StoredMessage;
+use crate::store::canned::CannedReply;
 use crate::store::tickets::{Note, Refused, TicketRow};
 use crate::text::clock::now_in_japan;
 use crate::text::csv::Sheet;
@@ -267,6 +268,34 @@ impl Conversations {
             }
             Err(refused) => Ok(Err(refused)),
         }
+    }
+
+    /// The saved replies of the agent console.
+    pub async fn canned_replies(&self) -> anyhow::Result<Vec<CannedReply>> {
+        self.store.canned_replies().await
+    }
+
+    /// Adds or replaces a saved reply (any 12-digit number removed, as from every text).
+    pub async fn save_canned_reply(
+        &self,
+        shortcut: &str,
+        title: &str,
+        text: &str,
+        by: &str,
+    ) -> anyhow::Result<CannedReply> {
+        self.store
+            .save_canned_reply(
+                shortcut,
+                &privacy::scrub(title).0,
+                &privacy::scrub(text).0,
+                by,
+            )
+            .await
+    }
+
+    /// Removes a saved reply; `false` if there was none.
+    pub async fn delete_canned_reply(&self, shortcut: &str) -> anyhow::Result<bool> {
+        self.store.delete_canned_reply(shortcut).await
     }
 
     /// Sends a notice of the service, stored as message `id`, to the user's open widget

@@ -28,7 +28,8 @@ use crate::conversation::Conversations;
 use crate::publishing::Publisher;
 use crate::settings::ServiceSettings;
 use routes::{
-    accounts, agent, chat, editor, feedback, handoff, health, pages, releases, sessions, webhooks,
+    accounts, agent, canned, chat, editor, feedback, handoff, health, pages, releases, sessions,
+    webhooks,
 };
 
 /// Largest request body accepted: the longest valid one (an agent's 4,000 characters) fits
@@ -155,6 +156,9 @@ fn all_routes() -> Routes {
             post "/agent/api/tickets/{id}/transfer" agent::transfer,
             post "/agent/api/tickets/{id}/reopen" agent::reopen,
             get "/agent/api/agents" agent::agents,
+            get "/agent/api/canned" canned::list,
+            put "/agent/api/canned/{shortcut}" canned::save,
+            delete "/agent/api/canned/{shortcut}" canned::delete,
             post "/agent/api/logout" accounts::logout,
             get "/agent/api/users" accounts::users,
             get "/api/v1/openapi.json" pages::openapi,

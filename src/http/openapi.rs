@@ -13,7 +13,7 @@ use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
 
 use super::error::ErrorBody;
 use super::routes::{
-    accounts, agent, chat, editor, feedback, handoff, health, pages, releases, sessions,
+    accounts, agent, canned, chat, editor, feedback, handoff, health, pages, releases, sessions,
 };
 
 /// The agent console's session, for the descriptions of its operations.
@@ -59,6 +59,9 @@ pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `sh
         agent::transfer,
         agent::reopen,
         agent::agents,
+        canned::list,
+        canned::save,
+        canned::delete,
         accounts::users,
         editor::me,
         editor::documents,

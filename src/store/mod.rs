@@ -13,6 +13,7 @@ use sqlx::any::AnyPoolOptions;
 
 pub mod accounts;
 pub mod analytics;
+pub mod canned;
 pub mod channels;
 mod conversations;
 pub mod knowledge;

@@ -31,7 +31,8 @@ async function accessibility(page) {
 }
 
 const AGENT = "agent1";
-const AGENT2 = "agent2";
+/** An admin: keeps the saved replies, and takes tickets like an agent. */
+const AGENT2 = "admin1";
 const AGENT_PASSWORD = "browser test password";
 
 function serverEnv() {
@@ -62,7 +63,7 @@ function addUser(name, role) {
 async function startServer() {
   data = mkdtempSync(path.join(tmpdir(), "shikaku-browser-"));
   await addUser(AGENT, "agent");
-  await addUser(AGENT2, "agent");
+  await addUser(AGENT2, "admin");
   await addUser(EDITOR, "editor");
   const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], {
     env: serverEnv(),
@@ -461,7 +462,14 @@ test("the agent console keeps what the agent types while the ticket refreshes", 
   await agent.context().close();
 });
 
-test("an agent claims, replies, hands the ticket to another agent, who resolves and reopens it", async () => {
+test("an admin saves a reply; an agent claims, inserts it by its shortcut, hands the ticket to the admin, who resolves and reopens it", async () => {
+  const second = await agentConsole(AGENT2);
+  await second.locator("#canned-admin summary").click();
+  await second.locator("#canned-shortcut").fill("kakunin");
+  await second.locator("#canned-title").fill("確認中");
+  await second.locator("#canned-text").fill("確認いたします。少々お待ちください。");
+  await second.locator("#canned-form button[type=submit]").click();
+  await second.locator("#canned-list li", { hasText: "/kakunin" }).waitFor();
   const user = await newPage();
   await user.goto(base + "/");
   await user.locator(".bubble").click();
@@ -472,15 +480,18 @@ test("an agent claims, replies, hands the ticket to another agent, who resolves 
   const first = await agentConsole();
   await first.locator("#queue-body tr", { hasText: "引き継ぎ医院" }).click();
   await first.locator("#claim").click();
-  await first.locator("#reply-text").fill("確認いたします。");
+  // The saved reply, by its shortcut and Tab.
+  await first.locator("#reply-text").click();
+  await first.keyboard.type("/kakunin");
+  await first.keyboard.press("Tab");
+  assert.equal(await first.locator("#reply-text").inputValue(), "確認いたします。少々お待ちください。");
   await first.locator("#reply-send").click();
-  await user.locator(".msg.agent", { hasText: "確認いたします。" }).waitFor();
+  await user.locator(".msg.agent", { hasText: "少々お待ちください" }).waitFor();
   await first.locator("#transfer-to").selectOption(AGENT2);
   await first.locator("#transfer").click();
   await first.locator("#detail h2", { hasText: `対応中（${AGENT2}）` }).waitFor();
   assert.equal(await first.locator("#reply-text").count(), 0, "no longer the first agent's to answer");
 
-  const second = await agentConsole(AGENT2);
   await second.locator("[data-view=mine]").click();
   await second.locator("#queue-body tr", { hasText: "引き継ぎ医院" }).click();
   await second.locator("#reply-text").fill("担当を引き継ぎました。");

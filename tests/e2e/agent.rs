@@ -16,7 +16,78 @@ on_both_databases!(
     parallel_sign_ins_never_check_more_than_five_passwords_before_the_lock,
     the_user_is_told_when_a_person_takes_and_leaves_and_a_resolved_conversation_starts_afresh,
     a_ticket_is_handed_on_given_back_and_reopened_and_the_clinics_history_is_shown,
+    admins_keep_the_saved_replies_that_every_agent_reads,
 );
+
+/// Saved replies: an admin adds, changes and removes them; an agent reads them and may
+/// not change them; a bad shortcut or text is a clear 422; a 12-digit number is removed.
+fn admins_keep_the_saved_replies_that_every_agent_reads(db: &Database) {
+    let env = Env::new();
+    add_user(&env, db, "sato", "agent");
+    add_user(&env, db, "kanri", "admin");
+    let mut settings = db.env();
+    settings.push(("SHIKAKU_RATE_LIMIT", "0"));
+    let server = Server::start(&env, &settings);
+    let admin = Agent::sign_in(&server, "kanri");
+    let agent = Agent::sign_in(&server, "sato");
+    let body = json!({"title": "確認中", "text": "確認いたします。少々お待ちください。"});
+    let saved = admin.put("/agent/api/canned/kakunin", body.clone());
+    assert_eq!(saved.status(), 200);
+    assert_eq!(
+        agent
+            .put("/agent/api/canned/kakunin", body.clone())
+            .status(),
+        403
+    );
+    assert_eq!(agent.delete("/agent/api/canned/kakunin").status(), 403);
+    for (path, body, code) in [
+        (
+            "/agent/api/canned/Kakunin",
+            body.clone(),
+            "invalid_shortcut",
+        ),
+        (
+            "/agent/api/canned/%E7%A2%BA%E8%AA%8D",
+            body.clone(),
+            "invalid_shortcut",
+        ),
+        (
+            "/agent/api/canned/x",
+            json!({"title": " \u{200b}", "text": "本文"}),
+            "invalid_text",
+        ),
+        (
+            "/agent/api/canned/x",
+            json!({"title": "題", "text": "a\u{1b}b"}),
+            "invalid_text",
+        ),
+    ] {
+        let refused = admin.put(path, body);
+        assert_eq!(refused.status(), 422, "{path}");
+        let error: Value = refused.json().unwrap();
+        assert_eq!(error["error"]["code"], code, "{path}: {error}");
+    }
+    // Replaced, with a My Number in it: kept without the number.
+    let changed = admin.put(
+        "/agent/api/canned/kakunin",
+        json!({"title": "確認中", "text": "番号 8731 4962 0587 を確認します。"}),
+    );
+    assert_eq!(changed.status(), 200);
+    let listed: Value = agent.get("/agent/api/canned").json().unwrap();
+    let all = listed["canned"].as_array().unwrap();
+    assert_eq!(all.len(), 1, "{listed}");
+    assert_eq!(all[0]["shortcut"], "kakunin");
+    assert_eq!(all[0]["updated_by"], "kanri");
+    let text = all[0]["text"].as_str().unwrap();
+    assert!(
+        !text.contains("0587") && text.contains("確認します"),
+        "{text}"
+    );
+    assert_eq!(admin.delete("/agent/api/canned/kakunin").status(), 204);
+    assert_eq!(admin.delete("/agent/api/canned/kakunin").status(), 404);
+    let listed: Value = agent.get("/agent/api/canned").json().unwrap();
+    assert_eq!(listed["canned"], json!([]));
+}
 
 /// A ticket as the console shows it, and the last message of its transcript.
 fn ticket_and_last_message(agent: &Agent, id: i64) -> (Value, Value) {

@@ -3,7 +3,7 @@
  * text; every change carries the session's CSRF token. */
 (function () {
   "use strict";
-  var csrf = null, me = null, view = "waiting", current = null, known = null, timer = null;
+  var csrf = null, me = null, view = "waiting", current = null, known = null, timer = null, canned = [];
   var $ = function (id) { return document.getElementById(id); };
 
   var el = shikakuConsole.el, japanTime = shikakuConsole.japanTime;
@@ -26,6 +26,8 @@
     $("login").hidden = true;
     $("console").hidden = false;
     $("who").textContent = user.name + "（" + (user.role === "admin" ? "管理者" : "担当者") + "）";
+    $("canned-admin").hidden = user.role !== "admin";
+    loadCanned();
     refresh();
     if (!timer) timer = setInterval(refresh, 3000);
   }
@@ -210,6 +212,7 @@
       done.addEventListener("click", function () {
         api("POST", "/tickets/" + t.id + "/resolve", { category: category.value }).then(function () { say("解決にしました。"); refresh(); }).catch(function (e) { say(e.message); });
       });
+      if (canned.length) box.appendChild(cannedPicker(text));
       box.appendChild(text); box.appendChild(send);
       var row = el("div", { "class": "resolve" }); row.appendChild(category); row.appendChild(done);
       box.appendChild(row);
@@ -262,6 +265,57 @@
     box.appendChild(row);
   }
 
+  /* Saved replies: every agent inserts them (the list, or /shortcut then Tab in the reply);
+   * admins keep them in 「定型文の管理」. */
+  function loadCanned() {
+    api("GET", "/canned").then(function (j) {
+      canned = j.canned;
+      var list = $("canned-list");
+      list.textContent = "";
+      canned.forEach(function (c) {
+        var li = el("li", null, "/" + c.shortcut + "　" + c.title + "　");
+        var remove = el("button", { type: "button", "aria-label": "/" + c.shortcut + " を削除" }, "削除");
+        remove.addEventListener("click", function () {
+          api("DELETE", "/canned/" + encodeURIComponent(c.shortcut)).then(function () { say("削除しました。"); loadCanned(); }).catch(function (e) { say(e.message); });
+        });
+        li.appendChild(remove);
+        list.appendChild(li);
+      });
+      /* The open ticket gets the new list, unless the agent is typing a reply. */
+      var typing = $("reply-text") && $("reply-text").value;
+      if (shown && !typing) { shown.keys.actions = null; if (current != null) load(current); }
+    }).catch(function (e) { if (e.status !== 401) say(e.message); });
+  }
+
+  /* Puts `text` into the reply box where the cursor is (replacing `from`–cursor). */
+  function insert(box, text, from) {
+    var at = box.selectionStart, start = from == null ? at : from;
+    box.value = box.value.slice(0, start) + text + box.value.slice(box.selectionEnd);
+    box.selectionStart = box.selectionEnd = start + text.length;
+    box.focus();
+  }
+
+  function cannedPicker(box) {
+    var pick = el("select", { id: "canned-pick", "aria-label": "定型文を挿入" });
+    pick.appendChild(el("option", { value: "" }, "定型文を挿入…"));
+    canned.forEach(function (c) { pick.appendChild(el("option", { value: c.shortcut }, "/" + c.shortcut + "　" + c.title)); });
+    pick.addEventListener("change", function () {
+      var c = canned.filter(function (x) { return x.shortcut === pick.value; })[0];
+      if (c) insert(box, c.text);
+      pick.value = "";
+    });
+    box.addEventListener("keydown", function (e) {
+      if (e.key !== "Tab" || e.shiftKey || e.isComposing) return;
+      var before = box.value.slice(0, box.selectionStart);
+      var m = /(^|\s)\/([a-z0-9_-]+)$/.exec(before);
+      var c = m && canned.filter(function (x) { return x.shortcut === m[2]; })[0];
+      if (!c) return;
+      e.preventDefault();
+      insert(box, c.text, before.length - m[2].length - 1);
+    });
+    return pick;
+  }
+
   function noteForm(box, t) {
     var noteText = el("input", { id: "note-text", "aria-label": "社内メモ" });
     var addNote = el("button", { type: "button" }, "メモを残す");
@@ -292,6 +346,17 @@
   $("csv").addEventListener("click", function () {
     var q = $("search").value.trim();
     location.href = "/agent/api/tickets.csv?view=" + view + (q ? "&q=" + encodeURIComponent(q) : "");
+  });
+  $("canned-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var shortcut = $("canned-shortcut").value.trim();
+    api("PUT", "/canned/" + encodeURIComponent(shortcut), { title: $("canned-title").value, text: $("canned-text").value })
+      .then(function () {
+        say("定型文 /" + shortcut + " を保存しました。");
+        $("canned-shortcut").value = ""; $("canned-title").value = ""; $("canned-text").value = "";
+        loadCanned();
+      })
+      .catch(function (err) { say(err.message); });
   });
   $("notify").addEventListener("click", function () { if (window.Notification) Notification.requestPermission(); });
 

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod agent;
+pub mod canned;
 pub mod chat;
 pub mod editor;
 pub mod feedback;
