@@ -28,8 +28,8 @@ use crate::conversation::Conversations;
 use crate::publishing::Publisher;
 use crate::settings::ServiceSettings;
 use routes::{
-    accounts, agent, canned, chat, editor, feedback, handoff, health, pages, releases, sessions,
-    webhooks,
+    accounts, agent, canned, chat, editor, feedback, handoff, health, ownership, pages, releases,
+    sessions, webhooks,
 };
 
 /// Largest request body accepted: the longest valid one (an agent's 4,000 characters) fits
@@ -152,10 +152,10 @@ fn all_routes() -> Routes {
             post "/agent/api/tickets/{id}/reply" agent::reply,
             post "/agent/api/tickets/{id}/notes" agent::note,
             post "/agent/api/tickets/{id}/resolve" agent::resolve,
-            post "/agent/api/tickets/{id}/release" agent::release,
-            post "/agent/api/tickets/{id}/transfer" agent::transfer,
-            post "/agent/api/tickets/{id}/reopen" agent::reopen,
-            get "/agent/api/agents" agent::agents,
+            post "/agent/api/tickets/{id}/release" ownership::release,
+            post "/agent/api/tickets/{id}/transfer" ownership::transfer,
+            post "/agent/api/tickets/{id}/reopen" ownership::reopen,
+            get "/agent/api/agents" ownership::agents,
             get "/agent/api/canned" canned::list,
             put "/agent/api/canned/{shortcut}" canned::save,
             delete "/agent/api/canned/{shortcut}" canned::delete,

@@ -13,7 +13,8 @@ use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
 
 use super::error::ErrorBody;
 use super::routes::{
-    accounts, agent, canned, chat, editor, feedback, handoff, health, pages, releases, sessions,
+    accounts, agent, canned, chat, editor, feedback, handoff, health, ownership, pages, releases,
+    sessions,
 };
 
 /// The agent console's session, for the descriptions of its operations.
@@ -55,10 +56,10 @@ pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `sh
         agent::reply,
         agent::note,
         agent::resolve,
-        agent::release,
-        agent::transfer,
-        agent::reopen,
-        agent::agents,
+        ownership::release,
+        ownership::transfer,
+        ownership::reopen,
+        ownership::agents,
         canned::list,
         canned::save,
         canned::delete,

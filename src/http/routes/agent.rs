@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use crate::auth::Role;
 use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, Refused, TicketDetail, View};
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
@@ -122,7 +121,7 @@ pub enum TicketErrors {
     UnknownTicket(ErrorBody),
 }
 
-fn refused(r: Refused) -> ApiError {
+pub(super) fn refused(r: Refused) -> ApiError {
     match r {
         Refused::NoSuchTicket => ApiError::new(
             StatusCode::NOT_FOUND,
@@ -373,116 +372,6 @@ pub async fn resolve(
         .await?
         .map_err(refused)?;
     Ok(Json(Resolved { resolved: true }).into_response())
-}
-
-/// Done (a ticket given back, handed on or reopened).
-#[derive(Serialize, ToSchema)]
-pub struct Done {
-    done: bool,
-}
-
-/// `POST /agent/api/tickets/{id}/release`: the ticket goes back to the queue.
-#[utoipa::path(post, path = "/agent/api/tickets/{id}/release",
-    summary = "Give a ticket one owns back to the queue (the user is told to wait)",
-    description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])), params(("id" = i64, Path)),
-    responses(
-        (status = 200, description = "OK", body = Done),
-        TicketErrors,
-        (status = 409, description = "`conflict`: not the agent's", body = ErrorBody),
-        ConsoleErrors,
-    ))]
-pub async fn release(
-    State(state): State<AppState>,
-    signed_in: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Response, ApiError> {
-    state
-        .conversations()
-        .release(id, &signed_in.user.name)
-        .await?
-        .map_err(refused)?;
-    tracing::info!(ticket = id, agent = %signed_in.user.name, "ticket released");
-    Ok(Json(Done { done: true }).into_response())
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TransferBody {
-    /// The agent or admin who takes the ticket over (a user name).
-    #[schema(min_length = 1, max_length = 64)]
-    to: String,
-}
-
-/// `POST /agent/api/tickets/{id}/transfer`: another agent owns the ticket.
-#[utoipa::path(post, path = "/agent/api/tickets/{id}/transfer",
-    summary = "Hand a ticket one owns to another agent or admin",
-    description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])), params(("id" = i64, Path)),
-    request_body = TransferBody,
-    responses(
-        (status = 200, description = "OK", body = Done),
-        JsonBodyErrors,
-        TicketErrors,
-        (status = 409, description = "`conflict`: not the agent's, or no such agent", body = ErrorBody),
-        ConsoleErrors,
-    ))]
-pub async fn transfer(
-    State(state): State<AppState>,
-    signed_in: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
-    ApiJson(body): ApiJson<TransferBody>,
-) -> Result<Response, ApiError> {
-    state
-        .conversations()
-        .transfer(id, &signed_in.user.name, body.to.trim())
-        .await?
-        .map_err(refused)?;
-    tracing::info!(ticket = id, from = %signed_in.user.name, to = %body.to.trim(), "ticket transferred");
-    Ok(Json(Done { done: true }).into_response())
-}
-
-/// `POST /agent/api/tickets/{id}/reopen`: a resolved ticket is waiting again.
-#[utoipa::path(post, path = "/agent/api/tickets/{id}/reopen",
-    summary = "Reopen a resolved ticket (waiting again; the user is told)",
-    description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])), params(("id" = i64, Path)),
-    responses(
-        (status = 200, description = "OK", body = Done),
-        TicketErrors,
-        (status = 409, description = "`conflict`: not resolved, or the conversation has another open ticket", body = ErrorBody),
-        ConsoleErrors,
-    ))]
-pub async fn reopen(
-    State(state): State<AppState>,
-    signed_in: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
-) -> Result<Response, ApiError> {
-    state.conversations().reopen(id).await?.map_err(refused)?;
-    tracing::info!(ticket = id, agent = %signed_in.user.name, "ticket reopened");
-    Ok(Json(Done { done: true }).into_response())
-}
-
-/// The agents and admins a ticket can be handed to.
-#[derive(Serialize, ToSchema)]
-pub struct Agents {
-    agents: Vec<String>,
-}
-
-/// `GET /agent/api/agents`: who can take a ticket (agents and admins), by name.
-#[utoipa::path(get, path = "/agent/api/agents", summary = "The agents and admins a ticket can be handed to",
-    description = AGENT_CONSOLE, security(("session" = [])),
-    responses((status = 200, description = "OK", body = Agents), ConsoleErrors))]
-pub async fn agents(
-    State(state): State<AppState>,
-    _: SignedIn<AgentDesk>,
-) -> Result<Response, ApiError> {
-    let agents = state
-        .accounts()
-        .users()
-        .await?
-        .into_iter()
-        .filter(|(_, role)| matches!(role, Role::Agent | Role::Admin))
-        .map(|(name, _)| name)
-        .collect();
-    Ok(Json(Agents { agents }).into_response())
 }
 
 /// `GET /agent/api/tickets.csv?view=&q=`: the queue as CSV (UTF-8 with BOM for Excel).

@@ -26,7 +26,7 @@ pub struct CannedReplies {
 }
 
 /// `GET /agent/api/canned`: every saved reply, by shortcut.
-#[utoipa::path(get, path = "/agent/api/canned", summary = "The saved replies",
+#[utoipa::path(get, path = "/agent/api/canned", operation_id = "canned_replies", summary = "The saved replies",
     description = AGENT_CONSOLE, security(("session" = [])),
     responses((status = 200, description = "OK", body = CannedReplies), ConsoleErrors))]
 pub async fn list(
@@ -97,7 +97,7 @@ fn text<'a>(value: &'a str, name: &str, max: usize) -> Result<&'a str, ApiError>
 }
 
 /// `PUT /agent/api/canned/{shortcut}`: adds or replaces a saved reply (admins).
-#[utoipa::path(put, path = "/agent/api/canned/{shortcut}", summary = "Add or replace a saved reply ({title}, {text}; admins only)",
+#[utoipa::path(put, path = "/agent/api/canned/{shortcut}", operation_id = "save_canned_reply", summary = "Add or replace a saved reply ({title}, {text}; admins only)",
     description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])), params(ShortcutPath),
     request_body = CannedBody,
     responses(
@@ -126,7 +126,7 @@ pub async fn save(
 }
 
 /// `DELETE /agent/api/canned/{shortcut}`: removes a saved reply (admins).
-#[utoipa::path(delete, path = "/agent/api/canned/{shortcut}", summary = "Remove a saved reply (admins only)",
+#[utoipa::path(delete, path = "/agent/api/canned/{shortcut}", operation_id = "delete_canned_reply", summary = "Remove a saved reply (admins only)",
     description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])), params(ShortcutPath),
     responses(
         (status = 204, description = "Removed"),

@@ -8,6 +8,7 @@ pub mod editor;
 pub mod feedback;
 pub mod handoff;
 pub mod health;
+pub mod ownership;
 pub mod pages;
 pub mod releases;
 pub mod sessions;
