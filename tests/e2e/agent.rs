@@ -407,8 +407,15 @@ fn parallel_sign_ins_never_check_more_than_five_passwords_before_the_lock(db: &D
 
 /// Reads a widget's event stream on a thread until its first `message` event.
 fn first_message(events: reqwest::blocking::Response) -> std::thread::JoinHandle<Value> {
+    let messages = messages(events, 1);
+    std::thread::spawn(move || messages.join().unwrap().remove(0))
+}
+
+/// The first `n` `message` events of a session's event stream.
+fn messages(events: reqwest::blocking::Response, n: usize) -> std::thread::JoinHandle<Vec<Value>> {
     std::thread::spawn(move || {
         let mut event = String::new();
+        let mut found = Vec::new();
         for line in BufReader::new(events).lines() {
             let line = line.unwrap();
             if let Some(name) = line.strip_prefix("event:") {
@@ -416,10 +423,13 @@ fn first_message(events: reqwest::blocking::Response) -> std::thread::JoinHandle
             } else if let Some(data) = line.strip_prefix("data:")
                 && event == "message"
             {
-                return serde_json::from_str::<Value>(data.trim()).unwrap();
+                found.push(serde_json::from_str::<Value>(data.trim()).unwrap());
+                if found.len() == n {
+                    return found;
+                }
             }
         }
-        panic!("the event stream ended without a message");
+        panic!("the event stream ended after {} messages", found.len());
     })
 }
 
@@ -686,7 +696,7 @@ fn a_reply_on_one_instance_reaches_a_widget_on_another() {
         .get(b.url(&format!("/api/v1/sessions/{session}/events")))
         .send()
         .unwrap();
-    let reader = first_message(events);
+    let reader = messages(events, 2);
     std::thread::sleep(std::time::Duration::from_millis(300));
     let agent = Agent::sign_in(&a, "sato");
     let queue: Value = agent.get("/agent/api/tickets?view=waiting").json().unwrap();
@@ -702,6 +712,9 @@ fn a_reply_on_one_instance_reaches_a_widget_on_another() {
         json!({"text": "別のサーバーから返信します"}),
     );
     assert_eq!(reply.status(), 201);
+    // The notice that a person took the conversation, then the reply: both from the other
+    // instance.
     let received = reader.join().unwrap();
-    assert_eq!(received["text"], "別のサーバーから返信します");
+    assert_eq!(received[0]["role"], "system", "{received:?}");
+    assert_eq!(received[1]["text"], "別のサーバーから返信します");
 }
