@@ -17,6 +17,7 @@ pub mod canned;
 pub mod channels;
 mod conversations;
 pub mod knowledge;
+mod ownership;
 mod scrub;
 pub mod tickets;
 

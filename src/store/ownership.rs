@@ -1,0 +1,126 @@
+//! Who owns a ticket beyond claiming it: handed to another agent, given back to the queue,
+//! reopened; and the clinic's other tickets.
+
+use anyhow::Result;
+
+use super::tickets::{Refused, TICKET_COLUMNS, TicketRow, set_state_and_tell, ticket_row};
+use super::{Store, now};
+
+impl Store {
+    /// Gives the ticket `agent` owns back to the queue (`waiting`, no owner) and adds
+    /// `notice` to the transcript, in one transaction: the conversation and the notice's id.
+    pub async fn release_ticket(
+        &self,
+        ticket: i64,
+        agent: &str,
+        notice: &str,
+    ) -> Result<std::result::Result<(String, i64), Refused>> {
+        let t = match self.owned(ticket, agent).await? {
+            Ok(t) => t,
+            Err(r) => return Ok(Err(r)),
+        };
+        let mut tx = self.write_transaction().await?;
+        let done = sqlx::query(
+            "UPDATE tickets SET status = 'waiting', claimed_by = NULL, claimed_at = NULL \
+             WHERE id = $1 AND status = 'agent' AND claimed_by = (SELECT id FROM users WHERE name = $2)",
+        )
+        .bind(ticket)
+        .bind(agent)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Ok(Err(Refused::Conflict(
+                "この問い合わせは、ほかの操作で変わりました".into(),
+            )));
+        }
+        let message = set_state_and_tell(&mut tx, &t.conversation_id, "waiting", notice).await?;
+        tx.commit().await?;
+        Ok(Ok((t.conversation_id, message)))
+    }
+
+    /// Hands the ticket `agent` owns to another agent or admin, `to` (a user name).
+    pub async fn transfer(
+        &self,
+        ticket: i64,
+        agent: &str,
+        to: &str,
+    ) -> Result<std::result::Result<(), Refused>> {
+        if let Err(r) = self.owned(ticket, agent).await? {
+            return Ok(Err(r));
+        }
+        let mut tx = self.write_transaction().await?;
+        let done = sqlx::query(
+            "UPDATE tickets SET claimed_by = (SELECT id FROM users WHERE name = $1 AND role IN ('agent', 'admin')), \
+             claimed_at = $2 \
+             WHERE id = $3 AND status = 'agent' AND claimed_by = (SELECT id FROM users WHERE name = $4) \
+             AND EXISTS (SELECT 1 FROM users WHERE name = $1 AND role IN ('agent', 'admin'))",
+        )
+        .bind(to)
+        .bind(now())
+        .bind(ticket)
+        .bind(agent)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            return Ok(Err(Refused::Conflict(format!(
+                "{to} には引き継げません（担当者または管理者の名前を選んでください）"
+            ))));
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    /// Opens a resolved ticket again (`waiting`, no owner) and adds `notice` to the
+    /// transcript, in one transaction: the conversation and the notice's id. Refused when
+    /// the conversation has another open ticket.
+    pub async fn reopen(
+        &self,
+        ticket: i64,
+        notice: &str,
+    ) -> Result<std::result::Result<(String, i64), Refused>> {
+        let Some(t) = self.ticket_row(ticket).await? else {
+            return Ok(Err(Refused::NoSuchTicket));
+        };
+        let mut tx = self.write_transaction().await?;
+        let done = sqlx::query(
+            "UPDATE tickets SET status = 'waiting', claimed_by = NULL, claimed_at = NULL, \
+             resolved_at = NULL, category = NULL WHERE id = $1 AND status = 'resolved'",
+        )
+        .bind(ticket)
+        .execute(&mut *tx)
+        .await;
+        match done {
+            Ok(r) if r.rows_affected() == 1 => {}
+            Ok(_) => {
+                return Ok(Err(Refused::Conflict(
+                    "解決済みの問い合わせだけを再開できます".into(),
+                )));
+            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Ok(Err(Refused::Conflict(
+                    "この会話には、ほかに対応中の問い合わせがあります".into(),
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let message = set_state_and_tell(&mut tx, &t.conversation_id, "waiting", notice).await?;
+        tx.commit().await?;
+        Ok(Ok((t.conversation_id, message)))
+    }
+
+    /// The other tickets of the same 医療機関等コード, newest first (the clinic's history).
+    pub async fn tickets_of_facility(&self, code: &str, except: i64) -> Result<Vec<TicketRow>> {
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.claimed_by \
+             WHERE t.facility_code = $1 AND t.id <> $2 ORDER BY t.id DESC LIMIT 20"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(code)
+            .bind(except)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(ticket_row).collect()
+    }
+}
