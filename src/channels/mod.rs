@@ -177,12 +177,12 @@ impl Channels {
     }
 
     /// Answers what a crash or a failed send left unanswered (see `conversation/jobs.rs`):
-    /// at start, then every minute until shutdown. A job of a channel that is off here
-    /// waits for an instance where it is on.
+    /// at start, then every minute until shutdown; only the jobs of the channels on here.
     async fn sweep(&self, conversations: &Conversations) {
         let shutdown = conversations.shutdown_token();
+        let on: Vec<Channel> = self.adapters.iter().map(|a| a.channel()).collect();
         loop {
-            match conversations.stale_jobs().await {
+            match conversations.stale_jobs(&on).await {
                 Ok(jobs) => {
                     for job in jobs {
                         if shutdown.is_cancelled() {

@@ -30,11 +30,14 @@ pub enum Resumed {
 }
 
 impl Conversations {
-    /// The jobs whose worker has not finished them within [`STALE_AFTER`].
-    pub async fn stale_jobs(&self) -> anyhow::Result<Vec<ChannelJob>> {
+    /// The jobs of `channels` (those on here) whose worker has not finished them within
+    /// [`STALE_AFTER`]: a channel that is off here leaves its jobs to an instance where it
+    /// is on, without holding up the others.
+    pub async fn stale_jobs(&self, channels: &[Channel]) -> anyhow::Result<Vec<ChannelJob>> {
         let before =
             (Utc::now() - STALE_AFTER).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        self.store.stale_channel_jobs(&before).await
+        let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
+        self.store.stale_channel_jobs(&before, &names).await
     }
 
     /// Takes a stale job of `channel`: what finishes it, or `None` when there is nothing

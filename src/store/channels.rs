@@ -159,17 +159,28 @@ impl Store {
         Ok(Some((id, for_bot)))
     }
 
-    /// The jobs no worker has finished since `claimed_before` (RFC 3339): left by a crash,
-    /// or by a send that failed. Oldest first.
-    pub async fn stale_channel_jobs(&self, claimed_before: &str) -> Result<Vec<ChannelJob>> {
-        let rows = sqlx::query(
+    /// The jobs of `channels` no worker has finished since `claimed_before` (RFC 3339):
+    /// left by a crash, or by a send that failed. Oldest first, at most 100.
+    pub async fn stale_channel_jobs(
+        &self,
+        claimed_before: &str,
+        channels: &[&str],
+    ) -> Result<Vec<ChannelJob>> {
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        let names: Vec<String> = (0..channels.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
             "SELECT j.message_id, j.channel, j.user_id, j.claimed_at, j.attempts, m.created_at \
              FROM channel_jobs j JOIN messages m ON m.id = j.message_id \
-             WHERE j.claimed_at < $1 ORDER BY j.message_id LIMIT 100",
-        )
-        .bind(claimed_before)
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE j.claimed_at < $1 AND j.channel IN ({}) ORDER BY j.message_id LIMIT 100",
+            names.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(claimed_before);
+        for channel in channels {
+            query = query.bind(*channel);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         Ok(rows
             .into_iter()
             .map(|r| ChannelJob {
