@@ -34,6 +34,14 @@ pub struct QuestionRow {
     pub outcome: Option<String>,
     /// 👍/👎 on the answer.
     pub rating: Option<String>,
+    /// The answer's writer (`small_talk` is left out of the lists).
+    pub writer: Option<String>,
+    /// The answer as the user saw it.
+    pub answer: Option<String>,
+    /// What the user wrote with a 👎.
+    pub comment: Option<String>,
+    /// The notice sections the answer cited (`doc-id#section-id`).
+    pub sources: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
@@ -69,6 +77,19 @@ pub struct Group {
     pub examples: Vec<String>,
 }
 
+/// An answer a user rated 👎, with what they wrote: where 「この回答を直す」 starts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Disliked {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// Masked, as all users' texts here.
+    pub question: String,
+    pub answer: String,
+    pub comment: Option<String>,
+    /// The notice sections the answer cited (`doc-id#section-id`).
+    pub sources: Vec<String>,
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Top {
     pub question: String,
@@ -81,6 +102,8 @@ pub struct Report {
     pub to: NaiveDate,
     pub days: Vec<Day>,
     pub unanswered: Vec<Group>,
+    /// Newest first.
+    pub disliked: Vec<Disliked>,
     pub top: Vec<Top>,
 }
 
@@ -149,6 +172,7 @@ pub fn report(rows: &[QuestionRow], tickets: &[String], from: NaiveDate, to: Nai
     // Unanswered groups: (representative bigrams, group), newest question first.
     let mut groups: Vec<(HashSet<(char, char)>, Group)> = Vec::new();
     let mut counts: HashMap<String, (usize, String)> = HashMap::new();
+    let mut disliked = Vec::new();
     for row in rows.iter().rev() {
         let Some(day) = day_of(&row.at).and_then(|d| days.get_mut(&d)) else {
             continue;
@@ -166,9 +190,21 @@ pub fn report(rows: &[QuestionRow], tickets: &[String], from: NaiveDate, to: Nai
             Some("down") => day.down += 1,
             _ => {}
         }
+        // Greetings and thanks are neither a question to add to the knowledge base nor one
+        // the bot failed.
         let k = key(&mask(&row.text));
-        if k.is_empty() {
+        if k.is_empty() || row.writer.as_deref() == Some("small_talk") {
             continue;
+        }
+        if down && disliked.len() < LISTED {
+            disliked.push(Disliked {
+                at: row.at.clone(),
+                question: mask(&row.text),
+                // The bot's own words, from the knowledge base: shown as the user saw them.
+                answer: row.answer.clone().unwrap_or_default(),
+                comment: row.comment.as_deref().map(mask),
+                sources: row.sources.clone(),
+            });
         }
         counts
             .entry(k.clone())
@@ -223,6 +259,7 @@ pub fn report(rows: &[QuestionRow], tickets: &[String], from: NaiveDate, to: Nai
         to,
         days: days.into_values().collect(),
         unanswered,
+        disliked,
         top,
     }
 }
@@ -294,6 +331,10 @@ mod tests {
             at: at.into(),
             outcome: outcome.map(str::to_string),
             rating: rating.map(str::to_string),
+            writer: None,
+            answer: None,
+            comment: None,
+            sources: Vec::new(),
         }
     }
 
@@ -359,5 +400,38 @@ mod tests {
         assert_eq!(r.top[0].count, 2); // the same wording, punctuation aside
         let csv = csv(&r);
         assert!(csv.starts_with('\u{feff}') && csv.contains("2026-11-23,4,2,2,0,0,1,1,50.0"));
+    }
+
+    #[test]
+    fn small_talk_is_left_out_and_disliked_answers_keep_their_comment_masked() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let mut thanks = row(
+            "ありがとう",
+            "2026-11-23T01:00:00Z",
+            Some("no_answer"),
+            None,
+        );
+        thanks.writer = Some("small_talk".into());
+        let mut disliked = row(
+            "締切はいつ",
+            "2026-11-23T02:00:00Z",
+            Some("answered"),
+            Some("down"),
+        );
+        disliked.answer = Some("3月31日です。".into());
+        disliked.comment = Some("03-1234-5678に電話したい".into());
+        disliked.sources = vec!["filing-notes#deadline".into()];
+        let r = report(&[thanks, disliked], &[], d("2026-11-23"), d("2026-11-23"));
+        assert_eq!(r.unanswered.len(), 1, "{:?}", r.unanswered);
+        assert_eq!(r.unanswered[0].examples, ["締切はいつ"]);
+        assert!(r.top.iter().all(|t| t.question != "ありがとう"));
+        assert_eq!(r.disliked.len(), 1);
+        let d = &r.disliked[0];
+        assert_eq!(
+            (d.question.as_str(), d.answer.as_str()),
+            ("締切はいつ", "3月31日です。")
+        );
+        assert_eq!(d.comment.as_deref(), Some("＊＊＊に電話したい"));
+        assert_eq!(d.sources, ["filing-notes#deadline"]);
     }
 }

@@ -33,14 +33,14 @@ impl Conversations {
         }
     }
 
-    /// On PostgreSQL: LISTENs for messages written on any instance and hands them to this
-    /// instance's event streams, until shutdown.
+    /// On PostgreSQL: LISTENs for messages written and desk events on any instance and hands
+    /// them to this instance's event streams, until shutdown.
     pub async fn relay_notifications(&self) {
         if self.store.backend != Backend::Postgres {
             return;
         }
         let mut listener = loop {
-            match self.store.listen_messages().await {
+            match self.store.listen().await {
                 Ok(l) => break l,
                 Err(e) => {
                     tracing::warn!("LISTEN failed, retrying: {e:#}");
@@ -57,6 +57,7 @@ impl Conversations {
                 n = listener.recv() => n,
             };
             match notification {
+                Ok(n) if n.channel() == "shikaku_desk" => self.relay_desk(n.payload()),
                 Ok(n) => {
                     let Ok(id) = n.payload().parse::<i64>() else {
                         continue;

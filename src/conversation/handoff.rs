@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use super::{Conversations, NUMBER_REMOVED, Voice};
+use super::{Conversations, DeskKind, NUMBER_REMOVED, Voice};
 use crate::assistant::{Channel, Citation, privacy};
-use crate::handoff::{self, Details, FieldError, Reason};
+use crate::handoff::{self, Details, FieldError, Priority, Reason};
 use crate::store::StoredMessage;
 use crate::store::canned::CannedReply;
 use crate::store::tickets::{Note, Refused, TicketRow};
@@ -147,6 +147,7 @@ impl Conversations {
             reason = reason.as_str(),
             "handoff: ticket opened"
         );
+        self.desk_event(DeskKind::Ticket, created.ticket).await;
         Ok(HandoffReply {
             session_id,
             ticket_id: created.ticket,
@@ -232,6 +233,7 @@ impl Conversations {
         match self.store.claim(ticket, agent, CLAIMED).await? {
             Ok((conversation, notice)) => {
                 self.tell(&conversation, notice, CLAIMED).await;
+                self.desk_event(DeskKind::Ticket, ticket).await;
                 Ok(Ok(()))
             }
             Err(refused) => Ok(Err(refused)),
@@ -243,6 +245,7 @@ impl Conversations {
         match self.store.release_ticket(ticket, agent, RELEASED).await? {
             Ok((conversation, notice)) => {
                 self.tell(&conversation, notice, RELEASED).await;
+                self.desk_event(DeskKind::Ticket, ticket).await;
                 Ok(Ok(()))
             }
             Err(refused) => Ok(Err(refused)),
@@ -256,7 +259,29 @@ impl Conversations {
         agent: &str,
         to: &str,
     ) -> anyhow::Result<Result<(), Refused>> {
-        self.store.transfer(ticket, agent, to).await
+        let done = self.store.transfer(ticket, agent, to).await?;
+        if done.is_ok() {
+            self.desk_event(DeskKind::Ticket, ticket).await;
+        }
+        Ok(done)
+    }
+
+    /// Sets a ticket's priority and tags (as [`handoff::checked_tags`] returns them); `false`
+    /// if there is no such ticket.
+    pub async fn set_labels(
+        &self,
+        ticket: i64,
+        priority: Priority,
+        tags: &[String],
+    ) -> anyhow::Result<bool> {
+        let done = self
+            .store
+            .set_labels(ticket, priority.as_str(), tags)
+            .await?;
+        if done {
+            self.desk_event(DeskKind::Ticket, ticket).await;
+        }
+        Ok(done)
     }
 
     /// Opens a resolved ticket again; the user is told a person will answer.
@@ -264,6 +289,7 @@ impl Conversations {
         match self.store.reopen(ticket, REOPENED).await? {
             Ok((conversation, notice)) => {
                 self.tell(&conversation, notice, REOPENED).await;
+                self.desk_event(DeskKind::Ticket, ticket).await;
                 Ok(Ok(()))
             }
             Err(refused) => Ok(Err(refused)),
@@ -398,6 +424,7 @@ impl Conversations {
         {
             Ok((conversation, notice)) => {
                 self.tell(&conversation, notice, RESOLVED).await;
+                self.desk_event(DeskKind::Ticket, ticket).await;
                 Ok(Ok(()))
             }
             Err(refused) => Ok(Err(refused)),

@@ -10,6 +10,7 @@
 //! channels' messages, taken once and answered as durable jobs (`channels.rs`, `jobs.rs`).
 
 mod channels;
+mod desk;
 mod events;
 mod feedback;
 mod handoff;
@@ -34,6 +35,7 @@ use crate::metrics::Metrics;
 use crate::store::{Store, StoredMessage};
 
 pub use crate::store::tickets::Refused;
+pub use desk::{DeskEvent, DeskKind};
 pub use feedback::{FeedbackError, MAX_COMMENT_CHARS, Rating};
 pub use handoff::{
     AgentReply, CATEGORIES, Delivery, HandoffError, HandoffReply, MAX_AGENT_TEXT, TicketDetail,
@@ -96,6 +98,8 @@ pub struct Conversations {
     deliver: Option<Arc<dyn Deliver>>,
     /// Messages for users' open event streams (agents' replies), by conversation.
     events: tokio::sync::broadcast::Sender<(String, StoredMessage)>,
+    /// What the agent consoles hear ([`desk`]).
+    desk: tokio::sync::broadcast::Sender<DeskEvent>,
     /// Cancelled when the service shuts down: open event streams and channel work end, so
     /// that the graceful shutdown does not wait for clients that never hang up.
     shutdown: CancellationToken,
@@ -176,6 +180,7 @@ impl Conversations {
             metrics: Arc::new(Metrics::default()),
             deliver,
             events: tokio::sync::broadcast::channel(1024).0,
+            desk: tokio::sync::broadcast::channel(1024).0,
             shutdown: CancellationToken::new(),
         }
     }
@@ -270,6 +275,9 @@ impl Conversations {
         text: &str,
     ) -> Result<Accepted, ChatError> {
         let state = self.state(&session_id).await?.unwrap_or(State::Bot);
+        if state.person_owns() {
+            self.desk_message(&session_id).await;
+        }
         Ok(Accepted {
             session_id,
             question_id,

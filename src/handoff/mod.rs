@@ -3,8 +3,10 @@
 //! the knowledge base's contact FAQ and the business hours from configuration.
 
 pub mod hours;
+mod labels;
 mod reason;
 
+pub use labels::{MAX_TAG_CHARS, MAX_TAGS, Priority, checked_tags};
 pub use reason::Reason;
 
 use chrono::NaiveDateTime;

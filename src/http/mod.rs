@@ -28,8 +28,8 @@ use crate::conversation::Conversations;
 use crate::publishing::Publisher;
 use crate::settings::ServiceSettings;
 use routes::{
-    accounts, agent, canned, chat, editor, feedback, handoff, health, ownership, pages, releases,
-    sessions, webhooks,
+    accounts, agent, canned, chat, desk, editor, faq_form, feedback, handoff, health, ownership,
+    pages, releases, sessions, webhooks,
 };
 
 /// Largest request body accepted: the longest valid one (an agent's 4,000 characters) fits
@@ -141,6 +141,7 @@ fn all_routes() -> Routes {
         streams: routes![
             post "/api/v1/chat/stream" chat::chat_stream,
             get "/api/v1/sessions/{id}/events" sessions::events,
+            get "/agent/api/events" desk::events,
         ],
         api: routes![
             get "/api/v1/sessions/{id}/messages" sessions::messages,
@@ -155,6 +156,7 @@ fn all_routes() -> Routes {
             post "/agent/api/tickets/{id}/release" ownership::release,
             post "/agent/api/tickets/{id}/transfer" ownership::transfer,
             post "/agent/api/tickets/{id}/reopen" ownership::reopen,
+            put "/agent/api/tickets/{id}/labels" desk::labels,
             get "/agent/api/agents" ownership::agents,
             get "/agent/api/canned" canned::list,
             put "/agent/api/canned/{shortcut}" canned::save,
@@ -182,6 +184,9 @@ fn all_routes() -> Routes {
             delete "/admin/api/documents/{*path}" editor::delete,
             post "/admin/api/check" editor::check,
             post "/admin/api/try" editor::try_drafts,
+            post "/admin/api/faq/read" faq_form::read,
+            post "/admin/api/faq/write" faq_form::write,
+            get "/admin/api/sections" faq_form::sections,
             post "/admin/api/publish" releases::publish,
             get "/admin/api/releases" releases::releases,
             get "/admin/api/releases/{id}/diff" releases::diff,

@@ -13,8 +13,8 @@ use utoipa::{IntoResponses, Modify, OpenApi, ToResponse};
 
 use super::error::ErrorBody;
 use super::routes::{
-    accounts, agent, canned, chat, editor, feedback, handoff, health, ownership, pages, releases,
-    sessions,
+    accounts, agent, canned, chat, desk, editor, faq_form, feedback, handoff, health, ownership,
+    pages, releases, sessions,
 };
 
 /// The agent console's session, for the descriptions of its operations.
@@ -60,6 +60,8 @@ pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `sh
         ownership::transfer,
         ownership::reopen,
         ownership::agents,
+        desk::events,
+        desk::labels,
         canned::list,
         canned::save,
         canned::delete,
@@ -71,6 +73,9 @@ pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `sh
         editor::delete,
         editor::check,
         editor::try_drafts,
+        faq_form::read,
+        faq_form::write,
+        faq_form::sections,
         releases::publish,
         releases::releases,
         releases::diff,

@@ -53,10 +53,15 @@ pub(super) fn markdown_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// A document's file, or why it cannot be used.
 pub(super) fn read_markdown(path: &Path) -> Result<KbFile, Diagnostic> {
-    let raw =
-        std::fs::read(path).map_err(|e| Diagnostic::new(path, 0, format!("cannot read: {e}")))?;
-    let text = String::from_utf8(raw)
-        .map_err(|e| Diagnostic::new(path, 0, format!("not valid UTF-8: {e}")))?;
+    let raw = std::fs::read(path)
+        .map_err(|e| Diagnostic::new(path, 0, format!("ファイルを読み込めません: {e}")))?;
+    let text = String::from_utf8(raw).map_err(|e| {
+        Diagnostic::new(
+            path,
+            0,
+            format!("UTF-8 のテキストとして読めません。UTF-8 で保存してください: {e}"),
+        )
+    })?;
     Ok(KbFile::at(path, text))
 }
 
@@ -65,6 +70,10 @@ pub(super) fn read_glossary(dir: &Path) -> Result<KbFile, Diagnostic> {
     let path = dir.join(GLOSSARY);
     match std::fs::read_to_string(&path) {
         Ok(text) => Ok(KbFile::at(&path, text)),
-        Err(e) => Err(Diagnostic::new(&path, 0, format!("cannot read: {e}"))),
+        Err(e) => Err(Diagnostic::new(
+            &path,
+            0,
+            format!("ファイルを読み込めません: {e}"),
+        )),
     }
 }

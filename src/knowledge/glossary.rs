@@ -93,7 +93,7 @@ impl Glossary {
             let line = e
                 .span()
                 .map_or(1, |s| text[..s.start].matches('\n').count() + 1);
-            err(line, e.message().to_string())
+            err(line, format!("TOML を読めません: {}", e.message()))
         })?;
         let mut groups = Vec::new();
         for group in raw.groups {
@@ -106,7 +106,7 @@ impl Glossary {
                     .map_or(1, |i| i + 1);
                 return Err(err(
                     line,
-                    "a glossary group needs at least two non-empty words".into(),
+                    "groups の各グループには空でない語を 2 つ以上入れてください。".into(),
                 ));
             }
             groups.push(words);
@@ -129,7 +129,7 @@ impl Glossary {
                 return Err(err(
                     line,
                     format!(
-                        "alternatives \"{}\" need at least two values, each with non-empty words",
+                        "alternatives「{}」の values は 2 つ以上にし、それぞれに空でない語を入れてください。",
                         a.name
                     ),
                 ));

@@ -96,7 +96,8 @@ impl KnowledgeBase {
                 Diagnostic::new(
                     Path::new(files::GLOSSARY),
                     0,
-                    "missing: the knowledge base needs a glossary.toml".into(),
+                    "glossary.toml がありません。ナレッジベースには glossary.toml が必要です。"
+                        .into(),
                 )
             });
         Self::assemble(documents.into_iter().cloned().map(Ok), glossary)
@@ -209,7 +210,7 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
             diagnostics.push(Diagnostic::new(
                 &doc.path,
                 *line,
-                format!("needs review ({note}); remove `needs_review` once checked"),
+                format!("確認が必要です（{note}）。確認が済んだら `needs_review` の行を削除してください。"),
             ));
         }
     }
@@ -221,7 +222,7 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
                 &doc.path,
                 doc.id_line,
                 format!(
-                    "duplicate id \"{}\" (already used by {})",
+                    "id「{}」は重複しています（すでに {} で使われています）。",
                     doc.id,
                     first.display()
                 ),
@@ -253,11 +254,11 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
         for source in refs {
             let problem = match sections.get(source.doc_id.as_str()) {
                 None => Some(format!(
-                    "source \"{source}\": no notice with id \"{}\"",
+                    "sources の「{source}」が指す id「{}」の notice がありません。",
                     source.doc_id
                 )),
                 Some(ids) if !ids.contains(source.section_id.as_str()) => Some(format!(
-                    "source \"{source}\": notice \"{}\" has no section \"{}\"",
+                    "sources の「{source}」が指す notice「{}」にセクション「{}」がありません。",
                     source.doc_id, source.section_id
                 )),
                 Some(_) => None,
@@ -273,7 +274,7 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
             diagnostics.push(Diagnostic::new(
                 &doc.path,
                 doc.deadline_line,
-                format!("deadline \"{id}\" is not defined by any form document"),
+                format!("deadline「{id}」はどの form の文書にも定義されていません。"),
             ));
             broken.insert(i);
         }
@@ -292,7 +293,7 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
                 diagnostics.push(Diagnostic::new(
                     &doc.path,
                     d.line,
-                    format!("duplicate deadline id \"{}\"", d.id),
+                    format!("deadlines の id「{}」が重複しています。", d.id),
                 ));
             }
         }
@@ -309,7 +310,7 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
             &path,
             0,
             format!(
-                "exactly one FAQ must have role = \"contact\" (found {})",
+                "role = \"contact\" の FAQ はちょうど 1 件にしてください（現在 {} 件です）。",
                 contacts.len()
             ),
         ));
@@ -323,7 +324,9 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
         diagnostics.push(Diagnostic::new(
             Path::new("knowledge"),
             0,
-            format!("exactly one deadline must have default = true (found {defaults})"),
+            format!(
+                "default = true の deadline はちょうど 1 件にしてください（現在 {defaults} 件です）。"
+            ),
         ));
     }
     docs

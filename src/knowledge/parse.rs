@@ -108,7 +108,9 @@ impl Checker<'_> {
                 let line = self.line_of(value);
                 self.error(
                     line,
-                    format!("bad date \"{value}\": {e} (expected YYYY-MM-DD)"),
+                    format!(
+                        "日付「{value}」を読めません（{e}）。YYYY-MM-DD の形で書いてください。"
+                    ),
                 );
                 None
             }
@@ -129,7 +131,7 @@ impl Checker<'_> {
                 }
                 _ => self.error(
                     line,
-                    format!("source \"{s}\" must look like \"doc-id#section-id\""),
+                    format!("sources の「{s}」は「doc-id#section-id」の形で書いてください。"),
                 ),
             }
         }
@@ -145,7 +147,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
     if lines.next().map(str::trim_end) != Some("+++") {
         return Err(one(
             1,
-            "the file must start with front matter: a line \"+++\"".into(),
+            "ファイルの先頭は front matter の開始行「+++」にしてください。".into(),
         ));
     }
     let mut front_len = 0;
@@ -160,7 +162,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
     let Some(close_line) = close_line else {
         return Err(one(
             1,
-            "front matter is not closed by a line \"+++\"".into(),
+            "front matter が閉じていません。front matter の終わりに「+++」の行を入れてください。"
+                .into(),
         ));
     };
     let front_start = text.find('\n').map_or(text.len(), |i| i + 1);
@@ -173,7 +176,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
             let line = e
                 .span()
                 .map_or(1, |s| front[..s.start].matches('\n').count() + 2);
-            return Err(one(line, format!("front matter: {}", e.message())));
+            return Err(one(
+                line,
+                format!("front matter の TOML を読めません: {}", e.message()),
+            ));
         }
     };
 
@@ -186,7 +192,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
     if !is_valid_id(&fm.id) {
         c.error(
             id_line,
-            format!("id \"{}\" must use only a-z, 0-9 and '-'", fm.id),
+            format!("id「{}」には a-z、0-9、「-」だけを使ってください。", fm.id),
         );
     }
     let kind = match fm.kind.as_str() {
@@ -197,14 +203,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
             let line = c.line_of("kind =");
             c.error(
                 line,
-                format!("unknown kind \"{other}\" (expected notice, faq or form)"),
+                format!(
+                    "kind「{other}」は使えません。notice、faq、form のいずれかにしてください。"
+                ),
             );
             None
         }
     };
     if fm.title.trim().is_empty() {
         let line = c.line_of("title =");
-        c.error(line, "title is empty");
+        c.error(line, "title が空です。");
     }
     let issued = fm.issued.as_deref().and_then(|d| c.date(d));
     let needs_review = fm
@@ -218,7 +226,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         let line = c.line_of("valid_until =");
         c.error(
             line,
-            format!("valid_until {until} is before valid_from {from}"),
+            format!("valid_until（{until}）が valid_from（{from}）より前になっています。"),
         );
     }
     let sources = c.sources(&fm.sources);
@@ -229,7 +237,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
             let line = c.line_of("outcome =");
             c.error(
                 line,
-                format!("unknown outcome \"{other}\" (expected answer or no_answer)"),
+                format!("outcome「{other}」は使えません。answer か no_answer にしてください。"),
             );
             FaqOutcome::Answer
         }
@@ -239,7 +247,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         Some("contact") => Some(Role::Contact),
         Some(other) => {
             let line = c.line_of("role =");
-            c.error(line, format!("unknown role \"{other}\" (expected contact)"));
+            c.error(
+                line,
+                format!("role「{other}」は使えません。contact にしてください。"),
+            );
             None
         }
     };
@@ -255,7 +266,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
             let line = c.line_of(&format!("\"{}\"", l.facility));
             c.error(
                 line,
-                format!("limit for \"{}\": max_units must be at least 1", l.facility),
+                format!(
+                    "limits の facility「{}」: max_units は 1 以上にしてください。",
+                    l.facility
+                ),
             );
         }
         let sources = c.sources(&l.sources);
@@ -275,7 +289,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
             Some(other) => {
                 c.error(
                     line,
-                    format!("deadline \"{}\": unknown basis \"{other}\"", d.id),
+                    format!(
+                        "deadline「{}」の basis「{other}」は使えません。received か postmark にしてください。",
+                        d.id
+                    ),
                 );
                 Basis::Received
             }
@@ -284,7 +301,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         if sources.is_empty() {
             c.error(
                 line,
-                format!("deadline \"{}\" needs at least one source", d.id),
+                format!(
+                    "deadline「{}」には sources を 1 つ以上書いてください。",
+                    d.id
+                ),
             );
         }
         if let Some(date) = date {
@@ -311,39 +331,48 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
             if sections.is_empty() {
                 c.error(
                     close_line,
-                    "a notice needs at least one \"## 見出し {#id}\" section",
+                    "notice には「## 見出し {#id}」の形のセクションが 1 つ以上必要です。",
                 );
             }
             if !lead.trim().is_empty() {
-                c.error(close_line + 1, "text before the first section of a notice");
+                c.error(
+                    close_line + 1,
+                    "notice の最初のセクションより前に本文があります。本文はセクションの中に書いてください。",
+                );
             }
             if fm.source.is_none() {
-                c.error(id_line, "a notice needs `source` (where it comes from)");
+                c.error(id_line, "notice には `source`（出典）が必要です。");
             }
             for s in &sections {
                 if s.body.is_empty() {
-                    c.error(close_line, format!("section \"{}\" is empty", s.id));
+                    c.error(
+                        close_line,
+                        format!("セクション「{}」の本文が空です。", s.id),
+                    );
                 }
             }
         }
         Some(Kind::Faq) => {
             if body.trim().is_empty() {
-                c.error(close_line + 1, "an FAQ needs an answer in its body");
+                c.error(close_line + 1, "FAQ の本文に回答を書いてください。");
             }
             if sources.is_empty() {
                 c.error(
                     id_line,
-                    "an FAQ needs `sources` (the notice sections its answer rests on)",
+                    "FAQ には `sources`（回答の根拠となる notice のセクション）が必要です。",
                 );
             }
             if !fm.id.starts_with("faq-") {
-                c.error(id_line, "an FAQ's id starts with \"faq-\"");
+                c.error(id_line, "FAQ の id は「faq-」で始めてください。");
             }
         }
         Some(Kind::Form)
             if form.fields.is_empty() && form.deadlines.is_empty() && form.limits.is_empty() =>
         {
-            c.error(id_line, "a form document needs fields, limits or deadlines");
+            c.error(
+                id_line,
+                "form の文書には fields、limits、deadlines のいずれかが必要です。",
+            );
         }
         Some(Kind::Form) => {}
         None => {}
@@ -351,7 +380,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
     if kind != Some(Kind::Faq)
         && (fm.deadline.is_some() || fm.outcome.is_some() || fm.role.is_some())
     {
-        c.error(id_line, "deadline, outcome and role are for FAQs only");
+        c.error(id_line, "deadline、outcome、role は FAQ でだけ使えます。");
     }
 
     if let Some(english) = &fm.english {
@@ -359,14 +388,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         if kind == Some(Kind::Notice) {
             c.error(
                 line,
-                "notices have no English version (only FAQs and forms)",
+                "notice には英語版（[english]）を付けられません。[english] は FAQ と form にだけ書けます。",
             );
         }
         if english.title.trim().is_empty() || english.answer.trim().is_empty() {
-            c.error(line, "[english] needs a title and an answer");
+            c.error(line, "[english] には title と answer が必要です。");
         }
         for difference in translation_differences(&body, &english.answer) {
-            c.error(line, format!("[english] answer: {difference}"));
+            c.error(
+                line,
+                format!("[english] の answer が日本語の本文と合いません: {difference}"),
+            );
         }
     }
 
@@ -442,16 +474,19 @@ mod tests {
             "+++\nid = \"n\"\nkind = \"notice\"\ntitle = \"T\"\nsource = \"S\"\nissued = \"2021-02-30\"\n+++\n## a {#a}\nx\n",
         );
         assert_eq!(e.len(), 1, "{e:?}");
-        assert!(e[0].starts_with("6: bad date \"2021-02-30\""), "{e:?}");
+        assert!(
+            e[0].starts_with("6: 日付「2021-02-30」を読めません"),
+            "{e:?}"
+        );
     }
 
     #[test]
     fn reports_unknown_keys_and_kinds() {
         let e = errors("+++\nid = \"n\"\nkind = \"memo\"\ntitle = \"T\"\n+++\nx\n");
-        assert!(e[0].contains("unknown kind \"memo\""), "{e:?}");
+        assert!(e[0].contains("kind「memo」は使えません"), "{e:?}");
         let e = errors("+++\nid = \"n\"\nkind = \"faq\"\ntitle = \"T\"\ncolour = 1\n+++\nx\n");
         assert!(
-            e[0].starts_with("5: front matter: unknown field `colour`"),
+            e[0].starts_with("5: front matter の TOML を読めません: unknown field `colour`"),
             "{e:?}"
         );
     }
@@ -462,7 +497,8 @@ mod tests {
             "+++\nid = \"n\"\nkind = \"notice\"\ntitle = \"T\"\nsource = \"S\"\n+++\n## 見出し\nx\n",
         );
         assert!(
-            e.iter().any(|m| m.starts_with("7: section heading")),
+            e.iter()
+                .any(|m| m.starts_with("7: 見出し「見出し」に id がありません")),
             "{e:?}"
         );
     }
@@ -472,7 +508,7 @@ mod tests {
         let e = errors("# just markdown\n");
         assert_eq!(
             e,
-            vec!["1: the file must start with front matter: a line \"+++\"".to_string()]
+            vec!["1: ファイルの先頭は front matter の開始行「+++」にしてください。".to_string()]
         );
     }
 }

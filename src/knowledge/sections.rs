@@ -19,7 +19,10 @@ pub(super) fn split(
             match parse_heading(heading) {
                 Some((heading, id)) => {
                     if sections.iter().any(|s: &Section| s.id == id) {
-                        error(line_no, format!("duplicate section id \"{id}\""));
+                        error(
+                            line_no,
+                            format!("セクションの id「{id}」が重複しています。"),
+                        );
                     }
                     sections.push(Section {
                         id,
@@ -30,7 +33,7 @@ pub(super) fn split(
                 None => error(
                     line_no,
                     format!(
-                        "section heading \"{heading}\" needs an id: \"## 見出し {{#section-id}}\""
+                        "見出し「{heading}」に id がありません。「## 見出し {{#section-id}}」の形にしてください。"
                     ),
                 ),
             }

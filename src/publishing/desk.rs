@@ -19,10 +19,10 @@ const TRY_HITS: usize = 8;
 pub enum EditError {
     #[error("{0}")]
     BadPath(String),
-    #[error("larger than {} KiB", MAX_FILE_BYTES / 1024)]
+    #[error("ファイルが {} KiB を超えています。", MAX_FILE_BYTES / 1024)]
     TooLarge,
     /// A control character (NUL, escape…) in the text; tabs and line breaks are text.
-    #[error("the text holds a control character")]
+    #[error("本文に制御文字が含まれています。")]
     Control,
     #[error("no such document")]
     UnknownDocument,

@@ -21,6 +21,7 @@ use crate::store::Store;
 use crate::store::knowledge::Release;
 
 mod desk;
+pub mod faq_form;
 pub mod import;
 
 pub use desk::{DocumentEntry, DocumentTexts, Documents, EditError, ReleaseDiff, TryHit};
@@ -62,14 +63,16 @@ pub fn check_path(path: &str) -> Result<()> {
         .chars()
         .any(|c| c.is_control() || crate::text::is_invisible(c))
     {
-        bail!("{path:?} holds a control or invisible character; a knowledge file's path cannot");
+        bail!(
+            "{path:?} に制御文字か見えない文字が含まれています。ナレッジのファイル名には使えません。"
+        );
     }
     let p = Path::new(path);
     let plain = p.components().all(|c| matches!(c, Component::Normal(_)));
     let kind_ok = path.ends_with(".md") || path == "glossary.toml";
     if path.is_empty() || !plain || !kind_ok || path.contains('\\') {
         bail!(
-            "{path:?} is not a knowledge file: expected a relative path like faq/name.md (or glossary.toml)"
+            "{path:?} はナレッジのファイルではありません。faq/name.md のような相対パス（または glossary.toml）にしてください。"
         );
     }
     Ok(())
@@ -167,7 +170,7 @@ fn refusals(files: &[KbFile]) -> Vec<Diagnostic> {
         let message = match check_path(&f.path) {
             Err(e) => e.to_string(),
             Ok(()) if f.text.len() > MAX_FILE_BYTES => {
-                format!("larger than {} KiB", MAX_FILE_BYTES / 1024)
+                format!("ファイルが {} KiB を超えています。", MAX_FILE_BYTES / 1024)
             }
             Ok(()) => continue,
         };

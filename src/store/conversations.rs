@@ -32,6 +32,9 @@ pub struct StoredMessage {
     /// The user's rating of an answer: `up` or `down`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<String>,
+    /// What the user wrote with a 👎 (why the answer did not help).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback_comment: Option<String>,
     /// On an answer: the question as the assistant understood it, when that differs from
     /// what the user typed (a follow-up, several questions in one).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -99,11 +102,23 @@ impl Store {
         Ok(())
     }
 
-    /// On PostgreSQL, the ids of messages other instances (and this one) announce; reconnects
-    /// by itself after a dropped connection.
-    pub async fn listen_messages(&self) -> Result<sqlx::postgres::PgListener> {
+    /// On PostgreSQL, tells every instance's agent consoles what happened at the desk.
+    pub async fn notify_desk(&self, event: &str) -> Result<()> {
+        sqlx::query("SELECT pg_notify('shikaku_desk', $1)")
+            .bind(event)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// On PostgreSQL, what other instances (and this one) announce: the ids of messages on
+    /// `shikaku_messages`, desk events on `shikaku_desk`; reconnects by itself after a
+    /// dropped connection.
+    pub async fn listen(&self) -> Result<sqlx::postgres::PgListener> {
         let mut listener = sqlx::postgres::PgListener::connect(&self.url).await?;
-        listener.listen("shikaku_messages").await?;
+        listener
+            .listen_all(["shikaku_messages", "shikaku_desk"])
+            .await?;
         Ok(listener)
     }
 
@@ -199,7 +214,7 @@ impl Store {
     /// The transcript, oldest first, with the feedback given on each answer.
     pub async fn messages(&self, conversation: &str) -> Result<Vec<StoredMessage>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.role, m.text, m.reply_to, m.outcome, m.writer, m.citations, m.understood_as, m.created_at, f.rating \
+            "SELECT m.id, m.role, m.text, m.reply_to, m.outcome, m.writer, m.citations, m.understood_as, m.created_at, f.rating, f.comment \
              FROM messages m LEFT JOIN feedback f ON f.message_id = m.id \
              WHERE m.conversation_id = $1 ORDER BY m.id",
         )
@@ -221,6 +236,7 @@ impl Store {
                         None => Vec::new(),
                     },
                     feedback: row.try_get("rating")?,
+                    feedback_comment: row.try_get("comment")?,
                     understood_as: row.try_get("understood_as")?,
                     created_at: row.try_get("created_at")?,
                 })

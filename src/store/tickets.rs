@@ -27,6 +27,11 @@ pub struct TicketRow {
     pub question: Option<String>,
     pub claimed_by: Option<String>,
     pub category: Option<String>,
+    /// `low`, `normal`, `high` or `urgent`: the waiting queue shows urgent ones first.
+    #[schema(value_type = crate::handoff::Priority)]
+    pub priority: String,
+    /// The agents' tags.
+    pub tags: Vec<String>,
     pub created_at: String,
     pub resolved_at: Option<String>,
     /// What the user wrote last (the queue shows it as a preview).
@@ -50,7 +55,7 @@ pub enum Refused {
 }
 
 pub(super) const TICKET_COLUMNS: &str = "t.id, t.conversation_id, t.status, t.reason, t.channel, t.facility_name, \
-     t.facility_code, t.contact, t.question, u.name AS claimed_by, t.category, t.created_at, t.resolved_at, \
+     t.facility_code, t.contact, t.question, u.name AS claimed_by, t.category, t.priority, t.tags, t.created_at, t.resolved_at, \
      (SELECT m.text FROM messages m WHERE m.conversation_id = t.conversation_id AND m.role = 'user' \
       ORDER BY m.id DESC LIMIT 1) AS last_user_message";
 
@@ -67,6 +72,8 @@ pub(super) fn ticket_row(row: &sqlx::any::AnyRow) -> Result<TicketRow> {
         question: row.try_get("question")?,
         claimed_by: row.try_get("claimed_by")?,
         category: row.try_get("category")?,
+        priority: row.try_get("priority")?,
+        tags: serde_json::from_str(&row.try_get::<String, _>("tags")?)?,
         created_at: row.try_get("created_at")?,
         resolved_at: row.try_get("resolved_at")?,
         last_user_message: row.try_get("last_user_message")?,
@@ -94,12 +101,16 @@ impl Store {
             "mine" => "t.status = 'agent' AND t.claimed_by = $1",
             _ => "1 = 1",
         };
-        let order = if view == "all" { "t.id DESC" } else { "t.id" };
+        let order = if view == "all" {
+            "t.id DESC"
+        } else {
+            "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, t.id"
+        };
         let pattern = search.map(|s| format!("%{}%", s.replace(['%', '_'], "")));
         let sql = format!(
             "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.claimed_by \
              WHERE ({filter} OR $1 < 0) AND ($2 IS NULL OR COALESCE(t.facility_name, '') LIKE $2 \
-             OR COALESCE(t.facility_code, '') LIKE $2 OR COALESCE(t.question, '') LIKE $2 \
+             OR COALESCE(t.facility_code, '') LIKE $2 OR COALESCE(t.question, '') LIKE $2 OR t.tags LIKE $2 \
              OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = t.conversation_id AND m.text LIKE $2)) \
              ORDER BY {order} LIMIT 500"
         );
@@ -122,9 +133,32 @@ impl Store {
         row.as_ref().map(ticket_row).transpose()
     }
 
-    /// Claims a waiting ticket. Of two agents claiming the same ticket exactly one wins:
-    /// the update only applies while the ticket is still waiting.
-    /// Claims a waiting ticket for `user` and adds `notice` (what the user is told) to the
+    /// The open ticket of a conversation, if there is one.
+    pub async fn open_ticket(&self, conversation: &str) -> Result<Option<TicketRow>> {
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.claimed_by \
+             WHERE t.conversation_id = $1 AND t.status <> 'resolved'"
+        );
+        let row = sqlx::query(&sql)
+            .bind(conversation)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(ticket_row).transpose()
+    }
+
+    /// Sets a ticket's priority and tags; `false` if there is no such ticket.
+    pub async fn set_labels(&self, ticket: i64, priority: &str, tags: &[String]) -> Result<bool> {
+        let done = sqlx::query("UPDATE tickets SET priority = $1, tags = $2 WHERE id = $3")
+            .bind(priority)
+            .bind(serde_json::to_string(tags)?)
+            .bind(ticket)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Claims a waiting ticket for `user` (of two agents exactly one wins: the update applies
+    /// only while it waits) and adds `notice` (what the user is told) to the
     /// transcript, in one transaction: the conversation and the notice's id.
     pub async fn claim(
         &self,
@@ -211,6 +245,7 @@ impl Store {
             writer: None,
             citations: Vec::new(),
             feedback: None,
+            feedback_comment: None,
             understood_as: None,
             created_at: at,
         };

@@ -2,11 +2,9 @@
 //! lockout, CSRF, roles, the queue, claim races, replies that reach the user's widget
 //! live, notes, resolution, search and CSV.
 
-use std::io::{BufRead, BufReader};
-
 use serde_json::{Value, json};
 
-use crate::common::console::{Agent, PASSWORD, add_user};
+use crate::common::console::{Agent, PASSWORD, add_user, read_events};
 use crate::common::{Database, Env, Server};
 
 on_both_databases!(
@@ -413,28 +411,12 @@ fn first_message(events: reqwest::blocking::Response) -> std::thread::JoinHandle
 
 /// The first `n` `message` events of a session's event stream.
 fn messages(events: reqwest::blocking::Response, n: usize) -> std::thread::JoinHandle<Vec<Value>> {
-    std::thread::spawn(move || {
-        let mut event = String::new();
-        let mut found = Vec::new();
-        for line in BufReader::new(events).lines() {
-            let line = line.unwrap();
-            if let Some(name) = line.strip_prefix("event:") {
-                event = name.trim().to_string();
-            } else if let Some(data) = line.strip_prefix("data:")
-                && event == "message"
-            {
-                found.push(serde_json::from_str::<Value>(data.trim()).unwrap());
-                if found.len() == n {
-                    return found;
-                }
-            }
-        }
-        panic!("the event stream ended after {} messages", found.len());
-    })
+    let events = read_events(events, n, Some("message"));
+    std::thread::spawn(move || events.join().unwrap().into_iter().map(|(_, v)| v).collect())
 }
 
 /// A conversation handed to the call center; its session id.
-fn waiting_conversation(server: &Server, facility: &str) -> String {
+pub(crate) fn waiting_conversation(server: &Server, facility: &str) -> String {
     let answer: Value = server
         .post_json(
             "/api/v1/chat",

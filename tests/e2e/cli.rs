@@ -215,11 +215,11 @@ fn kb_check_reports_file_and_line_and_loads_the_rest() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     let has = |needle: &str| assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
-    has("zz-dup.md:2: duplicate id \"faq-chatbot\"");
+    has("zz-dup.md:2: id「faq-chatbot」は重複しています");
     has(
-        "zz-bad-source.md:5: source \"leaflet#nowhere\": notice \"leaflet\" has no section \"nowhere\"",
+        "zz-bad-source.md:5: sources の「leaflet#nowhere」が指す notice「leaflet」にセクション「nowhere」がありません。",
     );
-    has("zz-date.md:6: bad date \"2021-13-01\"");
+    has("zz-date.md:6: 日付「2021-13-01」を読めません");
     has("zz-no-title.md:");
     has("missing field `title`");
     has("94 documents loaded");

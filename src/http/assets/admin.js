@@ -1,11 +1,14 @@
-/* The editor console: sign in; documents (search, edit with kb check's problems as you
- * type, save, delete, new); try a question on the drafts; publish; releases with diffs
- * and rollback; the audit log; what users could not get answered (charts, groups, CSV,
- * an FAQ started from a question). Everything from the server is set as text; every
- * change carries the session's CSRF token. */
+/* The editor console: sign in; documents (search, edit an FAQ in a form or any file as
+ * text, with kb check's problems as you type, save, delete, new); try a question on the
+ * drafts; publish; releases with diffs and rollback; the audit log; what users could not
+ * get answered (a chart, groups, 👎 answers, CSV, an FAQ started from a question or an
+ * answer). Everything from the server is set as text; every change carries the session's
+ * CSRF token. */
 (function () {
   "use strict";
-  var csrf = null, current = null, checkTimer = null, searchTimer = null;
+  var csrf = null, current = null, checkTimer = null, searchTimer = null, formTimer = null;
+  /* The sections an FAQ can cite, and the form's last write into the file (save waits). */
+  var citable = [], writing = Promise.resolve();
   var $ = function (id) { return document.getElementById(id); };
 
   var el = shikakuConsole.el;
@@ -27,6 +30,7 @@
     $("login").hidden = true;
     $("console").hidden = false;
     $("who").textContent = user.name + "（" + (user.role === "admin" ? "管理者" : "編集者") + "）";
+    api("GET", "/admin/api/sections").then(function (j) { citable = j.sections; }).catch(function (e) { say(e.message); });
     tab("documents");
   }
 
@@ -78,7 +82,75 @@
     $("edit-text").value = text || "";
     $("editor").hidden = false;
     check();
-    $("edit-text").focus();
+    if (/^faq\//.test(path)) formView(true); else { $("views").hidden = true; showView("raw"); $("edit-text").focus(); }
+  }
+
+  /* An FAQ is edited in the form or as the raw file: two views of one text, which the server
+   * reads into the form's fields and writes them back into (every other key kept). */
+  function showView(name) {
+    $("faq-form").hidden = name !== "form";
+    $("raw").hidden = name !== "raw";
+    $("view-form").setAttribute("aria-selected", String(name === "form"));
+    $("view-raw").setAttribute("aria-selected", String(name === "raw"));
+  }
+
+  function formView(focus) {
+    $("views").hidden = false;
+    return api("POST", "/admin/api/faq/read", { text: $("edit-text").value }).then(function (j) {
+      if (!j.form) {
+        showView("raw");
+        $("edit-state").textContent = j.problem;
+        return;
+      }
+      fillForm(j.form);
+      showView("form");
+      if (focus) $("f-title").focus();
+    }).catch(function (e) { say(e.message); });
+  }
+
+  function lines(text) { return text.split("\n").map(function (l) { return l.trim(); }).filter(Boolean); }
+
+  function fillForm(f) {
+    $("f-id").value = f.id; $("f-title").value = f.title;
+    $("f-questions").value = f.questions.join("\n");
+    $("f-answer").value = f.answer;
+    $("f-tags").value = f.tags.join(" ");
+    $("f-from").value = f.valid_from || ""; $("f-until").value = f.valid_until || "";
+    var select = $("f-sources");
+    select.textContent = "";
+    citable.forEach(function (c) {
+      select.appendChild(el("option", { value: c.ref }, c.document + " ／ " + c.heading + "（" + c.ref + "）"));
+    });
+    f.sources.forEach(function (ref) {
+      if (!citable.some(function (c) { return c.ref === ref; })) select.appendChild(el("option", { value: ref }, ref + "（公開中の通知にありません）"));
+    });
+    Array.prototype.forEach.call(select.options, function (o) { o.selected = f.sources.indexOf(o.value) >= 0; });
+    var en = f.english || { title: "", questions: [], answer: "" };
+    $("f-en-title").value = en.title; $("f-en-questions").value = en.questions.join("\n"); $("f-en-answer").value = en.answer;
+    $("f-english").open = !!f.english;
+  }
+
+  function formFields() {
+    var en = { title: $("f-en-title").value, questions: lines($("f-en-questions").value), answer: $("f-en-answer").value };
+    return {
+      id: $("f-id").value, title: $("f-title").value, questions: lines($("f-questions").value),
+      answer: $("f-answer").value,
+      sources: Array.prototype.filter.call($("f-sources").options, function (o) { return o.selected; }).map(function (o) { return o.value; }),
+      tags: $("f-tags").value.split(/[\s,、]+/).filter(Boolean),
+      valid_from: $("f-from").value || null, valid_until: $("f-until").value || null,
+      english: en.title.trim() || en.answer.trim() || en.questions.length ? en : null
+    };
+  }
+
+  /* The form written into the file, then checked. */
+  function writeForm() {
+    clearTimeout(formTimer); formTimer = null;
+    writing = api("POST", "/admin/api/faq/write", { text: $("edit-text").value, form: formFields() }).then(function (j) {
+      if (j.problem) { $("edit-state").textContent = j.problem; return; }
+      $("edit-text").value = j.text;
+      check();
+    }).catch(function (e) { say(e.message); });
+    return writing;
   }
 
   function showProblems(list, problems) {
@@ -101,6 +173,11 @@
   }
 
   function save() {
+    if (formTimer) writeForm();
+    writing.then(saveText);
+  }
+
+  function saveText() {
     var path = $("edit-path").value.trim();
     api("PUT", "/admin/api/documents/" + path, { text: $("edit-text").value }).then(function (j) {
       current = path;
@@ -120,24 +197,27 @@
     }).catch(function (e) { say(e.message); });
   }
 
-  function newDocument(path, text) {
+  /* A new FAQ in the form, prefilled with what `start` gives (a question users asked, the
+   * answer they rated 👎 and its sources). */
+  function newFaq(start) {
+    start = start || {};
+    var slug = "faq-" + Date.now().toString(36);
     current = null;
     $("edit-path").readOnly = false;
-    $("edit-path").value = path || "faq/";
-    $("edit-text").value = text || "";
+    $("edit-path").value = "faq/" + slug + ".md";
+    $("edit-text").value = "";
     $("editor").hidden = false;
     $("edit-problems").textContent = "";
     $("edit-state").textContent = "";
     tab("documents");
-    $("edit-path").focus();
-  }
-
-  /* An FAQ started from a question users asked. */
-  function faqFrom(question) {
-    var slug = "faq-" + Date.now().toString(36);
-    var text = "+++\nid = \"" + slug + "\"\nkind = \"faq\"\ntitle = " + JSON.stringify(question) +
-      "\nquestions = []\nsources = [\"\"]\n+++\n（回答を出典の文言どおりに書いてください）\n";
-    newDocument("faq/" + slug + ".md", text);
+    fillForm({
+      id: slug, title: start.question || "", questions: start.question ? [start.question] : [],
+      answer: start.answer || "", sources: start.sources || [], tags: [], english: null
+    });
+    $("views").hidden = false;
+    showView("form");
+    writeForm();
+    (start.answer ? $("f-answer") : $("f-title")).focus();
   }
 
   /* A new notice as PDF or HTML: proposed as drafts that need review. */
@@ -251,39 +331,71 @@
 
   var SVG = "http://www.w3.org/2000/svg";
 
-  /* One bar per day of a rate (0–1); days without data are gaps. */
-  function chart(id, days, key, label) {
-    var box = $(id);
+  function svg(tag, attrs, text) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  /* The three daily rates in one line chart: a percent axis with grid lines, dates under it,
+   * each point's value on hover and to screen readers, and a legend with the last value.
+   * Lines differ in colour and in dash, so they can be told apart without colour. */
+  var SERIES = [
+    { key: "answer_rate", label: "回答率", color: "#00467f", dash: "" },
+    { key: "handoff_rate", label: "引き継ぎ率", color: "#a61b1b", dash: "6 3" },
+    { key: "up_rate", label: "👍率", color: "#1e7b34", dash: "2 3" }
+  ];
+
+  function chart(days) {
+    var box = $("chart");
     box.textContent = "";
-    box.appendChild(el("h3", null, label));
-    var w = Math.max(days.length * 12, 120), h = 80;
-    var svg = document.createElementNS(SVG, "svg");
-    svg.setAttribute("viewBox", "0 0 " + w + " " + (h + 2));
-    svg.setAttribute("role", "img");
-    svg.setAttribute("aria-label", label);
-    days.forEach(function (d, i) {
-      var v = d[key];
-      if (v == null) return;
-      var bar = document.createElementNS(SVG, "rect");
-      bar.setAttribute("x", String(i * 12 + 1));
-      bar.setAttribute("width", "10");
-      bar.setAttribute("y", String(h - v * h));
-      bar.setAttribute("height", String(Math.max(v * h, 1)));
-      var title = document.createElementNS(SVG, "title");
-      title.textContent = d.date + ": " + Math.round(v * 100) + "%";
-      bar.appendChild(title);
-      svg.appendChild(bar);
+    var W = 720, H = 240, left = 44, right = 12, top = 12, bottom = 36;
+    var x = function (i) { return left + (days.length < 2 ? 0 : i * (W - left - right) / (days.length - 1)); };
+    var y = function (v) { return top + (1 - v) * (H - top - bottom); };
+    var pic = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-labelledby": "chart-title" });
+    [0, 0.25, 0.5, 0.75, 1].forEach(function (v) {
+      pic.appendChild(svg("line", { x1: left, x2: W - right, y1: y(v), y2: y(v), "class": "grid" }));
+      pic.appendChild(svg("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end", "class": "tick" }, Math.round(v * 100) + "%"));
     });
-    box.appendChild(svg);
+    var every = Math.max(1, Math.ceil(days.length / 8));
+    days.forEach(function (d, i) {
+      if (i % every && i !== days.length - 1) return;
+      pic.appendChild(svg("text", { x: x(i), y: H - bottom + 16, "text-anchor": "middle", "class": "tick" }, d.date.slice(5).replace("-", "/")));
+    });
+    pic.appendChild(svg("text", { x: W - right, y: H - 4, "text-anchor": "end", "class": "tick" }, "日付（日本時間）"));
+    var legend = el("ul", { "class": "legend" });
+    SERIES.forEach(function (s) {
+      var points = [], last = null;
+      days.forEach(function (d, i) {
+        var v = d[s.key];
+        if (v == null) return;
+        points.push(x(i) + "," + y(v));
+        last = { date: d.date, v: v };
+        var dot = svg("circle", { cx: x(i), cy: y(v), r: 3.5, fill: s.color });
+        dot.appendChild(svg("title", {}, s.label + " " + d.date + ": " + Math.round(v * 100) + "%"));
+        pic.appendChild(dot);
+      });
+      if (points.length > 1) {
+        pic.insertBefore(svg("polyline", { points: points.join(" "), fill: "none", stroke: s.color, "stroke-width": 2, "stroke-dasharray": s.dash }), pic.firstChild.nextSibling);
+      }
+      var item = el("li");
+      var key = svg("svg", { width: 28, height: 10, "aria-hidden": "true" });
+      key.appendChild(svg("line", { x1: 0, x2: 28, y1: 5, y2: 5, stroke: s.color, "stroke-width": 3, "stroke-dasharray": s.dash }));
+      item.appendChild(key);
+      item.appendChild(document.createTextNode(s.label + (last ? "（" + last.date.slice(5).replace("-", "/") + ": " + Math.round(last.v * 100) + "%）" : "（データなし）")));
+      legend.appendChild(item);
+    });
+    box.appendChild(el("figcaption", { id: "chart-title" }, "日別の回答率・引き継ぎ率・👍率（" + days[0].date + "〜" + days[days.length - 1].date + "）"));
+    box.appendChild(pic);
+    box.appendChild(legend);
   }
 
   function loadAnalytics() {
     var days = $("days").value;
     $("csv").href = "/admin/api/analytics.csv?days=" + days;
     api("GET", "/admin/api/analytics?days=" + days).then(function (j) {
-      chart("chart-answer", j.days, "answer_rate", "回答率（日別）");
-      chart("chart-handoff", j.days, "handoff_rate", "引き継ぎ率（日別）");
-      chart("chart-up", j.days, "up_rate", "👍率（日別）");
+      chart(j.days);
       var body = $("unanswered-body");
       body.textContent = "";
       j.unanswered.forEach(function (g) {
@@ -292,10 +404,21 @@
         row.appendChild(el("td", null, "回答なし " + g.reasons.no_answer + " ／ 引き継ぎ " + g.reasons.handoff + " ／ 👎 " + g.reasons.down));
         row.appendChild(el("td", null, g.examples.join(" ／ ")));
         var make = el("button", { type: "button" }, "FAQを作る");
-        make.addEventListener("click", function () { faqFrom(g.examples[0]); });
+        make.addEventListener("click", function () { newFaq({ question: g.examples[0] }); });
         var cell = el("td"); cell.appendChild(make); row.appendChild(cell);
         body.appendChild(row);
       });
+      var disliked = $("disliked-body");
+      disliked.textContent = "";
+      j.disliked.forEach(function (d) {
+        var row = el("tr");
+        [shikakuConsole.japanTime(d.at), d.question, d.answer, d.comment || "—"].forEach(function (v) { row.appendChild(el("td", null, v)); });
+        var fix = el("button", { type: "button" }, "この回答を直す");
+        fix.addEventListener("click", function () { newFaq(d); });
+        var cell = el("td"); cell.appendChild(fix); row.appendChild(cell);
+        disliked.appendChild(row);
+      });
+      if (!j.disliked.length) { var none = el("tr"); none.appendChild(el("td", { colspan: "5" }, "この期間に 👎 はありません。")); disliked.appendChild(none); }
       var top = $("top-body");
       top.textContent = "";
       j.top.forEach(function (t) {
@@ -322,7 +445,12 @@
     $("edit-text").addEventListener("input", function () { clearTimeout(checkTimer); checkTimer = setTimeout(check, 400); });
     $("save").addEventListener("click", save);
     $("remove").addEventListener("click", remove);
-    $("new").addEventListener("click", function () { newDocument(); });
+    $("new").addEventListener("click", function () { newFaq(); });
+    $("view-form").addEventListener("click", function () { formView(false); });
+    $("view-raw").addEventListener("click", function () { if (formTimer) writeForm(); showView("raw"); });
+    $("faq-form").addEventListener("input", function () { clearTimeout(formTimer); formTimer = setTimeout(writeForm, 300); });
+    $("faq-form").addEventListener("change", function () { clearTimeout(formTimer); formTimer = setTimeout(writeForm, 300); });
+    $("faq-form").addEventListener("submit", function (e) { e.preventDefault(); });
     $("try-form").addEventListener("submit", tryQuestion);
     $("import").addEventListener("click", importFile);
     $("publish").addEventListener("click", publish);

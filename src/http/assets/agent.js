@@ -1,9 +1,13 @@
 /* The agent console: sign in, the live queue, a ticket with its transcript and the bot's
- * sources, claim, reply, notes, resolve, search, CSV. Everything from the server is set as
- * text; every change carries the session's CSRF token. */
+ * sources, claim, reply, notes, labels, resolve, search, CSV. The desk's events are pushed
+ * (/agent/api/events): nothing is polled. Everything from the server is set as text; every
+ * change carries the session's CSRF token. */
 (function () {
   "use strict";
-  var csrf = null, me = null, view = "waiting", current = null, known = null, timer = null, canned = [];
+  var csrf = null, me = null, view = "waiting", current = null, known = null, stream = null, ticker = null, canned = [];
+  /* Tickets of mine where the user wrote since I last looked. */
+  var unread = {};
+  var TITLE = document.title;
   var $ = function (id) { return document.getElementById(id); };
 
   var el = shikakuConsole.el, japanTime = shikakuConsole.japanTime;
@@ -15,7 +19,8 @@
 
   function showLogin() {
     csrf = null; me = null;
-    if (timer) { clearInterval(timer); timer = null; }
+    if (stream) { stream.close(); stream = null; }
+    if (ticker) { clearInterval(ticker); ticker = null; }
     $("login").hidden = false;
     $("console").hidden = true;
     $("login-name").focus();
@@ -29,7 +34,59 @@
     $("canned-admin").hidden = user.role !== "admin";
     loadCanned();
     refresh();
-    if (!timer) timer = setInterval(refresh, 3000);
+    listen();
+    /* Waiting times move on by themselves: redrawn here, not fetched. */
+    if (!ticker) ticker = setInterval(ages, 15000);
+  }
+
+  /* The desk's events: a ticket opened or changed, or a user wrote. The stream reconnects by
+   * itself; on (re)connecting the queue is loaded again, so nothing missed stays missed. */
+  function listen() {
+    if (stream || !window.EventSource) return;
+    stream = new EventSource("/agent/api/events");
+    stream.addEventListener("open", function () { refresh(); });
+    stream.addEventListener("resync", function () { refresh(); });
+    stream.addEventListener("ticket", function (m) { changed(JSON.parse(m.data)); });
+    stream.addEventListener("message", function (m) {
+      var e = JSON.parse(m.data);
+      if (me && e.claimed_by === me.name) userWrote(e.ticket);
+      changed(e);
+    });
+  }
+
+  function changed(e) {
+    refreshQueue();
+    if (current === e.ticket) load(current);
+  }
+
+  /* The user wrote in a conversation I own: a sound, the title, the status line and the
+   * row's mark, until I open that ticket (or look at it when it is open). */
+  function userWrote(id) {
+    var looking = current === id && document.hasFocus() && !document.hidden;
+    if (!looking) unread[id] = true;
+    say("#" + id + " の利用者から新しいメッセージがあります。");
+    beep();
+    showTitle();
+    if (window.Notification && Notification.permission === "granted" && !looking) {
+      new Notification("シカク: 利用者からの新しいメッセージ", { body: "問い合わせ #" + id });
+    }
+  }
+
+  function seen(id) {
+    if (unread[id]) { delete unread[id]; showTitle(); }
+  }
+
+  function showTitle() {
+    var n = Object.keys(unread).length;
+    document.title = (n ? "(新着 " + n + ") " : "") + TITLE;
+  }
+
+  function beep() {
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator();
+      osc.connect(ctx.destination); osc.frequency.value = 880; osc.start(); osc.stop(ctx.currentTime + 0.2);
+    } catch (e) { /* no audio */ }
   }
 
   function age(seconds) {
@@ -46,29 +103,38 @@
 
   function announce(count) {
     say("新しい問い合わせが " + count + " 件あります。");
-    document.title = "(" + count + ") 担当者コンソール";
-    try {
-      var ctx = new (window.AudioContext || window.webkitAudioContext)();
-      var osc = ctx.createOscillator();
-      osc.connect(ctx.destination); osc.frequency.value = 880; osc.start(); osc.stop(ctx.currentTime + 0.2);
-    } catch (e) { /* no audio */ }
+    beep();
     if (window.Notification && Notification.permission === "granted") {
       new Notification("シカク: 新しい問い合わせ", { body: count + " 件が待っています" });
     }
   }
 
   function refresh() {
+    refreshQueue();
+    if (current != null) load(current);
+  }
+
+  var PRIORITIES = { urgent: "緊急", high: "高", normal: "通常", low: "低" };
+
+  function refreshQueue() {
     var q = $("search").value.trim();
     api("GET", "/tickets?view=" + view + (q ? "&q=" + encodeURIComponent(q) : "")).then(function (j) {
       var body = $("queue-body");
       body.textContent = "";
       j.tickets.forEach(function (t) {
-        var row = el("tr", { "class": "sla-" + sla(t), tabindex: "0", "data-id": String(t.id) });
+        var row = el("tr", { "class": "sla-" + sla(t) + (unread[t.id] ? " unread" : ""), tabindex: "0", "data-id": String(t.id) });
         [String(t.id), t.facility_name || "—", t.facility_code || "—", reasonText(t.reason), statusText(t), age(t.age_seconds)]
           .forEach(function (v) { row.appendChild(el("td", null, v)); });
-        /* A preview of what the user wrote last, under the facility's name. */
+        row.lastChild.setAttribute("data-since", String(Date.now() - t.age_seconds * 1000));
+        var name = row.children[1];
+        if (unread[t.id]) name.insertBefore(el("span", { "class": "badge new" }, "新着"), name.firstChild);
+        if (t.priority === "urgent" || t.priority === "high") {
+          name.insertBefore(el("span", { "class": "badge p-" + t.priority }, PRIORITIES[t.priority]), name.firstChild);
+        }
+        /* A preview of what the user wrote last, under the facility's name; then the tags. */
         var preview = t.last_user_message || t.question;
-        if (preview) row.children[1].appendChild(el("span", { "class": "preview" }, preview));
+        if (preview) name.appendChild(el("span", { "class": "preview" }, preview));
+        if (t.tags.length) name.appendChild(el("span", { "class": "tags" }, t.tags.join("・")));
         row.addEventListener("click", function () { open(t.id); });
         row.addEventListener("keydown", function (e) { if (e.key === "Enter") open(t.id); });
         body.appendChild(row);
@@ -85,7 +151,12 @@
         known = ids;
       }
     }).catch(function (e) { if (e.status !== 401) say(e.message); });
-    if (current != null) load(current);
+  }
+
+  function ages() {
+    Array.prototype.forEach.call(document.querySelectorAll("#queue-body td[data-since]"), function (td) {
+      td.textContent = age(Math.floor((Date.now() - Number(td.getAttribute("data-since"))) / 1000));
+    });
   }
 
   var REASONS = { button: "担当者ボタン", requested_person: "担当者希望", own_case: "個別の手続き", repeated_failure: "回答できず" };
@@ -94,7 +165,7 @@
     return t.status === "waiting" ? "待機中" : t.status === "agent" ? "対応中（" + (t.claimed_by || "") + "）" : "解決済み（" + (t.category || "") + "）";
   }
 
-  function open(id) { current = id; shown = null; load(id); }
+  function open(id) { current = id; shown = null; seen(id); load(id); refreshQueue(); }
 
   function load(id) {
     api("GET", "/tickets/" + id).then(render).catch(function (e) { say(e.message); });
@@ -110,7 +181,7 @@
     if (!shown || shown.id !== t.id) {
       pane.textContent = "";
       shown = { id: t.id, keys: {}, parts: {} };
-      ["head", "info", "transcript", "sources", "actions", "earlier", "notes", "note-form"].forEach(function (name) {
+      ["head", "info", "transcript", "sources", "actions", "labels", "earlier", "notes", "note-form"].forEach(function (name) {
         var part = el("div", { "class": "part-" + name });
         /* The transcript scrolls on its own: a region the keyboard can reach. */
         if (name === "transcript") { part.setAttribute("tabindex", "0"); part.setAttribute("role", "region"); part.setAttribute("aria-label", "会話の記録"); }
@@ -130,6 +201,8 @@
     part("transcript", j.messages, function (box) { transcript(box, j.messages); });
     part("sources", j.sources, function (box) { sources(box, j.sources); });
     part("actions", [t.status, t.claimed_by, me.name], function (box) { actions(box, t); });
+    part("labels", t.id, function (box) { labels(box, t); });
+    if (shown.labels) shown.labels(t);
     part("earlier", j.earlier, function (box) { earlier(box, j.earlier); });
     part("notes", j.notes, function (box) {
       box.appendChild(el("h3", null, "社内メモ（利用者には見えません）"));
@@ -161,6 +234,7 @@
       if (m.feedback) {
         li.appendChild(el("span", { "class": "rating" }, m.feedback === "up" ? "👍 役に立った" : "👎 役に立たなかった"));
       }
+      if (m.feedback_comment) li.appendChild(el("span", { "class": "comment" }, "利用者のコメント: " + m.feedback_comment));
       if (m.understood_as) {
         li.appendChild(el("span", { "class": "understood" }, "（シカクが理解した質問: " + m.understood_as + "）"));
       }
@@ -187,15 +261,16 @@
   function actions(box, t) {
     box.className = "part-actions actions";
     if (t.status === "waiting") {
-      var claim = el("button", { type: "button", id: "claim" }, "この問い合わせに対応する");
+      var claim = el("button", { type: "button", id: "claim", "aria-keyshortcuts": "Alt+C", title: "Alt+C" }, "この問い合わせに対応する");
       claim.addEventListener("click", function () {
         api("POST", "/tickets/" + t.id + "/claim").then(function () { say("対応中にしました。"); refresh(); }).catch(function (e) { say(e.message); refresh(); });
       });
       box.appendChild(claim);
     }
     if (t.status === "agent" && t.claimed_by === me.name) {
-      var text = el("textarea", { id: "reply-text", "aria-label": "利用者への返信", rows: "3" });
-      var send = el("button", { type: "button", id: "reply-send" }, "返信する");
+      var text = el("textarea", { id: "reply-text", "aria-label": "利用者への返信", rows: "3", "aria-describedby": "keys" });
+      var send = el("button", { type: "button", id: "reply-send", "aria-keyshortcuts": "Control+Enter" }, "返信する");
+      text.addEventListener("focus", function () { seen(t.id); refreshQueue(); });
       send.addEventListener("click", function () {
         if (!text.value.trim()) return;
         api("POST", "/tickets/" + t.id + "/reply", { text: text.value }).then(function (m) {
@@ -208,12 +283,14 @@
       });
       var category = el("select", { id: "category", "aria-label": "分類" });
       ["申込み・締切", "補助金", "申請書の記入", "機器・導入", "その他"].forEach(function (c) { category.appendChild(el("option", { value: c }, c)); });
-      var done = el("button", { type: "button", id: "resolve" }, "解決にする");
+      var done = el("button", { type: "button", id: "resolve", "aria-keyshortcuts": "Alt+R" }, "解決にする");
       done.addEventListener("click", function () {
         api("POST", "/tickets/" + t.id + "/resolve", { category: category.value }).then(function () { say("解決にしました。"); refresh(); }).catch(function (e) { say(e.message); });
       });
       if (canned.length) box.appendChild(cannedPicker(text));
-      box.appendChild(text); box.appendChild(send);
+      box.appendChild(text);
+      box.appendChild(el("p", { id: "keys", "class": "keys" }, "Ctrl+Enter で送信、Alt+R で解決、Alt+C で対応開始"));
+      box.appendChild(send);
       var row = el("div", { "class": "resolve" }); row.appendChild(category); row.appendChild(done);
       box.appendChild(row);
       handOn(box, t);
@@ -225,6 +302,30 @@
       });
       box.appendChild(reopen);
     }
+  }
+
+  /* Priority and tags: drawn once per ticket; what another agent sets shows, unless I am
+   * editing them. */
+  function labels(box, t) {
+    box.appendChild(el("h3", null, "優先度とタグ"));
+    var row = el("div", { "class": "resolve" });
+    var priority = el("select", { id: "priority", "aria-label": "優先度" });
+    ["urgent", "high", "normal", "low"].forEach(function (p) { priority.appendChild(el("option", { value: p }, PRIORITIES[p])); });
+    var tags = el("input", { id: "tags", "aria-label": "タグ（空白で区切る）", placeholder: "タグ（空白で区切る）" });
+    var save = el("button", { type: "button", id: "labels-save" }, "保存");
+    save.addEventListener("click", function () {
+      var list = tags.value.split(/[\s,、]+/).filter(Boolean);
+      api("PUT", "/tickets/" + t.id + "/labels", { priority: priority.value, tags: list }).then(function (j) {
+        tags.value = j.tags.join(" ");
+        say("優先度とタグを保存しました。");
+      }).catch(function (e) { say(e.message); });
+    });
+    row.appendChild(priority); row.appendChild(tags); row.appendChild(save);
+    box.appendChild(row);
+    shown.labels = function (now) {
+      if (box.contains(document.activeElement)) return;
+      priority.value = now.priority; tags.value = now.tags.join(" ");
+    };
   }
 
   /* The clinic's other tickets (same 医療機関等コード): each opens in the pane. */
@@ -358,6 +459,20 @@
       })
       .catch(function (err) { say(err.message); });
   });
+  /* Shortcuts: Alt+C claims the open ticket, Alt+R resolves it, Ctrl+Enter (⌘+Enter) in the
+   * reply sends it. Never while an input method is composing. */
+  document.addEventListener("keydown", function (e) {
+    if (e.isComposing || !me) return;
+    var alt = e.altKey && !e.ctrlKey && !e.metaKey && !e.shiftKey, id = null;
+    if ((e.ctrlKey || e.metaKey) && e.key === "Enter" && e.target.id === "reply-text") id = "reply-send";
+    else if (alt && e.code === "KeyC") id = "claim";
+    else if (alt && e.code === "KeyR") id = "resolve";
+    var button = id && $(id);
+    if (!button) return;
+    e.preventDefault();
+    button.click();
+  });
+  window.addEventListener("focus", function () { if (current != null && unread[current]) { seen(current); refreshQueue(); } });
   $("notify").addEventListener("click", function () { if (window.Notification) Notification.requestPermission(); });
 
   fetch("/agent/api/me", { credentials: "same-origin" })

@@ -95,3 +95,31 @@ impl<'a> Agent<'a> {
             .unwrap()
     }
 }
+
+/// On a thread: the first `n` events of a Server-Sent Events stream named `only` (any name
+/// when `None`), as (name, data).
+pub fn read_events(
+    stream: reqwest::blocking::Response,
+    n: usize,
+    only: Option<&'static str>,
+) -> std::thread::JoinHandle<Vec<(String, Value)>> {
+    use std::io::{BufRead, BufReader};
+    std::thread::spawn(move || {
+        let mut name = String::new();
+        let mut found = Vec::new();
+        for line in BufReader::new(stream).lines() {
+            let line = line.unwrap();
+            if let Some(event) = line.strip_prefix("event:") {
+                name = event.trim().to_string();
+            } else if let Some(data) = line.strip_prefix("data:")
+                && only.is_none_or(|o| o == name)
+            {
+                found.push((name.clone(), serde_json::from_str(data.trim()).unwrap()));
+                if found.len() == n {
+                    return found;
+                }
+            }
+        }
+        panic!("the event stream ended after {found:?}");
+    })
+}

@@ -1,0 +1,106 @@
+//! What agents mark a ticket with: a priority (the waiting queue shows urgent ones first) and
+//! a few short tags, which the queue's search finds.
+
+use serde::{Deserialize, Serialize};
+
+use crate::assistant::privacy::scrub;
+
+/// Stored with the ticket by its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+}
+
+pub const MAX_TAGS: usize = 8;
+pub const MAX_TAG_CHARS: usize = 20;
+
+/// The tags trimmed, in their order, each once; or what is wrong, in Japanese, naming the tag.
+pub fn checked_tags(tags: &[String]) -> Result<Vec<String>, String> {
+    let mut kept: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = tag.trim();
+        if tag.is_empty() {
+            return Err("空のタグは付けられません。".into());
+        }
+        if tag.chars().count() > MAX_TAG_CHARS {
+            return Err(format!(
+                "タグ「{tag}」が長すぎます（{MAX_TAG_CHARS}文字まで）。"
+            ));
+        }
+        if tag
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == ',')
+        {
+            return Err(format!("タグ「{tag}」に空白や読点（,）は使えません。"));
+        }
+        if scrub(tag).0 != tag {
+            return Err("タグに12桁の番号は使えません。".into());
+        }
+        if !kept.iter().any(|k| k == tag) {
+            kept.push(tag.to_string());
+        }
+    }
+    if kept.len() > MAX_TAGS {
+        return Err(format!("タグは{MAX_TAGS}個までです。"));
+    }
+    Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tags(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn tags_are_trimmed_and_kept_once_in_order() {
+        assert_eq!(
+            checked_tags(&tags(&[" 補助金 ", "薬局", "補助金"])).unwrap(),
+            tags(&["補助金", "薬局"])
+        );
+        assert_eq!(checked_tags(&[]).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_bad_tag_is_named_in_the_error() {
+        assert!(
+            checked_tags(&tags(&["   "]))
+                .unwrap_err()
+                .contains("空のタグ")
+        );
+        assert!(
+            checked_tags(&tags(&["再 連絡"]))
+                .unwrap_err()
+                .contains("「再 連絡」")
+        );
+        assert!(
+            checked_tags(&tags(&[&"あ".repeat(21)]))
+                .unwrap_err()
+                .contains("長すぎます")
+        );
+        assert!(
+            checked_tags(&tags(&["123456789012"]))
+                .unwrap_err()
+                .contains("12桁")
+        );
+        let nine: Vec<String> = (0..9).map(|i| format!("t{i}")).collect();
+        assert!(checked_tags(&nine).unwrap_err().contains("8個まで"));
+    }
+}
