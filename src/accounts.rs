@@ -7,7 +7,7 @@ use crate::auth::{Role, hash_password, new_token, token_hash, verify_password};
 use crate::store::Store;
 use crate::store::accounts::Login;
 
-pub use crate::store::accounts::{LOCKOUT_MINUTES, User};
+pub use crate::store::accounts::{Account, LOCKOUT_MINUTES, User};
 
 /// A hash no password matches, checked for unknown names (see [`Accounts::sign_in`]).
 static UNKNOWN_USER_HASH: std::sync::LazyLock<String> =
@@ -92,8 +92,30 @@ impl Accounts {
         self.store.delete_session(&token_hash(token)).await
     }
 
-    /// Every account's name and role.
-    pub async fn users(&self) -> Result<Vec<(String, Role)>> {
+    /// Every account.
+    pub async fn users(&self) -> Result<Vec<Account>> {
         self.store.users().await
+    }
+
+    /// Disables (or enables again) an account: a disabled one cannot sign in and its
+    /// sessions end. `false`: no such account.
+    pub async fn set_disabled(&self, name: &str, disabled: bool) -> Result<bool> {
+        let done = self.store.set_disabled(name, disabled).await?;
+        if done {
+            tracing::info!(user = %name, disabled, "account changed");
+        }
+        Ok(done)
+    }
+
+    /// Gives the account a new random password, returned once to be handed over; its lock
+    /// is cleared and its sessions end. `None`: no such account.
+    pub async fn reset_password(&self, name: &str) -> Result<Option<String>> {
+        let password = new_token()[..20].to_string();
+        let hash = hash_password(&password)?;
+        if !self.store.set_password_hash(name, &hash).await? {
+            return Ok(None);
+        }
+        tracing::info!(user = %name, "password reset");
+        Ok(Some(password))
     }
 }

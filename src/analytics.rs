@@ -191,9 +191,9 @@ pub fn report(rows: &[QuestionRow], tickets: &[String], from: NaiveDate, to: Nai
             _ => {}
         }
         // Greetings and thanks are neither a question to add to the knowledge base nor one
-        // the bot failed.
+        // the bot failed; nor is what a user wrote to the agent who had the conversation.
         let k = key(&mask(&row.text));
-        if k.is_empty() || row.writer.as_deref() == Some("small_talk") {
+        if k.is_empty() || row.writer.as_deref() == Some("small_talk") || row.outcome.is_none() {
             continue;
         }
         if down && disliked.len() < LISTED {
@@ -421,7 +421,14 @@ mod tests {
         disliked.answer = Some("3月31日です。".into());
         disliked.comment = Some("03-1234-5678に電話したい".into());
         disliked.sources = vec!["filing-notes#deadline".into()];
-        let r = report(&[thanks, disliked], &[], d("2026-11-23"), d("2026-11-23"));
+        let to_agent = row("まだでしょうか", "2026-11-23T03:00:00Z", None, None);
+        let r = report(
+            &[thanks, disliked, to_agent],
+            &[],
+            d("2026-11-23"),
+            d("2026-11-23"),
+        );
+        assert!(r.top.iter().all(|t| t.question != "まだでしょうか"));
         assert_eq!(r.unanswered.len(), 1, "{:?}", r.unanswered);
         assert_eq!(r.unanswered[0].examples, ["締切はいつ"]);
         assert!(r.top.iter().all(|t| t.question != "ありがとう"));

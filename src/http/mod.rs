@@ -163,6 +163,8 @@ fn all_routes() -> Routes {
             delete "/agent/api/canned/{shortcut}" canned::delete,
             post "/agent/api/logout" accounts::logout,
             get "/agent/api/users" accounts::users,
+            put "/agent/api/users/{name}/disabled" accounts::set_disabled,
+            post "/agent/api/users/{name}/password" accounts::reset_password,
             get "/api/v1/openapi.json" pages::openapi,
         ],
         pages: routes![

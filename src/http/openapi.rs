@@ -66,6 +66,8 @@ pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `sh
         canned::save,
         canned::delete,
         accounts::users,
+        accounts::set_disabled,
+        accounts::reset_password,
         editor::me,
         editor::documents,
         editor::document,

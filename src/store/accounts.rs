@@ -19,6 +19,19 @@ pub struct User {
     pub csrf: String,
 }
 
+/// An account as the admins' list shows it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Account {
+    pub name: String,
+    pub role: Role,
+    /// Disabled by an admin: cannot sign in.
+    pub disabled: bool,
+    /// Locked for a while after failed sign-ins.
+    pub locked: bool,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
 /// What a sign-in attempt found.
 pub enum Login {
     /// The password matched: the user.
@@ -86,7 +99,7 @@ impl Store {
                failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END, \
                locked_until = CASE WHEN (CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END) >= $2 \
                                    THEN $3 ELSE NULL END \
-             WHERE name = $1 AND (locked_until IS NULL OR locked_until <= $4) \
+             WHERE name = $1 AND disabled_at IS NULL AND (locked_until IS NULL OR locked_until <= $4) \
              RETURNING id, role, password_hash, locked_until",
         )
         .bind(name)
@@ -96,8 +109,8 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = claimed else {
-            // Locked, or no such user.
-            let exists = sqlx::query("SELECT 1 FROM users WHERE name = $1")
+            // Locked, or no such user. A disabled account answers as no account does.
+            let exists = sqlx::query("SELECT 1 FROM users WHERE name = $1 AND disabled_at IS NULL")
                 .bind(name)
                 .fetch_optional(&self.pool)
                 .await?
@@ -196,7 +209,7 @@ impl Store {
     pub async fn session_user(&self, token_hash: &str) -> Result<Option<User>> {
         let row = sqlx::query(
             "SELECT u.id, u.name, u.role, s.csrf FROM agent_sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
         .bind(token_hash)
         .bind(now())
@@ -221,12 +234,67 @@ impl Store {
         Ok(())
     }
 
-    pub async fn users(&self) -> Result<Vec<(String, Role)>> {
-        let rows = sqlx::query("SELECT name, role FROM users ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+    /// Every account, by name.
+    pub async fn users(&self) -> Result<Vec<Account>> {
+        let rows = sqlx::query(
+            "SELECT name, role, disabled_at, locked_until, created_at FROM users ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let now = now();
         rows.iter()
-            .map(|r| Ok((r.try_get(0)?, role(&r.try_get::<String, _>(1)?)?)))
+            .map(|r| {
+                let locked: Option<String> = r.try_get("locked_until")?;
+                Ok(Account {
+                    name: r.try_get("name")?,
+                    role: role(&r.try_get::<String, _>("role")?)?,
+                    disabled: r.try_get::<Option<String>, _>("disabled_at")?.is_some(),
+                    locked: locked.is_some_and(|until| until > now),
+                    created_at: r.try_get("created_at")?,
+                })
+            })
             .collect()
     }
+
+    /// Disables or enables the account `name`; disabling ends its sessions. `false`: no such
+    /// account.
+    pub async fn set_disabled(&self, name: &str, disabled: bool) -> Result<bool> {
+        let mut tx = self.write_transaction().await?;
+        let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE name = $2")
+            .bind(disabled.then(now))
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            end_sessions(&mut tx, name).await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Sets a new password hash for `name`, clears its lock and ends its sessions. `false`:
+    /// no such account.
+    pub async fn set_password_hash(&self, name: &str, hash: &str) -> Result<bool> {
+        let mut tx = self.write_transaction().await?;
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE name = $2",
+        )
+        .bind(hash)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        end_sessions(&mut tx, name).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+async fn end_sessions(tx: &mut super::Tx<'_>, name: &str) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM agent_sessions WHERE user_id = (SELECT id FROM users WHERE name = $1)",
+    )
+    .bind(name)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

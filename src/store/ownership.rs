@@ -51,10 +51,10 @@ impl Store {
         }
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
-            "UPDATE tickets SET claimed_by = (SELECT id FROM users WHERE name = $1 AND role IN ('agent', 'admin')), \
+            "UPDATE tickets SET claimed_by = (SELECT id FROM users WHERE name = $1 AND role IN ('agent', 'admin') AND disabled_at IS NULL), \
              claimed_at = $2 \
              WHERE id = $3 AND status = 'agent' AND claimed_by = (SELECT id FROM users WHERE name = $4) \
-             AND EXISTS (SELECT 1 FROM users WHERE name = $1 AND role IN ('agent', 'admin'))",
+             AND EXISTS (SELECT 1 FROM users WHERE name = $1 AND role IN ('agent', 'admin') AND disabled_at IS NULL)",
         )
         .bind(to)
         .bind(now())

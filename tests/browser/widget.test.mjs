@@ -50,6 +50,8 @@ function serverEnv() {
 }
 
 const EDITOR = "editor1";
+/** An agent whose account the admin disables, enables and gives a new password. */
+const RETIRED = "retired1";
 
 /** `shikaku user add` with the password on standard input. */
 function addUser(name, role) {
@@ -65,6 +67,7 @@ async function startServer() {
   await addUser(AGENT, "agent");
   await addUser(AGENT2, "admin");
   await addUser(EDITOR, "editor");
+  await addUser(RETIRED, "agent");
   const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], {
     env: serverEnv(),
     stdio: ["ignore", "pipe", "inherit"],
@@ -379,6 +382,16 @@ async function widgetFocus(page) {
 }
 
 /** Signs in to the agent console (as `name`, agent1 by default). */
+async function editorConsole(name = EDITOR) {
+  const page = await newPage();
+  await page.goto(base + "/admin");
+  await page.locator("#login-name").fill(name);
+  await page.locator("#login-password").fill(AGENT_PASSWORD);
+  await page.locator("#login-form button").click();
+  await page.locator("#console").waitFor();
+  return page;
+}
+
 async function agentConsole(name = AGENT) {
   const agent = await newPage();
   await agent.goto(base + "/agent");
@@ -441,8 +454,8 @@ test("the agent console keeps what the agent types while the ticket refreshes", 
   await agent.locator("#reply-text").waitFor();
   await agent.locator("#category").selectOption("補助金");
   await agent.locator("#note-text").fill("折り返し希望");
-  // 60 characters at 80 ms each (about 5 s: the pane refreshes every 3 s), and the user
-  // writes meanwhile, so the transcript changes under the agent's hands.
+  // 60 characters at 80 ms each (about 5 s), and the user writes meanwhile: the pushed
+  // message redraws the transcript under the agent's hands.
   const text = "お問い合わせありがとうございます。申込みの締切は令和3年3月31日です。ご不明な点があればお知らせください。";
   await agent.locator("#reply-text").click();
   const typing = agent.keyboard.type(text, { delay: 80 });
@@ -570,6 +583,10 @@ test("an editor edits an FAQ, tries it on the drafts, publishes, and the widget 
     return rows.length > 0 && rows.length < 10;
   });
   await page.locator("#doc-body tr", { hasText: "faq/call-center.md" }).click();
+  // An FAQ opens in the form; the raw file is one click away.
+  await page.locator("#faq-form").waitFor();
+  assert.equal(await page.locator("#f-id").inputValue(), "faq-call-center");
+  await page.locator("#view-raw").click();
   const text = page.locator("#edit-text");
   await text.waitFor();
   const original = await text.inputValue();
@@ -612,10 +629,188 @@ test("an editor edits an FAQ, tries it on the drafts, publishes, and the widget 
 
   // What users asked: the charts and the groups of unanswered questions (earlier tests asked some).
   await page.locator("[data-tab=analytics]").click();
-  await page.locator("#chart-answer svg rect").first().waitFor();
+  await page.locator("#chart svg circle").first().waitFor();
+  // Axes and a legend: percent ticks, dates, one entry per line.
+  assert.ok((await page.locator("#chart svg text.tick").allTextContents()).includes("100%"));
+  assert.equal(await page.locator("#chart .legend li").count(), 3);
   await page.locator("#top-body tr").first().waitFor();
   assert.ok(await page.locator("#top-body tr").count() > 0);
   await page.screenshot({ path: path.join(shots, "24-editor-analytics.png"), fullPage: true });
+});
+
+test("the agent hears a new message in a conversation they own: title, status and mark, never by polling; claim, send and resolve by keyboard", async () => {
+  const userA = await newPage();
+  await userA.goto(base + "/");
+  await userA.locator(".bubble").click();
+  await userA.locator(".handoff").click();
+  await userA.locator(".handoff-form input[name=facility_name]").fill("通知医院");
+  await userA.locator(".handoff-form button[type=submit]").click();
+  await userA.locator(".msg.system").last().waitFor();
+  const agent = await agentConsole();
+  const title = await agent.title();
+  const rowA = agent.locator("#queue-body tr", { hasText: "通知医院" });
+  await rowA.click();
+  const id = await rowA.getAttribute("data-id");
+  await agent.locator("#claim").waitFor();
+  assert.equal(await agent.locator("#claim").getAttribute("aria-keyshortcuts"), "Alt+C");
+  await agent.keyboard.press("Alt+KeyC");
+  await userA.locator(".msg.system", { hasText: "担当者が対応を始めました" }).waitFor();
+  await agent.locator("#reply-text").fill("担当の者です。少々お待ちください。");
+  await agent.locator("#reply-text").press("Control+Enter");
+  await userA.locator(".msg.agent", { hasText: "少々お待ちください" }).waitFor();
+
+  // A new ticket arrives while the agent works: pushed into the queue.
+  const userB = await newPage();
+  await userB.goto(base + "/");
+  await userB.locator(".bubble").click();
+  await userB.locator(".handoff").click();
+  await userB.locator(".handoff-form input[name=facility_name]").fill("別件薬局");
+  await userB.locator(".handoff-form button[type=submit]").click();
+  await agent.locator("[data-view=waiting]").click();
+  const rowB = agent.locator("#queue-body tr", { hasText: "別件薬局" });
+  await rowB.click();
+  await agent.locator("#claim").waitFor();
+
+  // Nothing is polled: 4 s without events, no request for the queue or a ticket.
+  const asked = [];
+  agent.on("request", (r) => { if (r.url().includes("/agent/api/tickets")) asked.push(r.url()); });
+  await agent.waitForTimeout(4000);
+  assert.deepEqual(asked, [], "the console polled");
+
+  // The user of the agent's own conversation writes: the title, the status and the row say so.
+  await userA.locator(".compose textarea").fill("まだでしょうか");
+  await userA.locator(".compose textarea").press("Enter");
+  await agent.waitForFunction((t) => document.title === "(新着 1) " + t, title);
+  assert.match(await agent.locator("#status").textContent(), new RegExp(`#${id} の利用者から新しいメッセージ`));
+  await agent.locator("[data-view=mine]").click();
+  const mine = agent.locator("#queue-body tr", { hasText: "通知医院" });
+  await mine.locator(".badge.new").waitFor();
+  assert.match(await mine.locator(".preview").textContent(), /まだでしょうか/);
+  await agent.screenshot({ path: path.join(shots, "12-agent-new-message.png") });
+  // Opening it clears the alert; the message is in the transcript.
+  await mine.click();
+  await agent.locator("#detail li", { hasText: "まだでしょうか" }).waitFor();
+  assert.equal(await agent.title(), title);
+  assert.equal(await agent.locator("#queue-body .badge.new").count(), 0);
+  // Alt+R resolves.
+  await agent.locator("#reply-text").click();
+  await agent.keyboard.press("Alt+KeyR");
+  await userA.locator(".msg.system", { hasText: "対応が終わりました" }).waitFor();
+  for (const page of [userA, userB, agent]) await page.context().close();
+});
+
+test("an editor changes an FAQ in the form, sees the file, tries it and publishes it", async () => {
+  const ADDED = "（ご不明な点はコールセンターにお問い合わせください。）";
+  const QUESTION_ENVELOPE = "封筒には何と書けばいいですか";
+  const page = await editorConsole();
+  await page.locator("#doc-search").fill("返信用封筒");
+  await page.locator("#doc-body tr", { hasText: "faq/envelope.md" }).click();
+  await page.locator("#faq-form").waitFor();
+  assert.equal(await page.locator("#f-title").inputValue(), "返信用封筒はどう使えばよいですか");
+  // The sources are picked from the notices' sections, the FAQ's own ones selected.
+  const picked = await page.locator("#f-sources option:checked").evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(picked, ["filing-notes#paper", "survey#how-to-answer"]);
+  assert.ok(await page.locator("#f-sources option").count() > 10);
+  const answer = page.locator("#f-answer");
+  await answer.fill((await answer.inputValue()) + ADDED);
+  await page.locator("#f-questions").fill((await page.locator("#f-questions").inputValue()) + "\n封筒の表書きは");
+  await page.locator("#f-tags").fill("封筒 郵送");
+  await page.screenshot({ path: path.join(shots, "25-editor-faq-form.png"), fullPage: true });
+  // The file follows the form, every other key kept, and kb check has nothing to say.
+  await page.waitForFunction((added) => document.getElementById("edit-text").value.includes(added), ADDED);
+  await page.waitForFunction(() => document.getElementById("edit-state").textContent === "問題はありません");
+  await page.locator("#view-raw").click();
+  const raw = await page.locator("#edit-text").inputValue();
+  assert.match(raw, /"封筒の表書きは"/);
+  assert.match(raw, /tags = \["封筒", "郵送"\]/);
+  assert.match(raw, /synonyms = /, "a key the form does not show is kept");
+  await page.locator("#view-form").click();
+  await page.locator("#faq-form").waitFor();
+  assert.equal(await page.locator("#f-tags").inputValue(), "封筒 郵送");
+  await page.locator("#save").click();
+  await page.waitForFunction(() => document.getElementById("status").textContent.includes("保存しました"));
+
+  await page.locator("[data-tab=try]").click();
+  await page.locator("#try-question").fill(QUESTION_ENVELOPE);
+  await page.locator("#try-form button").click();
+  await page.waitForFunction((added) => document.getElementById("try-answer").textContent.includes(added), ADDED);
+  await page.locator("#publish-note").fill("封筒のFAQをフォームで更新");
+  await page.locator("#publish").click();
+  await page.waitForFunction(() => document.getElementById("status").textContent.includes("公開しました"));
+  const widget = await newPage();
+  await widget.goto(base + "/");
+  await widget.locator(".bubble").click();
+  const reply = await ask(widget, QUESTION_ENVELOPE);
+  assert.ok((await reply.locator(".text").textContent()).includes(ADDED));
+  for (const p of [page, widget]) await p.context().close();
+});
+
+test("「この回答を直す」 on a 👎 answer opens an FAQ draft with the question, the answer and its sources", async () => {
+  const QUESTION_FIX = "申請書の送り先はどこですか";
+  const chat = await (await fetch(base + "/api/v1/chat", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ message: QUESTION_FIX }),
+  })).json();
+  const rated = await fetch(base + "/api/v1/feedback", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ session_id: chat.session_id, message_id: chat.message_id, rating: "down", comment: "支払基金の住所も知りたい" }),
+  });
+  assert.equal(rated.status, 200);
+  const page = await editorConsole();
+  await page.locator("[data-tab=analytics]").click();
+  const row = page.locator("#disliked-body tr", { hasText: "支払基金の住所も知りたい" });
+  await row.waitFor();
+  assert.match(await row.textContent(), /申請書の送り先/);
+  await page.screenshot({ path: path.join(shots, "26-editor-disliked.png"), fullPage: true });
+  await row.locator("button", { hasText: "この回答を直す" }).click();
+  await page.locator("#faq-form").waitFor();
+  assert.equal(await page.locator("#f-questions").inputValue(), QUESTION_FIX);
+  assert.equal(await page.locator("#f-answer").inputValue(), chat.answer);
+  assert.match(await page.locator("#edit-path").inputValue(), /^faq\/faq-[a-z0-9]+\.md$/);
+  const picked = await page.locator("#f-sources option:checked").evaluateAll((os) => os.map((o) => o.value));
+  const cited = chat.citations.filter((c) => c.section_id).map((c) => `${c.doc_id}#${c.section_id}`);
+  assert.ok(cited.length > 0, JSON.stringify(chat.citations));
+  assert.deepEqual(picked.sort(), cited.sort());
+  // The answer field has the focus, ready to be corrected; the file follows the form.
+  assert.equal(await page.evaluate(() => document.activeElement.id), "f-answer");
+  await page.waitForFunction((q) => document.getElementById("edit-text").value.includes(q), QUESTION_FIX);
+  await page.screenshot({ path: path.join(shots, "27-editor-fix-answer.png"), fullPage: true });
+  await page.context().close();
+});
+
+test("an admin disables an account, enables it and gives it a new password, shown once", async () => {
+  const signIn = async (password) => {
+    const r = await fetch(base + "/agent/api/login", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: RETIRED, password }),
+    });
+    return r.status;
+  };
+  const editor = await editorConsole();
+  assert.ok(await editor.locator("[data-tab=users]").isHidden(), "an editor does not manage accounts");
+  await editor.context().close();
+  const page = await editorConsole(AGENT2);
+  page.removeAllListeners("dialog");
+  page.on("dialog", (d) => { page.dialogs.push(d.message()); d.accept(); });
+  await page.locator("[data-tab=users]").click();
+  const row = page.locator("#users-body tr", { hasText: RETIRED });
+  await row.waitFor();
+  assert.match(await row.textContent(), /担当者有効/);
+  assert.equal(await page.locator("#users-body tr", { hasText: AGENT2 }).locator("button", { hasText: "無効にする" }).count(), 0, "not one's own");
+  await row.locator("button", { hasText: "無効にする" }).click();
+  await page.locator("#users-body tr", { hasText: RETIRED }).filter({ hasText: "無効" }).locator("button", { hasText: "有効にする" }).waitFor();
+  assert.equal(await signIn(AGENT_PASSWORD), 401);
+  await page.locator("#users-body tr", { hasText: RETIRED }).locator("button", { hasText: "有効にする" }).click();
+  await page.locator("#users-body tr", { hasText: RETIRED }).locator("button", { hasText: "無効にする" }).waitFor();
+  assert.equal(await signIn(AGENT_PASSWORD), 200);
+  await page.locator("#users-body tr", { hasText: RETIRED }).locator("button", { hasText: "パスワードを再発行" }).click();
+  const shown = page.locator("#new-password code");
+  await shown.waitFor();
+  const password = await shown.textContent();
+  assert.equal(await signIn(AGENT_PASSWORD), 401, "the old password no longer works");
+  assert.equal(await signIn(password), 200);
+  assert.ok(page.dialogs.length >= 2, "disabling and resetting ask first");
+  assert.deepEqual(await accessibility(page), []);
+  await page.screenshot({ path: path.join(shots, "28-editor-users.png"), fullPage: true });
+  await page.context().close();
 });
 
 test("no accessibility violation (axe-core, moderate or worse) on any screen", async () => {

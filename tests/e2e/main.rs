@@ -8,6 +8,7 @@
 #[macro_use]
 mod common;
 
+mod accounts;
 mod agent;
 mod channels;
 mod cli;

@@ -6,9 +6,12 @@
  * CSRF token. */
 (function () {
   "use strict";
-  var csrf = null, current = null, checkTimer = null, searchTimer = null, formTimer = null;
+  var csrf = null, me = null, current = null, checkTimer = null, searchTimer = null, formTimer = null;
   /* The sections an FAQ can cite, and the form's last write into the file (save waits). */
   var citable = [], writing = Promise.resolve();
+  /* Counts the editor's choices of view: a form read that arrives after another choice is
+   * not shown. */
+  var viewChoice = 0;
   var $ = function (id) { return document.getElementById(id); };
 
   var el = shikakuConsole.el;
@@ -26,7 +29,8 @@
   }
 
   function showConsole(user) {
-    csrf = user.csrf;
+    csrf = user.csrf; me = user;
+    document.querySelector("[data-tab=users]").hidden = user.role !== "admin";
     $("login").hidden = true;
     $("console").hidden = false;
     $("who").textContent = user.name + "（" + (user.role === "admin" ? "管理者" : "編集者") + "）";
@@ -45,6 +49,7 @@
     if (name === "history") loadReleases();
     if (name === "audit") loadAudit();
     if (name === "analytics") loadAnalytics();
+    if (name === "users") loadUsers();
   }
 
   var STATUS = { "new": "新規", "changed": "変更あり", "published": "公開中" };
@@ -96,7 +101,9 @@
 
   function formView(focus) {
     $("views").hidden = false;
+    var choice = ++viewChoice;
     return api("POST", "/admin/api/faq/read", { text: $("edit-text").value }).then(function (j) {
+      if (choice !== viewChoice) return;
       if (!j.form) {
         showView("raw");
         $("edit-state").textContent = j.problem;
@@ -118,8 +125,11 @@
     $("f-from").value = f.valid_from || ""; $("f-until").value = f.valid_until || "";
     var select = $("f-sources");
     select.textContent = "";
+    /* One group per notice, its sections under it. */
+    var groups = {};
     citable.forEach(function (c) {
-      select.appendChild(el("option", { value: c.ref }, c.document + " ／ " + c.heading + "（" + c.ref + "）"));
+      if (!groups[c.document]) groups[c.document] = select.appendChild(el("optgroup", { label: c.document }));
+      groups[c.document].appendChild(el("option", { value: c.ref }, c.heading + "（" + c.ref + "）"));
     });
     f.sources.forEach(function (ref) {
       if (!citable.some(function (c) { return c.ref === ref; })) select.appendChild(el("option", { value: ref }, ref + "（公開中の通知にありません）"));
@@ -360,7 +370,9 @@
     });
     var every = Math.max(1, Math.ceil(days.length / 8));
     days.forEach(function (d, i) {
-      if (i % every && i !== days.length - 1) return;
+      /* Every `every` days and the last one, leaving out a label too near the last. */
+      var fromLast = days.length - 1 - i;
+      if (fromLast && (i % every || fromLast < every / 2)) return;
       pic.appendChild(svg("text", { x: x(i), y: H - bottom + 16, "text-anchor": "middle", "class": "tick" }, d.date.slice(5).replace("-", "/")));
     });
     pic.appendChild(svg("text", { x: W - right, y: H - 4, "text-anchor": "end", "class": "tick" }, "日付（日本時間）"));
@@ -430,6 +442,47 @@
     }).catch(function (e) { say(e.message); });
   }
 
+  var ROLES = { admin: "管理者", agent: "担当者", editor: "編集者" };
+
+  /* Admins: every account with its state; disable or enable it, or give it a new password
+   * (shown here once, to be handed over). One's own account cannot be disabled. */
+  function loadUsers() {
+    api("GET", "/agent/api/users").then(function (j) {
+      var body = $("users-body");
+      body.textContent = "";
+      j.users.forEach(function (u) {
+        var row = el("tr");
+        var state = u.disabled ? "無効" : u.locked ? "ロック中（パスワードの誤り）" : "有効";
+        [u.name, ROLES[u.role] || u.role, state, shikakuConsole.japanTime(u.created_at)].forEach(function (v) { row.appendChild(el("td", null, v)); });
+        var cell = el("td");
+        if (u.name !== me.name) {
+          var toggle = el("button", { type: "button", "aria-label": u.name + " を" + (u.disabled ? "有効" : "無効") + "にする" }, u.disabled ? "有効にする" : "無効にする");
+          toggle.addEventListener("click", function () {
+            if (!u.disabled && !window.confirm(u.name + " さんを無効にしますか？サインイン中でも、すぐに使えなくなります。")) return;
+            api("PUT", "/agent/api/users/" + encodeURIComponent(u.name) + "/disabled", { disabled: !u.disabled }).then(function () {
+              say(u.name + " さんを" + (u.disabled ? "有効" : "無効") + "にしました。"); loadUsers();
+            }).catch(function (e) { say(e.message); });
+          });
+          cell.appendChild(toggle);
+        }
+        var reset = el("button", { type: "button", "aria-label": u.name + " のパスワードを再発行" }, "パスワードを再発行");
+        reset.addEventListener("click", function () {
+          if (!window.confirm(u.name + " さんのパスワードを再発行しますか？今のパスワードとサインイン中の画面は使えなくなります。")) return;
+          api("POST", "/agent/api/users/" + encodeURIComponent(u.name) + "/password", {}).then(function (k) {
+            var box = $("new-password");
+            box.textContent = "";
+            box.appendChild(el("p", null, k.name + " さんの新しいパスワード（この画面にだけ表示されます。本人に安全な方法でお伝えください）:"));
+            box.appendChild(el("code", null, k.password));
+            loadUsers();
+          }).catch(function (e) { say(e.message); });
+        });
+        cell.appendChild(reset);
+        row.appendChild(cell);
+        body.appendChild(row);
+      });
+    }).catch(function (e) { say(e.message); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     $("login-form").addEventListener("submit", function (e) {
       e.preventDefault();
@@ -447,7 +500,7 @@
     $("remove").addEventListener("click", remove);
     $("new").addEventListener("click", function () { newFaq(); });
     $("view-form").addEventListener("click", function () { formView(false); });
-    $("view-raw").addEventListener("click", function () { if (formTimer) writeForm(); showView("raw"); });
+    $("view-raw").addEventListener("click", function () { viewChoice++; if (formTimer) writeForm(); showView("raw"); });
     $("faq-form").addEventListener("input", function () { clearTimeout(formTimer); formTimer = setTimeout(writeForm, 300); });
     $("faq-form").addEventListener("change", function () { clearTimeout(formTimer); formTimer = setTimeout(writeForm, 300); });
     $("faq-form").addEventListener("submit", function (e) { e.preventDefault(); });

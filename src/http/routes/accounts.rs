@@ -9,11 +9,11 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::accounts::{LOCKOUT_MINUTES, SESSION_HOURS, SignIn, User};
+use crate::accounts::{Account, LOCKOUT_MINUTES, SESSION_HOURS, SignIn, User};
 use crate::auth::Role;
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, AnyDesk, COOKIE, SignedIn, forbidden};
-use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors, ServiceErrors};
 
 #[derive(Deserialize, ToSchema)]
@@ -131,32 +131,121 @@ pub async fn me(signed_in: SignedIn<AgentDesk>) -> Json<Whoami> {
 /// The console's users.
 #[derive(Serialize, ToSchema)]
 pub struct Users {
-    users: Vec<UserRole>,
+    users: Vec<Account>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct UserRole {
-    name: String,
-    role: Role,
+fn admin_only(user: &User) -> Result<(), ApiError> {
+    if user.role != Role::Admin {
+        return Err(forbidden());
+    }
+    Ok(())
+}
+
+fn unknown_user() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_user",
+        "この利用者は見つかりません。",
+    )
 }
 
 /// `GET /agent/api/users`: admins only.
-#[utoipa::path(get, path = "/agent/api/users", summary = "Users and roles (admins only)",
+#[utoipa::path(get, path = "/agent/api/users", summary = "Users, roles and states (admins only)",
     description = AGENT_CONSOLE, security(("session" = [])),
     responses((status = 200, description = "OK", body = Users), ConsoleErrors))]
 pub async fn users(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
 ) -> Result<Response, ApiError> {
-    if signed_in.user.role != Role::Admin {
-        return Err(forbidden());
-    }
-    let users: Vec<_> = state
-        .accounts()
-        .users()
-        .await?
-        .into_iter()
-        .map(|(name, role)| UserRole { name, role })
-        .collect();
+    admin_only(&signed_in.user)?;
+    let users = state.accounts().users().await?;
     Ok(Json(Users { users }).into_response())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisabledBody {
+    /// `true` to disable the account, `false` to enable it again.
+    disabled: bool,
+}
+
+/// Done.
+#[derive(Serialize, ToSchema)]
+pub struct AccountChanged {
+    name: String,
+    disabled: bool,
+}
+
+/// `PUT /agent/api/users/{name}/disabled`: admins only; not one's own account.
+#[utoipa::path(put, path = "/agent/api/users/{name}/disabled",
+    summary = "Disable an account (its sessions end) or enable it again (admins only)",
+    description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])),
+    params(("name" = String, Path)), request_body = DisabledBody,
+    responses(
+        (status = 200, description = "OK", body = AccountChanged),
+        JsonBodyErrors,
+        (status = 404, description = "`unknown_user`", body = ErrorBody),
+        (status = 409, description = "`conflict`: one's own account", body = ErrorBody),
+        ConsoleErrors,
+    ))]
+pub async fn set_disabled(
+    State(state): State<AppState>,
+    signed_in: SignedIn<AgentDesk>,
+    ApiPath(name): ApiPath<String>,
+    ApiJson(body): ApiJson<DisabledBody>,
+) -> Result<Response, ApiError> {
+    admin_only(&signed_in.user)?;
+    if name == signed_in.user.name {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "自分のアカウントは無効にできません。",
+        ));
+    }
+    if !state.accounts().set_disabled(&name, body.disabled).await? {
+        return Err(unknown_user());
+    }
+    Ok(Json(AccountChanged {
+        name,
+        disabled: body.disabled,
+    })
+    .into_response())
+}
+
+/// A new password, shown once.
+#[derive(Serialize, ToSchema)]
+pub struct NewPassword {
+    name: String,
+    /// Hand it to the user; they sign in with it. It is not kept (only its hash).
+    password: String,
+}
+
+/// `POST /agent/api/users/{name}/password`: admins only.
+#[utoipa::path(post, path = "/agent/api/users/{name}/password",
+    summary = "Give an account a new random password, shown once; its lock is cleared and its sessions end (admins only)",
+    description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])),
+    params(("name" = String, Path)),
+    responses(
+        (status = 200, description = "OK", body = NewPassword,
+            headers(("Cache-Control" = String, description = "no-store"))),
+        (status = 404, description = "`unknown_user`", body = ErrorBody),
+        ConsoleErrors,
+    ))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    signed_in: SignedIn<AgentDesk>,
+    ApiPath(name): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    admin_only(&signed_in.user)?;
+    let password = state
+        .accounts()
+        .reset_password(&name)
+        .await?
+        .ok_or_else(unknown_user)?;
+    tracing::info!(user = %name, by = %signed_in.user.name, "password reset by an admin");
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(NewPassword { name, password }),
+    )
+        .into_response())
 }

@@ -118,8 +118,8 @@ pub async fn agents(
         .users()
         .await?
         .into_iter()
-        .filter(|(_, role)| matches!(role, Role::Agent | Role::Admin))
-        .map(|(name, _)| name)
+        .filter(|a| matches!(a.role, Role::Agent | Role::Admin) && !a.disabled)
+        .map(|a| a.name)
         .collect();
     Ok(Json(Agents { agents }).into_response())
 }
