@@ -87,6 +87,8 @@ pub struct FileDiff {
     pub change: &'static str,
     /// A unified diff (two lines of context).
     pub diff: String,
+    /// The same change side by side, changed characters marked.
+    pub hunks: Vec<super::side_by_side::Hunk>,
 }
 
 impl Publisher {
@@ -320,6 +322,7 @@ fn file_diffs(before: &[KbFile], after: &[KbFile]) -> Vec<FileDiff> {
                 path: path.to_string(),
                 change,
                 diff,
+                hunks: super::side_by_side::hunks(old.unwrap_or(""), new.unwrap_or("")),
             })
         })
         .collect()

@@ -23,6 +23,7 @@ use crate::store::knowledge::Release;
 mod desk;
 pub mod faq_form;
 pub mod import;
+mod side_by_side;
 
 pub use desk::{DocumentEntry, DocumentTexts, Documents, EditError, ReleaseDiff, TryHit};
 

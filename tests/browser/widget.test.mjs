@@ -623,8 +623,9 @@ test("an editor edits an FAQ, tries it on the drafts, publishes, and the widget 
   // The history shows the release and its diff.
   await page.locator("[data-tab=history]").click();
   await page.locator("#release-body tr", { hasText: "電話の前の準備を追記" }).locator("button", { hasText: "差分" }).click();
-  await page.locator("#diff pre").first().waitFor();
-  assert.ok((await page.locator("#diff pre").first().textContent()).includes(ADDED));
+  // Side by side, the added text marked as inserted on the right.
+  await page.locator("#diff table.side-by-side").first().waitFor();
+  assert.ok((await page.locator("#diff ins").allTextContents()).some((t) => t.includes(ADDED.slice(1, -1))));
   await page.screenshot({ path: path.join(shots, "23-editor-history.png"), fullPage: true });
 
   // What users asked: the charts and the groups of unanswered questions (earlier tests asked some).

@@ -292,7 +292,7 @@
       body.textContent = "";
       j.releases.forEach(function (r) {
         var row = el("tr");
-        [String(r.id) + (r.id === j.serving_release ? "（公開中）" : ""), r.published_at, r.published_by, r.note].forEach(function (v) {
+        [String(r.id) + (r.id === j.serving_release ? "（公開中）" : ""), shikakuConsole.japanTime(r.published_at), r.published_by, r.note].forEach(function (v) {
           row.appendChild(el("td", null, v));
         });
         var actions = el("td");
@@ -322,9 +322,35 @@
       out.appendChild(el("h3", null, "版 " + id + " の変更（" + j.files.length + "件）"));
       j.files.forEach(function (f) {
         out.appendChild(el("h4", null, f.path + "（" + ({ added: "追加", removed: "削除", changed: "変更" }[f.change]) + "）"));
-        out.appendChild(el("pre", { "class": "diff" }, f.diff));
+        out.appendChild(sideBySide(f));
       });
     }).catch(function (e) { say(e.message); });
+  }
+
+  /* A file's change side by side: the old text left, the new right, changed characters
+   * marked as deleted and inserted text; hunks apart in the file are separated by "…". */
+  function sideBySide(f) {
+    var table = el("table", { "class": "side-by-side" });
+    table.appendChild(el("caption", null, f.path + " の変更前（左）と変更後（右）"));
+    var head = el("tr");
+    ["行", "変更前", "行", "変更後"].forEach(function (h) { head.appendChild(el("th", { scope: "col" }, h)); });
+    table.appendChild(el("thead")).appendChild(head);
+    var body = table.appendChild(el("tbody"));
+    f.hunks.forEach(function (hunk, i) {
+      if (i) { var gap = el("tr", { "class": "gap" }); gap.appendChild(el("td", { colspan: "4" }, "…")); body.appendChild(gap); }
+      hunk.rows.forEach(function (r) {
+        var row = el("tr");
+        [[r.old, "del"], [r.new, "ins"]].forEach(function (side) {
+          var line = side[0];
+          row.appendChild(el("td", { "class": "no" }, line ? String(line.number) : ""));
+          var cell = el("td", { "class": line ? (line.parts.some(function (p) { return p.changed; }) ? "changed " + side[1] : "") : "empty" });
+          if (line) line.parts.forEach(function (p) { cell.appendChild(p.changed ? el(side[1], null, p.text) : document.createTextNode(p.text)); });
+          row.appendChild(cell);
+        });
+        body.appendChild(row);
+      });
+    });
+    return table;
   }
 
   function loadAudit() {
@@ -333,7 +359,7 @@
       body.textContent = "";
       j.entries.forEach(function (a) {
         var row = el("tr");
-        [a.at, a.user_name, a.action, a.path || "", a.detail].forEach(function (v) { row.appendChild(el("td", null, v)); });
+        [shikakuConsole.japanTime(a.at), a.user_name, a.action, a.path || "", a.detail].forEach(function (v) { row.appendChild(el("td", null, v)); });
         body.appendChild(row);
       });
     }).catch(function (e) { say(e.message); });
