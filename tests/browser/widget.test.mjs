@@ -288,6 +288,46 @@ test("handoff button, keyboard use and the mobile layout", async () => {
   await page.context().close();
 });
 
+test("on a phone the suggested questions fit and give way once asked; Tab reaches an answer's sources, then 👍 and 👎", async () => {
+  const page = await newPage({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true });
+  await page.goto(base + "/");
+  await page.locator(".bubble").click();
+  const chips = page.locator(".chips button");
+  assert.ok(await chips.count() > 0);
+  for (const chip of await chips.all()) {
+    const box = await chip.boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 375, `a suggestion sticks out: ${JSON.stringify(box)}`);
+  }
+  await page.screenshot({ path: path.join(shots, "03a-phone-suggestions.png") });
+  const before = await page.locator(".msg.bot").count();
+  await chips.first().click();
+  await page.waitForFunction((n) => {
+    const bots = document.querySelector("shikaku-chat").shadowRoot.querySelectorAll(".msg.bot");
+    return bots.length > n && !bots[bots.length - 1].classList.contains("pending");
+  }, before);
+  assert.equal(await page.locator(".chips").isVisible(), false, "the suggestions give the room back");
+  // The keyboard: from the conversation, Tab reaches the sources, each link once they are
+  // open, then 👍 and 👎, then the message box.
+  const focused = () => page.evaluate(() => {
+    const a = document.querySelector("shikaku-chat").shadowRoot.activeElement;
+    if (!a) return null;
+    return a.tagName === "BUTTON" ? a.textContent.trim() : a.tagName.toLowerCase();
+  });
+  await page.locator(".log").focus();
+  await page.keyboard.press("Tab");
+  assert.equal(await focused(), "summary");
+  await page.keyboard.press("Enter");
+  const links = await page.locator(".msg.bot").last().locator(".cites a").count();
+  assert.ok(links > 0);
+  const order = [];
+  for (let i = 0; i < links + 3; i++) {
+    await page.keyboard.press("Tab");
+    order.push(await focused());
+  }
+  assert.deepEqual(order, [...Array(links).fill("a"), "👍", "👎", "textarea"]);
+  await page.context().close();
+});
+
 test("a dropped stream is recovered from the transcript", async () => {
   const page = await newPage();
   // Let the request reach the server, then cut the stream after its first event.

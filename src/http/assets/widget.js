@@ -213,8 +213,8 @@
     ".fb button{border:1px solid #d0dae3;background:#fff;border-radius:14px;padding:2px 10px;cursor:pointer;font-size:14px}" +
     ".fb button[aria-pressed=true]{background:#e3f0fb;border-color:var(--c)}" +
     ".fb textarea{width:100%;min-height:48px;font:inherit;font-size:13px}" +
-    ".chips{display:flex;gap:6px;padding:8px 12px;overflow-x:auto;background:#f4f6f8;scrollbar-width:thin}" +
-    ".chips button{flex:none;border:1px solid var(--c);color:var(--c);background:#fff;border-radius:16px;padding:4px 10px;font:inherit;font-size:13px;cursor:pointer}" +
+    ".chips{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px;background:#f4f6f8}.chips[hidden]{display:none}" +
+    ".chips button{max-width:100%;border:1px solid var(--c);color:var(--c);background:#fff;border-radius:16px;padding:4px 10px;font:inherit;font-size:13px;text-align:left;cursor:pointer}" +
     ".compose{display:flex;gap:8px;padding:10px 12px;border-top:1px solid #d0dae3;background:#fff}" +
     ".compose textarea{flex:1;resize:none;height:44px;padding:8px;font:inherit;border:1px solid #9aa5b1;border-radius:8px}" +
     ".compose button{border:0;background:var(--c);color:#fff;border-radius:8px;padding:0 14px;font:inherit;cursor:pointer}" +
@@ -377,6 +377,9 @@
   };
 
   Chat.prototype.addUser = function (text) {
+    /* The suggested questions start a conversation; once it has started they give the
+     * room back to it (on a phone every line counts). */
+    this.chips.hidden = true;
     this.log.appendChild(el("div", { "class": "msg user" }, text));
     this.scroll();
   };
