@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use super::{Conversations, DeskKind, NUMBER_REMOVED, Voice};
-use crate::assistant::{Channel, Citation, privacy};
+use crate::assistant::language::{self, Written};
+use crate::assistant::{Channel, Citation, Language, privacy};
 use crate::handoff::{self, Details, FieldError, Priority, Reason};
 use crate::store::StoredMessage;
 use crate::store::canned::CannedReply;
@@ -22,17 +23,54 @@ pub const CATEGORIES: &[&str] = &[
     "その他",
 ];
 
-/// Told to the user when an agent takes their conversation.
-const CLAIMED: &str = "担当者が対応を始めました。このままメッセージをお送りください。";
+/// What the service tells the user when a person takes their conversation, gives it back,
+/// finishes with it or takes it up again: in the conversation's language.
+#[derive(Debug, Clone, Copy)]
+enum Notice {
+    Claimed,
+    Released,
+    Resolved,
+    Reopened,
+}
 
-/// Told to the user when the agent has finished: the bot answers again.
-const RESOLVED: &str = "担当者の対応が終わりました。ご質問には、引き続きシカクがお答えします。";
+impl Notice {
+    fn text(self, language: Language) -> &'static str {
+        use Language::{En, Ja};
+        match (self, language) {
+            (Notice::Claimed, Ja) => {
+                "担当者が対応を始めました。このままメッセージをお送りください。"
+            }
+            (Notice::Claimed, En) => {
+                "A member of staff has taken up your conversation. Please go on writing here."
+            }
+            (Notice::Released, Ja) => "担当者が交代します。次の担当者からの返信をお待ちください。",
+            (Notice::Released, En) => {
+                "Another member of staff will take over. Please wait for their reply."
+            }
+            (Notice::Resolved, Ja) => {
+                "担当者の対応が終わりました。ご質問には、引き続きシカクがお答えします。"
+            }
+            (Notice::Resolved, En) => {
+                "The member of staff has finished. Shikaku will answer your questions again."
+            }
+            (Notice::Reopened, Ja) => {
+                "お問い合わせの対応を再開しました。担当者からの返信をお待ちください。"
+            }
+            (Notice::Reopened, En) => {
+                "Your inquiry has been taken up again. Please wait for a reply from a member of staff."
+            }
+        }
+    }
+}
 
-/// Told to the user when the agent gives the conversation back to the queue.
-const RELEASED: &str = "担当者が交代します。次の担当者からの返信をお待ちください。";
-
-/// Told to the user when a resolved conversation is taken up again.
-const REOPENED: &str = "お問い合わせの対応を再開しました。担当者からの返信をお待ちください。";
+/// The language of what the user wrote last (Japanese, the portal's, when there is nothing
+/// to tell by).
+fn language_of(text: Option<&str>) -> Language {
+    match text.map(language::detect) {
+        Some(Written::In(language)) => language,
+        _ => Language::Ja,
+    }
+}
 
 /// Longest agent reply or note.
 pub const MAX_AGENT_TEXT: usize = 4000;
@@ -126,8 +164,13 @@ impl Conversations {
             .conversation(session, channel)
             .await?
             .ok_or(HandoffError::UnknownSession)?;
-        let mut message =
-            handoff::confirmation(&self.hours, now_in_japan(), self.phone().as_deref());
+        let language = language_of(self.store.last_user_text(&session_id).await?.as_deref());
+        let mut message = handoff::confirmation(
+            &self.hours,
+            now_in_japan(),
+            self.phone().as_deref(),
+            language,
+        );
         if number_removed {
             message.push_str(NUMBER_REMOVED);
         }
@@ -230,9 +273,10 @@ impl Conversations {
     /// Claims a waiting ticket: of two agents exactly one wins. The user is told that a
     /// person took the conversation (in the widget and on their channel).
     pub async fn claim(&self, ticket: i64, agent: i64) -> anyhow::Result<Result<(), Refused>> {
-        match self.store.claim(ticket, agent, CLAIMED).await? {
+        let text = self.notice(ticket, Notice::Claimed).await?;
+        match self.store.claim(ticket, agent, text).await? {
             Ok((conversation, notice)) => {
-                self.tell(&conversation, notice, CLAIMED).await;
+                self.tell(&conversation, notice, text).await;
                 self.desk_event(DeskKind::Ticket, ticket).await;
                 Ok(Ok(()))
             }
@@ -242,9 +286,10 @@ impl Conversations {
 
     /// Gives the ticket `agent` owns back to the queue; the user is told to wait.
     pub async fn release(&self, ticket: i64, agent: &str) -> anyhow::Result<Result<(), Refused>> {
-        match self.store.release_ticket(ticket, agent, RELEASED).await? {
+        let text = self.notice(ticket, Notice::Released).await?;
+        match self.store.release_ticket(ticket, agent, text).await? {
             Ok((conversation, notice)) => {
-                self.tell(&conversation, notice, RELEASED).await;
+                self.tell(&conversation, notice, text).await;
                 self.desk_event(DeskKind::Ticket, ticket).await;
                 Ok(Ok(()))
             }
@@ -286,9 +331,10 @@ impl Conversations {
 
     /// Opens a resolved ticket again; the user is told a person will answer.
     pub async fn reopen(&self, ticket: i64) -> anyhow::Result<Result<(), Refused>> {
-        match self.store.reopen(ticket, REOPENED).await? {
+        let text = self.notice(ticket, Notice::Reopened).await?;
+        match self.store.reopen(ticket, text).await? {
             Ok((conversation, notice)) => {
-                self.tell(&conversation, notice, REOPENED).await;
+                self.tell(&conversation, notice, text).await;
                 self.desk_event(DeskKind::Ticket, ticket).await;
                 Ok(Ok(()))
             }
@@ -322,6 +368,13 @@ impl Conversations {
     /// Removes a saved reply; `false` if there was none.
     pub async fn delete_canned_reply(&self, shortcut: &str) -> anyhow::Result<bool> {
         self.store.delete_canned_reply(shortcut).await
+    }
+
+    /// The text of `notice` in the language of the ticket's user.
+    async fn notice(&self, ticket: i64, notice: Notice) -> anyhow::Result<&'static str> {
+        let last = self.store.ticket_row(ticket).await?;
+        let language = language_of(last.as_ref().and_then(|t| t.last_user_message.as_deref()));
+        Ok(notice.text(language))
     }
 
     /// Sends a notice of the service, stored as message `id`, to the user's open widget
@@ -417,13 +470,10 @@ impl Conversations {
         agent: &str,
         category: &str,
     ) -> anyhow::Result<Result<(), Refused>> {
-        match self
-            .store
-            .resolve(ticket, agent, category, RESOLVED)
-            .await?
-        {
+        let text = self.notice(ticket, Notice::Resolved).await?;
+        match self.store.resolve(ticket, agent, category, text).await? {
             Ok((conversation, notice)) => {
-                self.tell(&conversation, notice, RESOLVED).await;
+                self.tell(&conversation, notice, text).await;
                 self.desk_event(DeskKind::Ticket, ticket).await;
                 Ok(Ok(()))
             }

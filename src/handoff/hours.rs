@@ -8,6 +8,8 @@ use anyhow::{Context, Result, bail};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 use serde::Deserialize;
 
+use crate::assistant::Language;
+
 /// Opening hours of one weekday: `[open, close)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
@@ -188,34 +190,54 @@ impl BusinessHours {
         None
     }
 
-    /// The open hours in words: 「平日8:00〜18:00、土曜8:00〜16:00」.
-    pub fn describe(&self) -> String {
-        let fmt = |s: Span| format!("{}〜{}", s.open.format("%-H:%M"), s.close.format("%-H:%M"));
+    /// The open hours in words: 「平日8:00〜18:00、土曜8:00〜16:00」, or in English
+    /// "weekdays 8:00-18:00, Saturday 8:00-16:00".
+    pub fn describe(&self, language: Language) -> String {
+        let en = language == Language::En;
+        let fmt = |s: Span| {
+            let dash = if en { "-" } else { "〜" };
+            format!(
+                "{}{dash}{}",
+                s.open.format("%-H:%M"),
+                s.close.format("%-H:%M")
+            )
+        };
+        let named = |ja: &str, english: &str, s: Span| {
+            if en {
+                format!("{english} {}", fmt(s))
+            } else {
+                format!("{ja}{}", fmt(s))
+            }
+        };
         let weekdays = &self.days[..5];
         let mut parts = Vec::new();
         if weekdays.iter().all(|d| *d == weekdays[0]) {
             if let Some(s) = weekdays[0] {
-                parts.push(format!("平日{}", fmt(s)));
+                parts.push(named("平日", "weekdays", s));
             }
         } else {
-            for (name, d) in ["月曜", "火曜", "水曜", "木曜", "金曜"]
-                .iter()
-                .zip(weekdays)
-            {
+            let names = [
+                ("月曜", "Monday"),
+                ("火曜", "Tuesday"),
+                ("水曜", "Wednesday"),
+                ("木曜", "Thursday"),
+                ("金曜", "Friday"),
+            ];
+            for ((ja, english), d) in names.iter().zip(weekdays) {
                 if let Some(s) = d {
-                    parts.push(format!("{name}{}", fmt(*s)));
+                    parts.push(named(ja, english, *s));
                 }
             }
         }
         if let Some(s) = self.days[5] {
-            parts.push(format!("土曜{}", fmt(s)));
+            parts.push(named("土曜", "Saturday", s));
         }
         if let Some(s) = self.days[6] {
-            parts.push(format!("日曜{}", fmt(s)));
+            parts.push(named("日曜", "Sunday", s));
         }
         // Only the open hours: the notice states those (月～金 8:00-18:00、土 8:00-16:00); the
         // closed days are this service's configuration, used to compute, not to quote.
-        parts.join("、")
+        parts.join(if en { ", " } else { "、" })
     }
 }
 
@@ -361,8 +383,12 @@ mod tests {
     #[test]
     fn the_default_hours_read_as_the_contact_faq_states_them() {
         assert_eq!(
-            BusinessHours::default().describe(),
+            BusinessHours::default().describe(Language::Ja),
             "平日8:00〜18:00、土曜8:00〜16:00"
+        );
+        assert_eq!(
+            BusinessHours::default().describe(Language::En),
+            "weekdays 8:00-18:00, Saturday 8:00-16:00"
         );
     }
 

@@ -12,6 +12,7 @@ pub use reason::Reason;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use crate::assistant::Language;
 use crate::assistant::privacy::scrub;
 use crate::knowledge::KnowledgeBase;
 use crate::text::{contacts, normalize};
@@ -146,24 +147,47 @@ pub fn call_center_phone(kb: &KnowledgeBase) -> Option<String> {
     contacts::listed_phone_number(&doc.body).map(str::to_string)
 }
 
-/// What the user is told once the ticket exists: inside hours, that a person will reply;
-/// outside them, when to expect it. Both with the phone number.
-pub fn confirmation(hours: &BusinessHours, now_jst: NaiveDateTime, phone: Option<&str>) -> String {
+/// What the user is told once the ticket exists, in the conversation's language: inside
+/// hours, that a person will reply; outside them, when to expect it. Both with the phone
+/// number.
+pub fn confirmation(
+    hours: &BusinessHours,
+    now_jst: NaiveDateTime,
+    phone: Option<&str>,
+    language: Language,
+) -> String {
+    let en = language == Language::En;
     let call = phone
         .map(|p| {
-            format!(
-                "お急ぎの場合は、コールセンター（{p}、{}）へお電話ください。",
-                hours.describe()
-            )
+            let open = hours.describe(language);
+            if en {
+                format!(" If it is urgent, please call the call center ({p}, {open}).")
+            } else {
+                format!("お急ぎの場合は、コールセンター（{p}、{open}）へお電話ください。")
+            }
         })
         .unwrap_or_default();
     if hours.is_open(now_jst) {
+        return if en {
+            format!(
+                "Your request for a person has been received. Please wait here: a member of staff will reply in this conversation.{call}"
+            )
+        } else {
+            format!(
+                "担当者への引き継ぎを受け付けました。このままお待ちください。担当者からこの会話でご返信します。{call}"
+            )
+        };
+    }
+    let next = hours.next_open(now_jst);
+    if en {
+        let next = next
+            .map(|t| format!("from {} {}", t.format("%A, %B %-d,"), t.format("%-H:%M")))
+            .unwrap_or_else(|| "when the call center next opens".into());
         format!(
-            "担当者への引き継ぎを受け付けました。このままお待ちください。担当者からこの会話でご返信します。{call}"
+            "Your request for a person has been received. We are outside business hours now, so a member of staff will reply {next} (Japan time).{call}"
         )
     } else {
-        let next = hours
-            .next_open(now_jst)
+        let next = next
             .map(|t| {
                 format!(
                     "{}（{}）{}以降",
@@ -234,14 +258,22 @@ mod tests {
     #[test]
     fn the_user_is_told_when_a_person_will_reply() {
         let hours = BusinessHours::default();
-        let inside = confirmation(&hours, at("2021-03-08 10:00"), Some("0800-0804583"));
+        let phone = Some("0800-0804583");
+        let inside = confirmation(&hours, at("2021-03-08 10:00"), phone, Language::Ja);
         assert!(inside.contains("このままお待ちください"), "{inside}");
         assert!(inside.contains("0800-0804583"));
         // Saturday 16:00 is closed: Monday 8:00.
-        let after = confirmation(&hours, at("2021-03-06 16:00"), Some("0800-0804583"));
+        let after = confirmation(&hours, at("2021-03-06 16:00"), phone, Language::Ja);
         assert!(after.contains("3月8日（月）8:00以降"), "{after}");
         // Year end: 1/4.
-        let year_end = confirmation(&hours, at("2021-12-30 10:00"), None);
+        let year_end = confirmation(&hours, at("2021-12-30 10:00"), None, Language::Ja);
         assert!(year_end.contains("1月4日（火）8:00以降"), "{year_end}");
+        // In English, with the same facts.
+        let after = confirmation(&hours, at("2021-03-06 16:00"), phone, Language::En);
+        assert!(
+            after.contains("from Monday, March 8, 8:00 (Japan time)")
+                && after.contains("0800-0804583, weekdays 8:00-18:00, Saturday 8:00-16:00"),
+            "{after}"
+        );
     }
 }

@@ -93,6 +93,17 @@ impl Store {
         Ok(found.map(|m| (conversation, m)))
     }
 
+    /// What the user wrote last in a conversation (the language notices are written in).
+    pub async fn last_user_text(&self, conversation: &str) -> Result<Option<String>> {
+        let row = sqlx::query(
+            "SELECT text FROM messages WHERE conversation_id = $1 AND role = 'user' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(conversation)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.get::<String, _>(0)))
+    }
+
     /// On PostgreSQL, tells every instance that a message was written (NOTIFY).
     pub async fn notify_message(&self, id: i64) -> Result<()> {
         sqlx::query("SELECT pg_notify('shikaku_messages', $1)")

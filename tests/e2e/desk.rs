@@ -195,3 +195,88 @@ fn a_ticket_opened_on_one_instance_is_heard_by_a_console_on_another() {
     assert_eq!(event["kind"], "ticket");
     assert_eq!(event["claimed_by"], Value::Null);
 }
+
+/// A user who writes in English is told in English that the request was received (with
+/// the call center's number and hours), that a person took the conversation and that they
+/// finished; a Japanese user in Japanese.
+#[test]
+fn the_user_is_told_in_the_language_they_write() {
+    let db = Database::sqlite();
+    let env = Env::new();
+    add_user(&env, &db, "sato", "agent");
+    let server = Server::start(&env, &db.env());
+    let asked: Value = server
+        .post_json(
+            "/api/v1/chat",
+            &json!({"message": "How many card readers can a clinic get?"}),
+        )
+        .json()
+        .unwrap();
+    let session = asked["session_id"].as_str().unwrap();
+    let handed: Value = server
+        .post_json(
+            "/api/v1/handoff",
+            &json!({"session_id": session, "reason": "button"}),
+        )
+        .json()
+        .unwrap();
+    let confirmation = handed["message"].as_str().unwrap();
+    assert!(
+        confirmation.starts_with("Your request for a person has been received.")
+            && confirmation.contains("0800-0804583"),
+        "{confirmation}"
+    );
+    let agent = Agent::sign_in(&server, "sato");
+    let id = handed["ticket_id"].as_i64().unwrap();
+    assert_eq!(
+        agent
+            .post(&format!("/agent/api/tickets/{id}/claim"), json!({}))
+            .status(),
+        200
+    );
+    let resolved = agent.post(
+        &format!("/agent/api/tickets/{id}/resolve"),
+        json!({"category": "その他"}),
+    );
+    assert_eq!(resolved.status(), 200);
+    let transcript: Value = server
+        .get(&format!("/api/v1/sessions/{session}/messages"))
+        .json()
+        .unwrap();
+    let told: Vec<&str> = transcript["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "system")
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(told.len(), 3, "{told:?}");
+    assert!(
+        told[1].starts_with("A member of staff has taken up"),
+        "{told:?}"
+    );
+    assert!(
+        told[2].starts_with("The member of staff has finished"),
+        "{told:?}"
+    );
+
+    // In Japanese for a Japanese question.
+    let session = waiting_conversation(&server, "日本語クリニック");
+    let transcript: Value = server
+        .get(&format!("/api/v1/sessions/{session}/messages"))
+        .json()
+        .unwrap();
+    let last = transcript["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        last["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("担当者への引き継ぎを受け付けました"),
+        "{last}"
+    );
+}
