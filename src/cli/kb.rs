@@ -28,7 +28,7 @@ pub fn check(settings: &Settings) -> Result<ExitCode> {
     }
     let faqs = kb.docs().iter().filter(|d| d.kind == Kind::Faq).count();
     println!(
-        "{} documents loaded ({faqs} FAQs), {} problems",
+        "{} 件の文書を読み込みました（うち FAQ {faqs} 件）。問題は {} 件です。",
         kb.docs().len(),
         diagnostics.len()
     );

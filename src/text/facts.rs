@@ -306,14 +306,12 @@ pub fn translation_differences(japanese: &str, english: &str) -> Vec<String> {
     let mut out = Vec::new();
     for f in &ja_strong {
         if !en_strong.contains(f) {
-            out.push(format!("{f} is in the Japanese but not in the English"));
+            out.push(format!("日本語にある {f} が英語にありません"));
         }
     }
     for f in &en_strong {
         if !ja_strong.contains(f) {
-            out.push(format!(
-                "the English states {f}, which the Japanese does not"
-            ));
+            out.push(format!("英語にある {f} が日本語にありません"));
         }
     }
     let numbers = |counts: &[Fact], rest: &str| -> HashSet<String> {
@@ -337,14 +335,10 @@ pub fn translation_differences(japanese: &str, english: &str) -> Vec<String> {
     missing.sort();
     added.sort();
     for n in missing {
-        out.push(format!(
-            "the number {n} is in the Japanese but not in the English"
-        ));
+        out.push(format!("日本語にある数 {n} が英語にありません"));
     }
     for n in added {
-        out.push(format!(
-            "the English has the number {n}, which the Japanese does not"
-        ));
+        out.push(format!("英語にある数 {n} が日本語にありません"));
     }
     let en_text = normalize(english);
     for f in &ja {
@@ -352,14 +346,12 @@ pub fn translation_differences(japanese: &str, english: &str) -> Vec<String> {
             && name.is_ascii()
             && !en_text.contains(name.as_str())
         {
-            out.push(format!(
-                "the name {name} is in the Japanese but not in the English"
-            ));
+            out.push(format!("日本語にある名前 {name} が英語にありません"));
         }
     }
     if let Some(word) = NUMBER_WORDS.find(&en_text) {
         out.push(format!(
-            "\"{}\": write numbers in digits, so that they can be checked",
+            "英語の「{}」: 照らし合わせられるよう、数は数字で書いてください",
             word.as_str()
         ));
     }
@@ -397,7 +389,7 @@ mod translation_tests {
             ),
             (
                 "The deadline is March 31, 2021. Up to 2. 0800-0804583. Caora.",
-                "number 3",
+                "数 3",
             ),
             (
                 "The deadline is March 31, 2021. Up to 3. 0800-0804584. Caora.",

@@ -733,6 +733,13 @@ test("the agent hears a new message in a conversation they own: title, status an
   await agent.locator("#detail li", { hasText: "まだでしょうか" }).waitFor();
   assert.equal(await agent.title(), title);
   assert.equal(await agent.locator("#queue-body .badge.new").count(), 0);
+  // Priority and tags: the queue shows them (pushed back to every console).
+  await agent.locator("#priority").selectOption("urgent");
+  await agent.locator("#tags").fill("至急 折り返し");
+  await agent.locator("#labels-save").click();
+  const labelled = agent.locator("#queue-body tr", { hasText: "通知医院" });
+  await labelled.locator(".badge.p-urgent", { hasText: "緊急" }).waitFor();
+  assert.equal(await labelled.locator(".tags").textContent(), "至急・折り返し");
   // Alt+R resolves.
   await agent.locator("#reply-text").click();
   await agent.keyboard.press("Alt+KeyR");

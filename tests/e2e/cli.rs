@@ -222,7 +222,7 @@ fn kb_check_reports_file_and_line_and_loads_the_rest() {
     has("zz-date.md:6: 日付「2021-13-01」を読めません");
     has("zz-no-title.md:");
     has("missing field `title`");
-    has("94 documents loaded");
+    has("94 件の文書を読み込みました");
     // The assistant still answers from the documents that loaded.
     let v = env.json(&["ask", "--json", "シカクはいつ使えますか"]);
     assert_eq!(v["outcome"], "answered");

@@ -209,7 +209,7 @@ fn kb_check_holds_the_english_version_to_the_japanese_facts() {
         "{report}"
     );
     assert!(
-        report.contains("16:00 is in the Japanese but not in the English"),
+        report.contains("日本語にある 16:00 が英語にありません"),
         "{report}"
     );
 }
