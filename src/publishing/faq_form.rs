@@ -53,6 +53,45 @@ pub struct EnglishForm {
     pub answer: String,
 }
 
+/// What a field may hold at most, as the schema above says: characters of a text, items of
+/// a list. Longer is refused before anything is read.
+fn over(field: &str, length: usize, max: usize) -> Result<(), String> {
+    if length > max {
+        return Err(format!("{field} が長すぎます（{max} まで）。"));
+    }
+    Ok(())
+}
+
+impl FaqForm {
+    /// The first field over its limit, named (Japanese).
+    pub fn within_limits(&self) -> Result<(), String> {
+        let chars = |s: &str| s.chars().count();
+        let optional = |s: &Option<String>| s.as_deref().map_or(0, chars);
+        over("id", chars(&self.id), 200)?;
+        over("title", chars(&self.title), 500)?;
+        over("questions", self.questions.len(), 50)?;
+        over("answer", chars(&self.answer), 20_000)?;
+        over("sources", self.sources.len(), 50)?;
+        over("tags", self.tags.len(), 50)?;
+        over("valid_from", optional(&self.valid_from), 10)?;
+        over("valid_until", optional(&self.valid_until), 10)?;
+        if let Some(e) = &self.english {
+            over("english.title", chars(&e.title), 500)?;
+            over("english.questions", e.questions.len(), 50)?;
+            over("english.answer", chars(&e.answer), 20_000)?;
+        }
+        Ok(())
+    }
+}
+
+/// The longest FAQ file the form reads or writes (characters).
+pub const MAX_TEXT: usize = 60_000;
+
+/// A file over [`MAX_TEXT`] is refused, naming it.
+pub fn text_within_limit(text: &str) -> Result<(), String> {
+    over("text", text.chars().count(), MAX_TEXT)
+}
+
 /// The front matter's TOML and the body of a knowledge file.
 fn split(text: &str) -> Result<(&str, &str), String> {
     let rest = text
@@ -299,6 +338,26 @@ mod tests {
         );
         assert!(!text.contains("tags") && !text.contains("english") && !text.contains("valid_"));
         assert_eq!(read(&text).unwrap().questions, ["別の言い方"]);
+    }
+
+    #[test]
+    fn a_field_over_its_limit_is_named() {
+        let mut form = FaqForm::default();
+        assert!(form.within_limits().is_ok());
+        form.questions = vec![String::new(); 51];
+        assert!(form.within_limits().unwrap_err().starts_with("questions"));
+        form.questions.clear();
+        form.english = Some(EnglishForm {
+            answer: "a".repeat(20_001),
+            ..EnglishForm::default()
+        });
+        assert!(
+            form.within_limits()
+                .unwrap_err()
+                .starts_with("english.answer")
+        );
+        assert!(text_within_limit(&"あ".repeat(MAX_TEXT)).is_ok());
+        assert!(text_within_limit(&"あ".repeat(MAX_TEXT + 1)).is_err());
     }
 
     #[test]

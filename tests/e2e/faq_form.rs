@@ -145,6 +145,15 @@ fn an_faq_is_edited_in_the_form_saved_checked_and_tried() {
         bad["text"].is_null() && bad["problem"].as_str().unwrap().contains("制御文字"),
         "{bad}"
     );
+    // Over the schema's limits: refused, naming what.
+    let long = editor.post("/admin/api/faq/read", json!({ "text": "a".repeat(60_001) }));
+    assert_eq!(long.status(), 422);
+    let long = editor.post(
+        "/admin/api/faq/write",
+        json!({"text": "", "form": {"id": "faq-x", "title": "t", "answer": "", "tags": vec!["t"; 51]}}),
+    );
+    assert_eq!(long.status(), 422);
+    assert!(long.text().unwrap().contains("tags"));
     // A body that is not the form's shape is a 422 of the JSON reader.
     let wrong = editor.post(
         "/admin/api/faq/write",

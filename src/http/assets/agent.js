@@ -45,6 +45,13 @@
     if (stream || !window.EventSource) return;
     stream = new EventSource("/agent/api/events");
     stream.addEventListener("open", function () { refresh(); });
+    /* A refused stream (the session ended) is not retried by the browser: ask who is signed
+     * in (a 401 shows the sign-in form), and listen again a little later. */
+    stream.addEventListener("error", function () {
+      if (!stream || stream.readyState !== EventSource.CLOSED) return;
+      stream = null;
+      api("GET", "/me").then(function () { setTimeout(listen, 5000); }).catch(function () {});
+    });
     stream.addEventListener("resync", function () { refresh(); });
     stream.addEventListener("ticket", function (m) { changed(JSON.parse(m.data)); });
     stream.addEventListener("message", function (m) {

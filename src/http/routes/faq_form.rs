@@ -9,11 +9,16 @@ use utoipa::ToSchema;
 
 use crate::http::AppState;
 use crate::http::auth::{EditorDesk, SignedIn};
-use crate::http::error::ApiJson;
+use crate::http::error::{ApiError, ApiJson, ErrorBody};
 use crate::http::openapi::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
 use crate::knowledge::Kind;
 use crate::publishing::EditError;
 use crate::publishing::faq_form::{self, FaqForm};
+
+/// A text or list over the schema's limit: refused, naming the field.
+fn too_long(message: String) -> ApiError {
+    ApiError::invalid("too_long", message)
+}
 
 /// Control characters cannot be stored (the same rule as saving a draft).
 fn control(text: &str) -> Result<(), String> {
@@ -46,14 +51,23 @@ pub struct FaqRead {
 #[utoipa::path(post, path = "/admin/api/faq/read", operation_id = "read_faq_form",
     summary = "The form's fields of an FAQ file ({text}), or why the form cannot show it",
     description = EDITOR_CONSOLE, security(("session" = [], "csrf" = [])), request_body = FaqText,
-    responses((status = 200, description = "OK", body = FaqRead), JsonBodyErrors, ConsoleErrors))]
-pub async fn read(_: SignedIn<EditorDesk>, ApiJson(body): ApiJson<FaqText>) -> Response {
+    responses(
+        (status = 200, description = "OK", body = FaqRead),
+        (status = 422, description = "`too_long`: the text is over 60,000 characters", body = ErrorBody),
+        JsonBodyErrors,
+        ConsoleErrors,
+    ))]
+pub async fn read(
+    _: SignedIn<EditorDesk>,
+    ApiJson(body): ApiJson<FaqText>,
+) -> Result<Response, ApiError> {
+    faq_form::text_within_limit(&body.text).map_err(too_long)?;
     let read = control(&body.text).and_then(|()| faq_form::read(&body.text));
     let (form, problem) = match read {
         Ok(form) => (Some(form), None),
         Err(problem) => (None, Some(problem)),
     };
-    Json(FaqRead { form, problem }).into_response()
+    Ok(Json(FaqRead { form, problem }).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -80,9 +94,19 @@ pub struct FaqWritten {
 #[utoipa::path(post, path = "/admin/api/faq/write", operation_id = "write_faq_form",
     summary = "An FAQ file ({text}) with the form's fields ({form}) written into it; nothing is saved",
     description = EDITOR_CONSOLE, security(("session" = [], "csrf" = [])), request_body = FaqWrite,
-    responses((status = 200, description = "OK", body = FaqWritten), JsonBodyErrors, ConsoleErrors))]
-pub async fn write(_: SignedIn<EditorDesk>, ApiJson(body): ApiJson<FaqWrite>) -> Response {
+    responses(
+        (status = 200, description = "OK", body = FaqWritten),
+        (status = 422, description = "`too_long`: the text or a field over its limit (named)", body = ErrorBody),
+        JsonBodyErrors,
+        ConsoleErrors,
+    ))]
+pub async fn write(
+    _: SignedIn<EditorDesk>,
+    ApiJson(body): ApiJson<FaqWrite>,
+) -> Result<Response, ApiError> {
     let form = &body.form;
+    faq_form::text_within_limit(&body.text).map_err(too_long)?;
+    form.within_limits().map_err(too_long)?;
     let english = form.english.iter().flat_map(|e| {
         [e.title.as_str(), e.answer.as_str()]
             .into_iter()
@@ -103,7 +127,7 @@ pub async fn write(_: SignedIn<EditorDesk>, ApiJson(body): ApiJson<FaqWrite>) ->
         Ok(text) => (Some(text), None),
         Err(problem) => (None, Some(problem)),
     };
-    Json(FaqWritten { text, problem }).into_response()
+    Ok(Json(FaqWritten { text, problem }).into_response())
 }
 
 /// A section an FAQ can cite.
