@@ -28,9 +28,11 @@ pub static EMAIL: LazyLock<Regex> =
 pub static PHONE: LazyLock<Regex> =
     LazyLock::new(|| regex(r"(?-u:\b)0\d{1,4}-\d{1,4}-?\d{3,4}(?-u:\b)"));
 
-/// Whether a whole (normalised) field is a phone number: 03-1234-5678, 0312345678.
+/// Whether a whole (normalised) field is a phone number: 03-1234-5678, 0312345678. A
+/// Japanese number has 10 or 11 digits, so a field of 12 (a My Number) is never one. The
+/// handoff's API schema says the same (`routes/handoff.rs`).
 pub fn is_phone_number(field: &str) -> bool {
-    static WHOLE_PHONE: LazyLock<Regex> = LazyLock::new(|| regex(r"^0\d{1,4}-?\d{1,4}-?\d{3,4}$"));
+    static WHOLE_PHONE: LazyLock<Regex> = LazyLock::new(|| regex(r"^0(?:\d-?){8,9}\d$"));
     WHOLE_PHONE.is_match(field)
 }
 
@@ -59,4 +61,33 @@ pub fn masked(text: &str, mask: &str) -> String {
         LazyLock::new(|| regex(r"(\+81[\d-]{8,}\d|0\d[\d-]{7,}\d)"));
     let text = ANY_EMAIL.replace_all(text, NoExpand(mask));
     ANY_PHONE.replace_all(&text, NoExpand(mask)).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_phone_number_has_10_or_11_digits() {
+        for phone in [
+            "03-1234-5678",
+            "0312345678",
+            "0800-0804583",
+            "090-1234-5678",
+            "0120-123-456",
+        ] {
+            assert!(is_phone_number(phone), "{phone}");
+        }
+        // 12 digits (a My Number's length), 13, 9, a leading hyphen, two hyphens in a row.
+        for not in [
+            "05773808-1170",
+            "0123-4567-89012",
+            "012345678",
+            "-0312345678",
+            "03--12345678",
+            "03-1234-5678-",
+        ] {
+            assert!(!is_phone_number(not), "{not}");
+        }
+    }
 }

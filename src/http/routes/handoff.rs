@@ -36,7 +36,7 @@ pub struct HandoffRequest {
     /// A phone number (e.g. 03-1234-5678) or an e-mail address.
     #[serde(default)]
     #[schema(
-        pattern = r"^[\t\n\v\f\r \u00A0\u3000]*$|^[\t\n\v\f\r \u00A0\u3000]*(0[0-9]{1,4}-?[0-9]{1,4}-?[0-9]{3,4}|[!-?A-~]{1,64}@[!-?A-~]+\.[!-?A-~]{2,})[\t\n\v\f\r \u00A0\u3000]*$"
+        pattern = r"^[\t\n\v\f\r \u00A0\u3000]*$|^[\t\n\v\f\r \u00A0\u3000]*(0(?:[0-9]-?){8,9}[0-9]|[!-?A-~]{1,64}@[!-?A-~]+\.[!-?A-~]{2,})[\t\n\v\f\r \u00A0\u3000]*$"
     )]
     contact: Option<String>,
     #[serde(default)]
