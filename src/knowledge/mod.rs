@@ -8,6 +8,7 @@
 
 mod document;
 mod files;
+pub(crate) mod front_matter;
 mod glossary;
 mod parse;
 mod sections;

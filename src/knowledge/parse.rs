@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::document::is_valid_id;
+use super::front_matter::{self, Split};
 use super::sections;
 use super::{
     Basis, Deadline, Diagnostic, Document, English, FaqOutcome, FormField, FormRules, Kind, Role,
@@ -142,33 +143,11 @@ impl Checker<'_> {
 /// Parses one file. On any problem, returns all of them (not just the first).
 pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
     let one = |line: usize, message: String| vec![Diagnostic::new(path, line, message)];
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.split_inclusive('\n');
-    if lines.next().map(str::trim_end) != Some("+++") {
-        return Err(one(
-            1,
-            "ファイルの先頭は front matter の開始行「+++」にしてください。".into(),
-        ));
-    }
-    let mut front_len = 0;
-    let mut close_line = None;
-    for (i, line) in lines.by_ref().enumerate() {
-        if line.trim_end() == "+++" {
-            close_line = Some(i + 2);
-            break;
-        }
-        front_len += line.len();
-    }
-    let Some(close_line) = close_line else {
-        return Err(one(
-            1,
-            "front matter が閉じていません。front matter の終わりに「+++」の行を入れてください。"
-                .into(),
-        ));
-    };
-    let front_start = text.find('\n').map_or(text.len(), |i| i + 1);
-    let front = &text[front_start..front_start + front_len];
-    let body: String = lines.collect();
+    let Split {
+        front,
+        body,
+        close_line,
+    } = front_matter::split(text).map_err(|(line, message)| one(line, message))?;
 
     let fm: FrontMatter = match toml::from_str(front) {
         Ok(fm) => fm,
@@ -322,7 +301,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         }
     }
 
-    let (sections, lead) = sections::split(&body, close_line + 1, &mut |line, message| {
+    let (sections, lead) = sections::split(body, close_line + 1, &mut |line, message| {
         c.error(line, message)
     });
 
@@ -394,7 +373,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
         if english.title.trim().is_empty() || english.answer.trim().is_empty() {
             c.error(line, "[english] には title と answer が必要です。");
         }
-        for difference in translation_differences(&body, &english.answer) {
+        for difference in translation_differences(body, &english.answer) {
             c.error(
                 line,
                 format!("[english] の answer が日本語の本文と合いません: {difference}"),

@@ -6,6 +6,8 @@
 use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
 
+use crate::knowledge::front_matter;
+
 /// An FAQ as the form shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -92,20 +94,11 @@ pub fn text_within_limit(text: &str) -> Result<(), String> {
     over("text", text.chars().count(), MAX_TEXT)
 }
 
-/// The front matter's TOML and the body of a knowledge file.
+/// The front matter's TOML and the body of a knowledge file, or why the form cannot open it.
 fn split(text: &str) -> Result<(&str, &str), String> {
-    let rest = text
-        .strip_prefix("+++\n")
-        .or_else(|| text.strip_prefix("+++\r\n"))
-        .ok_or("ファイルの先頭が「+++」ではないため、フォームで開けません。")?;
-    let mut at = 0;
-    for line in rest.split_inclusive('\n') {
-        if line.trim_end() == "+++" {
-            return Ok((&rest[..at], &rest[at + line.len()..]));
-        }
-        at += line.len();
-    }
-    Err("front matter を閉じる「+++」の行がないため、フォームで開けません。".into())
+    let split = front_matter::split(text)
+        .map_err(|(_, message)| format!("{message}（直すまではフォームで開けません。）"))?;
+    Ok((split.front, split.body))
 }
 
 fn table(front: &str) -> Result<Table, String> {

@@ -338,17 +338,7 @@ fn the_user_is_told_when_a_person_takes_and_leaves_and_a_resolved_conversation_s
     let again = ask(Some(&session), "駐車場はありますか");
     assert_eq!(again["handoff"]["offer"], true, "{again}");
 
-    let transcript: Value = server
-        .get(&format!("/api/v1/sessions/{session}/messages"))
-        .json()
-        .unwrap();
-    let notices: Vec<&str> = transcript["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "system")
-        .map(|m| m["text"].as_str().unwrap())
-        .collect();
+    let notices = server.notices(&session);
     assert_eq!(notices.len(), 3, "opened, taken, resolved: {notices:?}");
     assert!(
         notices[1].contains("担当者が対応を始めました")

@@ -239,17 +239,7 @@ fn the_user_is_told_in_the_language_they_write() {
         json!({"category": "その他"}),
     );
     assert_eq!(resolved.status(), 200);
-    let transcript: Value = server
-        .get(&format!("/api/v1/sessions/{session}/messages"))
-        .json()
-        .unwrap();
-    let told: Vec<&str> = transcript["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["role"] == "system")
-        .map(|m| m["text"].as_str().unwrap())
-        .collect();
+    let told = server.notices(session);
     assert_eq!(told.len(), 3, "{told:?}");
     assert!(
         told[1].starts_with("A member of staff has taken up"),
@@ -262,21 +252,9 @@ fn the_user_is_told_in_the_language_they_write() {
 
     // In Japanese for a Japanese question.
     let session = waiting_conversation(&server, "日本語クリニック");
-    let transcript: Value = server
-        .get(&format!("/api/v1/sessions/{session}/messages"))
-        .json()
-        .unwrap();
-    let last = transcript["messages"]
-        .as_array()
-        .unwrap()
-        .last()
-        .unwrap()
-        .clone();
+    let told = server.notices(&session);
     assert!(
-        last["text"]
-            .as_str()
-            .unwrap()
-            .starts_with("担当者への引き継ぎを受け付けました"),
-        "{last}"
+        told[0].starts_with("担当者への引き継ぎを受け付けました"),
+        "{told:?}"
     );
 }

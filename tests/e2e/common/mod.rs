@@ -226,6 +226,21 @@ impl Server {
         self.client.get(self.url(path)).send().unwrap()
     }
 
+    /// What the service told the user of `session` (its `system` messages), oldest first.
+    pub fn notices(&self, session: &str) -> Vec<String> {
+        let transcript: serde_json::Value = self
+            .get(&format!("/api/v1/sessions/{session}/messages"))
+            .json()
+            .unwrap();
+        transcript["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["role"] == "system")
+            .map(|m| m["text"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     fn child(&self) -> &std::process::Child {
         match &self.running {
             Running::Process(child) => child,
