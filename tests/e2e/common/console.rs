@@ -103,6 +103,15 @@ pub fn read_events(
     n: usize,
     only: Option<&'static str>,
 ) -> std::thread::JoinHandle<Vec<(String, Value)>> {
+    read_events_where(stream, n, move |name, _| only.is_none_or(|o| o == name))
+}
+
+/// On a thread: the first `n` events of a Server-Sent Events stream that `keep` keeps.
+pub fn read_events_where(
+    stream: reqwest::blocking::Response,
+    n: usize,
+    keep: impl Fn(&str, &Value) -> bool + Send + 'static,
+) -> std::thread::JoinHandle<Vec<(String, Value)>> {
     use std::io::{BufRead, BufReader};
     std::thread::spawn(move || {
         let mut name = String::new();
@@ -111,10 +120,12 @@ pub fn read_events(
             let line = line.unwrap();
             if let Some(event) = line.strip_prefix("event:") {
                 name = event.trim().to_string();
-            } else if let Some(data) = line.strip_prefix("data:")
-                && only.is_none_or(|o| o == name)
-            {
-                found.push((name.clone(), serde_json::from_str(data.trim()).unwrap()));
+            } else if let Some(data) = line.strip_prefix("data:") {
+                let data: Value = serde_json::from_str(data.trim()).unwrap();
+                if !keep(&name, &data) {
+                    continue;
+                }
+                found.push((name.clone(), data));
                 if found.len() == n {
                     return found;
                 }
