@@ -1,18 +1,23 @@
-//! `shikaku bench`: retrieval latency, index build time and index size, on the real
-//! knowledge base and on a synthetic one of many passages built from its sentences.
+//! `shikaku bench`: every speed figure of the README but the API's (`scripts/load.sh`):
+//! question embedding, retrieval and whole answers on the real knowledge base and on a
+//! synthetic one of many passages built from its sentences, by words and by words and
+//! meaning, for a question seen before and a new one; and the model (`bench llm`, in a
+//! process of its own).
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
 use crate::assistant::{Assistant, Question};
-use crate::embedding::Role;
-use crate::knowledge::Kind;
+use crate::embedding::{Embedder, Role, normalize};
+use crate::knowledge::{Glossary, Kind};
 use crate::llm::generate::XorShift;
 use crate::llm::{DEFAULT_CONTEXT, Model, argmax};
 use crate::search::index::{fingerprint, passages};
-use crate::search::{Analyzer, Passage, SearchIndex};
+use crate::search::vectors::Dense;
+use crate::search::{Analyzer, Passage, SearchIndex, Vectors};
 use crate::settings::Settings;
 use crate::text::clock::today_in_japan;
 
@@ -53,10 +58,12 @@ fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Times `f` once per question per repetition; returns (p50, p99).
+/// Times `f` once per question per repetition, after `before` (not timed); returns
+/// (p50, p99).
 fn latencies(
     questions: &[String],
     repetitions: usize,
+    mut before: impl FnMut(),
     mut f: impl FnMut(&str),
 ) -> (Duration, Duration) {
     let mut times = Vec::with_capacity(questions.len() * repetitions);
@@ -65,6 +72,7 @@ fn latencies(
     }
     for _ in 0..repetitions {
         for q in questions {
+            before();
             let start = Instant::now();
             f(q);
             times.push(start.elapsed());
@@ -74,21 +82,59 @@ fn latencies(
     (percentile(&times, 0.5), percentile(&times, 0.99))
 }
 
-fn synthetic(real: &[Passage], n: usize) -> Vec<Passage> {
-    let sentences: Vec<&str> = real
+/// Retrieval from `index` for a question seen before and for a new one.
+fn retrieval_rows(out: &mut String, index: &SearchIndex, glossary: &Glossary, options: &Options) {
+    let (what, new) = if index.has_vectors() {
+        (
+            "retrieval by words + meaning",
+            "new question (embedding it)",
+        )
+    } else {
+        ("retrieval by words", "new question")
+    };
+    let retrieve = |q: &str| {
+        let exp = glossary.expansions(q);
+        let _ = index.search(q, &exp, 8);
+    };
+    let (questions, repetitions) = (&options.questions, options.repetitions);
+    let seen = latencies(questions, repetitions, || {}, retrieve);
+    row(out, &format!("{what}, question seen before"), seen);
+    let fresh = latencies(
+        questions,
+        repetitions,
+        || index.forget_questions(),
+        retrieve,
+    );
+    row(out, &format!("{what}, {new}"), fresh);
+}
+
+fn row(out: &mut String, what: &str, (p50, p99): (Duration, Duration)) {
+    out.push_str(&format!(
+        "  {what:<58} p50 {:>9}  p99 {:>9}\n",
+        ms(p50),
+        ms(p99)
+    ));
+}
+
+/// Synthetic passages drawn from the real passages' sentences, with the sentences each
+/// was made of (by position in the returned list of sentences).
+fn synthetic(real: &[Passage], n: usize) -> (Vec<Passage>, Vec<Vec<usize>>, Vec<String>) {
+    let sentences: Vec<String> = real
         .iter()
         .flat_map(|p| p.text.split_inclusive('。'))
         .map(str::trim)
         .filter(|s| !s.is_empty())
+        .map(str::to_string)
         .collect();
     let headings: Vec<&str> = real.iter().map(|p| p.heading_text.as_str()).collect();
     let mut rng = XorShift(0x5eed_cafe_f00d_d00d);
-    (0..n)
+    let mut made_of = Vec::with_capacity(n);
+    let passages = (0..n)
         .map(|i| {
             let count = 3 + rng.below(4);
-            let text: String = (0..count)
-                .map(|_| sentences[rng.below(sentences.len())])
-                .collect();
+            let picked: Vec<usize> = (0..count).map(|_| rng.below(sentences.len())).collect();
+            let text: String = picked.iter().map(|&s| sentences[s].as_str()).collect();
+            made_of.push(picked);
             Passage {
                 doc_id: format!("synthetic-{i}"),
                 section_id: Some("body".into()),
@@ -105,25 +151,95 @@ fn synthetic(real: &[Passage], n: usize) -> Vec<Passage> {
                 english: String::new(),
             }
         })
-        .collect()
+        .collect();
+    (passages, made_of, sentences)
+}
+
+/// Meaning vectors for the synthetic passages without embedding 100,000 texts: each is
+/// the normalised sum of the vectors of the sentences it was made of, which points where
+/// the passage's meaning does. Each sentence is embedded once.
+fn synthetic_vectors(
+    embedder: &Embedder,
+    made_of: &[Vec<usize>],
+    sentences: &[String],
+) -> Result<Vectors> {
+    let dim = embedder.dim();
+    let by_sentence = sentences
+        .iter()
+        .map(|s| embedder.passage(s))
+        .collect::<Result<Vec<_>>>()?;
+    let mut flat = Vec::with_capacity(made_of.len() * dim);
+    for picked in made_of {
+        let mut sum = vec![0.0f32; dim];
+        for &s in picked {
+            for (x, y) in sum.iter_mut().zip(&by_sentence[s]) {
+                *x += y;
+            }
+        }
+        normalize(&mut sum);
+        flat.extend(sum);
+    }
+    Ok(Vectors::of_passages(dim, flat))
+}
+
+/// What the figures were measured with.
+fn header(settings: &Settings, options: &Options) -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let off = |p: &Option<std::path::PathBuf>| {
+        p.as_ref()
+            .map_or("off".to_string(), |p| p.display().to_string())
+    };
+    format!(
+        "shikaku bench: {} build{}, {cpu}, {cores} cores; model {}, embedder {}; {} questions × {} repetitions\n",
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+        if cfg!(target_feature = "avx2") {
+            " (native: AVX2)"
+        } else {
+            ""
+        },
+        off(&settings.model_path),
+        off(&settings.embedder_path),
+        options.questions.len(),
+        options.repetitions
+    )
 }
 
 pub fn run(settings: &Settings, options: &Options) -> Result<String> {
-    let mut out = String::new();
+    let mut out = header(settings, options);
     let (kb, _) = settings.load_knowledge()?;
+    let kb = Arc::new(kb);
     let start = Instant::now();
     let analyzer = Analyzer::load(&settings.dict_dir)?;
     out.push_str(&format!("dictionary load: {}\n", ms(start.elapsed())));
     let scratch = tempfile::tempdir()?;
+    let (questions, repetitions) = (&options.questions, options.repetitions);
 
     let real = passages(&kb);
     let start = Instant::now();
-    let embedder = crate::startup::embedder(settings)?.map(std::sync::Arc::new);
+    let embedder = crate::startup::embedder(settings)?.map(Arc::new);
     if let Some(e) = &embedder {
         let load = start.elapsed();
-        let (q50, q99) = latencies(&options.questions, options.repetitions, |q| {
-            let _ = e.query(q);
-        });
+        let query = latencies(
+            questions,
+            repetitions,
+            || {},
+            |q| {
+                let _ = e.query(q);
+            },
+        );
         let texts: Vec<String> = real
             .iter()
             .map(|p| format!("{}\n{}", p.questions, p.text))
@@ -138,16 +254,26 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
         }
         let passages = start.elapsed();
         out.push_str(&format!(
-            "embedding model: load {}, query p50 {} p99 {}, {} passages ({tokens} tokens) in {:.2} s ({:.0} tokens/s), peak RSS {:.0} MB\n",
+            "embedding model: load {}; {} passages ({tokens} tokens) in {:.2} s ({:.0} tokens/s); peak RSS so far {:.0} MB\n",
             ms(load),
-            ms(q50),
-            ms(q99),
             texts.len(),
             passages.as_secs_f64(),
             tokens as f64 / passages.as_secs_f64(),
             peak_rss_mb().unwrap_or(0.0)
         ));
+        row(&mut out, "question embedding (each embedded anew)", query);
     }
+
+    let glossary = &kb.glossary;
+    let start = Instant::now();
+    let words = SearchIndex::build(
+        &real,
+        &analyzer,
+        None,
+        &scratch.path().join("words"),
+        "words",
+    )?;
+    let words_build = start.elapsed();
     let start = Instant::now();
     let index = SearchIndex::build(
         &real,
@@ -156,54 +282,95 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
         &scratch.path().join("real"),
         &fingerprint(&kb),
     )?;
-    let build = start.elapsed();
-    let size = folder_size(&scratch.path().join("real"));
-    let (p50, p99) = latencies(&options.questions, options.repetitions, |q| {
-        let exp = kb.glossary.expansions(q);
-        let _ = index.search(q, &exp, 8);
-    });
     out.push_str(&format!(
-        "real knowledge base: {} passages, build {} (with meaning vectors: {}), index {:.1} KiB, retrieval p50 {} p99 {}\n",
+        "real knowledge base: {} passages; index build {} by words ({:.1} KiB), {} with meaning vectors\n",
         real.len(),
-        ms(build),
-        index.has_vectors(),
-        size as f64 / 1024.0,
-        ms(p50),
-        ms(p99)
+        ms(words_build),
+        folder_size(&scratch.path().join("words")) as f64 / 1024.0,
+        ms(start.elapsed()),
     ));
-    let assistant = Assistant::new(std::sync::Arc::new(kb), index);
+    retrieval_rows(&mut out, &words, glossary, options);
+    if index.has_vectors() {
+        retrieval_rows(&mut out, &index, glossary, options);
+    }
+    let assistant = Assistant::new(kb.clone(), index);
     let today = today_in_japan();
-    let (a50, a99) = latencies(&options.questions, options.repetitions, |q| {
+    let answer = |q: &str| {
         let _ = assistant.answer(&Question::new(q, today));
-    });
-    out.push_str(&format!(
-        "real knowledge base: full answer p50 {} p99 {}\n",
-        ms(a50),
-        ms(a99)
-    ));
+    };
+    row(
+        &mut out,
+        "full answer (model off), question seen before",
+        latencies(questions, repetitions, || {}, answer),
+    );
+    row(
+        &mut out,
+        "full answer (model off), new question",
+        latencies(
+            questions,
+            repetitions,
+            || assistant.index().forget_questions(),
+            answer,
+        ),
+    );
 
     if options.synthetic_passages > 0 {
-        let corpus = synthetic(&real, options.synthetic_passages);
+        let (corpus, made_of, sentences) = synthetic(&real, options.synthetic_passages);
         let dir = scratch.path().join("synthetic");
         let start = Instant::now();
-        let index = SearchIndex::build(&corpus, &analyzer, None, &dir, "synthetic")?;
-        let build = start.elapsed();
-        let size = folder_size(&dir);
-        let glossary = &assistant.knowledge().glossary;
-        let (p50, p99) = latencies(&options.questions, options.repetitions, |q| {
-            let exp = glossary.expansions(q);
-            let _ = index.search(q, &exp, 8);
-        });
+        let words = SearchIndex::build(&corpus, &analyzer, None, &dir, "synthetic")?;
         out.push_str(&format!(
-            "synthetic: {} passages, build {:.1} s, index {:.1} MiB, retrieval p50 {} p99 {}\n",
+            "synthetic: {} passages; index build {:.1} s, {:.1} MiB\n",
             corpus.len(),
-            build.as_secs_f64(),
-            size as f64 / 1024.0 / 1024.0,
-            ms(p50),
-            ms(p99)
+            start.elapsed().as_secs_f64(),
+            folder_size(&dir) as f64 / 1024.0 / 1024.0,
         ));
+        retrieval_rows(&mut out, &words, glossary, options);
+        drop(words);
+        if let Some(e) = &embedder {
+            let start = Instant::now();
+            let vectors = synthetic_vectors(e, &made_of, &sentences)?;
+            let dense = Dense::new(e.clone(), vectors);
+            let hybrid = SearchIndex::build_with(
+                &corpus,
+                &analyzer,
+                Some(dense),
+                &scratch.path().join("hybrid"),
+                "hybrid",
+            )?;
+            out.push_str(&format!(
+                "synthetic with meaning vectors ({} sentences embedded, each passage the sum of its sentences'): {:.1} s\n",
+                sentences.len(),
+                start.elapsed().as_secs_f64()
+            ));
+            retrieval_rows(&mut out, &hybrid, glossary, options);
+        }
+    }
+    out.push_str(&format!(
+        "peak RSS of this benchmark: {:.0} MB\n",
+        peak_rss_mb().unwrap_or(0.0)
+    ));
+    if let Some(model) = &settings.model_path {
+        out.push_str(&model_in_own_process(settings, model)?);
     }
     Ok(out)
+}
+
+/// `shikaku bench llm` in a process of its own, so that its peak RSS is the model's alone.
+fn model_in_own_process(settings: &Settings, model: &Path) -> Result<String> {
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .arg("--model")
+        .arg(model)
+        .arg("--knowledge")
+        .arg(&settings.knowledge_dir)
+        .args(["bench", "llm", "--repetitions", "3"])
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "bench llm failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Peak resident memory of this process so far (Linux), in MB.

@@ -1,9 +1,9 @@
 # Sourced by the scripts that talk to a running service. start_service WORK: runs
-# `target/debug/shikaku serve` on a free port (port 0) with the environment as it is, its
+# `$bin serve` (default target/debug/shikaku) on a free port (port 0) with the environment as it is, its
 # log in WORK/serve.log; stops it and removes WORK on exit; sets `url` once it listens.
 start_service() {
   service_work=$1
-  target/debug/shikaku serve --addr 127.0.0.1:0 > "$service_work/serve.log" 2>&1 &
+  "${bin:-target/debug/shikaku}" serve --addr 127.0.0.1:0 > "$service_work/serve.log" 2>&1 &
   service_pid=$!
   trap 'kill $service_pid 2>/dev/null; wait $service_pid 2>/dev/null; rm -rf "$service_work"' EXIT
   url=

@@ -47,6 +47,7 @@ impl Conversations {
                 state: State::Bot,
                 text: text.to_string(),
                 channel,
+                context: None,
             }));
         }
         Ok(Some(

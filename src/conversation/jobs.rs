@@ -84,6 +84,7 @@ impl Conversations {
             state,
             text,
             channel,
+            context: None,
         })))
     }
 

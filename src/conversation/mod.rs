@@ -32,7 +32,7 @@ use crate::assistant::{
 };
 use crate::handoff::hours::BusinessHours;
 use crate::metrics::Metrics;
-use crate::store::{Store, StoredMessage};
+use crate::store::{ConversationContext, Store, StoredMessage};
 
 pub use crate::store::tickets::Refused;
 pub use desk::{DeskEvent, DeskKind};
@@ -132,6 +132,8 @@ pub struct Accepted {
     pub state: State,
     text: String,
     channel: Channel,
+    /// What answering reads of the conversation, when it was read with the message.
+    context: Option<ConversationContext>,
 }
 
 impl Accepted {
@@ -254,17 +256,42 @@ impl Conversations {
         text: &str,
     ) -> Result<Accepted, ChatError> {
         validate(text)?;
-        let session_id = self
-            .conversation(session, channel)
-            .await
-            .map_err(|e| self.unavailable(e))?
-            .ok_or(ChatError::UnknownSession)?;
+        // What answering will read of an existing conversation is read with the query
+        // that finds it.
+        let (session_id, context) = match session {
+            Some(id) => {
+                let context = self
+                    .store
+                    .conversation_context(id)
+                    .await
+                    .map_err(|e| self.unavailable(e))?
+                    .ok_or(ChatError::UnknownSession)?;
+                (id.to_string(), context)
+            }
+            None => {
+                let id = self
+                    .store
+                    .create_conversation(channel.as_str())
+                    .await
+                    .map_err(|e| self.unavailable(e))?;
+                let context = ConversationContext {
+                    state: State::Bot.as_str().to_string(),
+                    ..Default::default()
+                };
+                (id, context)
+            }
+        };
+        let state = State::parse(&context.state)?;
         let question_id = self
             .store
             .add_user_message(&session_id, &stored_text(text))
             .await
             .map_err(|e| self.unavailable(e))?;
-        self.accepted(session_id, question_id, channel, text).await
+        let mut accepted = self
+            .with_state(session_id, question_id, channel, text, state)
+            .await;
+        accepted.context = Some(context);
+        Ok(accepted)
     }
 
     pub(super) async fn accepted(
@@ -275,16 +302,32 @@ impl Conversations {
         text: &str,
     ) -> Result<Accepted, ChatError> {
         let state = self.state(&session_id).await?.unwrap_or(State::Bot);
+        Ok(self
+            .with_state(session_id, question_id, channel, text, state)
+            .await)
+    }
+
+    /// A stored message of a conversation in `state`; the agents' consoles hear of it when
+    /// a person owns the conversation.
+    async fn with_state(
+        &self,
+        session_id: String,
+        question_id: i64,
+        channel: Channel,
+        text: &str,
+        state: State,
+    ) -> Accepted {
         if state.person_owns() {
             self.desk_message(&session_id).await;
         }
-        Ok(Accepted {
+        Accepted {
             session_id,
             question_id,
             state,
             text: text.to_string(),
             channel,
-        })
+            context: None,
+        }
     }
 
     /// The conversation's state, or `None` if there is no such conversation.
@@ -344,7 +387,11 @@ impl Conversations {
         let store = self.store.clone();
         let channel = accepted.channel;
         let question = accepted.text.clone();
-        let previous = self.recent_question(&accepted.session_id).await;
+        let context = match accepted.context.clone() {
+            Some(context) => context,
+            None => self.context(&accepted.session_id).await,
+        };
+        let previous = recent_question(&context);
         let phone = self.phone();
         let work = self.tasks.spawn(async move {
             let text = accepted.text.clone();
@@ -371,14 +418,15 @@ impl Conversations {
             .await
             .map_err(|e| anyhow::anyhow!("the answer task failed: {e}"))??;
         self.metrics.answer(&answer, started.elapsed());
+        // This answer counts too when it could not help.
+        let unhelpful =
+            context.no_answers + context.downs + i64::from(answer.outcome == Outcome::NoAnswer);
         let offer = if message_id.is_none() {
             None // nothing to hand over: the notice gives the call center's number
         } else if answer.outcome == Outcome::Handoff {
             Some(Offer::Handoff)
         } else {
-            self.unhelpful_twice(&accepted.session_id)
-                .await
-                .then_some(Offer::Unhelpful)
+            (unhelpful >= 2).then_some(Offer::Unhelpful)
         };
         // Small talk gets no suggestions: retrieval on 「ありがとう」 finds nothing related.
         let related = if matches!(channel, Channel::Line | Channel::Telegram)
@@ -425,32 +473,33 @@ impl Conversations {
         Ok(answer)
     }
 
-    /// The conversation's previous question, as understood, if it was answered within
-    /// [`FOLLOW_UP_WITHIN`]: a follow-up leans on it. A failed read leans on nothing.
-    async fn recent_question(&self, session: &str) -> Option<String> {
-        let (question, at) = match self.store.previous_question(session).await {
-            Ok(found) => found?,
+    /// What answering reads of a conversation; a failed read leans on nothing and counts
+    /// nothing.
+    async fn context(&self, session: &str) -> ConversationContext {
+        match self.store.conversation_context(session).await {
+            Ok(found) => found.unwrap_or_default(),
             Err(e) => {
-                tracing::warn!("reading the previous question: {e:#}");
-                return None;
+                tracing::warn!("reading the conversation before answering: {e:#}");
+                ConversationContext::default()
             }
-        };
-        let at = chrono::DateTime::parse_from_rfc3339(&at).ok()?;
-        let age = chrono::Utc::now().signed_duration_since(at);
-        (age <= FOLLOW_UP_WITHIN).then_some(question)
+        }
     }
 
     /// Whether the bot could not help twice in this conversation (no answer, or 👎); a
     /// failed count offers nothing.
     async fn unhelpful_twice(&self, session: &str) -> bool {
-        match self.store.unhelpful_counts(session).await {
-            Ok((no_answers, downs)) => no_answers + downs >= 2,
-            Err(e) => {
-                tracing::warn!("counting unhelpful answers: {e:#}");
-                false
-            }
-        }
+        let context = self.context(session).await;
+        context.no_answers + context.downs >= 2
     }
+}
+
+/// The conversation's previous question, as understood, if it was answered within
+/// [`FOLLOW_UP_WITHIN`]: a follow-up leans on it.
+fn recent_question(context: &ConversationContext) -> Option<String> {
+    let (question, at) = context.previous.clone()?;
+    let at = chrono::DateTime::parse_from_rfc3339(&at).ok()?;
+    let age = chrono::Utc::now().signed_duration_since(at);
+    (age <= FOLLOW_UP_WITHIN).then_some(question)
 }
 
 /// Answers `text` on a blocking thread (retrieval and the model are CPU work); gives back

@@ -149,14 +149,14 @@ impl Gemma3 {
     ) -> Result<Self> {
         let device = Device::Cpu;
         let config = Config::from_gguf(content, context)?;
-        let mut qtensor = |name: &str| -> Result<QTensor> {
-            content
-                .tensor(reader, name, &device)
-                .map_err(super::brief)
+        let mut qtensor = |name: &str| -> Result<Weight> {
+            read_weight(content, reader, name, &device)
                 .with_context(|| format!("reading tensor {name}"))
         };
         let embedding = Embedding::new(qtensor("token_embd.weight")?)?;
-        let final_norm = qtensor("output_norm.weight")?.dequantize(&device)?;
+        let final_norm = qtensor("output_norm.weight")?
+            .candle()?
+            .dequantize(&device)?;
         let mut layers = Vec::with_capacity(config.layers);
         for i in 0..config.layers {
             let p = format!("blk.{i}");
@@ -169,7 +169,9 @@ impl Gemma3 {
             );
             let (gate, up, down) = (mm("ffn_gate")?, mm("ffn_up")?, mm("ffn_down")?);
             let mut norm = |n: &str| -> Result<Tensor> {
-                Ok(qtensor(&format!("{p}.{n}.weight"))?.dequantize(&device)?)
+                Ok(qtensor(&format!("{p}.{n}.weight"))?
+                    .candle()?
+                    .dequantize(&device)?)
             };
             layers.push(Layer {
                 wq,
@@ -214,9 +216,12 @@ impl Gemma3 {
     pub fn new_cache(&self) -> Result<Cache> {
         let c = &self.config;
         let size = c.kv_heads * c.context * c.head_dim;
+        // One zeroed allocation per layer, so the memory is taken as positions are written
+        // (`vec![vec![0.0; size]; layers]` copied the first into the others: 75 MB at once).
+        let zeroed = || (0..c.layers).map(|_| vec![0.0; size]).collect();
         Ok(Cache {
-            keys: vec![vec![0.0; size]; c.layers],
-            values: vec![vec![0.0; size]; c.layers],
+            keys: zeroed(),
+            values: zeroed(),
             len: 0,
             context: c.context,
         })
@@ -498,10 +503,10 @@ enum Linear {
 }
 
 impl Linear {
-    fn new(tensor: QTensor) -> Result<Self> {
-        Ok(match q8_matrix(&tensor)? {
-            Some(matrix) => Linear::Q8(matrix),
-            None => Linear::Candle(QMatMul::from_qtensor(tensor)?),
+    fn new(weight: Weight) -> Result<Self> {
+        Ok(match weight {
+            Weight::Q8(matrix) => Linear::Q8(matrix),
+            Weight::Candle(tensor) => Linear::Candle(QMatMul::from_qtensor(tensor)?),
         })
     }
 
@@ -520,10 +525,10 @@ enum Embedding {
 }
 
 impl Embedding {
-    fn new(tensor: QTensor) -> Result<Self> {
-        Ok(match q8_matrix(&tensor)? {
-            Some(matrix) => Embedding::Q8(matrix),
-            None => {
+    fn new(weight: Weight) -> Result<Self> {
+        Ok(match weight {
+            Weight::Q8(matrix) => Embedding::Q8(matrix),
+            Weight::Candle(tensor) => {
                 let tensor = Arc::new(tensor);
                 Embedding::Candle(tensor.clone(), QMatMul::from_arc(tensor)?)
             }
@@ -557,20 +562,48 @@ impl Embedding {
     }
 }
 
-/// The tensor as a [`Q8Matrix`] when it is Q8_0 or Q5_0 (2-D, rows of whole blocks).
-fn q8_matrix(tensor: &QTensor) -> Result<Option<Q8Matrix>> {
-    let format = match tensor.dtype() {
-        GgmlDType::Q8_0 => Format::Q8_0,
-        GgmlDType::Q5_0 => Format::Q5_0,
-        _ => return Ok(None),
+/// A tensor of the model file: a [`Q8Matrix`] when it is Q8_0 or Q5_0 (2-D, rows of whole
+/// blocks), read from the file straight into our layout; else candle's.
+enum Weight {
+    Q8(Q8Matrix),
+    Candle(QTensor),
+}
+
+impl Weight {
+    fn candle(self) -> Result<QTensor> {
+        match self {
+            Weight::Candle(tensor) => Ok(tensor),
+            Weight::Q8(_) => bail!("an 8-bit matrix where a vector was expected"),
+        }
+    }
+}
+
+fn read_weight<R: std::io::Read + std::io::Seek>(
+    content: &Content,
+    reader: &mut R,
+    name: &str,
+    device: &Device,
+) -> Result<Weight> {
+    let info = content
+        .tensor_infos
+        .get(name)
+        .with_context(|| format!("the model file has no tensor {name}"))?;
+    let format = match info.ggml_dtype {
+        GgmlDType::Q8_0 => Some(Format::Q8_0),
+        GgmlDType::Q5_0 => Some(Format::Q5_0),
+        _ => None,
     };
-    let (rows, cols) = tensor.shape().dims2()?;
-    Ok(Some(Q8Matrix::from_ggml(
-        format,
-        &tensor.data()?,
-        rows,
-        cols,
-    )?))
+    match (format, info.shape.dims2()) {
+        (Some(format), Ok((rows, cols))) => {
+            reader.seek(std::io::SeekFrom::Start(
+                content.tensor_data_offset + info.offset,
+            ))?;
+            Ok(Weight::Q8(Q8Matrix::read_ggml(format, reader, rows, cols)?))
+        }
+        _ => Ok(Weight::Candle(
+            content.tensor(reader, name, device).map_err(super::brief)?,
+        )),
+    }
 }
 
 /// `x` (rows, cols) times the matrix's transpose: (rows, matrix rows).

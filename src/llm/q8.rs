@@ -16,7 +16,7 @@
 //! Weights are stored two rows at a time, block by block (64 bytes: 32 of each row), so
 //! one AVX-512 load feeds both rows; the scales sit apart as half-precision pairs.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use half::f16;
 
 /// Values per block.
@@ -42,6 +42,41 @@ impl Format {
             Format::Q8_0 => Q8_0_BYTES,
             Format::Q5_0 => Q5_0_BYTES,
             Format::Q4_0 => Q4_0_BYTES,
+        }
+    }
+}
+
+/// One ggml block's values as signed bytes (its scale is read by the caller).
+fn unpack(format: Format, block: &[u8], out: &mut [i8]) {
+    match format {
+        Format::Q5_0 => {
+            let high = u32::from_le_bytes([block[2], block[3], block[4], block[5]]);
+            let low = &block[6..];
+            for (j, q) in out.iter_mut().enumerate() {
+                let nibble = if j < BLOCK / 2 {
+                    low[j] & 0x0F
+                } else {
+                    low[j - BLOCK / 2] >> 4
+                };
+                let bit = ((high >> j) & 1) as u8;
+                *q = (nibble | (bit << 4)) as i8 - 16;
+            }
+        }
+        Format::Q4_0 => {
+            let nibbles = &block[2..];
+            for (j, q) in out.iter_mut().enumerate() {
+                let nibble = if j < BLOCK / 2 {
+                    nibbles[j] & 0x0F
+                } else {
+                    nibbles[j - BLOCK / 2] >> 4
+                };
+                *q = nibble as i8 - 8;
+            }
+        }
+        Format::Q8_0 => {
+            for (q, &byte) in out.iter_mut().zip(&block[2..]) {
+                *q = byte as i8;
+            }
         }
     }
 }
@@ -73,57 +108,50 @@ pub struct Q8Rows {
 impl Q8Matrix {
     /// From ggml bytes of a `rows` × `cols` tensor in `format`.
     pub fn from_ggml(format: Format, data: &[u8], rows: usize, cols: usize) -> Result<Self> {
+        let blocks = cols / BLOCK;
+        if data.len() != rows * blocks * format.block_bytes() {
+            bail!(
+                "{} bytes for {rows} × {cols} values (want {})",
+                data.len(),
+                rows * blocks * format.block_bytes()
+            );
+        }
+        Self::read_ggml(format, &mut &data[..], rows, cols)
+    }
+
+    /// [`Q8Matrix::from_ggml`] reading the blocks from `reader` two rows at a time: a
+    /// matrix read from a model file is never held twice (the 178 MB output projection
+    /// was, while loading).
+    pub fn read_ggml(
+        format: Format,
+        reader: &mut impl std::io::Read,
+        rows: usize,
+        cols: usize,
+    ) -> Result<Self> {
         if cols == 0 || !cols.is_multiple_of(BLOCK) {
             bail!("a row of {cols} values is not whole blocks of {BLOCK}");
         }
         let blocks = cols / BLOCK;
         let block_bytes = format.block_bytes();
-        if data.len() != rows * blocks * block_bytes {
-            bail!(
-                "{} bytes for {rows} × {cols} values (want {})",
-                data.len(),
-                rows * blocks * block_bytes
-            );
-        }
         let pairs = rows.div_ceil(2);
         let mut quants = vec![Pair([0; 2 * BLOCK]); pairs * blocks];
         let mut scales = vec![[0u16; 2]; pairs * blocks];
-        for (index, block) in data.chunks_exact(block_bytes).enumerate() {
-            let (row, b) = (index / blocks, index % blocks);
-            let slot = (row / 2) * blocks + b;
-            let half = row % 2;
-            scales[slot][half] = u16::from_le_bytes([block[0], block[1]]);
-            let out = &mut quants[slot].0[half * BLOCK..(half + 1) * BLOCK];
-            match format {
-                Format::Q5_0 => {
-                    let high = u32::from_le_bytes([block[2], block[3], block[4], block[5]]);
-                    let low = &block[6..];
-                    for (j, q) in out.iter_mut().enumerate() {
-                        let nibble = if j < BLOCK / 2 {
-                            low[j] & 0x0F
-                        } else {
-                            low[j - BLOCK / 2] >> 4
-                        };
-                        let bit = ((high >> j) & 1) as u8;
-                        *q = (nibble | (bit << 4)) as i8 - 16;
-                    }
-                }
-                Format::Q4_0 => {
-                    let nibbles = &block[2..];
-                    for (j, q) in out.iter_mut().enumerate() {
-                        let nibble = if j < BLOCK / 2 {
-                            nibbles[j] & 0x0F
-                        } else {
-                            nibbles[j - BLOCK / 2] >> 4
-                        };
-                        *q = nibble as i8 - 8;
-                    }
-                }
-                Format::Q8_0 => {
-                    for (q, &byte) in out.iter_mut().zip(&block[2..]) {
-                        *q = byte as i8;
-                    }
-                }
+        let mut two_rows = vec![0u8; 2 * blocks * block_bytes];
+        for pair in 0..pairs {
+            let in_pair = (rows - 2 * pair).min(2);
+            let bytes = &mut two_rows[..in_pair * blocks * block_bytes];
+            reader
+                .read_exact(bytes)
+                .context("the matrix's blocks end early")?;
+            for (index, block) in bytes.chunks_exact(block_bytes).enumerate() {
+                let (half, b) = (index / blocks, index % blocks);
+                let slot = pair * blocks + b;
+                scales[slot][half] = u16::from_le_bytes([block[0], block[1]]);
+                unpack(
+                    format,
+                    block,
+                    &mut quants[slot].0[half * BLOCK..(half + 1) * BLOCK],
+                );
             }
         }
         Ok(Q8Matrix {

@@ -15,6 +15,7 @@ use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
+use super::recent::Recent;
 use crate::text::{is_word_char, normalize, to_katakana};
 
 /// Parts of speech that carry no meaning for search.
@@ -56,11 +57,19 @@ const QUESTION_FRAME: [&str; 32] = [
     "やる",
 ];
 
-/// A shared lindera segmenter (the dictionary is memory-mapped once).
+/// A shared lindera segmenter (the dictionary is memory-mapped once), with the analyses of
+/// recent texts kept.
 #[derive(Clone)]
 pub struct Analyzer {
     segmenter: Arc<Segmenter>,
+    kept: Arc<Recent<Arc<Analysis>>>,
 }
+
+/// Texts whose analyses are kept, per generation ([`Recent`]). An answer reads its question
+/// in several places (retrieval's two views, the unknown-noun check, the parts, the
+/// composer), and the same passage sentences answer after answer: segmenting was most of
+/// an answer's time.
+const KEPT_TEXTS: usize = 4096;
 
 /// One word as the analyzer sees it.
 #[derive(Debug, Clone)]
@@ -73,6 +82,16 @@ pub struct Word {
     pub pos_detail: String,
     /// Whether it says something about the topic (not grammar, not a question word).
     pub content: bool,
+}
+
+/// A text as the analyzer sees it: its words, and the two views that search compares.
+#[derive(Debug)]
+pub struct Analysis {
+    pub words: Vec<Word>,
+    /// [`Analyzer::readings`].
+    pub readings: Vec<String>,
+    /// [`Analyzer::bigrams`].
+    pub bigrams: Vec<String>,
 }
 
 impl Analyzer {
@@ -88,11 +107,47 @@ impl Analyzer {
             .with_context(|| format!("loading the dictionary in {}", dict_dir.display()))?;
         Ok(Analyzer {
             segmenter: Arc::new(Segmenter::new(Mode::Normal, dictionary, None)),
+            kept: Arc::new(Recent::new(KEPT_TEXTS)),
+        })
+    }
+
+    /// Forgets the texts analysed so far (the benchmark's "new question").
+    pub fn forget(&self) {
+        self.kept.clear();
+    }
+
+    /// The same analyzer keeping only its latest few texts, apart from this one's: for
+    /// texts read once (indexing, where the two views' fields read each text in a row; a
+    /// passage's facts), which would only push questions out.
+    pub fn for_passages(&self) -> Analyzer {
+        Analyzer {
+            segmenter: self.segmenter.clone(),
+            kept: Arc::new(Recent::new(4)),
+        }
+    }
+
+    /// The text's analysis, made once while it is kept.
+    pub fn analyse(&self, text: &str) -> Arc<Analysis> {
+        self.kept.get_or(text, || {
+            let words = self.segment(text);
+            Arc::new(Analysis {
+                readings: words
+                    .iter()
+                    .filter(|w| w.content)
+                    .map(|w| w.reading.clone())
+                    .collect(),
+                bigrams: bigrams(text, &words),
+                words,
+            })
         })
     }
 
     /// The words of a text, in order.
     pub fn words(&self, text: &str) -> Vec<Word> {
+        self.analyse(text).words.clone()
+    }
+
+    fn segment(&self, text: &str) -> Vec<Word> {
         let normalized = normalize(text);
         let Ok(mut tokens) = self.segmenter.segment(Cow::Borrowed(normalized.as_str())) else {
             return Vec::new();
@@ -128,33 +183,34 @@ impl Analyzer {
 
     /// The readings of the content words, in order.
     pub fn readings(&self, text: &str) -> Vec<String> {
-        self.words(text)
-            .into_iter()
-            .filter(|w| w.content)
-            .map(|w| w.reading)
-            .collect()
+        self.analyse(text).readings.clone()
     }
 
     /// Bigrams of the surface (kana folded to katakana) and of the readings of runs of
     /// content words. A run of one character yields that character.
     pub fn bigrams(&self, text: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        let surface = to_katakana(&normalize(text));
-        for run in surface.split(|c: char| !is_word_char(c)) {
-            push_bigrams(run, &mut out);
-        }
-        let mut run = String::new();
-        for word in self.words(text) {
-            if word.content {
-                run.push_str(&word.reading);
-            } else {
-                push_bigrams(&run, &mut out);
-                run.clear();
-            }
-        }
-        push_bigrams(&run, &mut out);
-        out
+        self.analyse(text).bigrams.clone()
     }
+}
+
+/// [`Analyzer::bigrams`] of a text with its words.
+fn bigrams(text: &str, words: &[Word]) -> Vec<String> {
+    let mut out = Vec::new();
+    let surface = to_katakana(&normalize(text));
+    for run in surface.split(|c: char| !is_word_char(c)) {
+        push_bigrams(run, &mut out);
+    }
+    let mut run = String::new();
+    for word in words {
+        if word.content {
+            run.push_str(&word.reading);
+        } else {
+            push_bigrams(&run, &mut out);
+            run.clear();
+        }
+    }
+    push_bigrams(&run, &mut out);
+    out
 }
 
 fn push_bigrams(run: &str, out: &mut Vec<String>) {
@@ -196,18 +252,19 @@ impl Tokenizer for JapaneseTokenizer {
     type TokenStream<'a> = VecTokenStream;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> VecTokenStream {
+        let analysis = self.analyzer.analyse(text);
         let texts = match self.view {
-            View::Reading => self.analyzer.readings(text),
-            View::Bigram => self.analyzer.bigrams(text),
+            View::Reading => &analysis.readings,
+            View::Bigram => &analysis.bigrams,
         };
         let tokens = texts
-            .into_iter()
+            .iter()
             .enumerate()
             .map(|(position, text)| Token {
                 offset_from: 0,
                 offset_to: 0,
                 position,
-                text,
+                text: text.clone(),
                 position_length: 1,
             })
             .collect();

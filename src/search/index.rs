@@ -5,12 +5,10 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, Result, ensure};
 use sha2::{Digest, Sha256};
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -21,6 +19,7 @@ use super::analysis::{Analyzer, JapaneseTokenizer, View};
 use super::fusion::Fused;
 pub use super::fusion::Fusion;
 use super::vectors::{Closeness, Dense, Vectors};
+use super::words;
 use crate::embedding::Embedder;
 use crate::knowledge::{Expansion, Kind, KnowledgeBase};
 use crate::text::normalize;
@@ -98,6 +97,20 @@ pub struct SearchIndex {
     addresses: Vec<DocAddress>,
     ords: HashMap<DocAddress, usize>,
     dense: Option<Dense>,
+    /// What ranking reads of each passage, by position: read from the index and analysed
+    /// the first time the passage is a candidate, then kept for the index's life.
+    facts: Vec<OnceLock<Box<PassageFacts>>>,
+}
+
+/// A passage as the ranking compares it with questions.
+struct PassageFacts {
+    passage: Passage,
+    /// Its heading and text, normalised.
+    normalized: String,
+    readings: HashSet<String>,
+    bigrams: HashSet<String>,
+    /// The readings of each of its own question wordings, each once.
+    question_lines: Vec<Vec<String>>,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -129,6 +142,7 @@ fn schema() -> (Schema, Fields) {
 }
 
 fn register(index: &Index, analyzer: &Analyzer) {
+    let analyzer = analyzer.for_passages();
     let tokenizers = index.tokenizers();
     tokenizers.register(
         "ja_reading",
@@ -227,6 +241,24 @@ impl SearchIndex {
         dir: &Path,
         fingerprint: &str,
     ) -> Result<Self> {
+        let dense = match embedder {
+            Some(embedder) => Some(Dense::new(
+                embedder.clone(),
+                Vectors::embed(embedder, passages)?,
+            )),
+            None => None,
+        };
+        Self::build_with(passages, analyzer, dense, dir, fingerprint)
+    }
+
+    /// [`SearchIndex::build`] with the passages' vectors already made (`dense`).
+    pub fn build_with(
+        passages: &[Passage],
+        analyzer: &Analyzer,
+        dense: Option<Dense>,
+        dir: &Path,
+        fingerprint: &str,
+    ) -> Result<Self> {
         if dir.exists() {
             std::fs::remove_dir_all(dir)
                 .with_context(|| format!("removing the old index {}", dir.display()))?;
@@ -258,14 +290,9 @@ impl SearchIndex {
         }
         writer.commit().context("committing the index")?;
         writer.wait_merging_threads()?;
-        let dense = match embedder {
-            Some(embedder) => {
-                let vectors = Vectors::embed(embedder, passages)?;
-                vectors.save(dir, &embedder.name)?;
-                Some(Dense::new(embedder.clone(), vectors))
-            }
-            None => None,
-        };
+        if let Some(d) = &dense {
+            d.vectors.save(dir, &d.embedder.name)?;
+        }
         std::fs::write(dir.join(FINGERPRINT_FILE), fingerprint)?;
         Self::from_index(index, analyzer, dense)
     }
@@ -343,6 +370,7 @@ impl SearchIndex {
             fields,
             analyzer: analyzer.clone(),
             ords: addresses.iter().enumerate().map(|(i, a)| (*a, i)).collect(),
+            facts: addresses.iter().map(|_| OnceLock::new()).collect(),
             addresses,
             dense,
         })
@@ -364,6 +392,15 @@ impl SearchIndex {
 
     pub fn analyzer(&self) -> &Analyzer {
         &self.analyzer
+    }
+
+    /// Forgets what was kept of the questions seen so far (their words, their vectors), so
+    /// that the next is retrieved as a new one: the benchmark's "new question".
+    pub fn forget_questions(&self) {
+        self.analyzer.forget();
+        if let Some(d) = &self.dense {
+            d.forget();
+        }
     }
 
     /// The nouns of a question that no passage uses, in any reading (「シャープ」, 「罰則」):
@@ -415,30 +452,45 @@ impl SearchIndex {
         fusion: Fusion,
     ) -> Result<Vec<Hit>> {
         let f = self.fields;
-        let readings = self.analyzer.readings(question);
-        let bigrams = self.analyzer.bigrams(question);
-        let extra = expansions
-            .iter()
-            .map(|e| e.word)
-            .collect::<Vec<_>>()
-            .join("\n");
-        let extra_readings = self.analyzer.readings(&extra);
-        let extra_bigrams = self.analyzer.bigrams(&extra);
+        let asked = self.analyzer.analyse(question);
+        let extra = self.analyzer.analyse(
+            &expansions
+                .iter()
+                .map(|e| e.word)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
         let searcher = self.reader.searcher();
         let pool = POOL.max(limit);
 
-        // The word ranking.
-        let query = word_query(
-            &f,
+        // The word ranking: both views of the user's words, and of the glossary's words
+        // at a lower weight.
+        let views = |readings, bigrams| {
             [
-                (&readings, &bigrams, 1.0),
-                (&extra_readings, &extra_bigrams, EXPANSION_WEIGHT),
-            ],
-        );
-        let by_words: Vec<(f32, DocAddress)> = match query {
-            Some(q) => searcher.search(&q, &TopDocs::with_limit(pool).order_by_score())?,
-            None => Vec::new(),
+                words::View {
+                    words: readings,
+                    questions: f.q_reading,
+                    bodies: f.b_reading,
+                },
+                words::View {
+                    words: bigrams,
+                    questions: f.q_bigram,
+                    bodies: f.b_bigram,
+                },
+            ]
         };
+        let terms = words::terms(
+            views(&asked.readings, &asked.bigrams)
+                .into_iter()
+                .map(|v| (v, 1.0))
+                .chain(
+                    views(&extra.readings, &extra.bigrams)
+                        .into_iter()
+                        .map(|v| (v, EXPANSION_WEIGHT)),
+                ),
+            QUESTION_BOOST,
+        );
+        let by_words = words::rank(&searcher, &terms, pool)?;
         // The meaning ranking; the question's vector also gives each hit its closeness.
         let query_vector = match &self.dense {
             Some(d) => Some((d, d.query(question)?)),
@@ -479,14 +531,14 @@ impl SearchIndex {
                 .unwrap_or(0) as f32;
             (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
         };
-        let reading_weights: Vec<(String, f32)> = dedup(&readings)
+        let reading_weights: Vec<(String, f32)> = dedup(&asked.readings)
             .into_iter()
             .map(|w| {
                 let weight = idf(f.q_reading, f.b_reading, &w);
                 (w, weight)
             })
             .collect();
-        let bigram_weights: Vec<(String, f32)> = dedup(&bigrams)
+        let bigram_weights: Vec<(String, f32)> = dedup(&asked.bigrams)
             .into_iter()
             .map(|w| {
                 let weight = idf(f.q_bigram, f.b_bigram, &w);
@@ -495,18 +547,22 @@ impl SearchIndex {
             .collect();
 
         // The question's words with the glossary words it brought in.
-        let question_words: HashSet<String> =
-            readings.iter().chain(&extra_readings).cloned().collect();
+        let question_words: HashSet<&str> = asked
+            .readings
+            .iter()
+            .chain(&extra.readings)
+            .map(String::as_str)
+            .collect();
         let mut hits = Vec::with_capacity(ranked.len());
         for Fused { ord, score, bm25 } in ranked {
-            let passage = self.passage(&searcher, self.addresses[ord])?;
-            let coverage = self.coverage(&passage, expansions, &reading_weights, &bigram_weights);
-            let question_match = self.question_match(&passage, &question_words);
+            let facts = self.facts(&searcher, ord)?;
+            let coverage = self.coverage(facts, expansions, &reading_weights, &bigram_weights);
+            let question_match = question_match(facts, &question_words);
             let closeness = query_vector
                 .as_ref()
                 .map_or(Closeness::default(), |(d, q)| d.vectors.closeness(q, ord));
             hits.push(Hit {
-                passage,
+                passage: facts.passage.clone(),
                 score,
                 coverage,
                 question_match,
@@ -545,21 +601,28 @@ impl SearchIndex {
         })
     }
 
-    /// The best share, over the passage's own question wordings, of their words that the
-    /// question contains.
-    fn question_match(&self, passage: &Passage, question_words: &HashSet<String>) -> f32 {
-        passage
-            .questions
-            .lines()
-            .map(|line| {
-                let words = dedup(&self.analyzer.readings(line));
-                if words.is_empty() {
-                    return 0.0;
-                }
-                let found = words.iter().filter(|w| question_words.contains(*w)).count();
-                found as f32 / words.len() as f32
-            })
-            .fold(0.0, f32::max)
+    /// The passage at position `ord`, read and analysed once.
+    fn facts(&self, searcher: &Searcher, ord: usize) -> Result<&PassageFacts> {
+        if let Some(facts) = self.facts[ord].get() {
+            return Ok(facts);
+        }
+        let passage = self.passage(searcher, self.addresses[ord])?;
+        let text = format!("{}\n{}", passage.heading_text, passage.text);
+        let analyzer = self.analyzer.for_passages();
+        let analysis = analyzer.analyse(&text);
+        let facts = PassageFacts {
+            normalized: normalize(&text),
+            readings: analysis.readings.iter().cloned().collect(),
+            bigrams: analysis.bigrams.iter().cloned().collect(),
+            question_lines: passage
+                .questions
+                .lines()
+                .map(|line| dedup(&analyzer.analyse(line).readings))
+                .collect(),
+            passage,
+        };
+        // Another thread may have been first: either copy is the same.
+        Ok(self.facts[ord].get_or_init(|| Box::new(facts)))
     }
 
     /// The weighted share of the question's words that the passage contains: by reading
@@ -567,77 +630,54 @@ impl SearchIndex {
     /// passage uses counts as found (レセコン in the question, レセプトコンピュータ in the text).
     fn coverage(
         &self,
-        passage: &Passage,
+        facts: &PassageFacts,
         expansions: &[Expansion<'_>],
         readings: &[(String, f32)],
         bigrams: &[(String, f32)],
     ) -> f32 {
-        let mut text = format!("{}\n{}", passage.heading_text, passage.text);
-        let normalized = normalize(&text);
-        let found_via_synonym: HashSet<&str> = expansions
+        let mut found_via_synonym: Vec<&str> = expansions
             .iter()
-            .filter(|e| normalized.contains(e.word))
+            .filter(|e| facts.normalized.contains(e.word))
             .map(|e| e.trigger)
             .collect();
-        for word in found_via_synonym {
-            text.push('\n');
-            text.push_str(word);
-        }
-        let doc_readings: HashSet<String> = self.analyzer.readings(&text).into_iter().collect();
-        let doc_bigrams: HashSet<String> = self.analyzer.bigrams(&text).into_iter().collect();
-        let share = |words: &[(String, f32)], have: &HashSet<String>| {
+        found_via_synonym.sort_unstable();
+        found_via_synonym.dedup();
+        let share = |words: &[(String, f32)], has: &dyn Fn(&str) -> bool| {
             let total: f32 = words.iter().map(|(_, w)| w).sum();
             if total == 0.0 {
                 return 0.0;
             }
-            let found: f32 = words
-                .iter()
-                .filter(|(t, _)| have.contains(t))
-                .map(|(_, w)| w)
-                .sum();
+            let found: f32 = words.iter().filter(|(t, _)| has(t)).map(|(_, w)| w).sum();
             found / total
         };
-        share(readings, &doc_readings).max(share(bigrams, &doc_bigrams))
+        // A question word whose glossary synonym the passage uses counts as found: the
+        // words are read as lines after the passage's text.
+        let synonyms = self.analyzer.analyse(&found_via_synonym.join("\n"));
+        let has_reading =
+            |w: &str| facts.readings.contains(w) || synonyms.readings.iter().any(|r| r == w);
+        let has_bigram =
+            |w: &str| facts.bigrams.contains(w) || synonyms.bigrams.iter().any(|b| b == w);
+        share(readings, &has_reading).max(share(bigrams, &has_bigram))
     }
 }
 
-/// The OR of the question's words as term queries: in the questions/headings boosted over
-/// the body, a user's word weighing more than an expansion. `None` without words.
-fn word_query(f: &Fields, sets: [(&Vec<String>, &Vec<String>, f32); 2]) -> Option<BooleanQuery> {
-    // term text per field → weight (a user's word wins over an expansion).
-    let mut terms: HashMap<(Field, String), f32> = HashMap::new();
-    let mut add = |field: Field, words: &[String], weight: f32| {
-        for w in words {
-            let e = terms.entry((field, w.clone())).or_insert(0.0);
-            *e = e.max(weight);
-        }
-    };
-    for (readings, bigrams, weight) in sets {
-        for (q, b, words) in [
-            (f.q_reading, f.b_reading, readings),
-            (f.q_bigram, f.b_bigram, bigrams),
-        ] {
-            add(q, words, weight * QUESTION_BOOST);
-            add(b, words, weight);
-        }
-    }
-    if terms.is_empty() {
-        return None;
-    }
-    let clauses: Vec<(Occur, Box<dyn Query>)> = terms
-        .into_iter()
-        .map(|((field, text), weight)| {
-            let tq = TermQuery::new(
-                Term::from_field_text(field, &text),
-                IndexRecordOption::WithFreqs,
-            );
-            (
-                Occur::Should,
-                Box::new(BoostQuery::new(Box::new(tq), weight)) as Box<dyn Query>,
-            )
+/// The best share, over the passage's own question wordings, of their words that the
+/// question contains.
+fn question_match(facts: &PassageFacts, question_words: &HashSet<&str>) -> f32 {
+    facts
+        .question_lines
+        .iter()
+        .map(|words| {
+            if words.is_empty() {
+                return 0.0;
+            }
+            let found = words
+                .iter()
+                .filter(|&w| question_words.contains(w.as_str()))
+                .count();
+            found as f32 / words.len() as f32
         })
-        .collect();
-    Some(BooleanQuery::new(clauses))
+        .fold(0.0, f32::max)
 }
 
 /// Each passage's address, by its position (the `ord` column).

@@ -4,7 +4,9 @@ pub mod analysis;
 pub mod dictionary;
 pub mod fusion;
 pub mod index;
+pub mod recent;
 pub mod vectors;
+mod words;
 
 pub use analysis::Analyzer;
 pub use index::{Fusion, Hit, Passage, SearchIndex};

@@ -1,7 +1,7 @@
 //! Console accounts: users (argon2id hashes), sign-in with lockout, and signed-in
 //! sessions (only a token's SHA-256 is stored). Same queries on SQLite and PostgreSQL.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -74,7 +74,7 @@ impl Store {
         .bind(role.as_str())
         .bind(password_hash)
         .bind(now())
-        .fetch_one(&self.pool)
+        .fetch_all(&self.writer)
         .await
         .map_err(|e| match e {
             sqlx::Error::Database(d) if d.is_unique_violation() => {
@@ -82,7 +82,10 @@ impl Store {
             }
             e => e.into(),
         })?;
-        Ok(row.get::<i64, _>(0))
+        Ok(row
+            .first()
+            .context("no id came back")?
+            .try_get::<i64, _>(0)?)
     }
 
     /// Checks a sign-in with `verify(stored_hash)`; counts failures and locks the account
@@ -106,8 +109,10 @@ impl Store {
         .bind(MAX_FAILED_LOGINS)
         .bind(minutes_from_now(LOCKOUT_MINUTES))
         .bind(&now)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.writer)
+        .await?
+        .into_iter()
+        .next();
         let Some(row) = claimed else {
             // Locked, or no such user. A disabled account answers as no account does.
             let exists = sqlx::query("SELECT 1 FROM users WHERE name = $1 AND disabled_at IS NULL")
@@ -127,7 +132,7 @@ impl Store {
         if verify(&hash) {
             sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
                 .bind(id)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
             return Ok(Login::Ok(User {
                 id,
@@ -152,7 +157,7 @@ impl Store {
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         sqlx::query("DELETE FROM unknown_logins WHERE last_attempt_at < $1")
             .bind(forgotten)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         let counted = sqlx::query(
             "INSERT INTO unknown_logins (name, failed_logins, locked_until, last_attempt_at) \
@@ -171,8 +176,10 @@ impl Store {
         .bind(MAX_FAILED_LOGINS)
         .bind(minutes_from_now(LOCKOUT_MINUTES))
         .bind(&now)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_all(&self.writer)
+        .await?
+        .into_iter()
+        .next();
         Ok(match counted {
             Some(row) => Login::Unknown {
                 counted: true,
@@ -200,7 +207,7 @@ impl Store {
         .bind(csrf)
         .bind(now())
         .bind(minutes_from_now(hours * 60))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -229,7 +236,7 @@ impl Store {
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM agent_sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }

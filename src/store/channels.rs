@@ -5,7 +5,7 @@
 use anyhow::Result;
 use sqlx::Row;
 
-use super::conversations::{StoredMessage, insert_conversation};
+use super::conversations::{StoredMessage, insert_conversation, insert_user_message};
 use super::{Store, now};
 
 /// A channel message still to be answered (see migration 0009).
@@ -32,7 +32,7 @@ impl Store {
             return Ok(id);
         }
         let mut tx = self.write_transaction().await?;
-        let id = insert_conversation(&mut tx, channel).await?;
+        let id = insert_conversation(&mut *tx, channel).await?;
         let bound = sqlx::query(
             "INSERT INTO channel_users (channel, user_id, conversation_id, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (channel, user_id) DO NOTHING",
@@ -89,7 +89,7 @@ impl Store {
         sqlx::query("DELETE FROM channel_users WHERE channel = $1 AND user_id = $2")
             .bind(channel)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -103,7 +103,7 @@ impl Store {
         .bind(channel)
         .bind(event_id)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected();
         Ok(inserted == 1)
@@ -138,9 +138,7 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         }
-        let id = self
-            .insert_user_message(&mut tx, conversation, text, &at)
-            .await?;
+        let id = insert_user_message(&mut *tx, conversation, text).await?;
         let for_bot = sqlx::query(
             "INSERT INTO channel_jobs (message_id, channel, user_id, claimed_at) \
              SELECT $1, $2, $3, $4 FROM conversations \
@@ -248,7 +246,7 @@ impl Store {
         Ok(
             sqlx::query("DELETE FROM channel_events WHERE received_at < $1")
                 .bind(cutoff)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected(),
         )

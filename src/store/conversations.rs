@@ -1,11 +1,11 @@
 //! Conversations, their messages and the feedback on answers; NOTIFY/LISTEN so that a
 //! message written on one instance reaches the users connected to another.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, Tx, now};
+use super::{Store, now};
 use crate::assistant::{Answer, Citation, Outcome, WriterKind};
 
 /// One message of a transcript, as the API returns it.
@@ -52,6 +52,20 @@ fn message_role() -> utoipa::openapi::Object {
         .build()
 }
 
+/// What answering a conversation's next message reads of it ([`Store::conversation_context`]).
+#[derive(Debug, Clone, Default)]
+pub struct ConversationContext {
+    /// `bot`, `waiting`, `agent` or `resolved`.
+    pub state: String,
+    /// The last answered question (not small talk), as it was understood, and when its
+    /// answer was written (RFC 3339): what a follow-up leans on.
+    pub previous: Option<(String, String)>,
+    /// The answers that did not help since the last ticket was resolved: without an
+    /// answer, and rated 👎.
+    pub no_answers: i64,
+    pub downs: i64,
+}
+
 /// Why feedback was not recorded.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FeedbackError {
@@ -59,8 +73,31 @@ pub enum FeedbackError {
     NoSuchAnswer,
 }
 
-/// A new conversation's id (a random UUID), inserted in `tx`.
-pub(super) async fn insert_conversation(tx: &mut Tx<'_>, channel: &str) -> Result<String> {
+/// Stores a user's message (already stripped of any 12-digit number) and gives its id:
+/// one statement, which also marks the conversation updated (migration 0013's trigger).
+pub(super) async fn insert_user_message<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    conversation: &str,
+    text: &str,
+) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'user', $2, $3) RETURNING id",
+    )
+    .bind(conversation)
+    .bind(text)
+    .bind(now())
+    .fetch_all(executor)
+    .await?
+    .first()
+    .context("no id came back")?
+    .try_get::<i64, _>(0)?)
+}
+
+/// A new conversation's id (a random UUID).
+pub(super) async fn insert_conversation<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    channel: &str,
+) -> Result<String> {
     let id = uuid::Uuid::new_v4().to_string();
     let at = now();
     sqlx::query(
@@ -70,10 +107,11 @@ pub(super) async fn insert_conversation(tx: &mut Tx<'_>, channel: &str) -> Resul
     .bind(channel)
     .bind(&at)
     .bind(&at)
-    .execute(&mut **tx)
+    .execute(executor)
     .await?;
     Ok(id)
 }
+
 impl Store {
     /// One message by id, with its conversation.
     pub async fn message(&self, id: i64) -> Result<Option<(String, StoredMessage)>> {
@@ -148,11 +186,9 @@ impl Store {
         Ok(())
     }
 
+    /// A new conversation's id: one statement, no transaction around it.
     pub async fn create_conversation(&self, channel: &str) -> Result<String> {
-        let mut tx = self.write_transaction().await?;
-        let id = insert_conversation(&mut tx, channel).await?;
-        tx.commit().await?;
-        Ok(id)
+        insert_conversation(&self.writer, channel).await
     }
 
     pub async fn conversation_exists(&self, id: &str) -> Result<bool> {
@@ -163,38 +199,9 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Stores what the user asked (already stripped of any 12-digit number).
+    /// Stores what the user asked ([`insert_user_message`]).
     pub async fn add_user_message(&self, conversation: &str, text: &str) -> Result<i64> {
-        let mut tx = self.write_transaction().await?;
-        let id = self
-            .insert_user_message(&mut tx, conversation, text, &now())
-            .await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    pub(super) async fn insert_user_message(
-        &self,
-        tx: &mut Tx<'_>,
-        conversation: &str,
-        text: &str,
-        at: &str,
-    ) -> Result<i64> {
-        let id = sqlx::query(
-            "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'user', $2, $3) RETURNING id",
-        )
-        .bind(conversation)
-        .bind(text)
-        .bind(at)
-        .fetch_one(&mut **tx)
-        .await?
-        .get::<i64, _>(0);
-        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
-            .bind(at)
-            .bind(conversation)
-            .execute(&mut **tx)
-            .await?;
-        Ok(id)
+        insert_user_message(&self.writer, conversation, text).await
     }
 
     pub async fn add_answer(
@@ -216,9 +223,11 @@ impl Store {
         .bind(answer.confidence as f64)
         .bind(answer.understood_as.as_deref())
         .bind(now())
-        .fetch_one(&self.pool)
+        .fetch_all(&self.writer)
         .await?
-        .get::<i64, _>(0);
+        .first()
+        .context("no id came back")?
+        .try_get::<i64, _>(0)?;
         Ok(id)
     }
 
@@ -283,7 +292,7 @@ impl Store {
         .bind(rating)
         .bind(comment)
         .bind(now())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(Ok(()))
     }
@@ -298,38 +307,41 @@ impl Store {
             .map(|row| row.get::<String, _>(0)))
     }
 
-    /// How often the bot could not help in this conversation: answers without an answer,
-    /// and answers rated 👎.
-    /// The conversation's last question that was answered (not small talk), as it was
-    /// understood, and when its answer was written (RFC 3339): what a follow-up leans on.
-    pub async fn previous_question(&self, conversation: &str) -> Result<Option<(String, String)>> {
-        let row = sqlx::query(
-            "SELECT COALESCE(a.understood_as, u.text) AS question, a.created_at \
-             FROM messages a JOIN messages u ON u.id = a.reply_to \
-             WHERE a.conversation_id = $1 AND a.role = 'assistant' \
+    /// What answering a conversation's next message reads of it, in one query; `None` if
+    /// there is no such conversation.
+    pub async fn conversation_context(&self, id: &str) -> Result<Option<ConversationContext>> {
+        // The last answered question (not small talk): what a follow-up leans on.
+        const LAST_ANSWER: &str = "FROM messages a JOIN messages u ON u.id = a.reply_to \
+             WHERE a.conversation_id = c.id AND a.role = 'assistant' \
                AND (a.writer IS NULL OR a.writer <> 'small_talk') \
-             ORDER BY a.id DESC LIMIT 1",
-        )
-        .bind(conversation)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|r| (r.get::<String, _>(0), r.get::<String, _>(1))))
-    }
-
-    /// The answers that did not help (no answer; 👎) since the conversation's last ticket
-    /// was resolved: a person has dealt with what came before.
-    pub async fn unhelpful_counts(&self, conversation: &str) -> Result<(i64, i64)> {
-        let row = sqlx::query(
-            "SELECT \
-               (SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND outcome = 'no_answer' \
-                 AND created_at > COALESCE((SELECT MAX(resolved_at) FROM tickets WHERE conversation_id = $1), '')), \
+             ORDER BY a.id DESC LIMIT 1";
+        // Since the conversation's last ticket was resolved: a person dealt with the rest.
+        const SINCE_RESOLVED: &str =
+            "COALESCE((SELECT MAX(resolved_at) FROM tickets WHERE conversation_id = c.id), '')";
+        let sql = format!(
+            "SELECT c.state, \
+               (SELECT COALESCE(a.understood_as, u.text) {LAST_ANSWER}), \
+               (SELECT a.created_at {LAST_ANSWER}), \
+               (SELECT COUNT(*) FROM messages WHERE conversation_id = c.id AND outcome = 'no_answer' \
+                 AND created_at > {SINCE_RESOLVED}), \
                (SELECT COUNT(*) FROM feedback f JOIN messages m ON m.id = f.message_id \
-                 WHERE m.conversation_id = $1 AND f.rating = 'down' \
-                 AND m.created_at > COALESCE((SELECT MAX(resolved_at) FROM tickets WHERE conversation_id = $1), ''))",
-        )
-        .bind(conversation)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((row.get::<i64, _>(0), row.get::<i64, _>(1)))
+                 WHERE m.conversation_id = c.id AND f.rating = 'down' AND m.created_at > {SINCE_RESOLVED}) \
+             FROM conversations c WHERE c.id = $1"
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let question: Option<String> = row.try_get(1)?;
+        let answered_at: Option<String> = row.try_get(2)?;
+        Ok(Some(ConversationContext {
+            state: row.try_get(0)?,
+            previous: question.zip(answered_at),
+            no_answers: row.try_get(3)?,
+            downs: row.try_get(4)?,
+        }))
     }
 }

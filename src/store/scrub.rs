@@ -49,7 +49,7 @@ impl Store {
                     ))
                     .bind(scrubbed)
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                     changed += 1;
                 }
@@ -59,9 +59,9 @@ impl Store {
             // The old values must not stay behind in free pages or old row versions either.
             match self.backend {
                 Backend::Sqlite => {
-                    sqlx::query("VACUUM").execute(&self.pool).await?;
+                    sqlx::query("VACUUM").execute(&self.writer).await?;
                     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                        .execute(&self.pool)
+                        .execute(&self.writer)
                         .await?;
                 }
                 Backend::Postgres => {
@@ -76,7 +76,7 @@ impl Store {
         sqlx::query("INSERT INTO maintenance (name, done_at) VALUES ($1, $2)")
             .bind(STEP)
             .bind(now())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(changed)
     }

@@ -2,7 +2,7 @@
 //! confirmation, in one transaction), the queue, claims, replies, notes and resolution.
 //! Same queries on SQLite and PostgreSQL.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -152,7 +152,7 @@ impl Store {
             .bind(priority)
             .bind(serde_json::to_string(tags)?)
             .bind(ticket)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -233,9 +233,11 @@ impl Store {
         .bind(&t.conversation_id)
         .bind(text)
         .bind(&at)
-        .fetch_one(&self.pool)
+        .fetch_all(&self.writer)
         .await?
-        .get::<i64, _>(0);
+        .first()
+        .context("no id came back")?
+        .try_get::<i64, _>(0)?;
         let message = StoredMessage {
             id,
             role: "agent".into(),
@@ -261,7 +263,7 @@ impl Store {
             .bind(author)
             .bind(text)
             .bind(now())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(true)
     }
