@@ -51,7 +51,7 @@ impl Conversations {
             }));
         }
         Ok(Some(
-            self.accepted(conversation, question_id, channel, text)
+            self.accepted(conversation, question_id, channel, text, None)
                 .await?,
         ))
     }

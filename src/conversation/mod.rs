@@ -10,6 +10,7 @@
 //! channels' messages, taken once and answered as durable jobs (`channels.rs`, `jobs.rs`).
 
 mod channels;
+mod context;
 mod desk;
 mod events;
 mod feedback;
@@ -33,6 +34,7 @@ use crate::assistant::{
 use crate::handoff::hours::BusinessHours;
 use crate::metrics::Metrics;
 use crate::store::{ConversationContext, Store, StoredMessage};
+use context::recent_question;
 
 pub use crate::store::tickets::Refused;
 pub use desk::{DeskEvent, DeskKind};
@@ -45,9 +47,6 @@ pub use jobs::{Resumed, STALE_AFTER};
 pub use state::State;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// How long after an answer a message may still lean on its question (「診療所は？」).
-const FOLLOW_UP_WITHIN: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
 
 /// Related questions offered after an answer on a messaging channel.
 const MAX_RELATED: usize = 3;
@@ -281,53 +280,40 @@ impl Conversations {
                 (id, context)
             }
         };
-        let state = State::parse(&context.state)?;
         let question_id = self
             .store
             .add_user_message(&session_id, &stored_text(text))
             .await
             .map_err(|e| self.unavailable(e))?;
-        let mut accepted = self
-            .with_state(session_id, question_id, channel, text, state)
-            .await;
-        accepted.context = Some(context);
-        Ok(accepted)
+        self.accepted(session_id, question_id, channel, text, Some(context))
+            .await
     }
 
+    /// A stored message, with its conversation's state (from `context`, or read now); the
+    /// agents' consoles hear of it when a person owns the conversation.
     pub(super) async fn accepted(
         &self,
         session_id: String,
         question_id: i64,
         channel: Channel,
         text: &str,
+        context: Option<ConversationContext>,
     ) -> Result<Accepted, ChatError> {
-        let state = self.state(&session_id).await?.unwrap_or(State::Bot);
-        Ok(self
-            .with_state(session_id, question_id, channel, text, state)
-            .await)
-    }
-
-    /// A stored message of a conversation in `state`; the agents' consoles hear of it when
-    /// a person owns the conversation.
-    async fn with_state(
-        &self,
-        session_id: String,
-        question_id: i64,
-        channel: Channel,
-        text: &str,
-        state: State,
-    ) -> Accepted {
+        let state = match &context {
+            Some(context) => State::parse(&context.state)?,
+            None => self.state(&session_id).await?.unwrap_or(State::Bot),
+        };
         if state.person_owns() {
             self.desk_message(&session_id).await;
         }
-        Accepted {
+        Ok(Accepted {
             session_id,
             question_id,
             state,
             text: text.to_string(),
             channel,
-            context: None,
-        }
+            context,
+        })
     }
 
     /// The conversation's state, or `None` if there is no such conversation.
@@ -472,34 +458,6 @@ impl Conversations {
         answer.answer.push_str(&notice);
         Ok(answer)
     }
-
-    /// What answering reads of a conversation; a failed read leans on nothing and counts
-    /// nothing.
-    async fn context(&self, session: &str) -> ConversationContext {
-        match self.store.conversation_context(session).await {
-            Ok(found) => found.unwrap_or_default(),
-            Err(e) => {
-                tracing::warn!("reading the conversation before answering: {e:#}");
-                ConversationContext::default()
-            }
-        }
-    }
-
-    /// Whether the bot could not help twice in this conversation (no answer, or 👎); a
-    /// failed count offers nothing.
-    async fn unhelpful_twice(&self, session: &str) -> bool {
-        let context = self.context(session).await;
-        context.no_answers + context.downs >= 2
-    }
-}
-
-/// The conversation's previous question, as understood, if it was answered within
-/// [`FOLLOW_UP_WITHIN`]: a follow-up leans on it.
-fn recent_question(context: &ConversationContext) -> Option<String> {
-    let (question, at) = context.previous.clone()?;
-    let at = chrono::DateTime::parse_from_rfc3339(&at).ok()?;
-    let age = chrono::Utc::now().signed_duration_since(at);
-    (age <= FOLLOW_UP_WITHIN).then_some(question)
 }
 
 /// Answers `text` on a blocking thread (retrieval and the model are CPU work); gives back
