@@ -16,13 +16,13 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use super::analysis::{Analyzer, JapaneseTokenizer, View};
+use super::facts::PassageFacts;
 use super::fusion::Fused;
 pub use super::fusion::Fusion;
 use super::vectors::{Closeness, Dense, Vectors};
 use super::words;
 use crate::embedding::Embedder;
 use crate::knowledge::{Expansion, Kind, KnowledgeBase};
-use crate::text::normalize;
 
 /// Bump when the schema or the analysis changes, so old indexes are rebuilt.
 const INDEX_FORMAT: &str = "shikaku-index-6";
@@ -100,17 +100,6 @@ pub struct SearchIndex {
     /// What ranking reads of each passage, by position: read from the index and analysed
     /// the first time the passage is a candidate, then kept for the index's life.
     facts: Vec<OnceLock<Box<PassageFacts>>>,
-}
-
-/// A passage as the ranking compares it with questions.
-struct PassageFacts {
-    passage: Passage,
-    /// Its heading and text, normalised.
-    normalized: String,
-    readings: HashSet<String>,
-    bigrams: HashSet<String>,
-    /// The readings of each of its own question wordings, each once.
-    question_lines: Vec<Vec<String>>,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -556,8 +545,13 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(ranked.len());
         for Fused { ord, score, bm25 } in ranked {
             let facts = self.facts(&searcher, ord)?;
-            let coverage = self.coverage(facts, expansions, &reading_weights, &bigram_weights);
-            let question_match = question_match(facts, &question_words);
+            let coverage = facts.coverage(
+                &self.analyzer,
+                expansions,
+                &reading_weights,
+                &bigram_weights,
+            );
+            let question_match = facts.question_match(&question_words);
             let closeness = query_vector
                 .as_ref()
                 .map_or(Closeness::default(), |(d, q)| d.vectors.closeness(q, ord));
@@ -606,78 +600,10 @@ impl SearchIndex {
         if let Some(facts) = self.facts[ord].get() {
             return Ok(facts);
         }
-        let passage = self.passage(searcher, self.addresses[ord])?;
-        let text = format!("{}\n{}", passage.heading_text, passage.text);
-        let analyzer = self.analyzer.for_passages();
-        let analysis = analyzer.analyse(&text);
-        let facts = PassageFacts {
-            normalized: normalize(&text),
-            readings: analysis.readings.iter().cloned().collect(),
-            bigrams: analysis.bigrams.iter().cloned().collect(),
-            question_lines: passage
-                .questions
-                .lines()
-                .map(|line| dedup(&analyzer.analyse(line).readings))
-                .collect(),
-            passage,
-        };
+        let facts = PassageFacts::of(self.passage(searcher, self.addresses[ord])?, &self.analyzer);
         // Another thread may have been first: either copy is the same.
         Ok(self.facts[ord].get_or_init(|| Box::new(facts)))
     }
-
-    /// The weighted share of the question's words that the passage contains: by reading
-    /// and by bigram, whichever is higher. A question word whose glossary synonym the
-    /// passage uses counts as found (レセコン in the question, レセプトコンピュータ in the text).
-    fn coverage(
-        &self,
-        facts: &PassageFacts,
-        expansions: &[Expansion<'_>],
-        readings: &[(String, f32)],
-        bigrams: &[(String, f32)],
-    ) -> f32 {
-        let mut found_via_synonym: Vec<&str> = expansions
-            .iter()
-            .filter(|e| facts.normalized.contains(e.word))
-            .map(|e| e.trigger)
-            .collect();
-        found_via_synonym.sort_unstable();
-        found_via_synonym.dedup();
-        let share = |words: &[(String, f32)], has: &dyn Fn(&str) -> bool| {
-            let total: f32 = words.iter().map(|(_, w)| w).sum();
-            if total == 0.0 {
-                return 0.0;
-            }
-            let found: f32 = words.iter().filter(|(t, _)| has(t)).map(|(_, w)| w).sum();
-            found / total
-        };
-        // A question word whose glossary synonym the passage uses counts as found: the
-        // words are read as lines after the passage's text.
-        let synonyms = self.analyzer.analyse(&found_via_synonym.join("\n"));
-        let has_reading =
-            |w: &str| facts.readings.contains(w) || synonyms.readings.iter().any(|r| r == w);
-        let has_bigram =
-            |w: &str| facts.bigrams.contains(w) || synonyms.bigrams.iter().any(|b| b == w);
-        share(readings, &has_reading).max(share(bigrams, &has_bigram))
-    }
-}
-
-/// The best share, over the passage's own question wordings, of their words that the
-/// question contains.
-fn question_match(facts: &PassageFacts, question_words: &HashSet<&str>) -> f32 {
-    facts
-        .question_lines
-        .iter()
-        .map(|words| {
-            if words.is_empty() {
-                return 0.0;
-            }
-            let found = words
-                .iter()
-                .filter(|&w| question_words.contains(w.as_str()))
-                .count();
-            found as f32 / words.len() as f32
-        })
-        .fold(0.0, f32::max)
 }
 
 /// Each passage's address, by its position (the `ord` column).
@@ -700,7 +626,7 @@ fn addresses(searcher: &Searcher) -> Result<Vec<DocAddress>> {
         .collect()
 }
 
-fn dedup(words: &[String]) -> Vec<String> {
+pub(super) fn dedup(words: &[String]) -> Vec<String> {
     let mut seen = HashSet::new();
     words
         .iter()

@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod dictionary;
+mod facts;
 pub mod fusion;
 pub mod index;
 pub mod recent;

@@ -97,7 +97,7 @@ pub fn is_database_error(error: &anyhow::Error) -> bool {
 }
 
 /// Connections that read: a chat's reads run beside the one writer. Measured under load
-/// (README, "Speed"): 8 readers 928 requests/s, 4 readers 1,167–1,405, 2 readers 1,174.
+/// (README, "Speed"): 8 readers 1,051 requests/s, 4 readers 1,167–1,405, 2 readers 1,174.
 const READERS: u32 = 4;
 
 /// A pool of `max` connections to `url`, each set up for Shikaku.
