@@ -399,14 +399,19 @@ pub fn run_llm(settings: &Settings, repetitions: usize) -> Result<String> {
         .map(|p| p.text.as_str())
         .collect::<Vec<_>>()
         .join("\n");
+    let start = Instant::now();
     let mut prompt = model.tokenizer.encode(&text, true)?;
+    let tokenizing = start.elapsed();
+    let all_tokens = prompt.len();
     prompt.truncate(300);
     let threads = candle_core::utils::get_num_threads();
     let mut out = format!(
-        "model {} ({}), {threads} threads, load {:.2} s\n",
+        "model {} ({}), {threads} threads, load {:.2} s; tokenizing the knowledge base ({} characters, {all_tokens} tokens): {}\n",
         model.name,
         path.display(),
-        load.as_secs_f64()
+        load.as_secs_f64(),
+        text.chars().count(),
+        ms(tokenizing)
     );
     let (mut prefill, mut first, mut decode) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..repetitions.max(1) {

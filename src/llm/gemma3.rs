@@ -5,7 +5,7 @@
 //! builds RoPE tables for 131,072 positions in every layer, grows its KV cache by `cat`
 //! each step and keeps the embedding twice. Here: GELU-tanh; 5 local (sliding-window)
 //! layers then 1 global, in the prompt and in decoding; RoPE tables for the configured
-//! context, shared by the layers; a KV cache preallocated for the context; the tied
+//! context, shared by the layers; a KV cache with room reserved for the context; the tied
 //! embedding kept once (quantized), used for lookup and for the output projection.
 
 use std::sync::Arc;
@@ -124,6 +124,9 @@ impl Rope {
 /// precision as llama.cpp's default F16 cache holds them. Layout per layer:
 /// `[kv_head][position][head_dim]`.
 pub struct Cache {
+    /// Per layer and KV head (`layer * kv_heads + head`): the keys (values) of the
+    /// positions filled so far, `head_dim` each, rounded to f16 precision. Their room is
+    /// reserved up front and grown into, so the memory taken follows the positions used.
     keys: Vec<Vec<f32>>,
     values: Vec<Vec<f32>>,
     /// Positions filled so far.
@@ -215,13 +218,16 @@ impl Gemma3 {
 
     pub fn new_cache(&self) -> Result<Cache> {
         let c = &self.config;
-        let size = c.kv_heads * c.context * c.head_dim;
-        // One zeroed allocation per layer, so the memory is taken as positions are written
-        // (`vec![vec![0.0; size]; layers]` copied the first into the others: 75 MB at once).
-        let zeroed = || (0..c.layers).map(|_| vec![0.0; size]).collect();
+        // Reserved, not written: a zeroed cache of the whole context took its 75 MB as
+        // soon as the allocator handed back memory that had been used before.
+        let reserved = || {
+            (0..c.layers * c.kv_heads)
+                .map(|_| Vec::with_capacity(c.context * c.head_dim))
+                .collect()
+        };
         Ok(Cache {
-            keys: zeroed(),
-            values: zeroed(),
+            keys: reserved(),
+            values: reserved(),
             len: 0,
             context: c.context,
         })
@@ -290,15 +296,18 @@ impl Gemma3 {
         // llama.cpp scales the queries before attention (1/16 for head_dim 256: exact).
         let q = (q * (1.0 / (c.head_dim as f64).sqrt()))?;
 
-        let (hd, context) = (c.head_dim, cache.context);
+        let hd = c.head_dim;
         let end = start + seq;
-        for (store, new) in [(&mut cache.keys[index], &k), (&mut cache.values[index], &v)] {
+        let slots = index * c.kv_heads..(index + 1) * c.kv_heads;
+        for (stores, new) in [(&mut cache.keys, &k), (&mut cache.values, &v)] {
             let new = new.flatten_all()?.to_vec1::<f32>()?; // (kv_heads, seq, hd)
-            for (h, rows) in new.chunks_exact(seq * hd).enumerate() {
-                let at = (h * context + start) * hd;
-                for (slot, &x) in store[at..at + seq * hd].iter_mut().zip(rows) {
-                    *slot = to_f16_precision(x);
-                }
+            for (store, rows) in stores[slots.clone()]
+                .iter_mut()
+                .zip(new.chunks_exact(seq * hd))
+            {
+                // Whatever a failed run left past `start` is written over.
+                store.truncate(start * hd);
+                store.extend(rows.iter().map(|&x| to_f16_precision(x)));
             }
         }
         // Keys a query at `pos` may see: all before it, or the last `window` for local layers.
@@ -312,11 +321,10 @@ impl Gemma3 {
         let out = if seq >= FLASH_TILE_ROWS {
             // llama.cpp's tiled flash attention: scores, softmax and sums in f32.
             let kv_len = end - first;
-            let slice = |store: &[f32]| -> Result<Tensor> {
+            let slice = |stores: &[Vec<f32>]| -> Result<Tensor> {
                 let mut rows = Vec::with_capacity(c.kv_heads * kv_len * hd);
-                for h in 0..c.kv_heads {
-                    let at = (h * context + first) * hd;
-                    rows.extend_from_slice(&store[at..at + kv_len * hd]);
+                for store in &stores[slots.clone()] {
+                    rows.extend_from_slice(&store[first * hd..end * hd]);
                 }
                 Ok(Tensor::from_vec(
                     rows,
@@ -324,8 +332,8 @@ impl Gemma3 {
                     &self.device,
                 )?)
             };
-            let keys = slice(&cache.keys[index])?;
-            let values = slice(&cache.values[index])?;
+            let keys = slice(&cache.keys)?;
+            let values = slice(&cache.values)?;
             // The query heads that share a KV head become rows of one matmul against it.
             let q = q.reshape((c.kv_heads, group * seq, hd))?;
             let mask: Vec<f32> = (0..group * seq)
@@ -362,15 +370,9 @@ impl Gemma3 {
             let mut out = vec![0.0f32; seq * c.heads * hd];
             for (row, (q, out)) in q.chunks_exact(hd).zip(out.chunks_exact_mut(hd)).enumerate() {
                 let (pos, head) = (start + row / c.heads, row % c.heads);
-                let at = (head / group) * context * hd;
+                let slot = slots.start + head / group;
                 let visible = (pos + 1).saturating_sub(window)..pos + 1;
-                attend_one(
-                    q,
-                    &cache.keys[index][at..at + context * hd],
-                    &cache.values[index][at..at + context * hd],
-                    visible,
-                    out,
-                );
+                attend_one(q, &cache.keys[slot], &cache.values[slot], visible, out);
             }
             Tensor::from_vec(out, (seq, c.heads * hd), &self.device)?
         };

@@ -5,6 +5,7 @@ pub mod generate;
 pub mod prompt;
 pub mod q8;
 pub mod tokenizer;
+mod vocabulary;
 
 use std::path::{Path, PathBuf};
 
@@ -47,7 +48,7 @@ impl Model {
             )
         })?;
         let length = file.metadata()?.len();
-        let content = Content::read(&mut file).map_err(|e| {
+        let mut content = Content::read(&mut file).map_err(|e| {
             anyhow::anyhow!(
                 "{} is not a readable GGUF file: {:#}",
                 path.display(),
@@ -80,6 +81,11 @@ impl Model {
                     .unwrap_or_default()
             });
         let tokenizer = GemmaTokenizer::from_gguf(&content)?;
+        // The vocabulary's arrays (tens of MB as read) are not needed once the tokenizer
+        // holds them: dropped before the weights are read, the peak is the weights'.
+        content
+            .metadata
+            .retain(|key, _| !key.starts_with("tokenizer."));
         let gemma = Gemma3::from_gguf(&content, &mut file, context)?;
         Ok(Model {
             path: path.to_path_buf(),

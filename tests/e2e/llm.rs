@@ -62,6 +62,28 @@ fn tokenizer_round_trips_text() {
     }
 }
 
+/// As llama.cpp: the vocabulary's user-defined tokens (runs of spaces and newlines, table
+/// tags) are found in the text as written, before spaces become `▁`. Two spaces are one
+/// such token; two `▁` typed by the user are text, and decode as two spaces; a split
+/// character (a byte token alone) decodes as U+FFFD until it is whole.
+#[test]
+fn tokenizer_matches_user_defined_tokens_in_the_text_as_written() {
+    let tokenizer = &model().tokenizer;
+    let two_spaces = tokenizer.encode("  ", false).unwrap();
+    assert_eq!(two_spaces.len(), 1, "{two_spaces:?}");
+    let spaced = tokenizer.encode("a  b<table>", false).unwrap();
+    assert!(spaced.contains(&two_spaces[0]), "{spaced:?}");
+    assert_eq!(spaced.len(), 4, "a, two spaces, b, <table>: {spaced:?}");
+    let marks = tokenizer.encode("a\u{2581}\u{2581}b", false).unwrap();
+    assert!(!marks.contains(&two_spaces[0]), "{marks:?}");
+    assert_eq!(tokenizer.decode(&marks).unwrap(), "a  b");
+
+    let rare = tokenizer.encode("𠮷", false).unwrap();
+    assert_eq!(rare.len(), 4, "four byte tokens: {rare:?}");
+    assert_eq!(tokenizer.decode(&rare[..2]).unwrap(), "\u{fffd}\u{fffd}");
+    assert_eq!(tokenizer.decode(&rare).unwrap(), "𠮷");
+}
+
 /// Tokens llama.cpp generated for a reference row (its text, tokenized).
 fn reference_tokens(row: &serde_json::Value) -> Vec<u32> {
     model()
