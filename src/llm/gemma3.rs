@@ -120,13 +120,11 @@ impl Rope {
     }
 }
 
-/// Keys and values of every layer, preallocated for the whole context, rounded to half
-/// precision as llama.cpp's default F16 cache holds them. Layout per layer:
-/// `[kv_head][position][head_dim]`.
+/// Keys and values of every layer, rounded to half precision as llama.cpp's default F16
+/// cache holds them. One vector per layer and KV head (`layer * kv_heads + head`) of the
+/// positions filled so far, `[position][head_dim]`: room for the whole context is reserved
+/// up front and grown into, so the memory taken follows the positions used.
 pub struct Cache {
-    /// Per layer and KV head (`layer * kv_heads + head`): the keys (values) of the
-    /// positions filled so far, `head_dim` each, rounded to f16 precision. Their room is
-    /// reserved up front and grown into, so the memory taken follows the positions used.
     keys: Vec<Vec<f32>>,
     values: Vec<Vec<f32>>,
     /// Positions filled so far.
