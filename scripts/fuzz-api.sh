@@ -22,6 +22,8 @@ export DATABASE_URL="sqlite://$work/fuzz.db" SHIKAKU_RATE_LIMIT=0 SHIKAKU_MODEL=
   SHIKAKU_TELEGRAM_WEBHOOK_SECRET=fuzz-telegram-secret SHIKAKU_TELEGRAM_API_URL=http://127.0.0.1:9
 password="fuzzing password $RANDOM$RANDOM"
 echo "$password" | "$bin" user add fuzz-admin --role admin > /dev/null
+# The account the account operations act on (tests/fuzz/signed-in.toml).
+echo "$password" | "$bin" user add fuzz-agent --role agent > /dev/null
 . scripts/lib/service.sh
 start_service "$work"
 
@@ -47,15 +49,17 @@ st() {
 status=0
 echo "== schemathesis: not signed in"
 st --config-file tests/fuzz/anonymous.toml "$@" || status=1
-echo "== schemathesis: signed in (all but signing out and importing)"
+echo "== schemathesis: signed in (all but signing out, importing and publishing)"
 st --config-file tests/fuzz/signed-in.toml --exclude-path /agent/api/logout \
-  --exclude-path /admin/api/import "$@" || status=1
-# Whether an imported file can be read is not something a schema can say: any bytes are a
-# schema-valid body, and random bytes named .pdf are not a readable PDF (422 says so). The
-# import is fuzzed with every other check.
-echo "== schemathesis: signed in, importing"
+  --exclude-path /admin/api/import --exclude-path /admin/api/publish "$@" || status=1
+# Whether an imported file can be read, or the drafts published, is not something a schema
+# can say: any bytes are a schema-valid body, and random bytes named .pdf are not a
+# readable PDF; the run above edits and deletes drafts (the glossary too), and drafts with
+# problems are not published (422 says so in both cases). These two are fuzzed with every
+# other check.
+echo "== schemathesis: signed in, importing and publishing"
 st --config-file tests/fuzz/signed-in.toml --include-path /admin/api/import \
-  --exclude-checks positive_data_acceptance "$@" || status=1
+  --include-path /admin/api/publish --exclude-checks positive_data_acceptance "$@" || status=1
 echo "== schemathesis: signed in, signing out"
 st --config-file tests/fuzz/signed-in.toml --include-path /agent/api/logout "$@" || status=1
 if grep -q 'panicked' "$work/serve.log"; then

@@ -67,16 +67,12 @@ impl Accounts {
                 SignIn::Ok { token, user }
             }
             Login::Bad => SignIn::Bad,
-            Login::Unknown { counted, locked } => {
+            Login::Unknown { locked } => {
                 // The same work and answer as for a real name, so that neither the time nor
                 // the answer tells which names exist.
-                if counted {
-                    let password = password_for_timing.clone();
-                    tokio::task::spawn_blocking(move || {
-                        verify_password(&password, &UNKNOWN_USER_HASH)
-                    })
+                let password = password_for_timing.clone();
+                tokio::task::spawn_blocking(move || verify_password(&password, &UNKNOWN_USER_HASH))
                     .await?;
-                }
                 if locked { SignIn::Locked } else { SignIn::Bad }
             }
             Login::Locked => SignIn::Locked,

@@ -103,7 +103,10 @@ pub async fn service(settings: &Settings, service: ServiceSettings) -> Result<Ap
         Arc::new(publisher),
         channels,
         service,
-        settings.model_path.clone(),
+        http::ConfiguredModels {
+            generator: settings.model_path.clone(),
+            embedder: settings.embedder_path.clone(),
+        },
     ))
 }
 

@@ -9,12 +9,12 @@
 mod answer;
 mod builder;
 pub mod compose;
+mod echo;
 pub mod followup;
 pub mod intent;
 mod kana;
 pub mod language;
 mod parts;
-pub mod privacy;
 mod question;
 mod replies;
 pub mod rules;
@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use crate::knowledge::{Kind, KnowledgeBase};
 use crate::search::{Fusion, Hit, SearchIndex};
-use crate::text::{is_japanese, normalize};
+use crate::text::{is_japanese, normalize, privacy};
 use answer::citation_of_hit;
 pub use answer::{Answer, Citation, Language, Outcome, WriterKind};
 pub use builder::Builder;
@@ -82,12 +82,15 @@ pub struct Assistant {
     drafts: Arc<Mutex<DraftStats>>,
     /// The knowledge base's words by reading, for questions typed in kana alone.
     kana: kana::KanaWords,
+    /// The phone numbers and addresses the knowledge base gives (see `echo`).
+    known_contacts: echo::KnownContacts,
 }
 
 impl Assistant {
     pub fn new(kb: Arc<KnowledgeBase>, index: SearchIndex) -> Self {
         Assistant {
             kana: kana::KanaWords::new(&kb, index.analyzer()),
+            known_contacts: echo::KnownContacts::of(&kb),
             kb,
             index,
             model: None,
@@ -137,6 +140,13 @@ impl Assistant {
             .previous
             .map(|p| privacy::redact(&without_markup(&normalize(p))).text);
         let mut answer = self.respond(text, previous.as_deref(), question.today)?;
+        // Nothing the user wrote comes back as the bot's own contact details.
+        let users = format!(
+            "{}\n{}",
+            question.text,
+            question.previous.unwrap_or_default()
+        );
+        answer.answer = echo::guard(&answer.answer, &users, &self.known_contacts);
         if redacted.removed {
             answer.number_removed = true;
             let notice = match answer.language {

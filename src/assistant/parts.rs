@@ -194,7 +194,11 @@ impl Assistant {
                 text.push_str("\n\n");
             }
             let part = part.trim_end_matches(['？', '?', '。']);
-            text.push_str(&format!("■ {part}\n{}", answer.answer));
+            text.push_str(&format!(
+                "■ {}\n{}",
+                super::echo::quoted(part, language),
+                answer.answer
+            ));
             for c in &answer.citations {
                 if !citations.contains(c) {
                     citations.push(c.clone());

@@ -68,10 +68,7 @@ pub enum QuestionError {
 
 /// Checks a question before it is answered.
 pub fn validate(text: &str) -> Result<(), QuestionError> {
-    if text
-        .chars()
-        .all(|c| c.is_whitespace() || crate::text::is_invisible(c))
-    {
+    if crate::text::is_blank(text) {
         return Err(QuestionError::Empty);
     }
     if crate::text::has_control(text) {

@@ -17,9 +17,8 @@ use anyhow::Result;
 
 use crate::assistant::{Channel, Citation};
 use crate::conversation::{
-    Accepted, BoxFuture, ChatError, Conversations, Deliver, HandoffError, Resumed, Voice,
+    Accepted, BoxFuture, ChatError, Conversations, Deliver, Owed, Resumed, Taken, Voice,
 };
-use crate::handoff::{Details, Reason};
 use crate::settings::channels::ChannelsConfig;
 use crate::text::clock::today_in_japan;
 
@@ -176,6 +175,14 @@ impl Channels {
         conversations.spawn(async move { channels.sweep(&sweeper).await });
     }
 
+    /// The adapter of the channel named `channel`, when it is on here.
+    fn adapter(&self, channel: &str) -> Option<&dyn Adapter> {
+        self.adapters
+            .iter()
+            .find(|a| a.channel().as_str() == channel)
+            .map(|a| a.as_ref())
+    }
+
     /// Answers what a crash or a failed send left unanswered (see `conversation/jobs.rs`):
     /// at start, then every minute until shutdown; only the jobs of the channels on here.
     async fn sweep(&self, conversations: &Conversations) {
@@ -184,20 +191,26 @@ impl Channels {
         loop {
             match conversations.stale_jobs(&on).await {
                 Ok(jobs) => {
-                    for job in jobs {
-                        if shutdown.is_cancelled() {
-                            return;
-                        }
-                        let adapter = self
-                            .adapters
-                            .iter()
-                            .find(|a| a.channel().as_str() == job.channel);
-                        if let Some(adapter) = adapter {
-                            resume(adapter.as_ref(), conversations, &job).await;
+                    for job in jobs.iter().take_while(|_| !shutdown.is_cancelled()) {
+                        if let Some(adapter) = self.adapter(&job.channel) {
+                            resume(adapter, conversations, job).await;
                         }
                     }
                 }
                 Err(e) => tracing::warn!("looking for unanswered channel messages: {e:#}"),
+            }
+            match conversations.stale_notices(&on).await {
+                Ok(notices) => {
+                    for notice in notices.iter().take_while(|_| !shutdown.is_cancelled()) {
+                        if let Some(adapter) = self.adapter(&notice.channel) {
+                            resend(adapter, conversations, notice).await;
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!("looking for unsent channel notices: {e:#}"),
+            }
+            if shutdown.is_cancelled() {
+                return;
             }
             tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -265,6 +278,45 @@ async fn resume(
     }
 }
 
+/// Sends one owed notice a crash or a failed send left (a greeting, a handoff's
+/// confirmation); on failure it waits for the next sweep.
+async fn resend(
+    adapter: &dyn Adapter,
+    conversations: &Conversations,
+    notice: &crate::store::channels::OwedNotice,
+) {
+    let channel = adapter.channel().as_str();
+    let owed = match conversations.resume_notice(notice).await {
+        Ok(Some(owed)) => owed,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(notice = notice.id, "taking up a {channel} notice: {e:#}");
+            return;
+        }
+    };
+    match adapter.push(&notice.user_id, &owed_outbound(&owed)).await {
+        Ok(()) => {
+            tracing::info!(
+                notice = notice.id,
+                "a {channel} notice left unsent was sent"
+            );
+            conversations.notice_sent(notice.id).await;
+        }
+        Err(e) => tracing::warn!(
+            notice = notice.id,
+            "pushing a {channel} notice failed, tried again later: {e:#}"
+        ),
+    }
+}
+
+/// An owed notice as the channels send it.
+fn owed_outbound(owed: &Owed) -> Outbound {
+    Outbound::Notice {
+        text: owed.text.clone(),
+        suggestions: owed.suggestions.clone(),
+    }
+}
+
 /// An agent's reply or the service's notice, pushed on the channel the conversation came
 /// from.
 impl Deliver for Channels {
@@ -296,18 +348,28 @@ impl Deliver for Channels {
     }
 }
 
-/// Work left after an event was taken (stored): done after the webhook was answered. An
-/// answer's job is done once it was sent ([`Work::job`], [`sent`]).
+/// Work left after an event was taken (stored): done after the webhook was answered.
+/// Either is a durable job ([`Work::job`]), finished once what it owes was sent ([`sent`]).
 pub enum Work {
     /// Answer the stored question.
     Answer(Accepted),
-    /// Send this.
-    Send(Outbound),
+    /// Send this owed notice (a greeting, a handoff's confirmation, a refusal).
+    Notice(Owed),
+}
+
+/// The durable record behind a [`Work`].
+#[derive(Debug, Clone, Copy)]
+pub enum Job {
+    /// The question's job (`channel_jobs`).
+    Answer(i64),
+    /// The owed notice (`channel_outbox`).
+    Notice(i64),
 }
 
 /// Takes what a user sent in event `event_id`: the durable part, done before the platform
 /// is told the event arrived. A question is stored together with the event id; a handoff
-/// commits its ticket. `None`: the event was taken before (a redelivery), nothing to do.
+/// commits its ticket with the event and the confirmation owed. `None`: the event was taken
+/// before (a redelivery), nothing to do.
 pub async fn take(
     conversations: &Conversations,
     channel: Channel,
@@ -322,60 +384,37 @@ pub async fn take(
                 .await
             {
                 Ok(None) => Ok(None),
-                Ok(Some(accepted)) if accepted.for_agent() => Ok(Some(Work::Send(
-                    Outbound::notice("担当者にお伝えしました。担当者からの返信をお待ちください。"),
-                ))),
-                Ok(Some(accepted)) => Ok(Some(Work::Answer(accepted))),
-                Err(ChatError::Invalid(e)) => Ok(Some(Work::Send(Outbound::notice(e.to_string())))),
+                Ok(Some(Taken::Answer(accepted))) => Ok(Some(Work::Answer(accepted))),
+                Ok(Some(Taken::Notice(owed))) => Ok(Some(Work::Notice(owed))),
                 Err(ChatError::UnknownSession) => {
                     anyhow::bail!("the conversation of a {} user vanished", channel.as_str())
+                }
+                Err(ChatError::Invalid(e)) => {
+                    anyhow::bail!("a refused message was not recorded: {e}")
                 }
                 Err(ChatError::Internal(e) | ChatError::Unavailable { error: e, .. }) => Err(e),
             }
         }
-        Incoming::Handoff => {
-            let conversation = conversations.channel_conversation(channel, user).await?;
-            if !conversations.first_event(channel, event_id).await? {
-                return Ok(None);
-            }
-            let reply = conversations
-                .handoff(
-                    Some(&conversation),
-                    channel,
-                    Reason::RequestedPerson,
-                    &Details::default(),
-                )
-                .await;
-            Ok(Some(Work::Send(match reply {
-                Ok(r) => Outbound::notice(r.message),
-                Err(HandoffError::AlreadyOpen(_)) => Outbound::notice(
-                    "すでに担当者への引き継ぎを受け付けています。担当者からの返信をお待ちください。",
-                ),
-                Err(HandoffError::Internal(e)) => {
-                    tracing::error!("handoff from {} failed: {e:#}", channel.as_str());
-                    Outbound::notice(crate::handoff::failure(conversations.phone().as_deref()))
-                }
-                Err(e @ (HandoffError::Invalid(_) | HandoffError::UnknownSession)) => {
-                    return Err(anyhow::anyhow!("handoff: {e}"));
-                }
-            })))
-        }
+        Incoming::Handoff => Ok(conversations
+            .handoff_for_event(channel, user, event_id)
+            .await?
+            .map(Work::Notice)),
     }
 }
 
 impl Work {
-    /// The stored message whose job this work finishes once sent.
-    pub fn job(&self) -> Option<i64> {
+    /// The durable record this work finishes once sent.
+    pub fn job(&self) -> Job {
         match self {
-            Work::Answer(accepted) => Some(accepted.question_id),
-            Work::Send(_) => None,
+            Work::Answer(accepted) => Job::Answer(accepted.question_id),
+            Work::Notice(owed) => Job::Notice(owed.id),
         }
     }
 
     /// What to send: the answer is written now (the model may take seconds).
     pub async fn run(self, conversations: &Conversations) -> Result<Outbound> {
         match self {
-            Work::Send(outbound) => Ok(outbound),
+            Work::Notice(owed) => Ok(owed_outbound(&owed)),
             Work::Answer(accepted) => {
                 let reply = conversations
                     .reply(accepted, today_in_japan(), |_| {})
@@ -392,25 +431,15 @@ impl Work {
     }
 }
 
-/// After a send: the job of a sent answer is done; one that failed is logged and its job
-/// left for the sweep, which sends the stored answer again.
-pub async fn sent(
-    conversations: &Conversations,
-    channel: Channel,
-    job: Option<i64>,
-    result: Result<()>,
-) {
+/// After a send: its job is done; one that failed is logged and its job left for the
+/// sweep, which sends it again.
+pub async fn sent(conversations: &Conversations, channel: Channel, job: Job, result: Result<()>) {
     match (result, job) {
-        (Ok(()), Some(job)) => conversations.job_done(job).await,
-        (Ok(()), None) => {}
+        (Ok(()), Job::Answer(message)) => conversations.job_done(message).await,
+        (Ok(()), Job::Notice(id)) => conversations.notice_sent(id).await,
         (Err(e), _) => tracing::error!(
-            "{}: a message was not delivered{}: {e:#}",
-            channel.as_str(),
-            if job.is_some() {
-                " (tried again later)"
-            } else {
-                ""
-            }
+            "{}: a message was not delivered (tried again later): {e:#}",
+            channel.as_str()
         ),
     }
 }

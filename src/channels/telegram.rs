@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use sha2::{Digest, Sha256};
 use teloxide::payloads::{GetUpdatesSetters, SendMessageSetters, SetWebhookSetters};
 use teloxide::requests::Requester;
 use teloxide::types::{
@@ -76,15 +75,6 @@ fn incoming(text: &str) -> Result<Incoming, &'static str> {
     }
 }
 
-/// Compares secrets in constant time (their digests, so the length does not show).
-fn same_secret(given: &[u8], expected: &[u8]) -> bool {
-    let (a, b) = (Sha256::digest(given), Sha256::digest(expected));
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
-}
-
 impl Telegram {
     pub fn new(config: TelegramConfig, public_url: Option<String>) -> Result<Telegram> {
         let url = reqwest::Url::parse(&config.api_url).context("SHIKAKU_TELEGRAM_API_URL")?;
@@ -115,7 +105,7 @@ impl Telegram {
                 "Telegram is in polling mode; its webhook is off".into(),
             ));
         };
-        if !same_secret(given.unwrap_or_default(), secret.expose().as_bytes()) {
+        if !secret.matches(given.unwrap_or_default()) {
             tracing::warn!(
                 "Telegram: a webhook request with a missing or wrong secret was refused"
             );
@@ -162,16 +152,29 @@ impl Telegram {
                 match message.text().map(incoming) {
                     Some(Ok(incoming)) => (chat, incoming),
                     Some(Err(notice)) => {
+                        let text = if notice == GREETING {
+                            format!("{GREETING}\n\n{HELP}")
+                        } else {
+                            notice.to_string()
+                        };
+                        let starters: Vec<String> =
+                            STARTER_QUESTIONS.iter().map(|q| q.to_string()).collect();
                         return Ok(conversations
-                            .first_event(Channel::Telegram, &id)
+                            .owe_notice(
+                                Channel::Telegram,
+                                &chat.0.to_string(),
+                                &id,
+                                &text,
+                                &starters,
+                            )
                             .await?
-                            .then(|| (chat, Work::Send(notice_with_starters(notice)))));
+                            .map(|owed| (chat, Work::Notice(owed))));
                     }
                     None => {
                         return Ok(conversations
-                            .first_event(Channel::Telegram, &id)
+                            .owe_notice(Channel::Telegram, &chat.0.to_string(), &id, NOT_TEXT, &[])
                             .await?
-                            .then(|| (chat, Work::Send(Outbound::notice(NOT_TEXT)))));
+                            .map(|owed| (chat, Work::Notice(owed))));
                     }
                 }
             }
@@ -383,17 +386,6 @@ fn no_preview() -> LinkPreviewOptions {
     }
 }
 
-fn notice_with_starters(text: &str) -> Outbound {
-    Outbound::Notice {
-        text: if text == GREETING {
-            format!("{GREETING}\n\n{HELP}")
-        } else {
-            text.to_string()
-        },
-        suggestions: STARTER_QUESTIONS.iter().map(|q| q.to_string()).collect(),
-    }
-}
-
 impl Adapter for Telegram {
     fn channel(&self) -> Channel {
         Channel::Telegram
@@ -471,12 +463,5 @@ mod tests {
             incoming("締切はいつですか"),
             Ok(Incoming::Text("締切はいつですか".into()))
         );
-    }
-
-    #[test]
-    fn secrets_compare_by_content() {
-        assert!(same_secret(b"abc", b"abc"));
-        assert!(!same_secret(b"abd", b"abc"));
-        assert!(!same_secret(b"", b"abc"));
     }
 }

@@ -11,7 +11,7 @@ use crate::search::index::{fingerprint, passages};
 use crate::search::{Analyzer, SearchIndex};
 use crate::settings::Settings;
 use crate::startup::{self, with_store};
-use crate::store::knowledge::Import;
+use crate::store::knowledge::{Drafts, Import};
 
 /// Who the command line acts as in the audit log.
 fn cli_user() -> String {
@@ -90,7 +90,7 @@ pub fn import(settings: &Settings, folder: &Path, publish: bool, note: &str) -> 
         if publish {
             let fp = publishing::fingerprint(&files);
             let release = store
-                .create_release(&files, &fp, &user, "publish", note)
+                .create_release(&files, &fp, &user, "publish", note, Drafts::Replaced)
                 .await?;
             println!("{detail}: published as release {}", release.id);
         } else {

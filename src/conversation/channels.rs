@@ -1,59 +1,165 @@
 //! The messaging channels' side of the conversation service: a channel user's conversation,
-//! events taken once (a redelivery is not answered twice), and each message stored with its
-//! job to answer it (`jobs.rs`).
+//! events taken once (a redelivery is not answered twice), each message stored with its job
+//! to answer it and every notice owed to a user stored with the event that asked for it
+//! (`jobs.rs`): nothing the platform was told had arrived goes unanswered after a crash.
 
-use super::{Accepted, ChatError, Conversations, State, stored_text};
+use super::{Accepted, ChatError, Conversations, DeskKind, State, stored_text};
 use crate::assistant::{Channel, validate};
+use crate::handoff::Reason;
+use crate::store::channels::ChannelEvent;
+
+/// Told to a channel user whose message went to the person who owns the conversation.
+const PASSED_ON: &str = "担当者にお伝えしました。担当者からの返信をお待ちください。";
+/// Told to a channel user who asks for a person while a ticket is open.
+const ALREADY_WAITING: &str =
+    "すでに担当者への引き継ぎを受け付けています。担当者からの返信をお待ちください。";
+
+/// A notice owed to a channel user, stored with the event that asked for it: sent by the
+/// event's worker, or by the sweep after a crash (`jobs.rs`).
+#[derive(Debug, Clone)]
+pub struct Owed {
+    pub id: i64,
+    pub text: String,
+    /// Questions offered with it.
+    pub suggestions: Vec<String>,
+}
+
+/// What taking a channel's text event left to do.
+#[derive(Debug)]
+pub enum Taken {
+    /// Answer the stored question (its job was written with it).
+    Answer(Accepted),
+    /// Send this owed notice (the message was refused, or went to a person).
+    Notice(Owed),
+}
 
 impl Conversations {
     /// A message that came in a messaging channel's event (`event_id`: LINE's
     /// webhookEventId, Telegram's update_id) from `user`: stored together with the event's
-    /// id, so `None` for an event taken before, and with a job to answer it unless a person
-    /// owns the conversation (see `jobs.rs`). An invalid message is recorded too, so that
-    /// it is refused once.
+    /// id, so `None` for an event taken before, and with a job to answer it — or, while a
+    /// person owns the conversation, the notice that it was passed on. An invalid message
+    /// is recorded with the notice that says why, so that it is refused once.
     pub async fn accept_event(
         &self,
         channel: Channel,
         user: &str,
         event_id: &str,
         text: &str,
-    ) -> Result<Option<Accepted>, ChatError> {
+    ) -> Result<Option<Taken>, ChatError> {
         let conversation = self.channel_conversation(channel, user).await?;
         if let Err(e) = validate(text) {
-            return if self.first_event(channel, event_id).await? {
-                Err(e.into())
-            } else {
-                Ok(None)
-            };
+            let refusal = e.to_string();
+            return Ok(self
+                .owe_notice(channel, user, event_id, &refusal, &[])
+                .await?
+                .map(Taken::Notice));
         }
-        let Some((question_id, for_bot)) = self
+        let event = ChannelEvent {
+            channel: channel.as_str(),
+            event_id,
+            user_id: user,
+        };
+        let Some((question_id, owed)) = self
             .store
-            .add_user_message_once(
-                &conversation,
-                &stored_text(text),
-                channel.as_str(),
-                user,
-                event_id,
-            )
+            .add_user_message_once(&conversation, &stored_text(text), &event, PASSED_ON)
             .await?
         else {
             return Ok(None);
         };
-        if for_bot {
+        match owed {
             // Its job was written with it: the bot answers, whatever the state is by now.
-            return Ok(Some(Accepted {
+            None => Ok(Some(Taken::Answer(Accepted {
                 session_id: conversation,
                 question_id,
                 state: State::Bot,
                 text: text.to_string(),
                 channel,
                 context: None,
-            }));
+            }))),
+            Some(id) => {
+                self.desk_message(&conversation).await;
+                Ok(Some(Taken::Notice(Owed {
+                    id,
+                    text: PASSED_ON.to_string(),
+                    suggestions: Vec::new(),
+                })))
+            }
         }
-        Ok(Some(
-            self.accepted(conversation, question_id, channel, text, None)
-                .await?,
-        ))
+    }
+
+    /// An event that asks only for a notice (a greeting, help, 「文字で送ってください」):
+    /// recorded with the notice owed to `user`, in one transaction; `None` for an event
+    /// taken before.
+    pub async fn owe_notice(
+        &self,
+        channel: Channel,
+        user: &str,
+        event_id: &str,
+        text: &str,
+        suggestions: &[String],
+    ) -> anyhow::Result<Option<Owed>> {
+        let event = ChannelEvent {
+            channel: channel.as_str(),
+            event_id,
+            user_id: user,
+        };
+        Ok(self
+            .store
+            .owe_notice_for_event(&event, text, suggestions)
+            .await?
+            .map(|id| Owed {
+                id,
+                text: text.to_string(),
+                suggestions: suggestions.to_vec(),
+            }))
+    }
+
+    /// A channel user asked for a person (a button, `/operator`): the ticket, the event and
+    /// the confirmation owed to the user in one transaction (see
+    /// [`crate::store::Store::create_ticket_for_event`]); `None` for an event taken before.
+    pub async fn handoff_for_event(
+        &self,
+        channel: Channel,
+        user: &str,
+        event_id: &str,
+    ) -> anyhow::Result<Option<Owed>> {
+        let conversation = self.channel_conversation(channel, user).await?;
+        let confirmation = self.confirmation(&conversation).await?;
+        let event = ChannelEvent {
+            channel: channel.as_str(),
+            event_id,
+            user_id: user,
+        };
+        let Some((opened, id)) = self
+            .store
+            .create_ticket_for_event(
+                &conversation,
+                Reason::RequestedPerson.as_str(),
+                &event,
+                &confirmation,
+                ALREADY_WAITING,
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let text = match opened {
+            Ok(created) => {
+                tracing::info!(
+                    ticket = created.ticket,
+                    reason = Reason::RequestedPerson.as_str(),
+                    "handoff: ticket opened"
+                );
+                self.desk_event(DeskKind::Ticket, created.ticket).await;
+                confirmation
+            }
+            Err(_) => ALREADY_WAITING.to_string(),
+        };
+        Ok(Some(Owed {
+            id,
+            text,
+            suggestions: Vec::new(),
+        }))
     }
 
     /// The conversation of a messaging channel's user (a new one on first contact).
@@ -65,12 +171,6 @@ impl Conversations {
         self.store
             .channel_conversation(channel.as_str(), user)
             .await
-    }
-
-    /// Whether a channel's event is new; records it. For events that store nothing (a
-    /// greeting, help).
-    pub async fn first_event(&self, channel: Channel, event_id: &str) -> anyhow::Result<bool> {
-        self.store.first_delivery(channel.as_str(), event_id).await
     }
 
     /// The user left the channel (blocked, unfollowed): a later contact starts a new

@@ -57,7 +57,7 @@ impl Conversations {
         rating: Rating,
         comment: Option<&str>,
     ) -> Result<bool, FeedbackError> {
-        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        let comment = comment.map(str::trim).filter(|c| !crate::text::is_blank(c));
         if let Some(c) = comment {
             let chars = c.chars().count();
             if chars > MAX_COMMENT_CHARS {
@@ -67,8 +67,11 @@ impl Conversations {
                 return Err(FeedbackError::CommentControl);
             }
         }
+        if !super::is_session_id(session) {
+            return Err(FeedbackError::NoSuchAnswer);
+        }
         // A My Number is never kept: removed before the comment is stored.
-        let comment = comment.map(|c| crate::assistant::privacy::scrub(c).0);
+        let comment = comment.map(|c| crate::text::privacy::scrub(c).0);
         self.store
             .set_feedback(session, message_id, rating.as_str(), comment.as_deref())
             .await?

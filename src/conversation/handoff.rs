@@ -6,13 +6,14 @@ use serde::Serialize;
 
 use super::{Conversations, DeskKind, NUMBER_REMOVED, Voice};
 use crate::assistant::language::{self, Written};
-use crate::assistant::{Channel, Citation, Language, privacy};
+use crate::assistant::{Channel, Citation, Language};
 use crate::handoff::{self, Details, FieldError, Priority, Reason};
 use crate::store::StoredMessage;
 use crate::store::canned::CannedReply;
 use crate::store::tickets::{Note, Refused, TicketRow};
 use crate::text::clock::now_in_japan;
 use crate::text::csv::Sheet;
+use crate::text::privacy;
 
 /// Categories a resolved ticket is filed under.
 pub const CATEGORIES: &[&str] = &[
@@ -164,13 +165,7 @@ impl Conversations {
             .conversation(session, channel)
             .await?
             .ok_or(HandoffError::UnknownSession)?;
-        let language = language_of(self.store.last_user_text(&session_id).await?.as_deref());
-        let mut message = handoff::confirmation(
-            &self.hours,
-            now_in_japan(),
-            self.phone().as_deref(),
-            language,
-        );
+        let mut message = self.confirmation(&session_id).await?;
         if number_removed {
             message.push_str(NUMBER_REMOVED);
         }
@@ -197,6 +192,18 @@ impl Conversations {
             message_id: created.message,
             message,
         })
+    }
+
+    /// What a user who hands over is told (business hours, the call center's number), in
+    /// the language they wrote last.
+    pub(super) async fn confirmation(&self, session_id: &str) -> anyhow::Result<String> {
+        let language = language_of(self.store.last_user_text(session_id).await?.as_deref());
+        Ok(handoff::confirmation(
+            &self.hours,
+            now_in_japan(),
+            self.phone().as_deref(),
+            language,
+        ))
     }
 
     /// The queue; `search` matches the details and the transcript.

@@ -1,15 +1,17 @@
 //! LINE's and Telegram's messages as durable jobs. The platform is told a message arrived
 //! once it is stored, with a job to answer it (same transaction); the job is done when the
-//! answer was sent. A crash, or a send that failed, leaves the job: the channels' sweep
+//! answer was sent. Every notice owed to a user (a greeting, a handoff's confirmation) is
+//! stored the same way with the event that asked for it, and removed once sent. A crash, or a send that failed, leaves the job: the channels' sweep
 //! takes it again after [`STALE_AFTER`] and sends the stored answer, or answers first if
 //! there is none. Each instance sweeps; a conditional claim gives a job to one of them.
 
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::channels::Owed;
 use super::{Accepted, Conversations};
 use crate::assistant::Channel;
 use crate::store::StoredMessage;
-use crate::store::channels::ChannelJob;
+use crate::store::channels::{ChannelJob, OwedNotice};
 
 /// How long a job may stay with its worker: longer than any answer and its sends take.
 pub const STALE_AFTER: TimeDelta = TimeDelta::minutes(3);
@@ -86,6 +88,48 @@ impl Conversations {
             channel,
             context: None,
         })))
+    }
+
+    /// The owed notices of `channels` whose worker has not sent them within [`STALE_AFTER`].
+    pub async fn stale_notices(&self, channels: &[Channel]) -> anyhow::Result<Vec<OwedNotice>> {
+        let before =
+            (Utc::now() - STALE_AFTER).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
+        self.store.stale_owed_notices(&before, &names).await
+    }
+
+    /// Takes a stale owed notice: what to send, or `None` when another instance took it or
+    /// it was given up (too old, tried too often).
+    pub async fn resume_notice(&self, notice: &OwedNotice) -> anyhow::Result<Option<Owed>> {
+        let age = DateTime::parse_from_rfc3339(&notice.created_at)
+            .map(|at| Utc::now().signed_duration_since(at))
+            .unwrap_or(TimeDelta::MAX);
+        if notice.attempts >= MAX_ATTEMPTS || age > MAX_AGE {
+            tracing::error!(
+                notice = notice.id,
+                attempts = notice.attempts,
+                "a notice owed to a {} user was not delivered; given up",
+                notice.channel
+            );
+            self.store.finish_owed_notice(notice.id).await?;
+            return Ok(None);
+        }
+        if !self.store.claim_owed_notice(notice).await? {
+            return Ok(None);
+        }
+        Ok(Some(Owed {
+            id: notice.id,
+            text: notice.text.clone(),
+            suggestions: notice.suggestions.clone(),
+        }))
+    }
+
+    /// The owed notice `id` was sent. A failure to record it is logged (the sweep would
+    /// send it once more).
+    pub async fn notice_sent(&self, id: i64) {
+        if let Err(e) = self.store.finish_owed_notice(id).await {
+            tracing::warn!(notice = id, "recording a sent notice: {e:#}");
+        }
     }
 
     /// The job of message `message_id` is done: its answer was sent. A failure to record

@@ -29,14 +29,16 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::assistant::{
-    Answer, Assistant, Channel, Outcome, Question, QuestionError, WriterKind, privacy, validate,
+    Answer, Assistant, Channel, Outcome, Question, QuestionError, WriterKind, validate,
 };
 use crate::handoff::hours::BusinessHours;
 use crate::metrics::Metrics;
 use crate::store::{ConversationContext, Store, StoredMessage};
+use crate::text::privacy;
 use context::recent_question;
 
 pub use crate::store::tickets::Refused;
+pub use channels::{Owed, Taken};
 pub use desk::{DeskEvent, DeskKind};
 pub use feedback::{FeedbackError, MAX_COMMENT_CHARS, Rating};
 pub use handoff::{
@@ -77,6 +79,12 @@ pub trait Deliver: Send + Sync {
 /// [`privacy::REMOVED`] (a My Number is never stored).
 pub(super) fn stored_text(text: &str) -> String {
     privacy::scrub(text).0
+}
+
+/// Whether `session` can name a conversation (their ids are UUIDs): anything else is
+/// unknown without asking the database, which a NUL would fail on PostgreSQL.
+pub(crate) fn is_session_id(session: &str) -> bool {
+    uuid::Uuid::try_parse(session).is_ok()
 }
 
 /// Told to the user whose free text held a 12-digit number.
@@ -258,6 +266,7 @@ impl Conversations {
         // What answering will read of an existing conversation is read with the query
         // that finds it.
         let (session_id, context) = match session {
+            Some(id) if !is_session_id(id) => return Err(ChatError::UnknownSession),
             Some(id) => {
                 let context = self
                     .store
@@ -318,6 +327,9 @@ impl Conversations {
 
     /// The conversation's state, or `None` if there is no such conversation.
     pub async fn state(&self, session: &str) -> anyhow::Result<Option<State>> {
+        if !is_session_id(session) {
+            return Ok(None);
+        }
         self.store
             .conversation_state(session)
             .await?
@@ -338,6 +350,9 @@ impl Conversations {
 
     /// Whether a conversation exists.
     pub async fn exists(&self, session: &str) -> anyhow::Result<bool> {
+        if !is_session_id(session) {
+            return Ok(false);
+        }
         self.store.conversation_exists(session).await
     }
 

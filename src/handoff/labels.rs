@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::assistant::privacy::scrub;
+use crate::text::privacy::scrub;
 
 /// Stored with the ticket by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -31,11 +31,18 @@ pub const MAX_TAG_CHARS: usize = 20;
 
 /// The tags trimmed, in their order, each once; or what is wrong, in Japanese, naming the tag.
 pub fn checked_tags(tags: &[String]) -> Result<Vec<String>, String> {
+    if tags.len() > MAX_TAGS {
+        return Err(format!("タグは{MAX_TAGS}個までです。"));
+    }
     let mut kept: Vec<String> = Vec::new();
     for tag in tags {
         let tag = tag.trim();
-        if tag.is_empty() {
+        if crate::text::is_blank(tag) {
             return Err("空のタグは付けられません。".into());
+        }
+        // Before anything that names the tag: a number is never echoed back.
+        if scrub(tag).1 {
+            return Err("タグに12桁の番号は使えません。".into());
         }
         if tag.chars().count() > MAX_TAG_CHARS {
             return Err(format!(
@@ -48,15 +55,9 @@ pub fn checked_tags(tags: &[String]) -> Result<Vec<String>, String> {
         {
             return Err(format!("タグ「{tag}」に空白や読点（,）は使えません。"));
         }
-        if scrub(tag).0 != tag {
-            return Err("タグに12桁の番号は使えません。".into());
-        }
         if !kept.iter().any(|k| k == tag) {
             kept.push(tag.to_string());
         }
-    }
-    if kept.len() > MAX_TAGS {
-        return Err(format!("タグは{MAX_TAGS}個までです。"));
     }
     Ok(kept)
 }

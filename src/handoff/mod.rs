@@ -13,8 +13,8 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::assistant::Language;
-use crate::assistant::privacy::scrub;
 use crate::knowledge::KnowledgeBase;
+use crate::text::privacy::scrub;
 use crate::text::{contacts, normalize};
 use hours::BusinessHours;
 
@@ -47,7 +47,7 @@ fn given(value: &Option<String>) -> Option<String> {
     value
         .as_deref()
         .map(str::trim)
-        .filter(|v| !v.is_empty())
+        .filter(|v| !crate::text::is_blank(v))
         .map(str::to_string)
 }
 

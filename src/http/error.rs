@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::conversation::ChatError;
 use crate::handoff::FieldError;
+use crate::text::privacy;
 
 /// An error response: `{"error": {"code", "message", "detail"?}}`.
 #[derive(Debug)]
@@ -20,6 +21,11 @@ pub struct ApiError {
     status: StatusCode,
     body: ErrorDetail,
 }
+
+/// Marks a response as "the database cannot store or read now": [`with_call_center`] puts
+/// the call center's number (from the serving knowledge base) into its message.
+#[derive(Debug, Clone, Copy)]
+pub struct StorageUnavailable;
 
 /// The JSON of every error.
 #[derive(Debug, Serialize, ToSchema)]
@@ -113,7 +119,29 @@ impl ApiError {
         )
     }
 
+    /// 503 `storage_unavailable`: the database cannot be reached or written now; the user
+    /// is told to try again later or to call.
+    pub fn storage_unavailable(phone: Option<&str>) -> Self {
+        let call = phone
+            .map(|p| format!("お急ぎの場合はコールセンター（{p}）にお問い合わせください。"))
+            .unwrap_or_default();
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+            format!(
+                "申し訳ありません。ただいまデータを保存・読み出しできないため、お答えできません。\
+                 しばらくしてからもう一度お試しください。{call}"
+            ),
+        )
+    }
+
+    /// A failure on the service's side: the database's (an outage, a full disk) is a 503
+    /// `storage_unavailable` with the call center's number, anything else a 500.
     pub fn internal(e: &anyhow::Error) -> Self {
+        if crate::store::is_database_error(e) {
+            tracing::error!("the database failed: {e:#}");
+            return ApiError::storage_unavailable(None);
+        }
         tracing::error!("internal error: {e:#}");
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -141,17 +169,7 @@ impl From<ChatError> for ApiError {
             ChatError::UnknownSession => ApiError::unknown_session(),
             ChatError::Unavailable { error, phone } => {
                 tracing::error!("storing a message: {error:#}");
-                let call = phone
-                    .map(|p| format!("お急ぎの場合はコールセンター（{p}）にお問い合わせください。"))
-                    .unwrap_or_default();
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "storage_unavailable",
-                    format!(
-                        "申し訳ありません。ただいまメッセージを保存できないため、お答えできません。\
-                         しばらくしてからもう一度お送りください。{call}"
-                    ),
-                )
+                ApiError::storage_unavailable(phone.as_deref())
             }
             ChatError::Internal(e) => ApiError::internal(&e),
         }
@@ -181,9 +199,48 @@ impl From<JsonRejection> for ApiError {
 }
 
 impl IntoResponse for ApiError {
+    /// The error as JSON. No 12-digit number leaves in it: a refusal that names what was
+    /// wrong (a tag, a JSON parser's complaint that quotes the value) never echoes a My
+    /// Number back to the sender.
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { error: self.body })).into_response()
+        let scrub = |text: &str| privacy::scrub(text).0;
+        let mut body = self.body;
+        body.message = scrub(&body.message);
+        body.detail = body.detail.as_deref().map(scrub);
+        if let Some(fields) = &mut body.fields {
+            for field in fields {
+                field.message = scrub(&field.message);
+            }
+        }
+        let unavailable = body.code == "storage_unavailable";
+        let mut response = (self.status, Json(ErrorBody { error: body })).into_response();
+        if unavailable {
+            response.extensions_mut().insert(StorageUnavailable);
+        }
+        response
     }
+}
+
+/// Gives every `storage_unavailable` error the call center's number, which the user needs
+/// most when nothing can be saved (the handlers that fail do not know it).
+pub async fn with_call_center(
+    axum::extract::State(state): axum::extract::State<super::AppState>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(req).await;
+    if response.extensions().get::<StorageUnavailable>().is_none() {
+        return response;
+    }
+    let phone = state.conversations().phone();
+    let mut fresh = ApiError::storage_unavailable(phone.as_deref()).into_response();
+    fresh.extensions_mut().remove::<StorageUnavailable>();
+    for (name, value) in response.headers() {
+        if name != axum::http::header::CONTENT_LENGTH {
+            fresh.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    fresh
 }
 
 /// `Json` whose rejections are [`ApiError`]s. The body must be a JSON object, as the API
@@ -238,6 +295,18 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             Err(rejection) => Err(bad_parameter(rejection.body_text())),
         }
     }
+}
+
+/// 422 `invalid_text` when a free-text field holds a control character (NUL, escape…):
+/// refused before it reaches the database, which cannot store a NUL on PostgreSQL.
+pub fn refuse_control(field: &str, value: &str) -> Result<(), ApiError> {
+    if crate::text::has_control(value) {
+        return Err(ApiError::invalid(
+            "invalid_text",
+            format!("{field} に制御文字（NUL など）が含まれています。文字だけで入力してください。"),
+        ));
+    }
+    Ok(())
 }
 
 fn bad_parameter(detail: String) -> ApiError {

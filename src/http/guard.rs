@@ -31,7 +31,7 @@ fn request_id(req: &Request) -> String {
                 && v.len() <= 64
                 && v.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                && !crate::assistant::privacy::scrub(v).1
+                && !crate::text::privacy::scrub(v).1
         })
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
@@ -60,6 +60,47 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         response.headers_mut().insert(REQUEST_ID, value);
     }
     response
+}
+
+/// 422 for a URL whose path or query holds a control character once its %-escapes are
+/// decoded (`/api/v1/sessions/%00/messages`, `?q=%00`): no handler, and so no database
+/// (PostgreSQL cannot even store a NUL), ever sees one.
+pub async fn no_control_in_url(req: Request, next: Next) -> Response {
+    let uri = req.uri();
+    let decoded = percent_decoded(uri.path()) + &percent_decoded(uri.query().unwrap_or(""));
+    if decoded.chars().any(char::is_control) {
+        return ApiError::invalid(
+            "invalid_request",
+            "URL に制御文字（NUL など）が含まれています。",
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+/// A URL's path or query with its %-escapes decoded (bytes that are no UTF-8 as U+FFFD).
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Requests other than streams must be answered within this.
@@ -115,6 +156,90 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
         return response;
     }
     next.run(req).await
+}
+
+/// Event streams open at once: in all, and per client address. A stream holds its slot
+/// until the client or the service closes it; one over either cap is a 429.
+pub struct StreamSlots {
+    total: usize,
+    per_client: usize,
+    open: std::sync::Mutex<(usize, std::collections::HashMap<IpAddr, usize>)>,
+}
+
+/// One open stream's slot, given back when dropped.
+pub struct StreamSlot {
+    slots: std::sync::Arc<StreamSlots>,
+    client: IpAddr,
+}
+
+impl StreamSlots {
+    pub fn new(total: usize, per_client: usize) -> Self {
+        StreamSlots {
+            total,
+            per_client,
+            open: std::sync::Mutex::default(),
+        }
+    }
+
+    /// A slot for a stream of `client`, or `None` when a cap is reached.
+    pub fn open(self: &std::sync::Arc<Self>, client: IpAddr) -> Option<StreamSlot> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let (all, clients) = &mut *open;
+        let mine = clients.entry(client).or_insert(0);
+        if *all >= self.total || *mine >= self.per_client {
+            if *mine == 0 {
+                clients.remove(&client);
+            }
+            return None;
+        }
+        *mine += 1;
+        *all += 1;
+        Some(StreamSlot {
+            slots: self.clone(),
+            client,
+        })
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.slots.open.lock().unwrap_or_else(|e| e.into_inner());
+        let (all, clients) = &mut *open;
+        *all -= 1;
+        if let Some(mine) = clients.get_mut(&self.client) {
+            *mine -= 1;
+            if *mine == 0 {
+                clients.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// Streams hold a slot of [`StreamSlots`] for as long as their body is being sent; over a
+/// cap, 429 with `Retry-After`.
+pub async fn stream_slot(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let client = client(&state, &req).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let Some(slot) = state.streams.open(client) else {
+        tracing::warn!(%client, "an event stream was refused: too many open");
+        let mut response = ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too_many_streams",
+            "同時に開いている接続が多すぎます。ほかの画面を閉じてから、もう一度お試しください。",
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(30));
+        return response;
+    };
+    let response = next.run(req).await;
+    response.map(|body| {
+        use tokio_stream::StreamExt;
+        axum::body::Body::from_stream(body.into_data_stream().map(move |chunk| {
+            let _held = &slot;
+            chunk
+        }))
+    })
 }
 
 /// Per client address, `per_minute` requests a minute: a burst of that many, refilled
@@ -187,6 +312,35 @@ mod tests {
         clock.advance(Duration::from_secs(20));
         assert!(limiter.check(ip).is_ok());
         assert!(limiter.check(ip).is_err());
+    }
+
+    #[test]
+    fn escapes_are_decoded_before_control_characters_are_looked_for() {
+        assert_eq!(percent_decoded("/a%00b"), "/a\0b");
+        assert_eq!(percent_decoded("q=%E7%B7%A0%E5%88%87"), "q=締切");
+        assert_eq!(percent_decoded("%C2%85"), "\u{85}");
+        assert_eq!(percent_decoded("100%"), "100%");
+        assert_eq!(percent_decoded("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn streams_are_capped_per_client_and_in_all() {
+        let slots = std::sync::Arc::new(StreamSlots::new(3, 2));
+        let (a, b, c): (IpAddr, IpAddr, IpAddr) = (
+            "192.0.2.1".parse().unwrap(),
+            "192.0.2.2".parse().unwrap(),
+            "192.0.2.3".parse().unwrap(),
+        );
+        let a1 = slots.open(a).unwrap();
+        let _a2 = slots.open(a).unwrap();
+        assert!(slots.open(a).is_none(), "two per client");
+        let _b1 = slots.open(b).unwrap();
+        assert!(slots.open(c).is_none(), "three in all");
+        drop(a1);
+        assert!(
+            slots.open(c).is_some(),
+            "a closed stream gives its slot back"
+        );
     }
 
     #[test]

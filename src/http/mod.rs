@@ -7,15 +7,15 @@ pub mod auth;
 pub mod error;
 mod guard;
 mod headers;
+mod listen;
 pub mod openapi;
 mod routes;
 mod sse;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, header};
@@ -27,6 +27,7 @@ use crate::channels::Channels;
 use crate::conversation::Conversations;
 use crate::publishing::Publisher;
 use crate::settings::ServiceSettings;
+pub use routes::health::ConfiguredModels;
 use routes::{
     accounts, agent, canned, chat, desk, editor, faq_form, feedback, handoff, health, ownership,
     pages, releases, sessions, webhooks,
@@ -50,9 +51,13 @@ pub struct AppState {
     publisher: Arc<Publisher>,
     channels: Channels,
     limiter: Arc<guard::RateLimiter>,
+    /// Event streams open now, per client and in all.
+    streams: Arc<guard::StreamSlots>,
     settings: Arc<ServiceSettings>,
-    /// The model file configured, if any (`/readyz` reports it when it failed to load).
-    model_path: Option<std::path::PathBuf>,
+    /// The model files configured (`/readyz` reports one that failed to load).
+    models: Arc<routes::health::ConfiguredModels>,
+    /// The last database probe of `/readyz`, reused for a while.
+    readiness: Arc<routes::health::ProbeCache>,
 }
 
 impl AppState {
@@ -62,16 +67,21 @@ impl AppState {
         publisher: Arc<Publisher>,
         channels: Channels,
         settings: ServiceSettings,
-        model_path: Option<std::path::PathBuf>,
+        models: routes::health::ConfiguredModels,
     ) -> AppState {
         AppState {
             limiter: Arc::new(guard::RateLimiter::new(settings.rate_per_minute)),
+            streams: Arc::new(guard::StreamSlots::new(
+                settings.max_streams,
+                settings.max_streams_per_client,
+            )),
             conversations,
             accounts,
             publisher,
             channels,
             settings: Arc::new(settings),
-            model_path,
+            models: Arc::new(models),
+            readiness: Arc::default(),
         }
     }
 
@@ -89,10 +99,6 @@ impl AppState {
 
     pub fn channels(&self) -> &Channels {
         &self.channels
-    }
-
-    fn model_path(&self) -> Option<&std::path::Path> {
-        self.model_path.as_deref()
     }
 }
 
@@ -232,7 +238,12 @@ pub fn router(state: AppState) -> Router {
     let routes = all_routes();
     let limited = mount(routes.limited)
         .layer(axum::middleware::from_fn(guard::time_limit))
-        .merge(mount(routes.streams))
+        .merge(
+            mount(routes.streams).layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                guard::stream_slot,
+            )),
+        )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::rate_limit,
@@ -262,6 +273,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(guard::time_limit)),
         )
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            error::with_call_center,
+        ))
+        .layer(axum::middleware::from_fn(guard::no_control_in_url))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(headers::SecurityHeaders::new(&state.settings)),
             headers::add,
@@ -304,15 +320,12 @@ pub async fn serve_until(
     state.channels.start(&conversations);
     let (publisher, shutdown) = (state.publisher.clone(), conversations.shutdown_token());
     tokio::spawn(async move { publisher.follow(shutdown).await });
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let streams = conversations.shutdown_token();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            stop.await;
-            streams.cancel();
-        })
-        .await
-        .context("serving")?;
+    listen::serve(listener, router(state), async move {
+        stop.await;
+        streams.cancel();
+    })
+    .await;
     conversations.close(SHUTDOWN_GRACE).await;
     tracing::info!("stopped");
     Ok(())

@@ -91,7 +91,7 @@ pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `sh
         schemas(chat::StreamSession, chat::StreamText, chat::StreamError),
         responses(RateLimited)
     ),
-    modifiers(&Sessions, &Webhooks)
+    modifiers(&Sessions, &Webhooks, &UrlRules)
 )]
 pub struct ApiDoc;
 
@@ -258,6 +258,68 @@ impl Modify for Webhooks {
     }
 }
 
+/// The URL rule of every route (`guard::no_control_in_url`): a path or query parameter
+/// never holds a control character (a string parameter without a pattern gets one that says
+/// so), and any operation may answer 422 `invalid_request` for a URL that does.
+struct UrlRules;
+
+/// [`UrlRules`]' pattern: no C0 or C1 control character.
+pub const NO_CONTROL_IN_URL: &str = r"^[^\x00-\x1F\x7F-\x9F]*$";
+
+impl Modify for UrlRules {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{Schema, SchemaType, Type};
+        use utoipa::openapi::{RefOr, path::Operation};
+        let refused = ResponseBuilder::new()
+            .description("`invalid_request`: a control character (NUL…) in the URL's path or query")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Error")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+                &mut item.head,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let Operation {
+                    parameters,
+                    responses,
+                    ..
+                } = operation;
+                for parameter in parameters.iter_mut().flatten() {
+                    let RefOr::T(parameter) = parameter else {
+                        continue;
+                    };
+                    if !matches!(
+                        parameter.parameter_in,
+                        ParameterIn::Path | ParameterIn::Query
+                    ) {
+                        continue;
+                    }
+                    if let Some(RefOr::T(Schema::Object(object))) = &mut parameter.schema
+                        && object.schema_type == SchemaType::Type(Type::String)
+                        && object.pattern.is_none()
+                    {
+                        object.pattern = Some(NO_CONTROL_IN_URL.to_string());
+                    }
+                }
+                responses
+                    .responses
+                    .entry("422".to_string())
+                    .or_insert_with(|| RefOr::T(refused.clone()));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -348,7 +410,7 @@ mod tests {
             ("FeedbackRequest", "comment", NO_CONTROL_PATTERN),
             ("HandoffRequest", "facility_name", NO_CONTROL_PATTERN),
             ("HandoffRequest", "question", NO_CONTROL_PATTERN),
-            ("DraftText", "text", NO_CONTROL_PATTERN),
+            ("DraftText", "text", MESSAGE_PATTERN),
             ("CheckBody", "text", NO_CONTROL_PATTERN),
         ] {
             let property = &schemas[schema]["properties"][field];
@@ -380,6 +442,13 @@ mod tests {
             ("締切\u{0}", false),
         ] {
             assert_eq!(message.is_match(text), accepted, "{text:?}");
+        }
+        // Every character of the Basic Multilingual Plane, alone: the pattern accepts it
+        // exactly when the service would take it as a message.
+        for c in (0..=0xFFFFu32).filter_map(char::from_u32) {
+            let text = c.to_string();
+            let taken = !crate::text::is_blank(&text) && !crate::text::has_control(&text);
+            assert_eq!(message.is_match(&text), taken, "U+{:04X}", c as u32);
         }
     }
 

@@ -69,6 +69,22 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// A line where a 12-digit number starts: it may be someone's My Number, and a published
+/// page is shown to everyone, so the knowledge base never holds one.
+pub fn personal_numbers(file: &KbFile) -> Vec<Diagnostic> {
+    crate::text::privacy::lines_with_numbers(&file.text)
+        .into_iter()
+        .map(|line| {
+            Diagnostic::new(
+                Path::new(&file.path),
+                line,
+                "12桁の番号があります。マイナンバー（個人番号）の可能性がある番号は書けません。"
+                    .into(),
+            )
+        })
+        .collect()
+}
+
 impl KnowledgeBase {
     /// Reads every `*.md` under `dir` (sorted, so ids and errors are reproducible) and
     /// `glossary.toml`; paths in diagnostics and in `files` are joined to `dir`. Fails
@@ -121,6 +137,7 @@ impl KnowledgeBase {
                     continue;
                 }
             };
+            diagnostics.extend(personal_numbers(&file));
             match parse::parse(Path::new(&file.path), &file.text) {
                 Ok(doc) => parsed.push(doc),
                 Err(mut errors) => diagnostics.append(&mut errors),
@@ -129,6 +146,7 @@ impl KnowledgeBase {
         }
         let glossary = match glossary {
             Ok(file) => {
+                diagnostics.extend(personal_numbers(&file));
                 let glossary = Glossary::parse(Path::new(&file.path), &file.text);
                 files.push(file);
                 glossary.unwrap_or_else(|d| {

@@ -24,6 +24,13 @@ pub enum EditError {
     /// A control character (NUL, escape…) in the text; tabs and line breaks are text.
     #[error("本文に制御文字が含まれています。")]
     Control,
+    /// Nothing visible: an empty document is deleted, not saved.
+    #[error("本文が空です。")]
+    Blank,
+    /// A 12-digit number (a My Number, it may be) on these lines: never stored, since a
+    /// published page is shown to everyone.
+    #[error("{}に12桁の番号があります。マイナンバー（個人番号）の可能性がある番号は保存できません。", .0.join("、"))]
+    PersonalNumber(Vec<String>),
     #[error("no such document")]
     UnknownDocument,
     #[error("unreadable file: {0}")]
@@ -177,6 +184,14 @@ impl Publisher {
         if crate::text::has_control(text) {
             return Err(EditError::Control);
         }
+        if crate::text::is_blank(text) {
+            return Err(EditError::Blank);
+        }
+        let lines = crate::text::privacy::lines_with_numbers(text);
+        if !lines.is_empty() {
+            let at = lines.iter().map(|l| format!("{l}行目")).collect();
+            return Err(EditError::PersonalNumber(at));
+        }
         let problems = self.check(path, text).await?;
         self.store.save_draft(path, text, user).await?;
         Ok(problems)
@@ -261,6 +276,17 @@ impl Publisher {
                 .await
                 .map_err(|e| anyhow::anyhow!("the import task failed: {e}"))?
                 .map_err(|e| EditError::Unreadable(format!("{e:#}")))?;
+        let at: Vec<String> = proposed
+            .iter()
+            .flat_map(|f| {
+                crate::text::privacy::lines_with_numbers(&f.text)
+                    .into_iter()
+                    .map(move |l| format!("{} の{l}行目", f.path))
+            })
+            .collect();
+        if !at.is_empty() {
+            return Err(EditError::PersonalNumber(at));
+        }
         self.store
             .import_drafts(
                 &proposed,

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::assistant::{Assistant, Builder};
 use crate::knowledge::{Diagnostic, KbFile, KnowledgeBase};
 use crate::store::Store;
-use crate::store::knowledge::Release;
+use crate::store::knowledge::{Drafts, Release};
 
 mod desk;
 pub mod faq_form;
@@ -247,7 +247,8 @@ impl Publisher {
         self.release(files, user, "publish", note).await
     }
 
-    /// Publishes the files of an earlier release again, as a new release.
+    /// Publishes the files of an earlier release again, as a new release. The drafts stay
+    /// as they are: what differs from the release served now shows as changed.
     pub async fn rollback(&self, user: &str, to: i64) -> Result<Release, PublishError> {
         let files = self.store.release_files(to).await?;
         if files.is_empty() {
@@ -274,7 +275,7 @@ impl Publisher {
         let assistant = self.build_blocking(files.clone(), false).await?;
         let release = self
             .store
-            .create_release(&files, &fp, user, action, note)
+            .create_release(&files, &fp, user, action, note, Drafts::Kept)
             .await?;
         self.serving.store(Arc::new(assistant));
         self.serving_release.store(release.id, Ordering::SeqCst);

@@ -13,8 +13,23 @@ use serde::Deserialize;
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// Whether `given` is this secret, compared in constant time (their digests, so that
+    /// the length does not show either).
+    pub fn matches(&self, given: &[u8]) -> bool {
+        use sha2::{Digest, Sha256};
+        let (a, b) = (Sha256::digest(given), Sha256::digest(self.0.as_bytes()));
+        a.iter()
+            .zip(b.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
     }
 }
 
@@ -353,5 +368,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("chanel_secret"), "{e}");
+    }
+
+    #[test]
+    fn secrets_compare_by_content() {
+        let secret = Secret::new("abc");
+        assert!(secret.matches(b"abc"));
+        assert!(!secret.matches(b"abd"));
+        assert!(!secret.matches(b""));
     }
 }

@@ -16,7 +16,7 @@ use crate::embedding::DEFAULT_EMBEDDER_FILE;
 use crate::handoff::hours::BusinessHours;
 use crate::knowledge::{Diagnostic, KnowledgeBase};
 use crate::llm::DEFAULT_MODEL_FILE;
-use channels::ChannelsConfig;
+use channels::{ChannelsConfig, Secret};
 
 /// Where knowledge, data, model and database are: every command's settings.
 #[derive(Debug, Clone, clap::Args)]
@@ -156,6 +156,17 @@ pub struct ServiceArgs {
     /// The call center's business hours (TOML); default Mon–Fri 8–18, Sat 8–16
     #[arg(long, env = "SHIKAKU_HOURS_FILE")]
     hours_file: Option<PathBuf>,
+    /// Event streams (a widget's replies, a console's desk, a streamed answer) open at once,
+    /// in all
+    #[arg(long, env = "SHIKAKU_MAX_STREAMS", default_value = "2000", value_parser = streams)]
+    max_streams: usize,
+    /// Event streams open at once from one client address
+    #[arg(long, env = "SHIKAKU_MAX_STREAMS_PER_CLIENT", default_value = "32", value_parser = streams)]
+    max_streams_per_client: usize,
+    /// A token that lets a monitor read /metrics and the details of /readyz
+    /// (`Authorization: Bearer …`); signed-in admins may too
+    #[arg(long, env = "SHIKAKU_METRICS_TOKEN", value_parser = metrics_token, hide_env_values = true)]
+    metrics_token: Option<Secret>,
 }
 
 /// The resolved settings of the service.
@@ -174,6 +185,11 @@ pub struct ServiceSettings {
     pub hours: BusinessHours,
     /// LINE and Telegram (environment, or `SHIKAKU_CHANNELS_FILE`).
     pub channels: ChannelsConfig,
+    /// Event streams open at once: in all, and from one client.
+    pub max_streams: usize,
+    pub max_streams_per_client: usize,
+    /// Lets a monitor read /metrics and /readyz's details.
+    pub metrics_token: Option<Secret>,
 }
 
 impl ServiceSettings {
@@ -208,6 +224,9 @@ impl ServiceArgs {
             trusted_proxies: self.trust_proxy,
             hours,
             channels: ChannelsConfig::load(var)?,
+            max_streams: self.max_streams,
+            max_streams_per_client: self.max_streams_per_client,
+            metrics_token: self.metrics_token,
         })
     }
 }
@@ -259,6 +278,25 @@ fn rate_limit(value: &str) -> Result<u32, String> {
     value.trim().parse().map_err(|_| {
         format!("SHIKAKU_RATE_LIMIT: expected requests per minute (0 = off), got {value:?}")
     })
+}
+
+fn streams(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "SHIKAKU_MAX_STREAMS / SHIKAKU_MAX_STREAMS_PER_CLIENT: expected a number of streams (1 or more), got {value:?}"
+        )),
+    }
+}
+
+fn metrics_token(value: &str) -> Result<Secret, String> {
+    let value = value.trim();
+    if value.chars().count() < 16 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(
+            "SHIKAKU_METRICS_TOKEN: expected 16 or more characters without spaces".to_string(),
+        );
+    }
+    Ok(Secret::new(value))
 }
 
 fn proxies(value: &str) -> Result<usize, String> {

@@ -38,10 +38,8 @@ pub enum Login {
     Ok(User),
     Bad,
     /// No user of that name. The attempt is counted all the same (`unknown_logins`), so an
-    /// unknown name locks as a real one does. `counted`: the attempt was not refused by an
-    /// open lock, and so owes the work of a password check.
+    /// unknown name locks as a real one does; it owes the work of a password check.
     Unknown {
-        counted: bool,
         locked: bool,
     },
     /// Too many failures in a row; the lock lasts [`LOCKOUT_MINUTES`].
@@ -114,18 +112,9 @@ impl Store {
         .into_iter()
         .next();
         let Some(row) = claimed else {
-            // Locked, or no such user. A disabled account answers as no account does.
-            let exists = sqlx::query("SELECT 1 FROM users WHERE name = $1 AND disabled_at IS NULL")
-                .bind(name)
-                .fetch_optional(&self.pool)
-                .await?
-                .is_some();
-            // (A lock cleared since by a right password still refused this attempt.)
-            return if exists {
-                Ok(Login::Locked)
-            } else {
-                self.count_unknown_login(name).await
-            };
+            // Locked, or no such user (a disabled account answers as no account does):
+            // the same statements either way, so that the time does not tell which.
+            return self.count_unknown_login(name).await;
         };
         let id: i64 = row.try_get("id")?;
         let hash: String = row.try_get("password_hash")?;
@@ -149,8 +138,10 @@ impl Store {
         })
     }
 
-    /// Counts a failed sign-in under a name no user has, with the same conditional
-    /// update as a user's (one statement, refused by an open lock).
+    /// After a sign-in the users' update refused: counts it under the name's keyed hash
+    /// when no (enabled) user has the name, with the same conditional update as a user's
+    /// (one statement, refused by an open lock). A user's name locked now comes to the same
+    /// two statements, which change nothing: `Locked`.
     async fn count_unknown_login(&self, name: &str) -> Result<Login> {
         let now = now();
         let forgotten = (chrono::Utc::now() - chrono::Duration::hours(UNKNOWN_NAMES_KEPT_HOURS))
@@ -161,7 +152,8 @@ impl Store {
             .await?;
         let counted = sqlx::query(
             "INSERT INTO unknown_logins (name, failed_logins, locked_until, last_attempt_at) \
-             VALUES ($1, 1, CASE WHEN 1 >= $2 THEN $3 ELSE NULL END, $4) \
+             SELECT $1, 1, CASE WHEN 1 >= $2 THEN $3 ELSE NULL END, $4 \
+             WHERE NOT EXISTS (SELECT 1 FROM users WHERE name = $5 AND disabled_at IS NULL) \
              ON CONFLICT (name) DO UPDATE SET \
                failed_logins = CASE WHEN unknown_logins.locked_until IS NOT NULL THEN 1 \
                                     ELSE unknown_logins.failed_logins + 1 END, \
@@ -172,24 +164,35 @@ impl Store {
              WHERE unknown_logins.locked_until IS NULL OR unknown_logins.locked_until <= $4 \
              RETURNING locked_until",
         )
-        .bind(name)
+        .bind(self.name_hash(name))
         .bind(MAX_FAILED_LOGINS)
         .bind(minutes_from_now(LOCKOUT_MINUTES))
         .bind(&now)
+        .bind(name)
         .fetch_all(&self.writer)
         .await?
         .into_iter()
         .next();
         Ok(match counted {
             Some(row) => Login::Unknown {
-                counted: true,
                 locked: row.try_get::<Option<String>, _>("locked_until")?.is_some(),
             },
-            None => Login::Unknown {
-                counted: false,
-                locked: true,
-            },
+            // A user's name under a lock, or an unknown one under its own.
+            None => Login::Locked,
         })
+    }
+
+    /// How `unknown_logins` keeps a name: HMAC-SHA256 under the installation's key, in hex.
+    fn name_hash(&self, name: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&self.name_key)
+            .expect("HMAC takes a key of any length");
+        mac.update(name.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     pub async fn create_session(

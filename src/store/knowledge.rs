@@ -18,6 +18,15 @@ pub enum Import {
     Instead,
 }
 
+/// What a new release does to the drafts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drafts {
+    /// They stay as the editors left them.
+    Kept,
+    /// The release's files replace them.
+    Replaced,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Release {
     pub id: i64,
@@ -134,7 +143,6 @@ async fn insert_release(
             .execute(&mut **tx)
             .await?;
     }
-    replace_drafts_in(tx, files, user).await?;
     audit(tx, user, action, None, &format!("release {id}: {note}")).await?;
     Ok(Release {
         id,
@@ -259,8 +267,9 @@ impl Store {
         Ok(true)
     }
 
-    /// Records a release of `files` (which become the drafts too, so that editing goes on
-    /// from what is published) and its audit entry.
+    /// Records a release of `files` and its audit entry. The drafts stay as they are
+    /// (publishing or rolling back changes what is served, never an editor's work), unless
+    /// `drafts` says the files replace them (a knowledge folder imported and published).
     pub async fn create_release(
         &self,
         files: &[KbFile],
@@ -268,9 +277,13 @@ impl Store {
         user: &str,
         action: &str,
         note: &str,
+        drafts: Drafts,
     ) -> Result<Release> {
         let mut tx = self.write_transaction().await?;
         let release = insert_release(&mut tx, files, fingerprint, user, action, note).await?;
+        if drafts == Drafts::Replaced {
+            replace_drafts_in(&mut tx, files, user).await?;
+        }
         tx.commit().await?;
         Ok(release)
     }
@@ -301,6 +314,7 @@ impl Store {
             return release(&row);
         }
         let release = insert_release(&mut tx, files, fingerprint, user, "import", note).await?;
+        replace_drafts_in(&mut tx, files, user).await?;
         tx.commit().await?;
         Ok(release)
     }

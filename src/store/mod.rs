@@ -10,9 +10,9 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use sqlx::AnyPool;
 use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Row};
 
 pub mod accounts;
 pub mod analytics;
@@ -83,6 +83,8 @@ pub struct Store {
     pub backend: Backend,
     /// For PostgreSQL's LISTEN connection.
     url: String,
+    /// The installation's key for hashing sign-in names no user has (`unknown_logins`).
+    name_key: std::sync::Arc<[u8]>,
 }
 
 /// How long a request waits for a connection. PostgreSQL stopped or unreachable: every
@@ -168,6 +170,27 @@ fn outside_transaction(conn: &sqlx::AnyConnection) -> bool {
     <sqlx::Any as sqlx::Database>::TransactionManager::get_transaction_depth(conn) == 0
 }
 
+/// The installation's secret named `name` (32 random bytes), made by whichever instance
+/// asks first.
+async fn service_key(writer: &AnyPool, name: &str) -> Result<std::sync::Arc<[u8]>> {
+    let fresh: String = (0..2)
+        .map(|_| uuid::Uuid::new_v4().simple().to_string())
+        .collect();
+    sqlx::query(
+        "INSERT INTO service_keys (name, secret) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .bind(&fresh)
+    .execute(writer)
+    .await?;
+    let secret: String = sqlx::query("SELECT secret FROM service_keys WHERE name = $1")
+        .bind(name)
+        .fetch_one(writer)
+        .await?
+        .try_get(0)?;
+    Ok(secret.into_bytes().into())
+}
+
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
@@ -218,11 +241,15 @@ impl Store {
             .run(&writer)
             .await
             .with_context(|| format!("migrating the database {}", redact_url(url)))?;
+        let name_key = service_key(&writer, "unknown_logins")
+            .await
+            .context("reading the installation's keys")?;
         let store = Store {
             pool,
             writer,
             backend,
             url: url.to_string(),
+            name_key,
         };
         let scrubbed = store
             .scrub_stored_numbers()

@@ -5,7 +5,7 @@ use anyhow::Result;
 use sqlx::Row;
 
 use super::{Backend, Store, now};
-use crate::assistant::privacy::scrub;
+use crate::text::privacy::scrub;
 
 /// The maintenance step's name in the `maintenance` table.
 const STEP: &str = "scrub-my-numbers-1";
@@ -21,7 +21,7 @@ const COLUMNS: &[(&str, &str, &str)] = &[
 ];
 
 impl Store {
-    /// Replaces every 12-digit number stored before by [`crate::assistant::privacy::REMOVED`],
+    /// Replaces every 12-digit number stored before by [`crate::text::privacy::REMOVED`],
     /// unless done already; how many values changed.
     pub(super) async fn scrub_stored_numbers(&self) -> Result<usize> {
         let done = sqlx::query("SELECT 1 FROM maintenance WHERE name = $1")

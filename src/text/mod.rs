@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod csv;
 pub mod dates;
 pub mod facts;
+pub mod privacy;
 
 use askama::filters::Escaper;
 use unicode_normalization::UnicodeNormalization;
@@ -19,9 +20,38 @@ pub fn normalize(text: &str) -> String {
     text.nfkc().collect::<String>().to_lowercase()
 }
 
-/// Characters that show nothing: zero-width spaces and joiners, the BOM, NUL.
+/// Characters that show nothing: NUL, the soft hyphen, zero-width spaces, joiners and
+/// marks, direction controls, fillers, variation selectors, the BOM (Unicode's format
+/// characters of the Basic Multilingual Plane, and the blanks that look like nothing).
+/// [`MESSAGE_PATTERN`] lists the same.
 pub fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\0')
+    matches!(
+        c,
+        '\0' | '\u{AD}'
+            | '\u{34F}'
+            | '\u{61C}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{2800}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// Whether a text shows nothing: empty, or only whitespace and [`is_invisible`]
+/// characters. Every free text a person sends is refused (or left out) when blank.
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| c.is_whitespace() || is_invisible(c))
 }
 
 /// A control character that no text a person types holds (NUL, escape…); line breaks,
@@ -35,7 +65,7 @@ pub fn has_control(text: &str) -> bool {
 pub const NO_CONTROL_PATTERN: &str = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$";
 /// A message: no control character, and something visible (not only whitespace or
 /// zero-width characters).
-pub const MESSAGE_PATTERN: &str = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$";
+pub const MESSAGE_PATTERN: &str = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$";
 
 /// Kana, kanji and the marks written with them (ー 々 〆): Japanese script.
 pub fn is_japanese(c: char) -> bool {

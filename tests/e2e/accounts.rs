@@ -98,6 +98,11 @@ fn admins_list_disable_enable_and_reset_accounts(db: &Database) {
     // Not one's own account, not an unknown one, not without the CSRF token.
     let r = admin.put("/agent/api/users/kanri/disabled", json!({"disabled": true}));
     assert_eq!(r.status(), 409);
+    // Nor one's own password: it would end the session that asks (the fuzzer, following
+    // the users' list, signed its own admin out that way).
+    let r = admin.post("/agent/api/users/kanri/password", json!({}));
+    assert_eq!(r.status(), 409);
+    assert_eq!(admin.get("/agent/api/me").status(), 200);
     let r = admin.put(
         "/agent/api/users/nobody/disabled",
         json!({"disabled": true}),

@@ -40,6 +40,27 @@ fn put(editor: &Agent, path: &str, text: &str) -> reqwest::blocking::Response {
     )
 }
 
+/// Imports a file in the editor console: the paths of the drafts proposed.
+fn import(editor: &Agent, name: &str, body: String) -> Vec<String> {
+    let imported = editor
+        .server
+        .client
+        .post(editor.server.url(&format!("/admin/api/import?name={name}")))
+        .header("cookie", &editor.cookie)
+        .header("x-csrf-token", &editor.csrf)
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(imported.status(), 201);
+    let imported: Value = imported.json().unwrap();
+    imported["proposed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect()
+}
+
 fn draft(editor: &Agent, path: &str) -> String {
     let doc: Value = editor
         .get(&format!("/admin/api/documents/{path}"))
@@ -137,7 +158,7 @@ fn an_edit_is_tried_then_published_while_questions_keep_being_answered(db: &Data
     assert_eq!(published.status(), 201);
     let release: Value = published.json().unwrap();
     assert_eq!(release["release"]["id"], 2);
-    let ready: Value = server.get("/readyz").json().unwrap();
+    let ready: Value = server.monitor("/readyz").json().unwrap();
     assert_eq!(ready["knowledge"]["release"], 2, "{ready}");
     // The very next question gets the new text.
     assert!(
@@ -239,12 +260,17 @@ fn a_document_with_problems_cannot_be_published_and_rollback_restores(db: &Datab
     assert_eq!(put(&editor, "..%2F..%2Fetc%2Fpasswd.md", "x").status(), 422);
     assert_eq!(put(&editor, "faq/notes.txt", "x").status(), 422);
     // A NUL or another control character, in a path or in a text, is a clear 422 (PostgreSQL
-    // cannot even store a NUL), in saving and in deleting.
-    for path in ["faq/a%00b.md", "faq/a%1Bb.md", "faq/%E2%80%8B.md"] {
+    // cannot even store a NUL), in saving and in deleting: refused with any URL that holds
+    // one; an invisible character, as no file name.
+    for (path, code) in [
+        ("faq/a%00b.md", "invalid_request"),
+        ("faq/a%1Bb.md", "invalid_request"),
+        ("faq/%E2%80%8B.md", "invalid_path"),
+    ] {
         let r = put(&editor, path, "x");
         assert_eq!(r.status(), 422, "{path}");
         let body: Value = r.json().unwrap();
-        assert_eq!(body["error"]["code"], "invalid_path", "{path}: {body}");
+        assert_eq!(body["error"]["code"], code, "{path}: {body}");
         let r = editor.delete(&format!("/admin/api/documents/{path}"));
         assert_eq!(r.status(), 422, "{path}");
     }
@@ -253,20 +279,55 @@ fn a_document_with_problems_cannot_be_published_and_rollback_restores(db: &Datab
     let body: Value = r.json().unwrap();
     assert_eq!(body["error"]["code"], "invalid_text", "{body}");
 
-    // Roll back to release 1: the old answer, as release 3; the drafts follow it.
+    // Unpublished work: an imported notice's proposals and an edited FAQ.
+    let proposals = import(&editor, "notice.html", seed_html());
+    assert!(proposals.len() >= 2, "{proposals:?}");
+    let edited = format!("{}（下書きの追記）\n", draft(&editor, FAQ).trim_end());
+    assert_eq!(put(&editor, FAQ, &edited).status(), 200);
+    let drafts_before: Value = editor.get("/admin/api/documents").json().unwrap();
+
+    // Roll back to release 1: the old answer is served, as release 3. The drafts are what
+    // the editors left: nothing of their work is lost.
     let back = editor.post("/admin/api/releases/1/rollback", json!({}));
     assert_eq!(back.status(), 201);
     let back: Value = back.json().unwrap();
     assert_eq!(back["release"]["id"], 3);
     assert_eq!(answer(&server, QUESTION)["answer"], before);
     let list: Value = editor.get("/admin/api/documents").json().unwrap();
-    assert!(
-        !list["documents"]
+    let paths = |list: &Value| -> Vec<String> {
+        list["documents"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|d| d["path"] == "faq/broken.md")
-    );
+            .map(|d| d["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(paths(&list), paths(&drafts_before));
+    for path in proposals.iter().chain([&"faq/broken.md".to_string()]) {
+        assert!(paths(&list).contains(path), "{path} kept: {list}");
+    }
+    assert_eq!(draft(&editor, FAQ), edited);
+    let state = |path: &str| {
+        list["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["path"] == path)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(state(FAQ), "changed", "against the release served now");
+    assert_eq!(state(&proposals[0]), "new");
+    // The editors remove what they do not want to publish; the rest goes on.
+    for path in proposals.iter().chain([&"faq/broken.md".to_string()]) {
+        assert_eq!(
+            editor
+                .delete(&format!("/admin/api/documents/{path}"))
+                .status(),
+            200,
+            "{path}"
+        );
+    }
     // Old release folders are removed as releases pile up; the serving one stays.
     // (Marks without digits: a number in the Japanese alone would differ from the English
     // version's, which publishing refuses.)
@@ -554,22 +615,7 @@ fn a_notice_imported_as_html_is_published_only_after_review() {
     add_user(&env, &db, "suzuki", "editor");
     let server = Server::start(&env, &[]);
     let editor = Agent::sign_in(&server, "suzuki");
-    let imported = server
-        .client
-        .post(server.url("/admin/api/import?name=r3-0303.html"))
-        .header("cookie", &editor.cookie)
-        .header("x-csrf-token", &editor.csrf)
-        .body(seed_html())
-        .send()
-        .unwrap();
-    assert_eq!(imported.status(), 201);
-    let imported: Value = imported.json().unwrap();
-    let paths: Vec<String> = imported["proposed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p.as_str().unwrap().to_string())
-        .collect();
+    let paths = import(&editor, "r3-0303.html", seed_html());
     assert_eq!(paths[0], "notices/r3-0303.md");
     assert!(paths.len() > 2, "FAQ drafts too: {paths:?}");
     let notice = draft(&editor, &paths[0]);

@@ -256,7 +256,7 @@ fn the_accepted_draft_streams_and_shutdown_waits_for_the_answer() {
             ),
         ],
     );
-    let ready: serde_json::Value = server.get("/readyz").json().unwrap();
+    let ready: serde_json::Value = server.monitor("/readyz").json().unwrap();
     assert_eq!(ready["model"]["state"], "loaded", "{ready}");
     let response = server.post_json(
         "/api/v1/chat/stream",
@@ -324,7 +324,7 @@ fn a_damaged_model_file_is_refused_and_the_service_answers_without_it() {
         &[("SHIKAKU_MODEL", damaged.to_str().unwrap())],
         log.reopen().unwrap(),
     );
-    let ready: serde_json::Value = server.get("/readyz").json().unwrap();
+    let ready: serde_json::Value = server.monitor("/readyz").json().unwrap();
     assert_eq!(ready["model"]["state"], "unavailable", "{ready}");
     let answer: serde_json::Value = server
         .post_json(
@@ -472,7 +472,7 @@ fn the_stream_carries_only_the_final_answer() {
             .entry(done["writer"].as_str().unwrap().to_string())
             .or_default() += 1;
     }
-    let metrics = server.get("/metrics").text().unwrap();
+    let metrics = server.monitor("/metrics").text().unwrap();
     let rejected: f64 = metrics
         .lines()
         .filter(|l| l.starts_with("shikaku_model_drafts_rejected"))

@@ -16,6 +16,7 @@ mod desk;
 mod editor;
 mod embedding;
 mod faq_form;
+mod hostile;
 mod knowledge;
 mod llm;
 mod llm_tiny;

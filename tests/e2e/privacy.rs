@@ -22,6 +22,16 @@ const FORMS: &[&str] = &[
     "八七三一四九六二〇五八七",
     "٨٧٣١٤٩٦٢٠٥٨٧",
     "８７３１－４９６２－０５８７",
+    // What only looks different (issue 26): other separators, invisible characters, digits
+    // of other scripts.
+    "8731、4962、0587",
+    "8731\u{200B}4962\u{200B}0587",
+    "8731\u{00AD}4962\u{00AD}0587",
+    "8731〜4962〜0587",
+    "8731:4962:0587",
+    "8731    4962    0587",
+    "៨៧៣១៤៩៦២០៥៨៧",
+    "𝟖𝟕𝟑𝟏𝟒𝟗𝟔𝟐𝟎𝟓𝟖𝟕",
 ];
 
 /// Eight of its digits in a row, once digits of any script are read as ASCII and the
@@ -29,15 +39,19 @@ const FORMS: &[&str] = &[
 const NEEDLES: &[&str] = &["87314962", "49620587"];
 
 /// A text's digits in ASCII with separators dropped (anything else stands as `|`); JSON's
-/// escaped line breaks and tabs are separators too.
+/// escaped line breaks, tabs and \uXXXX escapes are read first.
 fn digits_only(text: &str) -> String {
     let text = text.replace("\\n", " ").replace("\\t", " ");
+    let text = unescape_json_u(&text);
     text.chars()
         .filter_map(|c| {
+            let from = |zero: char| Some(c as u32 - zero as u32);
             let digit = match c {
-                '0'..='9' => Some(c as u32 - '0' as u32),
-                '０'..='９' => Some(c as u32 - '０' as u32),
-                '٠'..='٩' => Some(c as u32 - '٠' as u32),
+                '0'..='9' => from('0'),
+                '０'..='９' => from('０'),
+                '٠'..='٩' => from('٠'),
+                '០'..='៩' => from('០'),
+                '𝟎'..='𝟗' => from('𝟎'),
                 '〇' => Some(0),
                 _ => "一二三四五六七八九"
                     .chars()
@@ -46,11 +60,37 @@ fn digits_only(text: &str) -> String {
             };
             match digit {
                 Some(d) => char::from_digit(d, 10),
-                None if c.is_whitespace() || "-ー–－.・/()（）".contains(c) => None,
+                None if c.is_whitespace()
+                    || "-ー–－.・/()（）、〜:\u{200B}\u{00AD}".contains(c) =>
+                {
+                    None
+                }
                 None => Some('|'),
             }
         })
         .collect()
+}
+
+/// `\uXXXX` escapes (as JSON may write a character) read as the characters.
+fn unescape_json_u(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\\u") {
+        out.push_str(&rest[..at]);
+        let hex = rest.get(at + 2..at + 6).unwrap_or_default();
+        match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+            Some(c) if hex.len() == 4 => {
+                out.push(c);
+                rest = &rest[at + 6..];
+            }
+            _ => {
+                out.push_str("\\u");
+                rest = &rest[at + 2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn holds_the_number(text: &str) -> Option<&'static str> {
@@ -63,6 +103,7 @@ fn no_form_of_a_my_number_is_stored_logged_or_echoed() {
     let env = Env::new();
     let db = Database::sqlite();
     add_user(&env, &db, "sato", "agent");
+    add_user(&env, &db, "suzuki", "editor");
     let log_path = env.data.path().join("serve.log");
     let log = std::fs::File::create(&log_path).unwrap();
     let server = Server::spawn_with_log(
@@ -71,6 +112,7 @@ fn no_form_of_a_my_number_is_stored_logged_or_echoed() {
         log,
     );
     let agent = Agent::sign_in(&server, "sato");
+    let editor = Agent::sign_in(&server, "suzuki");
     let echoed = |what: &str, body: &str| {
         assert_eq!(holds_the_number(body), None, "{what} echoed it: {body}");
     };
@@ -143,12 +185,62 @@ fn no_form_of_a_my_number_is_stored_logged_or_echoed() {
             .text()
             .unwrap();
         echoed("the ticket", &detail);
+        // A tag holding it is refused without naming it.
+        let tagged = agent.put(
+            &format!("/agent/api/tickets/{id}/labels"),
+            json!({"priority": "normal", "tags": [format!("番号{form}")]}),
+        );
+        assert_eq!(tagged.status(), 422);
+        echoed("a refused tag", &tagged.text().unwrap());
         let resolved = agent.post(
             &format!("/agent/api/tickets/{id}/resolve"),
             json!({"category": "申込み・締切"}),
         );
         assert!(resolved.status().is_success(), "{:?}", resolved.text());
+        // A sign-in under it: an unknown name is counted under its keyed hash.
+        let login = server.post_json(
+            "/agent/api/login",
+            &json!({"name": format!("sato{form}"), "password": "wrong password"}),
+        );
+        assert_eq!(login.status(), 401);
+        echoed("a refused sign-in", &login.text().unwrap());
+        // An editor's draft or an imported file holding it is refused, the line named: a
+        // published page is shown to everyone.
+        let draft = editor.put(
+            "/admin/api/documents/faq/number.md",
+            json!({"text": format!("+++\nid = \"faq-number\"\n+++\n番号は{form}です\n")}),
+        );
+        assert_eq!(draft.status(), 422, "{form:?}");
+        let draft: Value = draft.json().unwrap();
+        assert_eq!(draft["error"]["code"], "personal_number", "{draft}");
+        assert!(
+            draft["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("4行目"),
+            "{draft}"
+        );
+        echoed("a refused draft", &draft.to_string());
+        let imported = server
+            .client
+            .post(server.url("/admin/api/import?name=notice.txt"))
+            .header("cookie", &editor.cookie)
+            .header("x-csrf-token", &editor.csrf)
+            .body(format!("お知らせ\n\n1 概要\n\n番号は{form}です。\n"))
+            .send()
+            .unwrap();
+        assert_eq!(imported.status(), 422, "{form:?}");
+        echoed("a refused import", &imported.text().unwrap());
     }
+    // A number where the API wants text: the parser's complaint does not quote it.
+    let typed = server.post_json("/api/v1/chat", &json!({"message": 873149620587u64}));
+    assert_eq!(typed.status(), 422);
+    echoed("a JSON type error", &typed.text().unwrap());
+    let drafts: Value = editor
+        .get("/admin/api/documents?q=faq-number")
+        .json()
+        .unwrap();
+    assert_eq!(drafts["documents"], json!([]), "nothing was stored");
     // A caller's request id of twelve digits is not logged.
     let response = server
         .client

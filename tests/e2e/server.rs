@@ -57,7 +57,7 @@ fn events(body: &str) -> Vec<(String, Value)> {
 fn a_question_is_answered_with_citations_and_kept_in_the_transcript(db: &Database) {
     let env = Env::new();
     let server = Server::start(&env, &db.env());
-    let ready: Value = server.get("/readyz").json().unwrap();
+    let ready: Value = server.monitor("/readyz").json().unwrap();
     let backend = if db.url.is_some() {
         "postgres"
     } else {
@@ -248,7 +248,7 @@ fn feedback_is_recorded_on_an_answer_of_the_same_session(db: &Database) {
         .json()
         .unwrap();
     assert_eq!(transcript["messages"][1]["feedback"], "down");
-    let metrics = server.get("/metrics").text().unwrap();
+    let metrics = server.monitor("/metrics").text().unwrap();
     assert!(
         metrics.contains("shikaku_feedback_total{rating=\"down\"} 1"),
         "{metrics}"
@@ -340,7 +340,7 @@ fn health_readiness_metrics_and_the_api_document() {
     let env = Env::new();
     let server = Server::start(&env, &[]);
     assert_eq!(server.get("/healthz").text().unwrap(), "ok\n");
-    let ready: Value = server.get("/readyz").json().unwrap();
+    let ready: Value = server.monitor("/readyz").json().unwrap();
     assert_eq!(ready["ready"], true, "{ready}");
     assert_eq!(ready["database"], "ok");
     assert_eq!(ready["model"]["state"], "off");
@@ -351,7 +351,7 @@ fn health_readiness_metrics_and_the_api_document() {
         .as_str()
         .unwrap()
         .to_string();
-    let metrics = server.get("/metrics").text().unwrap();
+    let metrics = server.monitor("/metrics").text().unwrap();
     assert!(
         metrics.contains(&format!(
             "shikaku_answers_total{{outcome=\"answered\",writer=\"{writer}\"}} 1"

@@ -157,6 +157,12 @@ impl Line {
             return Ok(None);
         };
         let id = &event.webhook_event_id;
+        if crate::text::has_control(id) || crate::text::has_control(chat) {
+            // No id of LINE's holds one; storing it would fail (PostgreSQL refuses NUL) and
+            // make LINE deliver the whole batch again.
+            tracing::warn!("LINE: skipping an event whose ids hold control characters");
+            return Ok(None);
+        }
         match event.kind.as_str() {
             "message" => match event.message.as_ref() {
                 Some(Message {
@@ -173,9 +179,9 @@ impl Line {
                     .await
                 }
                 _ => Ok(conversations
-                    .first_event(Channel::Line, id)
+                    .owe_notice(Channel::Line, chat, id, NOT_TEXT, &[])
                     .await?
-                    .then(|| Work::Send(Outbound::notice(NOT_TEXT)))),
+                    .map(Work::Notice)),
             },
             "postback" => match &event.postback {
                 Some(p) if p.data == HANDOFF_DATA => {
@@ -191,9 +197,9 @@ impl Line {
                 _ => Ok(None),
             },
             "follow" => Ok(conversations
-                .first_event(Channel::Line, id)
+                .owe_notice(Channel::Line, chat, id, GREETING, &starters())
                 .await?
-                .then(|| Work::Send(greeting()))),
+                .map(Work::Notice)),
             "unfollow" => {
                 // Blocked: a later follow starts a new conversation.
                 conversations
@@ -385,11 +391,8 @@ fn ask(question: &str) -> Value {
         "type": "message", "label": label(question, MAX_LABEL), "text": question}})
 }
 
-fn greeting() -> Outbound {
-    Outbound::Notice {
-        text: GREETING.into(),
-        suggestions: STARTER_QUESTIONS.iter().map(|q| q.to_string()).collect(),
-    }
+fn starters() -> Vec<String> {
+    STARTER_QUESTIONS.iter().map(|q| q.to_string()).collect()
 }
 
 impl Adapter for Line {

@@ -302,9 +302,10 @@
         if (r.id !== j.serving_release) {
           var back = el("button", { type: "button" }, "この版に戻す");
           back.addEventListener("click", function () {
-            if (!window.confirm("版 " + r.id + " の内容を新しい版として公開しますか？")) return;
+            if (!window.confirm("版 " + r.id + " の内容を新しい版として公開しますか？編集中の下書きはそのまま残ります。")) return;
             api("POST", "/admin/api/releases/" + r.id + "/rollback", {}).then(function (k) {
-              say("版 " + r.id + " に戻しました（版 " + k.release.id + "）。"); loadReleases();
+              say("版 " + r.id + " に戻しました（版 " + k.release.id + "）。下書きはそのまま残っています。");
+              loadReleases(); loadDocuments();
             }).catch(function (e) { say(e.message); });
           });
           actions.appendChild(back);

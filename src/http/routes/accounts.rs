@@ -13,12 +13,13 @@ use crate::accounts::{Account, LOCKOUT_MINUTES, SESSION_HOURS, SignIn, User};
 use crate::auth::Role;
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, AnyDesk, COOKIE, SignedIn, forbidden};
-use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody, refuse_control};
 use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors, ServiceErrors};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$")]
     name: String,
     password: String,
 }
@@ -40,6 +41,7 @@ pub async fn login(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
+    refuse_control("name", &body.name)?;
     match state.accounts().sign_in(&body.name, &body.password).await? {
         SignIn::Ok { token, user } => {
             let cookie = format!(
@@ -220,7 +222,7 @@ pub struct NewPassword {
     password: String,
 }
 
-/// `POST /agent/api/users/{name}/password`: admins only.
+/// `POST /agent/api/users/{name}/password`: admins only; not one's own account.
 #[utoipa::path(post, path = "/agent/api/users/{name}/password",
     summary = "Give an account a new random password, shown once; its lock is cleared and its sessions end (admins only)",
     description = AGENT_CONSOLE, security(("session" = [], "csrf" = [])),
@@ -229,6 +231,7 @@ pub struct NewPassword {
         (status = 200, description = "OK", body = NewPassword,
             headers(("Cache-Control" = String, description = "no-store"))),
         (status = 404, description = "`unknown_user`", body = ErrorBody),
+        (status = 409, description = "`conflict`: one's own account", body = ErrorBody),
         ConsoleErrors,
     ))]
 pub async fn reset_password(
@@ -237,6 +240,14 @@ pub async fn reset_password(
     ApiPath(name): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     admin_only(&signed_in.user)?;
+    if name == signed_in.user.name {
+        // It would end the very session that asks, with the new password shown once.
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "自分のパスワードはここでは再発行できません。別の管理者に依頼してください。",
+        ));
+    }
     let password = state
         .accounts()
         .reset_password(&name)

@@ -199,7 +199,7 @@ pub struct TextBody {
     #[schema(
         min_length = 1,
         max_length = 4000,
-        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
     )]
     text: String,
 }
@@ -219,7 +219,7 @@ impl FromRequest<AppState> for AgentText {
                 "使えない制御文字が含まれています。文字だけで入力してください。",
             ));
         }
-        if text.is_empty() || text.chars().count() > MAX_AGENT_TEXT {
+        if crate::text::is_blank(text) || text.chars().count() > MAX_AGENT_TEXT {
             return Err(ApiError::invalid(
                 "invalid_text",
                 format!("1〜{MAX_AGENT_TEXT}文字で入力してください。"),

@@ -53,14 +53,14 @@ pub struct CannedBody {
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
     )]
     title: String,
     /// 1–4000 characters, no control characters.
     #[schema(
         min_length = 1,
         max_length = 4000,
-        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
     )]
     text: String,
 }
@@ -84,9 +84,7 @@ fn shortcut(value: &str) -> Result<&str, ApiError> {
 /// A title or text, trimmed: not blank, not too long, no control characters.
 fn text<'a>(value: &'a str, name: &str, max: usize) -> Result<&'a str, ApiError> {
     let value = value.trim();
-    let blank = value
-        .chars()
-        .all(|c| c.is_whitespace() || crate::text::is_invisible(c));
+    let blank = crate::text::is_blank(value);
     if blank || value.chars().count() > max || crate::text::has_control(value) {
         return Err(ApiError::invalid(
             "invalid_text",

@@ -12,7 +12,7 @@ use crate::assistant::{
     Answer, Channel, Citation, Language, Outcome, WriterKind, intent::HandoffReason,
 };
 use crate::conversation::{Accepted, ChatError, Offer, Reply, State as Conversation};
-use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
 use crate::http::openapi::{JsonBodyErrors, RateLimited, ServiceErrors};
 use crate::http::{AppState, sse};
 use crate::text::clock::today_in_japan;
@@ -22,12 +22,13 @@ use crate::text::clock::today_in_japan;
 pub struct ChatRequest {
     /// Omitted (or null) to start a new conversation.
     #[serde(default)]
+    #[schema(pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$")]
     session_id: Option<String>,
     /// Not blank, no control characters (`text::MESSAGE_PATTERN`).
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
     )]
     message: String,
 }
@@ -189,6 +190,7 @@ pub async fn chat(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
+    refuse_control("session_id", body.session_id.as_deref().unwrap_or_default())?;
     let conversations = state.conversations();
     let accepted = match conversations
         .accept(body.session_id.as_deref(), Channel::Web, &body.message)
@@ -225,6 +227,7 @@ pub async fn chat_stream(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
+    refuse_control("session_id", body.session_id.as_deref().unwrap_or_default())?;
     let conversations = state.conversations().clone();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let on_token = {

@@ -21,22 +21,30 @@ use crate::http::sse;
 /// `GET /agent/api/events`: what happens at the desk, live.
 #[utoipa::path(get, path = "/agent/api/events", operation_id = "desk_events",
     summary = "The desk's events, live: tickets opened or changed, users writing",
-    description = "Server-Sent Events: `ticket` (a DeskEvent: a ticket was opened, claimed, handed on, given back, resolved, reopened or labelled), `message` (a DeskEvent: the user wrote in the ticket's conversation; `claimed_by` is whom it is for), `resync` (the console fell behind: reload). Keep-alive comments every 15 s.",
+    description = "Server-Sent Events: `ticket` (a DeskEvent: a ticket was opened, claimed, handed on, given back, resolved, reopened or labelled), `message` (a DeskEvent: the user wrote in the ticket's conversation; `claimed_by` is whom it is for), `resync` (the console fell behind: reload). Keep-alive comments every 15 s. The stream ends when its session does (signed out, the account disabled or its password reset): checked before every event and every 5 s.",
     security(("session" = [])),
     responses(
         (status = 200, description = "An event stream of DeskEvent", content_type = "text/event-stream"),
         ConsoleErrors,
     ))]
-pub async fn events(State(state): State<AppState>, _: SignedIn<AgentDesk>) -> Response {
+pub async fn events(State(state): State<AppState>, signed_in: SignedIn<AgentDesk>) -> Response {
     let conversations = state.conversations();
     let mut events = conversations.subscribe_desk();
     let shutdown = conversations.shutdown_token();
+    let (accounts, session) = (state.accounts().clone(), signed_in.token);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
+        let mut recheck = tokio::time::interval(SESSION_RECHECK);
         loop {
             let event = tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = tx.closed() => break,
+                _ = recheck.tick() => {
+                    if signed_out(&accounts, &session).await {
+                        break;
+                    }
+                    continue;
+                }
                 received = events.recv() => match received {
                     Ok(e) => {
                         let name = match e.kind {
@@ -50,12 +58,23 @@ pub async fn events(State(state): State<AppState>, _: SignedIn<AgentDesk>) -> Re
                     Err(RecvError::Closed) => break,
                 },
             };
-            if tx.send(event).is_err() {
+            // Nothing more for a session that ended (signed out, account disabled,
+            // password reset) since the stream opened.
+            if signed_out(&accounts, &session).await || tx.send(event).is_err() {
                 break;
             }
         }
     });
     sse::response(rx)
+}
+
+/// How often an open desk stream checks that its session still exists.
+const SESSION_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Whether the console's session has ended. A database that cannot answer ends nothing:
+/// the stream stays until it is sure.
+async fn signed_out(accounts: &crate::accounts::Accounts, session: &str) -> bool {
+    matches!(accounts.session(session).await, Ok(None))
 }
 
 // The schema below says 8 tags of 20 characters.
@@ -65,7 +84,8 @@ const _: () = assert!(MAX_TAGS == 8 && MAX_TAG_CHARS == 20);
 #[serde(deny_unknown_fields)]
 pub struct LabelsBody {
     priority: Priority,
-    /// Up to 8 tags of up to 20 characters, no spaces or commas; trimmed, each kept once.
+    /// Up to 8 tags (duplicates count) of up to 20 characters, no spaces or commas, not
+    /// only invisible characters; each kept once, in order.
     #[schema(max_items = 8, inline, value_type = Vec<Tag>)]
     tags: Vec<String>,
 }
@@ -75,7 +95,7 @@ pub struct LabelsBody {
 #[schema(
     min_length = 1,
     max_length = 20,
-    pattern = r"^[^\s,\x00-\x1F\x7F-\x9F]+$"
+    pattern = r"^[^\s,\x00-\x1F\x7F-\x9F]*[^\s,\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB][^\s,\x00-\x1F\x7F-\x9F]*$"
 )]
 #[allow(dead_code)]
 pub struct Tag(String);

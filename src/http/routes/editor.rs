@@ -77,6 +77,11 @@ fn edit_error(e: EditError) -> ApiError {
             "invalid_text",
             "本文に制御文字（NUL など）が含まれています。取り除いてから保存してください。",
         ),
+        e @ EditError::PersonalNumber(_) => ApiError::invalid("personal_number", e.to_string()),
+        EditError::Blank => ApiError::invalid(
+            "invalid_text",
+            "本文が空です。文書を消すときは削除してください。",
+        ),
         EditError::UnknownDocument => unknown_document(),
         EditError::Unreadable(detail) => {
             ApiError::invalid("unreadable_file", "ファイルを読み取れませんでした。")
@@ -147,7 +152,7 @@ pub async fn document(
 pub struct DraftPath {
     /// Relative to the knowledge folder: `faq/名前.md`, or `glossary.toml`.
     #[param(
-        pattern = r"^glossary\.toml$|^(?!/)(?!(.*/)?\.\.?(/|$))[^\\\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF]*[^/\\\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF]\.md$"
+        pattern = r"^glossary\.toml$|^(?!/)(?!(.*/)?\.\.?(/|$))[^\\\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]*[^/\\\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]\.md$"
     )]
     path: String,
 }
@@ -156,8 +161,10 @@ pub struct DraftPath {
 #[serde(deny_unknown_fields)]
 #[schema(as = DraftText)]
 pub struct TextBody {
-    /// The whole file: `+++` front matter and the body.
-    #[schema(pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$")]
+    /// The whole file: `+++` front matter and the body; not blank (`text::MESSAGE_PATTERN`).
+    #[schema(
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+    )]
     text: String,
 }
 
@@ -231,7 +238,7 @@ pub async fn delete(
 pub struct CheckBody {
     /// Relative to the knowledge folder: `faq/名前.md`, or `glossary.toml`.
     #[schema(
-        pattern = r"^glossary\.toml$|^(?!/)(?!(.*/)?\.\.?(/|$))[^\\\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF]*[^/\\\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF]\.md$"
+        pattern = r"^glossary\.toml$|^(?!/)(?!(.*/)?\.\.?(/|$))[^\\\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]*[^/\\\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]\.md$"
     )]
     path: String,
     #[schema(pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$")]
@@ -268,7 +275,7 @@ pub struct TryBody {
     #[schema(
         min_length = 1,
         max_length = 2000,
-        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\u200B-\u200D\u2060\uFEFF][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*[^\s\x00-\x1F\x7F-\x9F\xAD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB][^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
     )]
     question: String,
 }
@@ -305,6 +312,11 @@ pub async fn try_drafts(
 #[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// The file's name (its extension says how to read it).
+    #[param(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+    )]
     name: String,
 }
 
@@ -324,7 +336,7 @@ pub struct Imported {
     responses(
         (status = 201, description = "Proposed", body = Imported),
         (status = 413, description = "Over 10 MiB", content_type = "text/plain"),
-        (status = 422, description = "`invalid_path`, `too_large` or `unreadable_file`", body = ErrorBody),
+        (status = 422, description = "`invalid_name`, `invalid_path`, `too_large`, `unreadable_file`, or `personal_number` (a proposal would hold a 12-digit number: its file and line)", body = ErrorBody),
         ConsoleErrors,
     ))]
 pub async fn import(
@@ -333,6 +345,12 @@ pub async fn import(
     ApiQuery(query): ApiQuery<ImportQuery>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    if query.name.trim().is_empty() || query.name.chars().count() > 255 {
+        return Err(ApiError::invalid(
+            "invalid_name",
+            "ファイル名を1〜255文字で指定してください（?name=通知.pdf）。",
+        ));
+    }
     let proposed = state
         .publisher()
         .import(&query.name, body.to_vec(), &signed_in.user.name)

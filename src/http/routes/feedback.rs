@@ -10,12 +10,13 @@ use super::chat::Handoff;
 
 use crate::conversation::{FeedbackError, Rating};
 use crate::http::AppState;
-use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
 use crate::http::openapi::{JsonBodyErrors, RateLimited, ServiceErrors};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackRequest {
+    #[schema(pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$")]
     session_id: String,
     /// The answer's `message_id`.
     #[serde(deserialize_with = "whole_number")]
@@ -67,6 +68,7 @@ pub async fn feedback(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<FeedbackRequest>,
 ) -> Result<Json<FeedbackResponse>, ApiError> {
+    refuse_control("session_id", &body.session_id)?;
     let Some(rating) = Rating::parse(&body.rating) else {
         return Err(ApiError::invalid(
             "invalid_rating",

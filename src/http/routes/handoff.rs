@@ -11,7 +11,7 @@ use crate::assistant::Channel;
 use crate::conversation::{HandoffError, State as Conversation};
 use crate::handoff::{Details, Reason};
 use crate::http::AppState;
-use crate::http::error::{ApiError, ApiJson, ErrorBody};
+use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
 use crate::http::openapi::{JsonBodyErrors, RateLimited};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -19,6 +19,7 @@ use crate::http::openapi::{JsonBodyErrors, RateLimited};
 pub struct HandoffRequest {
     /// Omitted to hand over before asking anything.
     #[serde(default)]
+    #[schema(pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$")]
     session_id: Option<String>,
     /// 医療機関等の名称.
     #[serde(default)]
@@ -85,6 +86,7 @@ pub async fn handoff(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<HandoffRequest>,
 ) -> Result<Response, ApiError> {
+    refuse_control("session_id", body.session_id.as_deref().unwrap_or_default())?;
     let conversations = state.conversations();
     let reason = match body.reason.as_deref() {
         None => Reason::Button,

@@ -11,7 +11,7 @@ use super::agent::{TicketErrors, refused};
 use crate::auth::Role;
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
-use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
+use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody, refuse_control};
 use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
 
 /// Done (a ticket given back, handed on or reopened).
@@ -48,7 +48,11 @@ pub async fn release(
 #[serde(deny_unknown_fields)]
 pub struct TransferBody {
     /// The agent or admin who takes the ticket over (a user name).
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+    )]
     to: String,
 }
 
@@ -70,6 +74,7 @@ pub async fn transfer(
     ApiPath(id): ApiPath<i64>,
     ApiJson(body): ApiJson<TransferBody>,
 ) -> Result<Response, ApiError> {
+    refuse_control("to", &body.to)?;
     state
         .conversations()
         .transfer(id, &signed_in.user.name, body.to.trim())

@@ -13,7 +13,7 @@ use super::editor::publish_error;
 use crate::analytics::Report;
 use crate::http::AppState;
 use crate::http::auth::{EditorDesk, SignedIn};
-use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, refuse_control};
 use crate::http::openapi::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
 use crate::publishing::ReleaseDiff;
 use crate::store::knowledge::{AuditEntry, Release};
@@ -53,8 +53,9 @@ pub enum AnalyticsErrors {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishBody {
-    /// What changed (default 公開).
+    /// What changed (default 公開). A 12-digit number is removed.
     #[serde(default)]
+    #[schema(pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$")]
     note: String,
 }
 
@@ -82,12 +83,17 @@ pub async fn publish(
     signed_in: SignedIn<EditorDesk>,
     ApiJson(body): ApiJson<PublishBody>,
 ) -> Result<Response, ApiError> {
-    let note = body.note.trim();
+    refuse_control("note", &body.note)?;
+    let note = crate::text::privacy::scrub(body.note.trim()).0;
     let release = state
         .publisher()
         .publish(
             &signed_in.user.name,
-            if note.is_empty() { "公開" } else { note },
+            if crate::text::is_blank(&note) {
+                "公開"
+            } else {
+                &note
+            },
         )
         .await
         .map_err(publish_error)?;

@@ -104,6 +104,9 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The monitors' token every test service is started with (`SHIKAKU_METRICS_TOKEN`).
+pub const METRICS_TOKEN: &str = "monitor-token-for-the-tests";
+
 /// A running service on a free port: inside the test's process ([`Server::start`]), or
 /// the real `shikaku serve` binary ([`Server::spawn`]) for what only a process shows —
 /// its exit status, signals, a crash, its log. Stopped when dropped.
@@ -145,6 +148,7 @@ impl Server {
             ("SHIKAKU_PROMPTS", &prompts),
             ("SHIKAKU_MODEL", "off"),
             ("SHIKAKU_ADDR", "127.0.0.1:0"),
+            ("SHIKAKU_METRICS_TOKEN", METRICS_TOKEN),
         ];
         vars.extend_from_slice(extra);
         // Later values win, as the binary's environment would have them.
@@ -180,6 +184,7 @@ impl Server {
         command
             .args(["serve", "--addr", "127.0.0.1:0"])
             .env("SHIKAKU_LOG", "warn")
+            .env("SHIKAKU_METRICS_TOKEN", METRICS_TOKEN)
             .stdout(std::process::Stdio::piped())
             .stderr(log);
         for (k, v) in extra {
@@ -224,6 +229,15 @@ impl Server {
 
     pub fn get(&self, path: &str) -> reqwest::blocking::Response {
         self.client.get(self.url(path)).send().unwrap()
+    }
+
+    /// A GET as a monitor with the metrics token (`/readyz`'s details, `/metrics`).
+    pub fn monitor(&self, path: &str) -> reqwest::blocking::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .unwrap()
     }
 
     /// What the service told the user of `session` (its `system` messages), oldest first.
@@ -353,6 +367,15 @@ impl Database {
         }
     }
 
+    /// A database the test made itself at `url` (a server of its own, a file on a tmpfs):
+    /// nothing to drop afterwards.
+    pub fn at(url: &str) -> Database {
+        Database {
+            url: Some(url.to_string()),
+            postgres_name: None,
+        }
+    }
+
     pub fn postgres() -> Database {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let name = format!(
@@ -366,6 +389,31 @@ impl Database {
             url: Some(format!("{}/{name}", postgres_base())),
             postgres_name: Some(name),
         }
+    }
+
+    /// Runs `sql` on this database (the default SQLite file in `env`'s data folder, or the
+    /// PostgreSQL database): each statement's first column of its first row, as i64
+    /// (statements that return nothing give 0).
+    pub fn sql(&self, env: &Env, statements: &[&str]) -> Vec<i64> {
+        use sqlx::Row;
+        let url = self.url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", env.data.path().join("shikaku.db").display())
+        });
+        sqlx::any::install_default_drivers();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+                let mut out = Vec::new();
+                for statement in statements {
+                    let rows = sqlx::query(statement).fetch_all(&pool).await.unwrap();
+                    out.push(rows.first().map_or(0, |r| r.get::<i64, _>(0)));
+                }
+                pool.close().await;
+                out
+            })
     }
 
     /// The environment a server needs to use this database.
@@ -397,4 +445,22 @@ macro_rules! on_both_databases {
             $( #[test] fn $name() { super::$name(&$crate::common::Database::postgres()) } )*
         }
     };
+}
+
+/// Runs `work` on the SQLite database of `env` (the service stopped or killed).
+pub fn sqlite<T, F: std::future::Future<Output = T>>(
+    env: &Env,
+    work: impl FnOnce(sqlx::SqlitePool) -> F,
+) -> T {
+    let url = format!("sqlite://{}", env.data.path().join("shikaku.db").display());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            let result = work(pool.clone()).await;
+            pool.close().await;
+            result
+        })
 }

@@ -6,61 +6,79 @@ use std::ops::Range;
 /// What stands where a number was removed from a stored text.
 pub const REMOVED: &str = "［番号削除］";
 
-/// Characters that may stand between the digits of one number: spaces and line breaks,
-/// hyphens and dashes (and ー, which Japanese input methods produce for a hyphen), dots,
-/// slashes, brackets, commas.
+/// What may stand between the digit groups of one number as people type them: anything
+/// that is neither a letter nor a digit nor an opening bracket — spaces and line breaks,
+/// hyphens and dashes, dots, slashes, closing brackets, commas and 、, colons, 〜 — and ー
+/// (what input methods give for a hyphen). Unicode's invisible format characters (zero-width space, soft hyphen, BOM…)
+/// are neither, so they count as separators too: whatever only looks different is folded,
+/// not listed.
 fn is_separator(c: char) -> bool {
-    c.is_whitespace()
-        || matches!(
-            c,
-            '-' | '‐'
-                | '‑'
-                | '‒'
-                | '–'
-                | '—'
-                | '―'
-                | '−'
-                | 'ー'
-                | 'ｰ'
-                | '－'
-                | '.'
-                | '．'
-                | '・'
-                | '･'
-                | '/'
-                | '／'
-                | '('
-                | ')'
-                | '（'
-                | '）'
-                | ','
-                | '，'
-                | '_'
-                | '＿'
-        )
+    digit(c).is_none() && (!c.is_alphanumeric() || matches!(c, 'ー' | 'ｰ')) && !opens(c)
 }
 
-/// Most separator characters between two digits of one number.
-const MAX_GAP: usize = 3;
+/// An opening bracket or quote starts an aside, never the next group of the same number:
+/// 「0120-95-0178（「4→2」の順）」 is a phone number and a menu choice.
+fn opens(c: char) -> bool {
+    matches!(
+        c,
+        '(' | '（' | '「' | '『' | '【' | '〔' | '［' | '｛' | '〈' | '《' | '[' | '{' | '“' | '‘'
+    )
+}
 
-/// The value of a digit in any script: ASCII and full-width, Arabic-Indic and Persian,
-/// Devanagari, Bengali, Thai, and kanji (〇一二…九, 零).
+/// Most separator characters between two digit groups of one number (four spaces, or
+/// 「 〜 」 between groups, are typed; a sentence between two numbers has letters in it).
+const MAX_GAP: usize = 8;
+
+/// The code point of digit zero of every run of decimal digits (Unicode's `Nd`: each run
+/// is 0–9 in order). Generated from Unicode 14's data with Python's `unicodedata`, and the
+/// runs Unicode 15 and 16 added.
+const DIGIT_ZEROS: &[u32] = &[
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x10D40, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0,
+    0x11650, 0x116C0, 0x116D0, 0x116DA, 0x11730, 0x118E0, 0x11950, 0x11BF0, 0x11C50, 0x11D50,
+    0x11DA0, 0x11F50, 0x16130, 0x16A60, 0x16AC0, 0x16B50, 0x16D70, 0x1CCF0, 0x1D7CE, 0x1D7D8,
+    0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E4F0, 0x1E5F1, 0x1E950, 0x1FBF0,
+];
+
+/// The value of a digit as a person reads it: every decimal digit of every script
+/// (ASCII, full-width, Arabic-Indic, Devanagari, Khmer, mathematical bold…), kanji
+/// (〇一二…九, 零), and other characters that fold to one digit (¹, ①).
 fn digit(c: char) -> Option<u32> {
-    let from = |zero: char| Some(c as u32 - zero as u32);
-    match c {
-        '0'..='9' => from('0'),
-        '０'..='９' => from('０'),
-        '٠'..='٩' => from('٠'),
-        '۰'..='۹' => from('۰'),
-        '०'..='९' => from('०'),
-        '০'..='৯' => from('০'),
-        '๐'..='๙' => from('๐'),
-        '〇' | '零' => Some(0),
-        _ => "一二三四五六七八九"
-            .chars()
-            .position(|k| k == c)
-            .map(|i| i as u32 + 1),
+    let code = c as u32;
+    if c.is_ascii() {
+        return c.to_digit(10);
     }
+    if let Some(zero) = DIGIT_ZEROS
+        .iter()
+        .rev()
+        .find(|&&z| z <= code)
+        .filter(|&&z| code - z < 10)
+    {
+        return Some(code - zero);
+    }
+    match c {
+        '〇' | '零' => return Some(0),
+        '一' => return Some(1),
+        '二' => return Some(2),
+        '三' => return Some(3),
+        '四' => return Some(4),
+        '五' => return Some(5),
+        '六' => return Some(6),
+        '七' => return Some(7),
+        '八' => return Some(8),
+        '九' => return Some(9),
+        _ => {}
+    }
+    if c.is_numeric() {
+        use unicode_normalization::UnicodeNormalization;
+        let mut folded = std::iter::once(c).nfkc();
+        if let (Some(d), None) = (folded.next(), folded.next()) {
+            return d.to_digit(10);
+        }
+    }
+    None
 }
 
 /// What redaction found.
@@ -129,6 +147,7 @@ fn spans(text: &str) -> Vec<(Range<usize>, Vec<u32>)> {
                 }
             }
             match found {
+                Some(m) if is_date_and_time(text, &run[k..=m]) => k = m + 1,
                 Some(m) => {
                     let digits = run[k..=m].iter().flat_map(|g| g.1.clone()).collect();
                     out.push((run[k].0.start..run[m].0.end, digits));
@@ -139,6 +158,35 @@ fn spans(text: &str) -> Vec<(Range<usize>, Vec<u32>)> {
         }
     }
     out
+}
+
+/// A date with its time, 「2021/03/31 12:00」 or 「21-03-31 12:00:00」: twelve digits that
+/// are no number of a person (a deadline question needs its date).
+fn is_date_and_time(text: &str, groups: &[(Range<usize>, Vec<u32>)]) -> bool {
+    let lengths: Vec<usize> = groups.iter().map(|g| g.1.len()).collect();
+    let value = |i: usize| groups[i].1.iter().fold(0, |n, d| n * 10 + d);
+    let (year, month, day) = match lengths.as_slice() {
+        [4, 2, 2, 2, 2] => (value(0), value(1), value(2)),
+        [2, 2, 2, 2, 2, 2] => (2000 + value(0), value(1), value(2)),
+        _ => return false,
+    };
+    let time_gap = &text[groups[3].0.end..groups[4].0.start];
+    (1900..=2099).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && value(3) < 24
+        && value(4) < 60
+        && (time_gap == ":" || time_gap == "：")
+}
+
+/// The lines (from 1) where a 12-digit number starts in `text`.
+pub fn lines_with_numbers(text: &str) -> Vec<usize> {
+    let mut lines: Vec<usize> = spans(text)
+        .iter()
+        .map(|(range, _)| text[..range.start].matches('\n').count() + 1)
+        .collect();
+    lines.dedup();
+    lines
 }
 
 /// Removes every 12-digit number from the text (a space where it stood): what the assistant
@@ -231,12 +279,46 @@ mod tests {
             "８７３１－４９６２－０５８７",
             "番号は 8731 4962 0587 です",
             "0800-0804583 8731 4962 0587",
+            // What only looks different: other separators, invisible characters, digits
+            // of other scripts.
+            "8731、4962、0587",
+            "8731\u{200B}4962\u{200B}0587",
+            "87\u{200B}3149620587",
+            "8731\u{00AD}4962\u{00AD}0587",
+            "8731〜4962〜0587",
+            "8731 〜 4962 〜 0587",
+            "8731:4962:0587",
+            "8731    4962    0587",
+            "8731\u{FEFF}-4962-0587",
+            "៨៧៣១៤៩៦២០៥៨៧",
+            "𝟖𝟕𝟑𝟏𝟒𝟗𝟔𝟐𝟎𝟓𝟖𝟕",
+            "８７３１\u{3000}４９６２\u{3000}０５８７",
+            "⁸⁷³¹⁴⁹⁶²⁰⁵⁸⁷",
         ] {
             let (text, removed) = scrub(s);
             assert!(removed, "{s:?}");
-            let left: String = text.chars().filter(|c| digit(*c).is_some()).collect();
-            assert!(left.len() < 12, "{s:?} → {text:?}");
+            let left = text.chars().filter(|c| digit(*c).is_some()).count();
+            assert!(left < 12, "{s:?} → {text:?}");
             assert!(!text.contains("4962"), "{s:?} → {text:?}");
+        }
+    }
+
+    #[test]
+    fn every_decimal_digit_has_its_value() {
+        assert!(
+            DIGIT_ZEROS.windows(2).all(|w| w[0] + 10 <= w[1]),
+            "sorted runs"
+        );
+        for &zero in DIGIT_ZEROS {
+            for value in 0..10 {
+                let c = char::from_u32(zero + value).unwrap();
+                assert!(c.is_numeric(), "{:X}", zero + value);
+                assert_eq!(digit(c), Some(value), "{:X}", zero + value);
+            }
+        }
+        // Letters and marks next to digits are no digits.
+        for c in ['a', 'Ａ', '年', 'ー', '、', '\u{200B}'] {
+            assert_eq!(digit(c), None, "{c:?}");
         }
     }
 
@@ -250,6 +332,9 @@ mod tests {
             "0800-0804583（通話無料）、0120-95-0178",
             "月～金 8:00-18:00、土 8:00-16:00",
             "一般の医療機関",
+            "2021/03/31 12:00に申し込みました",
+            "21-03-31 12:00:00",
+            "医療機関等コード 1234567、電話 03-1234-5678",
         ] {
             assert_eq!(redact(s).text, s);
         }
