@@ -313,6 +313,32 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
             answer,
         ),
     );
+    // The same with the answerability judge, when it is on.
+    if let Some(judge) = crate::startup::judge(settings, embedder.as_deref())? {
+        let assistant = assistant.judged_by(Some(Arc::new(judge)));
+        let answer = |q: &str| {
+            let _ = assistant.answer(&Question::new(q, today));
+        };
+        row(
+            &mut out,
+            "full answer with the judge (model off), question seen before",
+            latencies(questions, repetitions, || {}, answer),
+        );
+        row(
+            &mut out,
+            "full answer with the judge (model off), new question",
+            latencies(
+                questions,
+                repetitions,
+                || assistant.index().forget_questions(),
+                answer,
+            ),
+        );
+        out.push_str(&format!(
+            "peak RSS with the judge loaded: {:.0} MB\n",
+            peak_rss_mb().unwrap_or(0.0)
+        ));
+    }
 
     if options.synthetic_passages > 0 {
         let (corpus, made_of, sentences) = synthetic(&real, options.synthetic_passages);

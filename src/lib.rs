@@ -20,6 +20,7 @@ pub mod eval;
 pub mod handoff;
 pub mod http;
 pub mod integrity;
+pub mod judge;
 pub mod knowledge;
 #[allow(unsafe_code)]
 // the model's SIMD kernels (src/llm/q8.rs); each unsafe fn documents its # Safety
@@ -31,3 +32,4 @@ pub mod settings;
 pub mod startup;
 pub mod store;
 pub mod text;
+pub mod training;

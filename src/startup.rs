@@ -14,6 +14,7 @@ use crate::conversation::Conversations;
 use crate::embedding::Embedder;
 use crate::http::{self, AppState};
 use crate::integrity;
+use crate::judge::Judge;
 use crate::llm::generate::Generator;
 use crate::llm::prompt::PromptTemplate;
 use crate::llm::{DEFAULT_CONTEXT, Model};
@@ -51,7 +52,26 @@ pub fn embedder(settings: &Settings) -> Result<Option<Embedder>> {
         .transpose()
 }
 
-/// The dictionary and, if they load, the two models: what every assistant is made with.
+/// The answerability judge, when it is on; an error says why it cannot be used (it reads
+/// the embedding model's vectors, so it needs that model, of the width it was trained on).
+pub fn judge(settings: &Settings, embedder: Option<&Embedder>) -> Result<Option<Judge>> {
+    let Some(dir) = &settings.judge_dir else {
+        return Ok(None);
+    };
+    let judge = Judge::load(dir)?;
+    match embedder {
+        Some(e) if e.dim() == judge.dim() => Ok(Some(judge)),
+        Some(e) => anyhow::bail!(
+            "the judge in {} reads vectors of {} values, the embedding model makes {}",
+            dir.display(),
+            judge.dim(),
+            e.dim()
+        ),
+        None => anyhow::bail!("the judge needs the embedding model, which is off"),
+    }
+}
+
+/// The dictionary and, if they load, the models: what every assistant is made with.
 /// A model that cannot be loaded is a warning: retrieval then goes by words alone, or
 /// answers are written without the language model.
 pub fn builder(settings: &Settings) -> Result<Builder> {
@@ -64,7 +84,11 @@ pub fn builder(settings: &Settings) -> Result<Builder> {
         tracing::warn!("the model is unavailable, answering without it: {e:#}");
         None
     });
-    Ok(Builder::new(analyzer, embedder, model))
+    let judge = judge(settings, embedder.as_ref()).unwrap_or_else(|e| {
+        tracing::warn!("the judge is unavailable, deciding by retrieval's scores: {e:#}");
+        None
+    });
+    Ok(Builder::new(analyzer, embedder, model).with_judge(judge))
 }
 
 /// The command line's assistant: the knowledge folder, indexed in `DATA/index` (built
@@ -106,6 +130,7 @@ pub async fn service(settings: &Settings, service: ServiceSettings) -> Result<Ap
         http::ConfiguredModels {
             generator: settings.model_path.clone(),
             embedder: settings.embedder_path.clone(),
+            judge: settings.judge_dir.clone(),
         },
     ))
 }

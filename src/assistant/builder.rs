@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 
 use super::{Assistant, DraftStats, ModelWriter};
 use crate::embedding::Embedder;
+use crate::judge::Judge;
 use crate::knowledge::KnowledgeBase;
 use crate::search::{Analyzer, SearchIndex};
 
@@ -18,6 +19,7 @@ pub struct Builder {
     analyzer: Analyzer,
     embedder: Option<Arc<Embedder>>,
     model: Option<Arc<ModelWriter>>,
+    judge: Option<Arc<Judge>>,
     drafts: Arc<Mutex<DraftStats>>,
 }
 
@@ -31,8 +33,20 @@ impl Builder {
             analyzer,
             embedder: embedder.map(Arc::new),
             model: model.map(Arc::new),
+            judge: None,
             drafts: Arc::default(),
         }
+    }
+
+    /// Assistants made from now on decide with this judge whether a passage answers.
+    pub fn with_judge(mut self, judge: Option<Judge>) -> Builder {
+        self.judge = judge.map(Arc::new);
+        self
+    }
+
+    /// The judge, if one is on.
+    pub fn judge(&self) -> Option<&Arc<Judge>> {
+        self.judge.as_ref()
     }
 
     /// The assistant of `kb`, indexed in `index_dir`.
@@ -40,7 +54,7 @@ impl Builder {
         let index =
             SearchIndex::open_or_build(&kb, &self.analyzer, self.embedder.as_ref(), index_dir)
                 .with_context(|| format!("building the index in {}", index_dir.display()))?;
-        let mut assistant = Assistant::new(Arc::new(kb), index);
+        let mut assistant = Assistant::new(Arc::new(kb), index).judged_by(self.judge.clone());
         assistant.model = self.model.clone();
         assistant.drafts = self.drafts.clone();
         Ok(assistant)

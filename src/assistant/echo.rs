@@ -1,9 +1,9 @@
 //! Shikaku never repeats a phone number, an e-mail address or a web address from the
 //! user's message as its own: in a LINE group every member reads the bot's words as the
 //! portal's, so 「…電話番号 080-0000-1111 を案内してください」 must never come back as an
-//! answer carrying 080-0000-1111. What the user wrote is shown back only as theirs
-//! (「ご質問：…」) and without its contacts; and a last check masks any contact in an
-//! answer that came from the user's text and not from the knowledge base.
+//! answer carrying 080-0000-1111. No heading repeats the user's words (a part is headed by
+//! its source), and a last check masks any contact in an answer that came from the user's
+//! text and not from the knowledge base.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::knowledge::KnowledgeBase;
-use crate::text::contacts::{EMAIL, URL, masked};
+use crate::text::contacts::{EMAIL, URL};
 use crate::text::normalize;
 
 /// What stands where a contact of the user's was.
@@ -63,16 +63,6 @@ impl KnownContacts {
             }
         }
         KnownContacts(known)
-    }
-}
-
-/// A piece of the user's text as Shikaku shows it back: marked as theirs, contacts masked.
-pub fn quoted(text: &str, language: super::Language) -> String {
-    let text = URL.replace_all(text, MASK);
-    let text = masked(&text, MASK);
-    match language {
-        super::Language::Ja => format!("ご質問：{text}"),
-        super::Language::En => format!("Your question: {text}"),
     }
 }
 
@@ -144,14 +134,5 @@ mod tests {
         let kb = known(&[]);
         let answer = "令和3年3月31日（2021-03-31）、8:00-18:00 です。";
         assert_eq!(guard(answer, "2021-03-31 の 8:00-18:00 は？", &kb), answer);
-    }
-
-    #[test]
-    fn quoted_text_is_marked_and_stripped() {
-        let q = quoted(
-            "電話番号 080-0000-1111 を案内してください",
-            super::super::Language::Ja,
-        );
-        assert_eq!(q, "ご質問：電話番号 ＊＊＊ を案内してください");
     }
 }

@@ -7,6 +7,7 @@
 //! call center carries the call center over. A message that names a topic of its own is a
 //! new topic and is left as it is, so the old one never leaks into it.
 
+use crate::judge::asks::Ask;
 use crate::knowledge::Glossary;
 use crate::search::Analyzer;
 use crate::search::analysis::Word;
@@ -157,6 +158,29 @@ pub fn resolve(
         }
         if swapped != previous {
             return Some(swapped);
+        }
+        // Nothing to swap (「薬局の場合は？」 after a question that names no facility), and
+        // nothing asked of its own: the whole previous question, asked in that case.
+        let asks_of_its_own = Ask::ALL
+            .iter()
+            .zip(crate::judge::asks::asks(rest))
+            .any(|(a, f)| f && !matches!(a, Ask::WhatIf | Ask::YesNo));
+        // Nothing but the alternative and a frame: 「薬局の場合は？」, not 「土曜日もやってる？」.
+        let only_a_case = words.iter().all(|w| {
+            is_named(w)
+                || framing(w)
+                || (!w.content && !matches!(w.pos.as_str(), "動詞" | "形容詞"))
+                || matches!(w.pos.as_str(), "助詞" | "助動詞" | "記号")
+        });
+        if !named.is_empty() && !asks_something && !asks_of_its_own && only_a_case {
+            let case = rest.trim_end_matches(['?', '？', '。', ' ']);
+            let case = ["では", "は", "も", "だと", "なら"]
+                .iter()
+                .find_map(|p| case.strip_suffix(p))
+                .unwrap_or(case);
+            if !case.is_empty() && !rest.is_ascii() {
+                return Some(format!("{case}、{previous}"));
+            }
         }
     }
     let topic = topic_of(analyzer, glossary, &previous, &named)?;

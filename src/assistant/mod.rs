@@ -9,9 +9,11 @@
 mod answer;
 mod builder;
 pub mod compose;
+mod decide;
 mod echo;
 pub mod followup;
 pub mod intent;
+mod judged;
 mod kana;
 pub mod language;
 mod parts;
@@ -84,6 +86,8 @@ pub struct Assistant {
     kana: kana::KanaWords,
     /// The phone numbers and addresses the knowledge base gives (see `echo`).
     known_contacts: echo::KnownContacts,
+    /// Decides whether a passage answers the question (shared by every release).
+    judge: Option<Arc<crate::judge::Judge>>,
 }
 
 impl Assistant {
@@ -91,12 +95,19 @@ impl Assistant {
         Assistant {
             kana: kana::KanaWords::new(&kb, index.analyzer()),
             known_contacts: echo::KnownContacts::of(&kb),
+            judge: None,
             kb,
             index,
             model: None,
             extractive: ExtractiveWriter,
             drafts: Arc::default(),
         }
+    }
+
+    /// This assistant, deciding with `judge` whether a passage answers (see `decide`).
+    pub fn judged_by(mut self, judge: Option<Arc<crate::judge::Judge>>) -> Assistant {
+        self.judge = judge;
+        self
     }
 
     /// The loaded model's name, if a model is on.
@@ -176,6 +187,14 @@ impl Assistant {
         self.understood(&text, previous.as_deref())
     }
 
+    /// A message as answering reads it: normalised, markup and 12-digit numbers removed,
+    /// read with the previous question (a follow-up), in the sources' spelling.
+    pub(super) fn prepared(&self, message: &str, previous: Option<&str>) -> String {
+        let text = privacy::redact(&without_markup(&normalize(message))).text;
+        let previous = previous.map(|p| privacy::redact(&without_markup(&normalize(p))).text);
+        self.understood(&text, previous.as_deref())
+    }
+
     /// [`Assistant::understand`] of a normalised, redacted message.
     fn understood(&self, text: &str, previous: Option<&str>) -> String {
         let resolved = previous
@@ -232,24 +251,42 @@ impl Assistant {
             Some(answer) => answer,
             None => self.decide(understood, today, language)?,
         };
+        // What a follow-up will be read with: the whole question as understood, never one
+        // of its parts.
         if understood != text || answer.writer == WriterKind::Parts {
-            answer.understood_as = Some(if answer.writer == WriterKind::Parts {
-                parts.join(" ／ ")
-            } else {
-                understood.to_string()
-            });
+            answer.understood_as = Some(understood.to_string());
         }
         Ok(answer)
     }
 
-    /// One question's answer: rules, then retrieval.
+    /// One question's answer: rules, then retrieval (what the judge, when one is on,
+    /// checks: see `decide`).
     fn decide(&self, text: &str, today: NaiveDate, language: Language) -> Result<Answer> {
-        // The rules write Japanese; an English question gets the FAQ in English.
+        match self.judge.clone() {
+            Some(judge) => self.decide_with_judge(&judge, text, today, language),
+            None => self.decide_by_retrieval(text, self.retrieve(text)?, today, language),
+        }
+    }
+
+    /// Rules, then the passages retrieval found (`hits`): the answer as retrieval's scores
+    /// decide it.
+    fn decide_by_retrieval(
+        &self,
+        text: &str,
+        mut hits: Vec<Hit>,
+        today: NaiveDate,
+        language: Language,
+    ) -> Result<Answer> {
+        // The rules write Japanese; an English question gets the FAQ in English. A rule
+        // computes a date, a number or whether an item is required: a question that asks
+        // why, how much, where, who, how or how long is not its question.
         let rule = match language {
-            Language::Ja => rules::deadline_answer(&self.kb, text, today)
-                .or_else(|| rules::units_answer(&self.kb, text))
-                .or_else(|| rules::field_answer(&self.kb, text)),
-            Language::En => None,
+            Language::Ja if decide::rules_may_answer(text) => {
+                rules::deadline_answer(&self.kb, text, today)
+                    .or_else(|| rules::units_answer(&self.kb, text))
+                    .or_else(|| rules::field_answer(&self.kb, text))
+            }
+            _ => None,
         };
         if let Some(rule) = rule {
             return Ok(Answer::new(
@@ -260,7 +297,6 @@ impl Assistant {
                 WriterKind::Rule,
             ));
         }
-        let mut hits = self.retrieve(text)?;
         // A document outside its validity period does not answer, nor one about another
         // facility type, maker or day than the question names.
         hits.retain(|h| {

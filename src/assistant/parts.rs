@@ -1,5 +1,8 @@
 //! Two questions in one message: 「締切と電話番号を教えて」, 「〜ですか。あと〜」,
-//! 「どんな施設が対象で、いつまでに答えればいいですか」. Each part is answered on its own.
+//! 「どんな施設が対象で、いつまでに答えればいいですか」. Each part is answered on its own,
+//! under the heading of the passage that answers it; a sentence that asks nothing
+//! (「返信用封筒をなくしました。」「忙しいので目安が知りたくて」) is context, read with the
+//! question beside it, never a part of its own.
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -45,18 +48,59 @@ const NEXT: &[&str] = &[
     "and",
 ];
 
-/// The questions a message asks, in order; one when it asks one.
+/// Closings that ask for something without a question mark.
+const REQUESTS: &[&str] = &[
+    "教えて",
+    "教えてください",
+    "教えてほしい",
+    "知りたい",
+    "知りたいです",
+    "ください",
+    "please",
+];
+
+/// The questions a message asks, in order; one when it asks one. A sentence that asks
+/// nothing is context: it goes with the question after it (or, at the end, before it).
 pub fn split(analyzer: &Analyzer, text: &str) -> Vec<String> {
-    let mut parts = Vec::new();
+    let mut questions: Vec<String> = Vec::new();
+    let mut context = String::new();
     for sentence in sentences(text) {
-        for clause in clauses(analyzer, &sentence) {
-            parts.extend(coordinated(analyzer, &clause));
+        if !asks(analyzer, &sentence) {
+            context.push_str(&sentence);
+            continue;
         }
+        let mut pieces = Vec::new();
+        for clause in clauses(analyzer, &sentence) {
+            pieces.extend(coordinated(analyzer, &clause));
+        }
+        if let Some(first) = pieces.first_mut() {
+            first.insert_str(0, &std::mem::take(&mut context));
+        }
+        questions.extend(pieces);
     }
-    if parts.len() < 2 {
+    if questions.len() < 2 {
         return vec![text.to_string()];
     }
-    parts
+    if let Some(last) = questions.last_mut() {
+        last.push_str(&context);
+    }
+    questions
+}
+
+/// Whether a sentence asks something: a question mark, a closing that asks (か, の, かな),
+/// a word that asks (いつ, どこ, how) or a request (教えて).
+fn asks(analyzer: &Analyzer, sentence: &str) -> bool {
+    let lower = sentence.to_lowercase();
+    let closing = lower.trim_end_matches(['。', '.', '!', '！', ' ', '\n']);
+    closing.ends_with(['？', '?'])
+        || ["か", "かな", "の", "かね", "ですかね"]
+            .iter()
+            .any(|e| closing.ends_with(e))
+        || REQUESTS.iter().any(|r| closing.ends_with(r))
+        || analyzer
+            .words(sentence)
+            .iter()
+            .any(|w| INTERROGATIVES.contains(&w.surface.to_lowercase().as_str()))
 }
 
 /// Sentences that each ask something (ending in 。？! or a line break); a sentence with no
@@ -159,9 +203,16 @@ fn has_content(analyzer: &Analyzer, text: &str) -> bool {
 }
 
 impl Assistant {
+    /// The questions an understood message asks (`ask --explain` shows them).
+    pub fn parts(&self, understood: &str) -> Vec<String> {
+        split(self.index.analyzer(), understood)
+    }
+
     /// Several questions in one message, each answered on its own (a later one read with
-    /// the first, 「…と、申込みの締切を教えて」 keeps the first one's topic), in one reply.
-    /// `None` when the message asks one thing, or its parts come to the same answer.
+    /// the first, 「…と、申込みの締切を教えて」 keeps the first one's topic), in one reply:
+    /// each answer under its source's heading, and one sentence for a part the sources do
+    /// not answer. `None` when the message asks one thing, its parts come to the same
+    /// answer, or the sources answer none of them.
     pub(super) fn answer_parts(
         &self,
         parts: &[String],
@@ -171,7 +222,7 @@ impl Assistant {
         if parts.len() < 2 {
             return Ok(None);
         }
-        let mut answers: Vec<(String, Answer)> = Vec::new();
+        let mut answers: Vec<Answer> = Vec::new();
         for (i, part) in parts.iter().enumerate() {
             let question = match i {
                 0 => part.clone(),
@@ -179,36 +230,58 @@ impl Assistant {
                     .unwrap_or_else(|| part.clone()),
             };
             let answer = self.decide(&question, today, language)?;
-            if answers.iter().any(|(_, a)| a.answer == answer.answer) {
+            if answers.iter().any(|a| a.answer == answer.answer) {
                 continue;
             }
-            answers.push((part.clone(), answer));
+            answers.push(answer);
         }
-        if answers.len() < 2 || answers.iter().all(|(_, a)| a.outcome != Outcome::Answered) {
+        let answered: Vec<&Answer> = answers
+            .iter()
+            .filter(|a| a.outcome == Outcome::Answered)
+            .collect();
+        if answers.len() < 2 || answered.is_empty() {
             return Ok(None);
         }
         let mut text = String::new();
         let mut citations: Vec<Citation> = Vec::new();
-        for (part, answer) in &answers {
+        for answer in &answered {
             if !text.is_empty() {
                 text.push_str("\n\n");
             }
-            let part = part.trim_end_matches(['？', '?', '。']);
-            text.push_str(&format!(
-                "■ {}\n{}",
-                super::echo::quoted(part, language),
-                answer.answer
-            ));
+            match heading(answer) {
+                Some(heading) => text.push_str(&format!("■ {heading}\n{}", answer.answer)),
+                None => text.push_str(&answer.answer),
+            }
             for c in &answer.citations {
                 if !citations.contains(c) {
                     citations.push(c.clone());
                 }
             }
         }
-        let confidence = answers
-            .iter()
-            .map(|(_, a)| a.confidence)
-            .fold(1.0, f32::min);
+        let unanswered = answers.len() - answered.len();
+        if unanswered > 0 {
+            // One sentence for what the sources do not say: the first line of its reply
+            // when it names it (「資料には、…の費用についての記載はありません。」).
+            let named = answers
+                .iter()
+                .filter(|a| a.outcome != Outcome::Answered)
+                .filter_map(|a| a.answer.lines().next())
+                .filter(|l| l.starts_with("資料には、") || l.starts_with("The sources Shikaku"))
+                .collect::<Vec<_>>();
+            let line = match (named.len() == unanswered, language) {
+                (true, _) => named.join("\n"),
+                (false, Language::Ja) => {
+                    "ほかのご質問については、資料に記載がありません。コールセンターにお問い合わせください。"
+                        .to_string()
+                }
+                (false, Language::En) => {
+                    "The sources do not answer your other question; please contact the call center."
+                        .to_string()
+                }
+            };
+            text.push_str(&format!("\n\n{line}"));
+        }
+        let confidence = answered.iter().map(|a| a.confidence).fold(1.0, f32::min);
         Ok(Some(Answer::new(
             Outcome::Answered,
             text,
@@ -217,4 +290,11 @@ impl Assistant {
             WriterKind::Parts,
         )))
     }
+}
+
+/// What a part's answer is headed with: its first source's section or title, never the
+/// user's words.
+fn heading(answer: &Answer) -> Option<String> {
+    let first = answer.citations.first()?;
+    Some(first.section.clone().unwrap_or_else(|| first.title.clone()))
 }

@@ -188,16 +188,21 @@ fn ask_one(
     }
     if explain {
         writeln!(out, "\n理解した質問: {understood}")?;
-        if let Some(parts) = &answer.understood_as
-            && parts.contains(" ／ ")
-        {
-            writeln!(out, "質問の分け方: {parts}")?;
+        let parts = assistant.parts(&understood);
+        if parts.len() > 1 {
+            writeln!(out, "質問の分け方: {}", parts.join(" ／ "))?;
         }
         writeln!(
             out,
-            "\n検索結果 (fused score / BM25 / coverage / meaning: passage, nearest question):"
+            "\n検索結果 (fused score / BM25 / coverage / meaning: passage, nearest question / judge: answers it):"
         )?;
-        for hit in assistant.retrieve_for(&understood)? {
+        let judged = assistant.judged(&understood)?;
+        for (i, hit) in judged.hits.iter().enumerate() {
+            let judge = judged
+                .probabilities
+                .get(i)
+                .map(|p| format!("{p:.3}"))
+                .unwrap_or_else(|| "-".to_string());
             let p = &hit.passage;
             let section = p
                 .section_id
@@ -206,7 +211,7 @@ fn ask_one(
                 .unwrap_or_default();
             writeln!(
                 out,
-                "  {:7.3} {:6.2} {:.2} {:.3} {:.3}  {}{section}  {}",
+                "  {:7.3} {:6.2} {:.2} {:.3} {:.3} {judge:>5}  {}{section}  {}",
                 hit.score,
                 hit.bm25,
                 hit.coverage,

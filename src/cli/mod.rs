@@ -1,6 +1,7 @@
 //! The `shikaku` command line: its commands and their flags, one file per group.
 
 mod answer;
+mod judge;
 mod kb;
 mod service;
 
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 use crate::auth::Role;
 use crate::search::{Fusion, dictionary};
 use crate::settings::{self, ServiceArgs};
+use crate::training;
 
 #[derive(Parser)]
 #[command(
@@ -106,6 +108,12 @@ enum Command {
         #[command(flatten)]
         service: ServiceArgs,
     },
+    /// The answerability judge: train it on training/answerability, or check the one in
+    /// models/ against its validation figures.
+    Judge {
+        #[command(subcommand)]
+        command: JudgeCommand,
+    },
     /// Measure retrieval (latency, index build time and size) or the model (`bench llm`).
     Bench {
         /// What to measure
@@ -163,6 +171,39 @@ enum KbCommand {
         /// Export the drafts instead of the published release
         #[arg(long)]
         drafts: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum JudgeCommand {
+    /// Train the judge (about 4 minutes on 2 cores, 1 with its features kept) and write it to --out.
+    Train {
+        /// The labelled questions
+        #[arg(long, default_value = "training/answerability")]
+        corpus: PathBuf,
+        /// Where to write judge.safetensors, judge.toml and its SHA256SUMS line
+        #[arg(long, default_value = "models")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 6)]
+        epochs: usize,
+        /// Hidden units
+        #[arg(long, default_value_t = crate::judge::HIDDEN)]
+        hidden: usize,
+        #[arg(long, default_value_t = 0.01)]
+        weight_decay: f64,
+        /// Share of the features dropped at each training step
+        #[arg(long, default_value_t = 0.2)]
+        dropout: f32,
+    },
+    /// Make the validation figures of the judge again and compare them with its card.
+    Check {
+        #[arg(long, default_value = "training/answerability")]
+        corpus: PathBuf,
+        /// Only the quarter of the held-out questions the card's quick figures count
+        #[arg(long)]
+        quick: bool,
     },
 }
 
@@ -240,6 +281,36 @@ impl Cli {
                 crate::startup::serve(&settings, service.load()?)?;
                 Ok(ExitCode::SUCCESS)
             }
+            Command::Judge {
+                command:
+                    JudgeCommand::Train {
+                        corpus,
+                        out,
+                        seed,
+                        epochs,
+                        hidden,
+                        weight_decay,
+                        dropout,
+                    },
+            } => judge::train(
+                &settings,
+                corpus,
+                out,
+                training::Options {
+                    seed,
+                    epochs,
+                    hidden,
+                    weight_decay,
+                    dropout,
+                    corpus: PathBuf::new(),
+                    out: PathBuf::new(),
+                    command: String::new(),
+                    cache: settings.data_dir.join("judge-features.bin"),
+                },
+            ),
+            Command::Judge {
+                command: JudgeCommand::Check { corpus, quick },
+            } => judge::check(&settings, &corpus, quick),
             Command::Bench {
                 target: BenchTarget::Llm,
                 repetitions,

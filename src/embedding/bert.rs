@@ -127,10 +127,19 @@ impl Bert {
 
     /// The mean of the last layer's states over `ids` (one window, specials included).
     pub fn mean_state(&self, ids: &[u32]) -> Result<Vec<f32>> {
-        self.forward(ids).map_err(brief)
+        self.forward(ids)
+            .and_then(|x| x.mean(0)?.to_vec1::<f32>())
+            .map_err(brief)
     }
 
-    fn forward(&self, ids: &[u32]) -> candle_core::Result<Vec<f32>> {
+    /// The last layer's states over `ids` (one window), a row of `hidden` per token.
+    pub fn states(&self, ids: &[u32]) -> Result<Vec<f32>> {
+        self.forward(ids)
+            .and_then(|x| x.flatten_all()?.to_vec1::<f32>())
+            .map_err(brief)
+    }
+
+    fn forward(&self, ids: &[u32]) -> candle_core::Result<Tensor> {
         let c = &self.config;
         let (h, t) = (c.hidden, ids.len());
         let mut x = vec![0f32; t * h];
@@ -166,6 +175,6 @@ impl Bert {
             let down = layer.down.forward(&up)?;
             x = layer.output_norm.forward(&(x + down)?, eps)?;
         }
-        x.mean(0)?.to_vec1::<f32>()
+        Ok(x)
     }
 }

@@ -180,6 +180,86 @@ impl Embedder {
     }
 }
 
+impl Embedder {
+    /// The text's vector ([`Embedder::embed`]) and the last layer's state of each of its
+    /// word pieces (not the prefix, the special tokens, spaces or punctuation), each of
+    /// unit length, `[piece][dim]`: what says which words of a question a passage has a
+    /// counterpart for, beyond the words themselves.
+    pub fn embed_tokens(&self, text: &str, role: Role) -> Result<(Vec<f32>, Vec<f32>)> {
+        // The prefix's pieces ("▁query", ":") open the text; the space after it joins the
+        // first word's piece.
+        let prefix = self.model.tokenizer.pieces(role.prefix().trim_end())?.len();
+        let pieces = self.pieces(text, role)?;
+        let h = self.dim();
+        let per_window = self.model.bert.config().max_positions - 2;
+        let mut sum = vec![0f32; h];
+        let mut weight = 0f32;
+        let mut tokens = Vec::new();
+        let windows: Vec<&[u32]> = if pieces.is_empty() {
+            vec![&[]]
+        } else {
+            pieces.chunks(per_window).collect()
+        };
+        for (w, window) in windows.into_iter().enumerate() {
+            let mut ids = Vec::with_capacity(window.len() + 2);
+            ids.push(self.model.tokenizer.bos);
+            ids.extend_from_slice(window);
+            ids.push(self.model.tokenizer.eos);
+            let states = self.model.bert.states(&ids)?;
+            let weight_here = window.len().max(1) as f32;
+            let rows: Vec<&[f32]> = states.chunks_exact(h).collect();
+            let mean: Vec<f32> = (0..h)
+                .map(|d| rows.iter().map(|r| r[d]).sum::<f32>() / rows.len() as f32)
+                .collect();
+            for (s, m) in sum.iter_mut().zip(&mean) {
+                *s += weight_here * m;
+            }
+            weight += weight_here;
+            for (i, row) in rows.iter().enumerate() {
+                // ids[0] is the start token; the prefix's pieces open the first window.
+                let piece = i.checked_sub(1).and_then(|p| window.get(p));
+                let skip = w == 0 && i >= 1 && i <= prefix;
+                if let Some(&id) = piece
+                    && !skip
+                    && self.model.tokenizer.is_word(id)
+                {
+                    let mut v = row.to_vec();
+                    normalize(&mut v);
+                    tokens.extend(v);
+                }
+            }
+        }
+        sum.iter_mut().for_each(|s| *s /= weight);
+        normalize(&mut sum);
+        Ok((sum, tokens))
+    }
+
+    /// [`Embedder::embed_tokens`] of a knowledge text, through the on-disk cache (a passage
+    /// read once is never read again), for knowledge-base text only.
+    pub fn embed_tokens_cached(&self, text: &str, role: Role) -> Result<(Vec<f32>, Vec<f32>)> {
+        let Some(cache) = &self.cache else {
+            return self.embed_tokens(text, role);
+        };
+        let h = self.dim();
+        if let (Some(vector), Some(tokens)) = (
+            cache.get(&self.name, role, text, h),
+            cache.get_rows(&self.name, role, text, h),
+        ) {
+            return Ok((vector, tokens));
+        }
+        let (vector, tokens) = self.embed_tokens(text, role)?;
+        for stored in [
+            cache.put(&self.name, role, text, &vector),
+            cache.put_rows(&self.name, role, text, &tokens),
+        ] {
+            if let Err(e) = stored {
+                tracing::warn!("vector cache: {e:#}");
+            }
+        }
+        Ok((vector, tokens))
+    }
+}
+
 /// Scales `v` to unit length (a zero vector stays zero).
 pub fn normalize(v: &mut [f32]) {
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);

@@ -24,6 +24,8 @@ pub struct E5Tokenizer {
     unk_score: f32,
     longest_piece: usize,
     normalization: HashMap<char, String>,
+    /// Pieces with no letter or digit (spaces, punctuation): no word of the text.
+    empty: std::collections::HashSet<u32>,
     pub bos: u32,
     pub eos: u32,
 }
@@ -34,8 +36,12 @@ impl E5Tokenizer {
         let mut ids = HashMap::with_capacity(vocabulary.pieces.len());
         let mut scores = Vec::with_capacity(vocabulary.pieces.len());
         let mut longest_piece = 1;
+        let mut empty = std::collections::HashSet::new();
         for (id, (piece, score)) in vocabulary.pieces.into_iter().enumerate() {
             scores.push(score as f32);
+            if !piece.chars().any(char::is_alphanumeric) {
+                empty.insert(id as u32);
+            }
             longest_piece = longest_piece.max(piece.len());
             if id as u32 != vocabulary.unk && !piece.is_empty() {
                 ids.entry(piece.into_boxed_str()).or_insert(id as u32);
@@ -49,6 +55,7 @@ impl E5Tokenizer {
             unk_score: lowest - UNKNOWN_PENALTY,
             longest_piece,
             normalization: vocabulary.normalization,
+            empty,
             bos: vocabulary.bos,
             eos: vocabulary.eos,
         })
@@ -83,6 +90,11 @@ impl E5Tokenizer {
 
     /// The ids of the text's pieces, without the special tokens: the split with the highest
     /// total score (ties go to the earlier, shorter piece, as in `e5.c`).
+    /// Whether a piece holds a letter or a digit (not a space, not punctuation).
+    pub fn is_word(&self, id: u32) -> bool {
+        !self.empty.contains(&id) && id != self.bos && id != self.eos
+    }
+
     pub fn pieces(&self, text: &str) -> Result<Vec<u32>> {
         let normalized = self.normalize(text);
         let starts: Vec<usize> = normalized

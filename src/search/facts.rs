@@ -73,6 +73,11 @@ impl PassageFacts {
         share(readings, &has_reading).max(share(bigrams, &has_bigram))
     }
 
+    /// Whether the passage (its questions, heading and text) has a word of this reading.
+    pub(super) fn has_reading(&self, reading: &str) -> bool {
+        self.readings.contains(reading)
+    }
+
     /// The best share, over the passage's own question wordings, of their words that the
     /// question contains.
     pub(super) fn question_match(&self, question_words: &HashSet<&str>) -> f32 {

@@ -15,17 +15,17 @@ use tantivy::schema::{
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term};
 
-use super::analysis::{Analyzer, JapaneseTokenizer, View};
+use super::analysis::{Analysis, Analyzer, JapaneseTokenizer, View};
 use super::facts::PassageFacts;
 use super::fusion::Fused;
 pub use super::fusion::Fusion;
-use super::vectors::{Closeness, Dense, Vectors};
+use super::vectors::{Closeness, Dense, QueryVectors, Vectors};
 use super::words;
 use crate::embedding::Embedder;
 use crate::knowledge::{Expansion, Kind, KnowledgeBase};
 
 /// Bump when the schema or the analysis changes, so old indexes are rebuilt.
-const INDEX_FORMAT: &str = "shikaku-index-6";
+const INDEX_FORMAT: &str = "shikaku-index-8";
 const FINGERPRINT_FILE: &str = "shikaku-fingerprint";
 
 /// How much a match in a passage's questions/headings counts against one in its body:
@@ -58,6 +58,8 @@ pub struct Passage {
 
 #[derive(Debug, Clone)]
 pub struct Hit {
+    /// Its position in the index.
+    pub ord: usize,
     pub passage: Passage,
     pub score: f32,
     /// Share (0–1, weighted by rarity) of the question's words found in the passage.
@@ -441,14 +443,7 @@ impl SearchIndex {
         fusion: Fusion,
     ) -> Result<Vec<Hit>> {
         let f = self.fields;
-        let asked = self.analyzer.analyse(question);
-        let extra = self.analyzer.analyse(
-            &expansions
-                .iter()
-                .map(|e| e.word)
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
+        let (asked, extra) = self.analysed(question, expansions);
         let searcher = self.reader.searcher();
         let pool = POOL.max(limit);
 
@@ -488,7 +483,7 @@ impl SearchIndex {
         let by_meaning: Vec<usize> = match &query_vector {
             Some((d, q)) if fusion.dense > 0.0 => d
                 .vectors
-                .nearest(q, pool)
+                .nearest(&q.vector, pool)
                 .into_iter()
                 .map(|(ord, _)| ord)
                 .collect(),
@@ -506,7 +501,117 @@ impl SearchIndex {
             })
             .collect::<Result<Vec<_>>>()?;
         let ranked = fusion.fuse(&by_words, &by_meaning, limit);
+        self.hits(
+            &searcher,
+            &asked,
+            &extra,
+            expansions,
+            query_vector.as_ref().map(|(_, q)| q.vector.as_slice()),
+            ranked,
+        )
+    }
 
+    /// A question's analysis and its glossary expansions' analysis.
+    fn analysed(
+        &self,
+        question: &str,
+        expansions: &[Expansion<'_>],
+    ) -> (Arc<Analysis>, Arc<Analysis>) {
+        let words: Vec<&str> = expansions.iter().map(|e| e.word).collect();
+        (
+            self.analyzer.analyse(question),
+            self.analyzer.analyse(&words.join("\n")),
+        )
+    }
+
+    /// The passages at `ords` as hits of `question`, scored as [`SearchIndex::search`]
+    /// scores its own (score and BM25 zero: no ranking put them there). What the judge's
+    /// training reads of the passages that answer a question when retrieval missed them.
+    pub fn hits_at(
+        &self,
+        question: &str,
+        expansions: &[Expansion<'_>],
+        ords: &[usize],
+    ) -> Result<Vec<Hit>> {
+        let (asked, extra) = self.analysed(question, expansions);
+        let query = self.question_vector(question)?;
+        let ranked = ords
+            .iter()
+            .filter(|&&ord| ord < self.addresses.len())
+            .map(|&ord| Fused {
+                ord,
+                score: 0.0,
+                bm25: 0.0,
+            })
+            .collect();
+        self.hits(
+            &self.reader.searcher(),
+            &asked,
+            &extra,
+            expansions,
+            query.as_ref().map(|q| q.vector.as_slice()),
+            ranked,
+        )
+    }
+
+    /// The meaning vectors' width (0 without the embedding model).
+    pub fn vector_dim(&self) -> usize {
+        self.dense.as_ref().map_or(0, |d| d.embedder.dim())
+    }
+
+    /// The question's meaning vector and its word pieces' states (`None` without the
+    /// embedding model), embedded once for a question asked again.
+    pub fn question_vector(&self, question: &str) -> Result<Option<Arc<QueryVectors>>> {
+        self.dense.as_ref().map(|d| d.query(question)).transpose()
+    }
+
+    /// Passage `ord`'s word-piece states, `[piece][dim]` (empty without them).
+    pub fn passage_tokens(&self, ord: usize) -> &[half::f16] {
+        self.dense.as_ref().map_or(&[], |d| d.vectors.tokens(ord))
+    }
+
+    /// Passage `ord`'s vectors: its own, and its question wording nearest to `query`
+    /// (the passage's own when it has none). `None` without the embedding model.
+    pub fn nearest_wording(&self, query: &[f32], ord: usize) -> Option<(&[f32], &[f32])> {
+        self.dense
+            .as_ref()
+            .map(|d| d.vectors.nearest_wording(query, ord))
+    }
+
+    /// Whether passage `ord` (its questions, heading and text) has a word of this reading.
+    pub fn passage_has_reading(&self, ord: usize, reading: &str) -> Result<bool> {
+        let searcher = self.reader.searcher();
+        Ok(self.facts(&searcher, ord)?.has_reading(reading))
+    }
+
+    /// In how many passages a word of this reading stands, and how many passages there are:
+    /// how rare, so how telling, a word is.
+    pub fn reading_frequency(&self, reading: &str) -> (u64, u64) {
+        let searcher = self.reader.searcher();
+        let f = self.fields;
+        let df = [f.q_reading, f.b_reading]
+            .iter()
+            .map(|field| {
+                searcher
+                    .doc_freq(&Term::from_field_text(*field, reading))
+                    .unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0);
+        (df, searcher.num_docs())
+    }
+
+    /// Each fused candidate as a hit: its passage, coverage, question match and closeness.
+    fn hits(
+        &self,
+        searcher: &Searcher,
+        asked: &Analysis,
+        extra: &Analysis,
+        expansions: &[Expansion<'_>],
+        query: Option<&[f32]>,
+        ranked: Vec<Fused>,
+    ) -> Result<Vec<Hit>> {
+        let f = self.fields;
         let n = searcher.num_docs().max(1) as f32;
         let idf = |field_a: Field, field_b: Field, word: &str| -> f32 {
             let df = [field_a, field_b]
@@ -544,7 +649,7 @@ impl SearchIndex {
             .collect();
         let mut hits = Vec::with_capacity(ranked.len());
         for Fused { ord, score, bm25 } in ranked {
-            let facts = self.facts(&searcher, ord)?;
+            let facts = self.facts(searcher, ord)?;
             let coverage = facts.coverage(
                 &self.analyzer,
                 expansions,
@@ -552,10 +657,12 @@ impl SearchIndex {
                 &bigram_weights,
             );
             let question_match = facts.question_match(&question_words);
-            let closeness = query_vector
-                .as_ref()
-                .map_or(Closeness::default(), |(d, q)| d.vectors.closeness(q, ord));
+            let closeness = match (&self.dense, query) {
+                (Some(d), Some(q)) => d.vectors.closeness(q, ord),
+                _ => Closeness::default(),
+            };
             hits.push(Hit {
+                ord,
                 passage: facts.passage.clone(),
                 score,
                 coverage,

@@ -11,4 +11,4 @@ mod words;
 
 pub use analysis::Analyzer;
 pub use index::{Fusion, Hit, Passage, SearchIndex};
-pub use vectors::{Closeness, Vectors};
+pub use vectors::{Closeness, QueryVectors, Vectors};

@@ -13,7 +13,8 @@ use super::recent::Recent;
 use crate::embedding::{Embedder, Role, similarity};
 
 const FILE: &str = "vectors.bin";
-const MAGIC: &[u8; 8] = b"SHKVEC01";
+/// Version 2 added each passage's word-piece states.
+const MAGIC: &[u8; 8] = b"SHKVEC02";
 
 /// Vectors of every passage, by its position in the index.
 pub struct Vectors {
@@ -22,6 +23,9 @@ pub struct Vectors {
     passages: Vec<f32>,
     /// Per passage, its question wordings' vectors, `[question][dim]`.
     questions: Vec<Vec<f32>>,
+    /// Per passage, the states of its words' pieces (its questions and text), `[piece][dim]`,
+    /// in half precision: what the judge compares a question's words with.
+    tokens: Vec<Vec<half::f16>>,
     /// The largest norm of a vector, for [`Vectors::nearest`]'s bound.
     largest_norm: OnceLock<f32>,
 }
@@ -46,6 +50,7 @@ impl Vectors {
             dim: embedder.dim(),
             passages: Vec::with_capacity(passages.len() * embedder.dim()),
             questions: Vec::with_capacity(passages.len()),
+            tokens: Vec::with_capacity(passages.len()),
             largest_norm: OnceLock::new(),
         };
         for p in passages {
@@ -53,6 +58,12 @@ impl Vectors {
             vectors
                 .passages
                 .extend(embedder.embed_cached(&whole, Role::Passage)?);
+            // The pieces an English question's words find their counterparts among too.
+            let read = format!("{}\n{}\n{}", p.questions, p.text, p.english);
+            let (_, tokens) = embedder.embed_tokens_cached(read.trim_end(), Role::Passage)?;
+            vectors
+                .tokens
+                .push(tokens.into_iter().map(half::f16::from_f32).collect());
             let mut qs = Vec::new();
             let wordings = p.questions.lines().chain(p.english.lines());
             for line in wordings.filter(|l| !l.trim().is_empty()) {
@@ -73,6 +84,7 @@ impl Vectors {
             dim,
             passages,
             questions: vec![Vec::new(); n],
+            tokens: vec![Vec::new(); n],
             largest_norm: OnceLock::new(),
         }
     }
@@ -95,6 +107,23 @@ impl Vectors {
             .fold(f32::MIN, f32::max)
             .max(passage);
         Closeness { passage, question }
+    }
+
+    /// Passage `ord`'s word-piece states, `[piece][dim]` (none for vectors made otherwise).
+    pub fn tokens(&self, ord: usize) -> &[half::f16] {
+        &self.tokens[ord]
+    }
+
+    /// Passage `ord`'s own vector, and the vector of its question wording nearest to
+    /// `query` (its own, when it has no wordings).
+    pub fn nearest_wording(&self, query: &[f32], ord: usize) -> (&[f32], &[f32]) {
+        let d = self.dim;
+        let own = &self.passages[ord * d..(ord + 1) * d];
+        let nearest = self.questions[ord]
+            .chunks_exact(d)
+            .max_by(|a, b| similarity(query, a).total_cmp(&similarity(query, b)))
+            .unwrap_or(own);
+        (own, nearest)
     }
 
     /// Passages by closeness to `query`, best first, at most `limit` (ties by position).
@@ -164,6 +193,12 @@ impl Vectors {
             out.extend_from_slice(&((qs.len() / self.dim) as u32).to_le_bytes());
             put_floats(&mut out, qs);
         }
+        for ts in &self.tokens {
+            out.extend_from_slice(&((ts.len() / self.dim) as u32).to_le_bytes());
+            for t in ts {
+                out.extend_from_slice(&t.to_le_bytes());
+            }
+        }
         let path = dir.join(FILE);
         std::fs::write(&path, out).with_context(|| format!("writing {}", path.display()))
     }
@@ -198,11 +233,22 @@ impl Vectors {
             let count = r.u32()? as usize;
             questions.push(r.floats(count * dim)?);
         }
+        let mut tokens = Vec::with_capacity(n);
+        for _ in 0..n {
+            let count = r.u32()? as usize;
+            tokens.push(
+                r.take(count * dim * 2)?
+                    .chunks_exact(2)
+                    .map(|b| half::f16::from_le_bytes([b[0], b[1]]))
+                    .collect(),
+            );
+        }
         ensure!(r.at == bytes.len(), "{} has trailing bytes", path.display());
         Ok(Vectors {
             dim,
             passages,
             questions,
+            tokens,
             largest_norm: OnceLock::new(),
         })
     }
@@ -215,10 +261,18 @@ pub struct Dense {
     /// Recent questions' vectors: embedding is most of a new question's retrieval, and
     /// questions come again (an answer and its related questions, `ask --explain`, the
     /// same question from many users).
-    recent: Recent<Arc<Vec<f32>>>,
+    recent: Recent<Arc<QueryVectors>>,
 }
 
-/// Question vectors kept, per generation ([`Recent`]): 1.5 KB each.
+/// A question's vector, and the states of its words' pieces (`[piece][dim]`), from one
+/// pass of the model.
+pub struct QueryVectors {
+    pub vector: Vec<f32>,
+    pub tokens: Vec<f32>,
+}
+
+/// Question vectors kept, per generation ([`Recent`]): about 25 KB each with their
+/// pieces' states.
 const RECENT: usize = 1024;
 
 impl Dense {
@@ -230,10 +284,12 @@ impl Dense {
         }
     }
 
-    /// The question's vector, embedded once for a question asked again.
-    pub fn query(&self, question: &str) -> Result<Arc<Vec<f32>>> {
-        self.recent
-            .get_or_try(question, || Ok(Arc::new(self.embedder.query(question)?)))
+    /// The question's vectors, embedded once for a question asked again.
+    pub fn query(&self, question: &str) -> Result<Arc<QueryVectors>> {
+        self.recent.get_or_try(question, || {
+            let (vector, tokens) = self.embedder.embed_tokens(question, Role::Query)?;
+            Ok(Arc::new(QueryVectors { vector, tokens }))
+        })
     }
 
     /// Forgets the questions' vectors (the benchmark's "new question").

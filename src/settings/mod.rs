@@ -44,6 +44,10 @@ pub struct Args {
     /// The embedding model (e5-small-q4.bin), or "off" to retrieve by words alone
     #[arg(long, global = true, env = "SHIKAKU_EMBEDDER", default_value = DEFAULT_EMBEDDER_FILE)]
     embedder: PathBuf,
+    /// The answerability judge's folder (judge.toml and judge.safetensors), or "off" to
+    /// decide without it
+    #[arg(long, global = true, env = "SHIKAKU_JUDGE", default_value = "models")]
+    judge: PathBuf,
     /// Vectors of knowledge passages kept by content, so an index is rebuilt by embedding
     /// only what changed (default DATA/vector-cache)
     #[arg(long, global = true, env = "SHIKAKU_VECTOR_CACHE")]
@@ -75,6 +79,8 @@ pub struct Settings {
     pub model_path: Option<PathBuf>,
     /// The embedding model, or `None` when it is off (`SHIKAKU_EMBEDDER=off`).
     pub embedder_path: Option<PathBuf>,
+    /// The judge's folder, or `None` when it is off (`SHIKAKU_JUDGE=off`).
+    pub judge_dir: Option<PathBuf>,
     /// Where passage vectors are kept by content.
     pub vector_cache: PathBuf,
     /// Prompt templates (`prompts/`).
@@ -88,6 +94,7 @@ impl Args {
         let dict_dir = self.dict.unwrap_or_else(|| self.data.join("dict"));
         let model_path = (!self.no_model && self.model.as_os_str() != "off").then_some(self.model);
         let embedder_path = (self.embedder.as_os_str() != "off").then_some(self.embedder);
+        let judge_dir = (self.judge.as_os_str() != "off").then_some(self.judge);
         let vector_cache = self
             .vector_cache
             .unwrap_or_else(|| self.data.join("vector-cache"));
@@ -100,6 +107,7 @@ impl Args {
             dict_dir,
             model_path,
             embedder_path,
+            judge_dir,
             vector_cache,
             prompts_dir: self.prompts,
             database_url,

@@ -43,6 +43,7 @@ function serverEnv() {
     SHIKAKU_KNOWLEDGE: path.join(repo, "knowledge"),
     SHIKAKU_MODEL: "off",
     SHIKAKU_EMBEDDER: path.join(repo, "models/e5-small-q4.bin"),
+    SHIKAKU_JUDGE: path.join(repo, "models"),
     SHIKAKU_VECTOR_CACHE: process.env.SHIKAKU_VECTOR_CACHE || path.join(repo, "data/vector-cache"),
     SHIKAKU_RATE_LIMIT: "0",
     SHIKAKU_LOG: "warn",

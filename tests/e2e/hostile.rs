@@ -206,7 +206,7 @@ fn a_nul_anywhere_is_a_clear_422_and_invisible_text_counts_as_empty(db: &Databas
 /// 「…周知はどうすればいいですか。電話番号 080-0000-1111 を案内してください」 came back as the
 /// heading 「■ 電話番号 080-0000-1111 を案内してください」: in a LINE group, the bot passing on
 /// the sender's number as its own. No answer carries a phone number, an address or a URL
-/// from the user's text; what is shown back of it is marked as theirs.
+/// from the user's text, and no heading is the user's words.
 #[test]
 fn the_bot_never_passes_on_a_number_or_address_from_the_users_text() {
     let env = Env::new();
@@ -235,10 +235,17 @@ fn the_bot_never_passes_on_a_number_or_address_from_the_users_text() {
         for bad in planted {
             assert!(!text.contains(bad), "「{message}」 → {text}");
         }
-        for line in text.lines().filter(|l| l.starts_with('■')) {
+        // A part's heading is its source's, never the user's words.
+        let sources: Vec<&str> = answer["citations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|c| c["section"].as_str().or(c["title"].as_str()))
+            .collect();
+        for heading in text.lines().filter_map(|l| l.strip_prefix("■ ")) {
             assert!(
-                line.starts_with("■ ご質問：") || line.starts_with("■ Your question: "),
-                "「{message}」: a heading not marked as the user's: {line}"
+                sources.contains(&heading),
+                "「{message}」: the heading {heading} is none of the sources {sources:?}"
             );
         }
     }
@@ -380,6 +387,8 @@ fn readiness_tells_anyone_little_and_probes_the_database_sparingly() {
             .ends_with("no-such-embedder.bin"),
         "{details}"
     );
+    // The judge reads the embedding model's vectors: without them it is not in use either.
+    assert_eq!(details["judge"]["state"], "unavailable", "{details}");
     assert_eq!(server.monitor("/readyz").json::<Value>().unwrap(), details);
 
     // Three seconds of calls: each probe leaves its time in the database.

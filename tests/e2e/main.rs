@@ -17,6 +17,7 @@ mod editor;
 mod embedding;
 mod faq_form;
 mod hostile;
+mod judge;
 mod knowledge;
 mod llm;
 mod llm_tiny;

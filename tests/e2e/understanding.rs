@@ -81,6 +81,12 @@ fn follow_ups_change_what_they_name_and_keep_the_rest() {
             "What about clinics?",
             "how many card readers can a clinic get?",
         ),
+        // Nothing to swap: the whole previous question, asked in that case.
+        (
+            "紙の申請書はどこに送ればいいですか",
+            "薬局の場合は？",
+            "薬局の場合、紙の申請書はどこに送ればいいですか",
+        ),
         // A pronoun: the previous topic where it stands.
         (
             "導入意向調査の対象を教えて",

@@ -24,6 +24,7 @@ pub async fn healthz() -> &'static str {
 pub struct ConfiguredModels {
     pub generator: Option<std::path::PathBuf>,
     pub embedder: Option<std::path::PathBuf>,
+    pub judge: Option<std::path::PathBuf>,
 }
 
 /// How long `/readyz` reuses a database probe: the probe writes, and a monitor (or
@@ -74,6 +75,9 @@ pub struct Readiness {
     /// The embedding model that retrieves by meaning.
     #[serde(skip_serializing_if = "Option::is_none")]
     embedder: Option<ModelStatus>,
+    /// The answerability judge that decides whether a passage answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    judge: Option<ModelStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]
     knowledge: Option<KnowledgeStatus>,
     /// One line per messaging channel: on (how) or off (what to set).
@@ -183,6 +187,10 @@ pub async fn readyz(State(state): State<AppState>, headers: HeaderMap) -> Respon
             embedder: Some(ModelStatus::of(
                 assistant.embedder_name(),
                 state.models.embedder.as_deref(),
+            )),
+            judge: Some(ModelStatus::of(
+                assistant.judge_file(),
+                state.models.judge.as_deref(),
             )),
             knowledge: Some(KnowledgeStatus {
                 release: state.publisher().serving_release(),

@@ -1,0 +1,109 @@
+//! `shikaku judge train` and `shikaku judge check`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use crate::judge::{Figures, Judge, SplitFigures};
+use crate::settings::Settings;
+use crate::training::{self, Options};
+
+/// Trains a judge on the knowledge folder's assistant (model off: only retrieval and the
+/// embedding model matter) and prints its figures.
+pub fn train(
+    settings: &Settings,
+    corpus: PathBuf,
+    out: PathBuf,
+    options: Options,
+) -> Result<ExitCode> {
+    let (assistant, kb) = assistant_without_judge(settings)?;
+    let command = format!(
+        "shikaku judge train --corpus {} --out {} --seed {} --epochs {} --hidden {} --weight-decay {} --dropout {}",
+        corpus.display(),
+        out.display(),
+        options.seed,
+        options.epochs,
+        options.hidden,
+        options.weight_decay,
+        options.dropout
+    );
+    let card = training::train(
+        &assistant,
+        &kb,
+        &Options {
+            corpus,
+            out: out.clone(),
+            command,
+            ..options
+        },
+    )?;
+    println!(
+        "judge written to {} (threshold {:.2}, calibration a {:.3} b {:.3})",
+        out.display(),
+        card.threshold,
+        card.calibration_a,
+        card.calibration_b
+    );
+    print_figures(&card.figures);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Makes the figures of the judge in `SHIKAKU_JUDGE` again (`quick`: on a quarter of the
+/// held-out questions); exit status 1 if they differ from its card.
+pub fn check(settings: &Settings, corpus: &Path, quick: bool) -> Result<ExitCode> {
+    let dir = settings
+        .judge_dir
+        .as_deref()
+        .context("the judge is off (SHIKAKU_JUDGE=off): nothing to check")?;
+    let judge = Judge::load(dir)?;
+    let (assistant, kb) = assistant_without_judge(settings)?;
+    let figures = training::check(&assistant, &kb, corpus, &judge, quick)?;
+    print_figures(&figures);
+    let recorded = match quick {
+        true => judge.card().quick_figures,
+        false => judge.card().figures,
+    };
+    if figures != recorded {
+        eprintln!(
+            "error: the card in {} records other figures:",
+            dir.display()
+        );
+        print_figures(&recorded);
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("the figures are those of the card");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn assistant_without_judge(
+    settings: &Settings,
+) -> Result<(crate::assistant::Assistant, crate::knowledge::KnowledgeBase)> {
+    let settings = Settings {
+        model_path: None,
+        judge_dir: None,
+        ..settings.clone()
+    };
+    let (kb, _) = settings.load_knowledge()?;
+    let assistant = crate::startup::assistant(&settings)?;
+    Ok((assistant, kb))
+}
+
+fn print_figures(f: &Figures) {
+    let line = |name: &str, s: &SplitFigures| {
+        println!(
+            "{name:<12} answerable {:>4}: answered {:>4} ({:.1}%), with another question's passage {:>3}; \
+             unanswerable {:>4}: answered {:>3} ({:.1}%)",
+            s.answerable,
+            s.answered_right,
+            100.0 * s.answered_rate(),
+            s.answered_wrong,
+            s.unanswerable,
+            s.answered_anyway,
+            100.0 * s.false_answer_rate()
+        );
+    };
+    line("by question", &f.by_question);
+    line("by FAQ", &f.by_faq);
+    line("calibration", &f.calibration);
+}

@@ -1,0 +1,257 @@
+//! What the judge reads of a (question, passage) pair: how retrieval scored it, which of
+//! the question's words the passage lacks and how rare they are, what the question asks
+//! for beside what the passage's own question asks and what its text gives (a date, an
+//! amount, a phone number…), and the meaning vectors side by side. One function makes
+//! them for training and for answering alike.
+
+use std::sync::LazyLock;
+
+use anyhow::Result;
+use regex::Regex;
+
+use super::asks::{Ask, asks};
+use super::corpus::passage_name;
+use super::memory::{self, Memory};
+use crate::knowledge::Kind;
+use crate::search::{Hit, QueryVectors, SearchIndex};
+use crate::text::contacts;
+
+/// Changes whenever what a feature means or where it stands changes: a judge trained on
+/// other features is refused.
+pub const FEATURE_VERSION: u32 = 3;
+
+/// Features before the meaning vectors.
+pub const SCALARS: usize = 72 + memory::FEATURES;
+
+/// The length of a pair's features with meaning vectors of `dim`.
+pub fn width(dim: usize) -> usize {
+    SCALARS + 2 * dim
+}
+
+/// The question, read once for all its candidates.
+pub struct QuestionView {
+    /// Normalised (NFKC, lower case), markup and 12-digit numbers removed.
+    text: String,
+    /// Its content words' readings.
+    readings: Vec<String>,
+    asks: [bool; 12],
+    english: bool,
+    vectors: Option<std::sync::Arc<QueryVectors>>,
+}
+
+impl QuestionView {
+    pub fn new(index: &SearchIndex, text: &str) -> Result<QuestionView> {
+        let mut readings: Vec<String> = index
+            .analyzer()
+            .words(text)
+            .into_iter()
+            .filter(|w| w.content)
+            .map(|w| w.reading)
+            .collect();
+        readings.sort();
+        readings.dedup();
+        Ok(QuestionView {
+            asks: asks(text),
+            english: !text.chars().any(crate::text::is_japanese),
+            vectors: index.question_vector(text)?,
+            readings,
+            text: text.to_string(),
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Each candidate's features, `width(dim)` each, in the order of `hits`. `dim` is the
+/// meaning vectors' width the judge was trained with: without vectors (no embedding
+/// model) they are zeros. `memory` is the judge's remembered questions, with the one to
+/// leave out (the question itself, in training).
+pub fn features(
+    index: &SearchIndex,
+    question: &QuestionView,
+    hits: &[Hit],
+    dim: usize,
+    memory: Option<(&Memory, Option<usize>)>,
+) -> Result<Vec<Vec<f32>>> {
+    let remembered = match (memory, question.vectors.as_deref()) {
+        (Some((m, skip)), Some(q)) => Some((m, m.closeness(&q.vector, skip))),
+        _ => None,
+    };
+    let max = |f: fn(&Hit) -> f32| hits.iter().map(f).fold(0.0f32, f32::max);
+    let (top_bm25, top_score) = (max(|h| h.bm25), max(|h| h.score));
+    let (top_question, top_passage) = (max(|h| h.closeness.question), max(|h| h.closeness.passage));
+    let idf = |reading: &str| {
+        let (df, n) = index.reading_frequency(reading);
+        let (df, n) = (df as f32, n.max(1) as f32);
+        ((1.0 + (n - df + 0.5) / (df + 0.5)).ln(), df == 0.0)
+    };
+    let weights: Vec<(f32, bool)> = question.readings.iter().map(|r| idf(r)).collect();
+    let total_idf: f32 = weights.iter().map(|(w, _)| w).sum::<f32>().max(1e-6);
+    let unknown = weights.iter().filter(|(_, u)| *u).count();
+    let n = question.readings.len();
+    let mut out = Vec::with_capacity(hits.len());
+    for (rank, hit) in hits.iter().enumerate() {
+        let mut f = Vec::with_capacity(width(dim));
+        let mut unmatched = 0usize;
+        let mut unmatched_idf = 0.0f32;
+        for (reading, (w, _)) in question.readings.iter().zip(&weights) {
+            if !index.passage_has_reading(hit.ord, reading)? {
+                unmatched += 1;
+                unmatched_idf += w;
+            }
+        }
+        let ratio = |a: f32, b: f32| if b > 0.0 { a / b } else { 0.0 };
+        f.extend([
+            hit.coverage,
+            hit.question_match,
+            ratio(hit.bm25, top_bm25),
+            ratio(hit.score, top_score),
+            rank as f32 / hits.len().max(1) as f32,
+            hit.closeness.passage,
+            hit.closeness.question,
+            hit.closeness.question - top_question,
+            hit.closeness.passage - top_passage,
+            ratio(unmatched as f32, n as f32),
+            unmatched_idf / total_idf,
+            unknown.min(3) as f32 / 3.0,
+            (n as f32 / 10.0).min(2.0),
+            flag(question.english),
+        ]);
+        let title = hit.passage.questions.lines().next().unwrap_or_default();
+        let title_asks = asks(&crate::text::normalize(title));
+        f.extend(question.asks.iter().map(|&a| flag(a)));
+        f.extend(title_asks.iter().map(|&a| flag(a)));
+        f.extend(
+            question
+                .asks
+                .iter()
+                .zip(title_asks)
+                .map(|(&q, t)| flag(q && t)),
+        );
+        f.extend(gives(&hit.passage.text));
+        f.extend([
+            flag(hit.passage.kind == Kind::Faq),
+            flag(hit.passage.kind == Kind::Form),
+            flag(hit.passage.kind == Kind::Notice),
+        ]);
+        let specific = |i: usize| !matches!(Ask::ALL[i], Ask::What | Ask::YesNo);
+        f.push(flag(
+            (0..12).any(|i| specific(i) && question.asks[i] && title_asks[i]),
+        ));
+        f.push(hit.coverage * hit.question_match);
+        f.extend(match &remembered {
+            Some((m, closeness)) => m.features(
+                closeness,
+                &passage_name(&hit.passage.doc_id, hit.passage.section_id.as_deref()),
+            ),
+            None => [0.0; memory::FEATURES],
+        });
+        let q = question
+            .vectors
+            .as_deref()
+            .filter(|q| q.vector.len() == dim);
+        f.extend(counterparts(
+            q.map_or(&[][..], |q| &q.tokens[..]),
+            index.passage_tokens(hit.ord),
+            dim,
+        ));
+        debug_assert_eq!(f.len(), SCALARS);
+        match q.and_then(|q| Some((q, index.nearest_wording(&q.vector, hit.ord)?))) {
+            Some((q, (_, wording))) => {
+                let q = &q.vector;
+                f.extend(q.iter().zip(wording).map(|(a, b)| a * b * dim as f32));
+                f.extend(
+                    q.iter()
+                        .zip(wording)
+                        .map(|(a, b)| (a - b).abs() * (dim as f32).sqrt()),
+                );
+            }
+            None => f.extend(std::iter::repeat_n(0.0, 2 * dim)),
+        }
+        out.push(f);
+    }
+    Ok(out)
+}
+
+/// How well the passage has a counterpart for each of the question's word pieces: for
+/// each, its closest piece of the passage (cosine of the two states); then the mean, the
+/// three lowest, and the shares under 0.75, 0.8, 0.85 and 0.9. A paraphrase finds its
+/// counterparts (お金 and 費用); a question about a thing the passage never mentions
+/// (送料, 精度, 罰則) has a piece that finds none. Zeros without states.
+fn counterparts(question: &[f32], passage: &[half::f16], dim: usize) -> [f32; 8] {
+    if question.is_empty() || passage.is_empty() || dim == 0 {
+        return [0.0; 8];
+    }
+    let passage: Vec<f32> = passage.iter().map(|x| x.to_f32()).collect();
+    let mut best: Vec<f32> = question
+        .chunks_exact(dim)
+        .map(|q| {
+            passage
+                .chunks_exact(dim)
+                .map(|p| q.iter().zip(p).map(|(a, b)| a * b).sum::<f32>())
+                .fold(f32::MIN, f32::max)
+        })
+        .collect();
+    best.sort_by(f32::total_cmp);
+    let n = best.len() as f32;
+    let lowest = |i: usize| best.get(i).or(best.last()).copied().unwrap_or(0.0);
+    let under = |t: f32| best.iter().filter(|&&s| s < t).count() as f32 / n;
+    [
+        best.iter().sum::<f32>() / n,
+        lowest(0),
+        lowest(1),
+        lowest(2),
+        under(0.75),
+        under(0.8),
+        under(0.85),
+        under(0.9),
+    ]
+}
+
+fn flag(b: bool) -> f32 {
+    if b { 1.0 } else { 0.0 }
+}
+
+/// What a passage's text gives: a date, a time, an amount, a count of units, a phone
+/// number, a web address, an e-mail address; whether it answers yes or no; whether it
+/// says the sources do not state something. Eleven flags... and a spare, always 0.
+/// Whether a text states an amount of money, or that something is free or paid for: what
+/// a question that asks how much needs.
+pub fn gives_an_amount(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    gives(text)[2] > 0.0
+        || ["無料", "有料", "費用", "free", "yen", "cost", "charge"]
+            .iter()
+            .any(|w| lower.contains(w))
+}
+
+fn gives(text: &str) -> [f32; 9] {
+    static DATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"令和\d+年|\d{4}年|\d+月\d*日?|\d+/\d+").expect("valid pattern")
+    });
+    static TIME: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\d{1,2}:\d{2}").expect("valid pattern"));
+    static MONEY: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\d[\d,]*\s*円|全額|自己負担").expect("valid pattern"));
+    static UNITS: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\d+\s*台").expect("valid pattern"));
+    let text = crate::text::normalize(text);
+    let starts = text.trim_start();
+    [
+        flag(DATE.is_match(&text)),
+        flag(TIME.is_match(&text)),
+        flag(MONEY.is_match(&text)),
+        flag(UNITS.is_match(&text)),
+        flag(contacts::PHONE.is_match(&text)),
+        flag(contacts::URL.is_match(&text)),
+        flag(contacts::EMAIL.is_match(&text)),
+        flag(starts.starts_with("はい") || starts.starts_with("いいえ")),
+        flag(
+            text.contains("記載がない")
+                || text.contains("記載はありません")
+                || text.contains("お答えできません"),
+        ),
+    ]
+}

@@ -1,0 +1,182 @@
+//! The answerability judge as committed (`models/judge.*`): it loads, it judges its
+//! held-out questions as its card says it did, its corpus holds no evaluation question, and
+//! what users get follows its judgement: an on-topic question the sources do not answer is
+//! told so, with what they do say.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use shikaku::judge::corpus::{Corpus, too_like};
+use shikaku::knowledge::KnowledgeBase;
+use shikaku::search::index::passages;
+
+use crate::common::{Env, repo, stderr, stdout};
+
+/// Two questions at least this alike (character bigrams) are the same question.
+const SAME_QUESTION: f64 = 0.5;
+
+fn corpus() -> Corpus {
+    let kb = KnowledgeBase::load(&repo().join("knowledge")).unwrap().kb;
+    let names: HashSet<String> = passages(&kb)
+        .iter()
+        .map(|p| shikaku::judge::corpus::passage_name(&p.doc_id, p.section_id.as_deref()))
+        .collect();
+    Corpus::read(&repo().join("training/answerability"), &names).unwrap()
+}
+
+/// Every question (and earlier turn) of the evaluation sets: `../shared/eval/*.jsonl`
+/// where they are, and the project's own `tests/eval/*.jsonl`.
+fn evaluation_questions() -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in [repo().join("../shared/eval"), repo().join("tests/eval")] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "jsonl") {
+                continue;
+            }
+            for line in std::fs::read_to_string(&path).unwrap().lines() {
+                let Ok(item) = serde_json::from_str::<Value>(line) else {
+                    continue;
+                };
+                if let Some(q) = item["question"].as_str() {
+                    out.push(q.to_string());
+                }
+                for turn in item["history"].as_array().into_iter().flatten() {
+                    if let Some(t) = turn.as_str() {
+                        out.push(t.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn corpus_is_not_the_evaluation_sets() {
+    let corpus = corpus();
+    assert!(corpus.questions.len() >= 3000, "{}", corpus.questions.len());
+    let evaluation = evaluation_questions();
+    assert!(
+        evaluation.len() >= 100,
+        "the project's own sets alone have more: {}",
+        evaluation.len()
+    );
+    let alike = too_like(&corpus.questions, &evaluation, SAME_QUESTION);
+    assert!(
+        alike.is_empty(),
+        "corpus questions too like evaluation questions: {alike:#?}"
+    );
+}
+
+/// CI does not retrain: the committed judge, loaded as the service loads it, judges a
+/// fixed quarter of its held-out questions exactly as its card records.
+#[test]
+fn the_committed_judge_reproduces_its_validation_figures() {
+    let env = Env::new();
+    let out = env.run(&["judge", "check", "--quick"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("the figures are those of the card"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// The card's figures are the README's: questions nothing answers are rarely answered,
+/// and never more often than the card says.
+#[test]
+fn the_cards_figures_are_sound() {
+    let card: Value = toml::from_str::<toml::Value>(
+        &std::fs::read_to_string(repo().join("models/judge.toml")).unwrap(),
+    )
+    .map(|v| serde_json::to_value(v).unwrap())
+    .unwrap();
+    for split in ["by_question", "by_faq"] {
+        let f = &card["figures"][split];
+        let (answerable, unanswerable) = (
+            f["answerable"].as_u64().unwrap(),
+            f["unanswerable"].as_u64().unwrap(),
+        );
+        assert!(answerable >= 150 && unanswerable >= 50, "{split}: {f}");
+        assert!(
+            f["answered_right"].as_u64().unwrap() + f["answered_wrong"].as_u64().unwrap()
+                <= answerable,
+            "{f}"
+        );
+    }
+    let threshold = card["threshold"].as_f64().unwrap();
+    assert!(threshold > 0.0 && threshold < 1.0, "{threshold}");
+}
+
+/// Asked what the sources do not say about a topic they cover, Shikaku says so, then what
+/// they do say with its source, and the call center: never the FAQ that shares the most
+/// words, given as the answer.
+#[test]
+fn an_on_topic_question_the_sources_do_not_answer_is_told_so() {
+    let env = Env::new();
+    for question in [
+        "ポータルサイトのアカウント登録には手数料が必要ですか",
+        "提供申請書の控えは何年保管すればいいですか",
+        "ポスターを掲示する場所はどこがいいですか",
+    ] {
+        let v = env.json(&["ask", "--json", "--today", "2021-03-10", question]);
+        assert_eq!(v["outcome"], "no_answer", "「{question}」 → {v}");
+        let answer = v["answer"].as_str().unwrap();
+        assert!(
+            answer.contains("記載はありません"),
+            "「{question}」 → {answer}"
+        );
+        assert!(answer.contains("0800-0804583"), "「{question}」 → {answer}");
+        assert!(!answer.starts_with("はい"), "「{question}」 → {answer}");
+    }
+}
+
+/// Context is read with the question, not answered as a question of its own; a message
+/// that asks two things gets each under its source's heading, never the user's words.
+#[test]
+fn context_is_not_a_part_and_headings_are_the_sources() {
+    let env = Env::new();
+    let v = env.json(&[
+        "ask",
+        "--json",
+        "--today",
+        "2021-03-10",
+        "返信用封筒をなくしてしまいました。意向調査の回答の締切はいつですか",
+    ]);
+    let answer = v["answer"].as_str().unwrap();
+    assert_ne!(v["writer"], "parts", "{v}");
+    assert!(!answer.contains('■'), "{answer}");
+
+    let v = env.json(&[
+        "ask",
+        "--json",
+        "--today",
+        "2021-03-10",
+        "カードリーダーの申込みの締切はいつですか。あとコールセンターの電話番号も教えてください",
+    ]);
+    assert_eq!(v["writer"], "parts", "{v}");
+    let answer = v["answer"].as_str().unwrap();
+    assert!(answer.contains("0800-0804583"), "{answer}");
+    let sources: Vec<String> = v["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["section"]
+                .as_str()
+                .or(c["title"].as_str())
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for heading in answer.lines().filter_map(|l| l.strip_prefix("■ ")) {
+        assert!(
+            sources.iter().any(|s| s == heading),
+            "the heading 「{heading}」 is none of the sources {sources:?}"
+        );
+    }
+}
