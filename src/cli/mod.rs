@@ -176,7 +176,7 @@ enum KbCommand {
 
 #[derive(Subcommand)]
 enum JudgeCommand {
-    /// Train the judge (about 4 minutes on 2 cores, 1 with its features kept) and write it to --out.
+    /// Train the judge (about 5 minutes on 2 cores, 1.5 with its features kept) and write it to --out.
     Train {
         /// The labelled questions
         #[arg(long, default_value = "training/answerability")]

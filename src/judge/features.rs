@@ -18,7 +18,7 @@ use crate::text::contacts;
 
 /// Changes whenever what a feature means or where it stands changes: a judge trained on
 /// other features is refused.
-pub const FEATURE_VERSION: u32 = 3;
+pub const FEATURE_VERSION: u32 = 4;
 
 /// Features before the meaning vectors.
 pub const SCALARS: usize = 72 + memory::FEATURES;
