@@ -30,7 +30,7 @@ const ON_TOPIC_CLOSENESS: f32 = 0.9;
 impl Assistant {
     /// One (normalised, understood) question's answer, checked by `judge`. Retrieval's
     /// decision stands when the judge agrees that its passage answers the question; when
-    /// the judge finds the passage does not (below its threshold), another passage the
+    /// the judge finds the passage does not (below [`RETRIEVAL_KEPT`]), another passage the
     /// judge is sure of answers, or the user is told what the sources do not say; and a
     /// question retrieval could not answer is answered from a passage the judge is sure of.
     pub(super) fn decide_with_judge(
@@ -66,7 +66,6 @@ impl Assistant {
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         let asks_whether = asks_only_whether(text);
-
         // A question that asks how much is not answered by a passage that states no amount,
         // whatever else it shares with it (「登録に手数料はかかりますか」 → 「まず登録を」).
         let asks_cost = asks::main_ask(text) == Some(Ask::Cost);
