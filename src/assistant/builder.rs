@@ -44,11 +44,6 @@ impl Builder {
         self
     }
 
-    /// The judge, if one is on.
-    pub fn judge(&self) -> Option<&Arc<Judge>> {
-        self.judge.as_ref()
-    }
-
     /// The assistant of `kb`, indexed in `index_dir`.
     pub fn build(&self, kb: KnowledgeBase, index_dir: &Path) -> Result<Assistant> {
         let index =

@@ -78,6 +78,13 @@ pub(crate) struct Example {
     rows: Vec<Row>,
 }
 
+impl Example {
+    /// Its candidates' feature rows, as the network takes them.
+    fn features(&self) -> Vec<Vec<f32>> {
+        self.rows.iter().map(|r| r.features.clone()).collect()
+    }
+}
+
 /// The passages of `kb`, by position, as the corpus names them.
 fn passage_names(kb: &KnowledgeBase) -> Vec<String> {
     crate::search::index::passages(kb)
@@ -301,10 +308,7 @@ pub fn train(assistant: &Assistant, kb: &KnowledgeBase, options: &Options) -> Re
     )?;
     let logits: Vec<Vec<f32>> = examples
         .iter()
-        .map(|e| {
-            let rows: Vec<Vec<f32>> = e.rows.iter().map(|r| r.features.clone()).collect();
-            fitted.logits(&rows)
-        })
+        .map(|e| fitted.logits(&e.features()))
         .collect::<Result<_>>()?;
     let calibration_pairs: Vec<(f32, bool)> = examples
         .iter()
@@ -481,10 +485,7 @@ pub fn check(
     )?;
     let probabilities: Vec<Vec<f32>> = examples
         .iter()
-        .map(|e| {
-            let rows: Vec<Vec<f32>> = e.rows.iter().map(|r| r.features.clone()).collect();
-            judge.probabilities(&rows)
-        })
+        .map(|e| judge.probabilities(&e.features()))
         .collect::<Result<_>>()?;
     Ok(figures_of(&examples, &probabilities, card.threshold))
 }
