@@ -309,7 +309,7 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
         latencies(
             questions,
             repetitions,
-            || assistant.index().forget_questions(),
+            || assistant.forget_questions(),
             answer,
         ),
     );
@@ -330,7 +330,7 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
             latencies(
                 questions,
                 repetitions,
-                || assistant.index().forget_questions(),
+                || assistant.forget_questions(),
                 answer,
             ),
         );

@@ -10,7 +10,7 @@ use super::answer::{Answer, Citation, Language, Outcome, WriterKind, citation_of
 use super::{Assistant, ExtractiveWriter, rules};
 use crate::judge::Judge;
 use crate::judge::asks::{self, Ask};
-use crate::judge::features::gives_an_amount;
+use crate::judge::features::gives_what_is_asked;
 use crate::knowledge::Kind;
 use crate::search::Hit;
 use crate::text::normalize;
@@ -66,13 +66,23 @@ impl Assistant {
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         let asks_whether = asks_only_whether(text);
-        // A question that asks how much is not answered by a passage that states no amount,
-        // whatever else it shares with it (「登録に手数料はかかりますか」 → 「まず登録を」).
-        let asks_cost = asks::main_ask(text) == Some(Ask::Cost);
-        let may_answer = |passage: &str| !asks_cost || gives_an_amount(passage);
-        let sure = ranked
-            .iter()
-            .find(|(h, p)| *p >= judge.card().sure_threshold && may_answer(&h.passage.text));
+        // A question that asks how much, when or why is not answered by a passage that
+        // states no amount, date or reason, whatever else it shares with it
+        // (「登録に手数料はかかりますか」 → 「まず登録を」).
+        let main_ask = asks::main_ask(text).filter(|a| asks::asks_outright(*a, text));
+        let may_answer = |passage: &str| gives_what_is_asked(main_ask, passage);
+        // The judge overrules retrieval's order only when sure; it answers from
+        // retrieval's own first passage when that passage reaches the threshold (retrieval
+        // found it first but could not tell that it answers: 「4月に入ってから申し込めば
+        // ええやろ…自己負担ゼロでいけます？」).
+        let first = judged.hits.first().map(|h| h.ord);
+        let sure = ranked.iter().find(|(h, p)| {
+            let enough = match Some(h.ord) == first {
+                true => judge.answers(*p),
+                false => *p >= judge.card().sure_threshold,
+            };
+            enough && may_answer(&h.passage.text)
+        });
         match retrieved.outcome {
             Outcome::Answered => {
                 // The passage retrieval answered from: a rule's and a quote's first source,

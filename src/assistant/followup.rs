@@ -25,6 +25,8 @@ const CONNECTIVES: &[&str] = &[
     "それと",
     "あと",
     "ちなみに",
+    "それで",
+    "で、",
     "and what about",
     "what about",
     "how about",
@@ -134,8 +136,25 @@ pub fn resolve(
         .iter()
         .any(|w| w.content && !pointing_word(w) && !is_named(w) && !asked_noun(w) && !framing(w));
     let asks_something = words.iter().any(|w| w.content && asked_noun(w));
+    // After a connective, a message that names no thing of its own (verbs and adverbs
+    // only) and asks when, where, how much… asks it of the previous topic: 「で、実際に
+    // 使えるようになるのはいつから？」.
+    let names_a_thing = words.iter().any(|w| {
+        w.content
+            && w.pos == "名詞"
+            && w.pos_detail != "副詞可能"
+            && !pointing_word(w)
+            && !is_named(w)
+            && !asked_noun(w)
+            && !framing(w)
+    });
+    let asks_of_a_topic = connective
+        && !names_a_thing
+        && crate::judge::asks::main_ask(rest).is_some_and(|a| a != Ask::WhatIf);
     let lean = if pointing {
         Lean::Pointing
+    } else if asks_of_a_topic {
+        Lean::Topicless
     } else if own_content {
         return None;
     } else if asks_something {

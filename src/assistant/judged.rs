@@ -2,6 +2,8 @@
 //! passages, read the same way, for answering and for training), each with its features
 //! and, with a judge on, the probability that it answers the question.
 
+use std::sync::Arc;
+
 use anyhow::Result;
 
 use super::Assistant;
@@ -62,21 +64,32 @@ impl Assistant {
     }
 
     /// The judge's view of a (normalised, understood) question's candidates; without a
-    /// judge, the candidates alone. What `ask --explain` shows.
-    pub fn judged(&self, text: &str) -> Result<Judged> {
+    /// judge, the candidates alone. What `ask --explain` shows. Kept for a question asked
+    /// again: its features take milliseconds, and they depend only on the text and this
+    /// release's knowledge base.
+    pub fn judged(&self, text: &str) -> Result<Arc<Judged>> {
         let Some(judge) = &self.judge else {
-            return Ok(Judged {
+            return Ok(Arc::new(Judged {
                 hits: self.retrieve(text)?,
                 probabilities: Vec::new(),
-            });
+            }));
         };
-        let (hits, rows) =
-            self.candidate_features(text, &[], judge.dim(), Some((judge.memory(), None)))?;
-        let probabilities = judge.probabilities(&rows)?;
-        Ok(Judged {
-            hits,
-            probabilities,
+        self.recently_judged.get_or_try(text, || {
+            let (hits, rows) =
+                self.candidate_features(text, &[], judge.dim(), Some((judge.memory(), None)))?;
+            let probabilities = judge.probabilities(&rows)?;
+            Ok(Arc::new(Judged {
+                hits,
+                probabilities,
+            }))
         })
+    }
+
+    /// Forgets what was kept of the questions seen so far (their words, vectors and
+    /// judgements): the next is answered as a new one (the benchmark's "new question").
+    pub fn forget_questions(&self) {
+        self.index.forget_questions();
+        self.recently_judged.clear();
     }
 
     /// The judge's weights file, when a judge decides what answers (for `/readyz`).

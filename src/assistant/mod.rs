@@ -75,6 +75,9 @@ pub struct DraftStats {
     pub rejected: BTreeMap<&'static str, usize>,
 }
 
+/// Questions whose judgements are kept per generation (see `judged`).
+const RECENTLY_JUDGED: usize = 1024;
+
 pub struct Assistant {
     kb: Arc<KnowledgeBase>,
     index: SearchIndex,
@@ -88,6 +91,8 @@ pub struct Assistant {
     known_contacts: echo::KnownContacts,
     /// Decides whether a passage answers the question (shared by every release).
     judge: Option<Arc<crate::judge::Judge>>,
+    /// The judge's view of the questions last asked (see `judged`).
+    recently_judged: crate::search::recent::Recent<Arc<judged::Judged>>,
 }
 
 impl Assistant {
@@ -96,6 +101,7 @@ impl Assistant {
             kana: kana::KanaWords::new(&kb, index.analyzer()),
             known_contacts: echo::KnownContacts::of(&kb),
             judge: None,
+            recently_judged: crate::search::recent::Recent::new(RECENTLY_JUDGED),
             kb,
             index,
             model: None,
@@ -107,6 +113,7 @@ impl Assistant {
     /// This assistant, deciding with `judge` whether a passage answers (see `decide`).
     pub fn judged_by(mut self, judge: Option<Arc<crate::judge::Judge>>) -> Assistant {
         self.judge = judge;
+        self.recently_judged.clear();
         self
     }
 

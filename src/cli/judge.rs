@@ -52,11 +52,7 @@ pub fn train(
 /// Makes the figures of the judge in `SHIKAKU_JUDGE` again (`quick`: on a quarter of the
 /// held-out questions); exit status 1 if they differ from its card.
 pub fn check(settings: &Settings, corpus: &Path, quick: bool) -> Result<ExitCode> {
-    let dir = settings
-        .judge_dir
-        .as_deref()
-        .context("the judge is off (SHIKAKU_JUDGE=off): nothing to check")?;
-    let judge = Judge::load(dir)?;
+    let (dir, judge) = committed_judge(settings)?;
     let (assistant, kb) = assistant_without_judge(settings)?;
     let figures = training::check(&assistant, &kb, corpus, &judge, quick)?;
     print_figures(&figures);
@@ -74,6 +70,26 @@ pub fn check(settings: &Settings, corpus: &Path, quick: bool) -> Result<ExitCode
     }
     println!("the figures are those of the card");
     Ok(ExitCode::SUCCESS)
+}
+
+/// What users get on the judge's held-out questions, answered as the service answers
+/// them (`judge check --as-answered`): printed, not compared with the card.
+pub fn as_answered(settings: &Settings, corpus: &Path) -> Result<ExitCode> {
+    let (_, judge) = committed_judge(settings)?;
+    let (assistant, kb) = assistant_without_judge(settings)?;
+    let figures = training::as_answered(assistant, &kb, corpus, judge)?;
+    println!("as answered (rules, retrieval and the judge, as the service answers):");
+    print_figures(&figures);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The judge in `SHIKAKU_JUDGE`, with its folder.
+fn committed_judge(settings: &Settings) -> Result<(&Path, Judge)> {
+    let dir = settings
+        .judge_dir
+        .as_deref()
+        .context("the judge is off (SHIKAKU_JUDGE=off): nothing to check")?;
+    Ok((dir, Judge::load(dir)?))
 }
 
 fn assistant_without_judge(

@@ -204,6 +204,10 @@ enum JudgeCommand {
         /// Only the quarter of the held-out questions the card's quick figures count
         #[arg(long)]
         quick: bool,
+        /// Instead: answer the held-out questions as the service does (rules, retrieval
+        /// and the judge) and print what users get
+        #[arg(long, conflicts_with = "quick")]
+        as_answered: bool,
     },
 }
 
@@ -309,7 +313,15 @@ impl Cli {
                 },
             ),
             Command::Judge {
-                command: JudgeCommand::Check { corpus, quick },
+                command:
+                    JudgeCommand::Check {
+                        corpus,
+                        as_answered: true,
+                        ..
+                    },
+            } => judge::as_answered(&settings, &corpus),
+            Command::Judge {
+                command: JudgeCommand::Check { corpus, quick, .. },
             } => judge::check(&settings, &corpus, quick),
             Command::Bench {
                 target: BenchTarget::Llm,

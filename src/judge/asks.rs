@@ -203,7 +203,7 @@ impl Ask {
 pub fn asks(text: &str) -> [bool; 12] {
     let mut found = [false; 12];
     for (i, ask) in Ask::ALL.iter().enumerate() {
-        found[i] = ask.words().iter().any(|w| text.contains(w));
+        found[i] = ask.words().iter().any(|w| says(text, w));
     }
     let others = found[..11].iter().any(|&f| f);
     found[11] = !others || ends_like_yes_no(text);
@@ -230,6 +230,38 @@ pub fn main_ask(text: &str) -> Option<Ask> {
     ORDER
         .into_iter()
         .find(|a| found[Ask::ALL.iter().position(|b| b == a).unwrap_or(0)])
+}
+
+/// Whether `text` (normalised) asks for `ask` with a word that only asks (「いつ」, not
+/// 「時期」 or 「締切」, which also name a topic: 「導入予定時期は和暦で書けば」 asks how).
+/// What a passage must then give is checked (`features::gives_what_is_asked`).
+pub fn asks_outright(ask: Ask, text: &str) -> bool {
+    const WHEN: [&str; 11] = [
+        "いつ",
+        "何日",
+        "何月",
+        "何時",
+        "何年",
+        "なんじ",
+        "なんにち",
+        "when",
+        "what date",
+        "what time",
+        "by what",
+    ];
+    match ask {
+        Ask::When => WHEN.iter().any(|w| text.contains(w)),
+        _ => ask.words().iter().any(|w| says(text, w)),
+    }
+}
+
+/// Whether `text` says the asking word `word`: 「なんで」 asks why, but not inside
+/// 「なんです」「なんでしょう」 (「有床診療所なんですが」 asks nothing).
+fn says(text: &str, word: &str) -> bool {
+    text.match_indices(word).any(|(at, _)| {
+        let after = &text[at + word.len()..];
+        !(word == "なんで" && (after.starts_with('す') || after.starts_with("しょ")))
+    })
 }
 
 /// A closing that asks whether: 「〜ですか」「〜できますか」「〜の？」, English "can we …?".
@@ -275,8 +307,19 @@ mod tests {
         assert!(asked("申込みの締切はいつ？").contains(&Ask::When));
         assert!(asked("送料はこっちの負担？").contains(&Ask::Cost));
         assert!(asked("なんで3月31日なの").contains(&Ask::Why));
+        assert!(!asked("うちは有床診療所なんですが、何台まで？").contains(&Ask::Why));
         assert!(asked("How much does it cost?").contains(&Ask::Cost));
         assert_eq!(asked("顔写真は保存されますか"), vec![Ask::YesNo]);
+    }
+
+    #[test]
+    fn a_word_that_also_names_a_topic_does_not_ask_outright() {
+        let outright = |a: Ask, t: &str| asks_outright(a, &crate::text::normalize(t));
+        assert!(outright(Ask::When, "締切はいつですか"));
+        assert!(outright(Ask::When, "When is the deadline?"));
+        assert!(!outright(Ask::When, "導入予定時期は和暦で書けばいいですか"));
+        assert!(outright(Ask::Why, "なんで3月31日なの"));
+        assert!(!outright(Ask::Why, "うちは診療所なんですが"));
     }
 
     #[test]

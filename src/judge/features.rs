@@ -18,7 +18,7 @@ use crate::text::contacts;
 
 /// Changes whenever what a feature means or where it stands changes: a judge trained on
 /// other features is refused.
-pub const FEATURE_VERSION: u32 = 4;
+pub const FEATURE_VERSION: u32 = 5;
 
 /// Features before the meaning vectors.
 pub const SCALARS: usize = 72 + memory::FEATURES;
@@ -227,6 +227,40 @@ pub fn gives_an_amount(text: &str) -> bool {
             .any(|w| lower.contains(w))
 }
 
+/// Whether a text gives what a question asking for `ask` needs: an amount for a cost, a
+/// date or time for a when, a reason for a why. Other asks (and none) need nothing a
+/// pattern can see. A passage that lacks it does not answer, whatever topic it shares:
+/// 「なんで3月31日なの」 is not answered by the date, 「いつまでに」 not by what to do.
+pub fn gives_what_is_asked(ask: Option<Ask>, text: &str) -> bool {
+    static REASON: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"ため|ので|理由|目的|because|due to|in order to|so that|reason")
+            .expect("valid pattern")
+    });
+    static ENGLISH_DATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)\b(january|february|march|april|may|june|july|august|september|october|november|december)\b",
+        )
+        .expect("valid pattern")
+    });
+    // 「9時30分」, 「3日以内」, 「2週間後」: a time of day or a delay from now.
+    static CLOCK_OR_DELAY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\d+時|\d+\s*(日|週間|か月|ヶ月)(以内|後|ほどで|程度で)")
+            .expect("valid pattern")
+    });
+    match ask {
+        Some(Ask::Cost) => gives_an_amount(text),
+        Some(Ask::When) => {
+            let g = gives(text);
+            g[0] > 0.0
+                || g[1] > 0.0
+                || CLOCK_OR_DELAY.is_match(&crate::text::normalize(text))
+                || ENGLISH_DATE.is_match(text)
+        }
+        Some(Ask::Why) => REASON.is_match(&crate::text::normalize(text)),
+        _ => true,
+    }
+}
+
 fn gives(text: &str) -> [f32; 9] {
     static DATE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"令和\d+年|\d{4}年|\d+月\d*日?|\d+/\d+").expect("valid pattern")
@@ -254,4 +288,27 @@ fn gives(text: &str) -> [f32; 9] {
                 || text.contains("お答えできません"),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_passage_gives_what_a_question_asks_for_or_not() {
+        let gives = |a: Ask, t: &str| gives_what_is_asked(Some(a), t);
+        assert!(gives(Ask::Cost, "補助上限額までは自己負担0円となります。"));
+        assert!(!gives(Ask::Cost, "まずはアカウント登録をしてください。"));
+        assert!(gives(Ask::When, "申込締切は令和3年3月31日です。"));
+        assert!(gives(Ask::When, "土日祝 9時30分～17時30分です。"));
+        assert!(gives(Ask::When, "It closes on March 31, 2021."));
+        assert!(!gives(Ask::When, "2か月程度遅くなる可能性があります。"));
+        assert!(gives(
+            Ask::Why,
+            "発注処理までに時間がかかるため、遅くなります。"
+        ));
+        assert!(!gives(Ask::Why, "申込締切は令和3年3月31日です。"));
+        assert!(gives_what_is_asked(None, "何でも"));
+        assert!(gives(Ask::Where, "何でも"));
+    }
 }

@@ -164,6 +164,13 @@ impl Judge {
         &self.memory
     }
 
+    /// The same judge remembering only the questions it was trained on: what its
+    /// validation figures are measured with (serving, it remembers every one).
+    pub fn remembering_training_only(mut self) -> Judge {
+        self.memory = self.memory.trained_only();
+        self
+    }
+
     /// The meaning vectors' width its features take.
     pub fn dim(&self) -> usize {
         self.card.dim

@@ -104,6 +104,12 @@ fn follow_ups_change_what_they_name_and_keep_the_rest() {
             "じゃあ期限は？",
             "ポスターについて、期限は?",
         ),
+        // After a connective, verbs alone asking when: the previous topic's.
+        (
+            "導入意向調査には答えないといけませんか",
+            "で、返すのはいつまで？",
+            "導入意向調査について、返すのはいつまで?",
+        ),
     ] {
         assert_eq!(
             resolve(analyzer, glossary, message, previous).as_deref(),
