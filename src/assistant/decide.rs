@@ -10,7 +10,7 @@ use super::answer::{Answer, Citation, Language, Outcome, WriterKind, citation_of
 use super::{Assistant, ExtractiveWriter, rules};
 use crate::judge::Judge;
 use crate::judge::asks::{self, Ask};
-use crate::judge::features::gives_what_is_asked;
+use crate::judge::features::{gives_a_time_of_day, gives_what_is_asked};
 use crate::knowledge::Kind;
 use crate::search::Hit;
 use crate::text::normalize;
@@ -70,7 +70,11 @@ impl Assistant {
         // states no amount, date or reason, whatever else it shares with it
         // (「登録に手数料はかかりますか」 → 「まず登録を」).
         let main_ask = asks::main_ask(text).filter(|a| asks::asks_outright(*a, text));
-        let may_answer = |passage: &str| gives_what_is_asked(main_ask, passage);
+        let asks_the_hour = asks::asks_the_hour(text);
+        let may_answer = |passage: &str| {
+            gives_what_is_asked(main_ask, passage)
+                && (!asks_the_hour || gives_a_time_of_day(passage))
+        };
         // The judge overrules retrieval's order only when sure; it answers from
         // retrieval's own first passage when that passage reaches the threshold (retrieval
         // found it first but could not tell that it answers: 「4月に入ってから申し込めば
@@ -99,10 +103,11 @@ impl Assistant {
                 };
                 let from = from.as_ref().map(|(d, s)| (d.as_str(), s.as_deref()));
                 // A rule computed its answer (a date against today, a limit by facility)
-                // for a question that asks what it computes.
-                let agreed = retrieved.writer == WriterKind::Rule
-                    || (may_answer(&retrieved.answer)
-                        && from.is_none_or(|(doc, section)| {
+                // for a question that asks what it computes: the judge does not veto it, but
+                // it must give what is asked (a date is not the hour 「何時まで」 asks).
+                let agreed = may_answer(&retrieved.answer)
+                    && (retrieved.writer == WriterKind::Rule
+                        || from.is_none_or(|(doc, section)| {
                             probability(doc, section) >= RETRIEVAL_KEPT
                         }));
                 if agreed {
@@ -221,7 +226,11 @@ impl Assistant {
             .unwrap_or_else(|| first_sentence(&top.passage.text));
         let lead = match language {
             Language::Ja => {
-                let missing = match asked.and_then(Ask::japanese) {
+                let slot = match asks::asks_the_hour(text) {
+                    true => Some("時刻"),
+                    false => asked.and_then(Ask::japanese),
+                };
+                let missing = match slot {
                     // 「価格や費用」 already names the cost: not 「価格や費用の費用」.
                     Some(slot) if topic.contains(slot) => {
                         format!("{topic}についての記載はありません")
@@ -235,7 +244,11 @@ impl Assistant {
                 )
             }
             Language::En => {
-                let missing = match asked.and_then(Ask::english) {
+                let slot = match asks::asks_the_hour(text) {
+                    true => Some("the time of day"),
+                    false => asked.and_then(Ask::english),
+                };
+                let missing = match slot {
                     Some(slot) => format!("{slot} you ask about"),
                     None => "what you ask".to_string(),
                 };

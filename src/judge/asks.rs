@@ -264,6 +264,14 @@ fn says(text: &str, word: &str) -> bool {
     })
 }
 
+/// Whether `text` (normalised) asks for a time of day (「何時まで」, "what time"), not a
+/// date.
+pub fn asks_the_hour(text: &str) -> bool {
+    ["何時", "なんじ", "what time"]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
 /// A closing that asks whether: 「〜ですか」「〜できますか」「〜の？」, English "can we …?".
 fn ends_like_yes_no(text: &str) -> bool {
     let t = text.trim_end_matches(['?', '？', '。', '.', ' ', '!', '！']);

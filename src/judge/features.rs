@@ -261,6 +261,14 @@ pub fn gives_what_is_asked(ask: Option<Ask>, text: &str) -> bool {
     }
 }
 
+/// Whether a text gives a time of day (「8:00」, 「9時30分」): what 「何時まで」 asks, which a
+/// date does not answer.
+pub fn gives_a_time_of_day(text: &str) -> bool {
+    static HOUR: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\d+時|\d+\s*(am|pm)\b").expect("valid pattern"));
+    gives(text)[1] > 0.0 || HOUR.is_match(&crate::text::normalize(text))
+}
+
 fn gives(text: &str) -> [f32; 9] {
     static DATE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"令和\d+年|\d{4}年|\d+月\d*日?|\d+/\d+").expect("valid pattern")
@@ -309,6 +317,9 @@ mod tests {
         ));
         assert!(!gives(Ask::Why, "申込締切は令和3年3月31日です。"));
         assert!(gives_what_is_asked(None, "何でも"));
+        assert!(gives_a_time_of_day("月～金 8:00-18:00"));
+        assert!(gives_a_time_of_day("平日 9時30分～20時00分"));
+        assert!(!gives_a_time_of_day("申込締切は令和3年3月31日です。"));
         assert!(gives(Ask::Where, "何でも"));
     }
 }

@@ -130,6 +130,8 @@ fn an_on_topic_question_the_sources_do_not_answer_is_told_so() {
         // A why or a by-when is not answered by a passage that gives no reason or date.
         "申込締切が令和3年3月31日に決まった理由を教えてください",
         "利用目的の掲示の更新は、いつまでに済ませる必要がありますか",
+        // The hour is asked: the deadline's date does not answer it.
+        "3月31日の何時までならポータルで申し込めますか",
     ] {
         let v = ask(&env, question);
         assert_eq!(v["outcome"], "no_answer", "「{question}」 → {v}");
