@@ -66,9 +66,9 @@ impl Assistant {
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
         let asks_whether = asks_only_whether(text);
-        // A question that asks how much, when or why is not answered by a passage that
-        // states no amount, date or reason, whatever else it shares with it
-        // (「登録に手数料はかかりますか」 → 「まず登録を」).
+        // A question that asks how much, when, why or how many is not answered by a
+        // passage that states no amount, date, reason or number, whatever else it shares
+        // with it (「登録に手数料はかかりますか」 → 「まず登録を」).
         let main_ask = asks::main_ask(text).filter(|a| asks::asks_outright(*a, text));
         let asks_the_hour = asks::asks_the_hour(text);
         let may_answer = |passage: &str| {

@@ -232,27 +232,15 @@ pub fn main_ask(text: &str) -> Option<Ask> {
         .find(|a| found[Ask::ALL.iter().position(|b| b == a).unwrap_or(0)])
 }
 
-/// Whether `text` (normalised) asks for `ask` with a word that only asks (「いつ」, not
-/// 「時期」 or 「締切」, which also name a topic: 「導入予定時期は和暦で書けば」 asks how).
+/// Whether `text` (normalised) asks for `ask` with a word that only asks (「いつ」, 「何台」,
+/// not 「時期」, 「締切」 or 「台数」, which also name a topic: 「導入予定時期は和暦で書けば」
+/// asks how).
 /// What a passage must then give is checked (`features::gives_what_is_asked`).
 pub fn asks_outright(ask: Ask, text: &str) -> bool {
-    const WHEN: [&str; 11] = [
-        "いつ",
-        "何日",
-        "何月",
-        "何時",
-        "何年",
-        "なんじ",
-        "なんにち",
-        "when",
-        "what date",
-        "what time",
-        "by what",
-    ];
-    match ask {
-        Ask::When => WHEN.iter().any(|w| text.contains(w)),
-        _ => ask.words().iter().any(|w| says(text, w)),
-    }
+    ask.words()
+        .iter()
+        .filter(|w| !NAMES_A_TOPIC.contains(w))
+        .any(|w| says(text, w))
 }
 
 /// Whether `text` says the asking word `word`: 「なんで」 asks why, but not inside
@@ -263,6 +251,19 @@ fn says(text: &str, word: &str) -> bool {
         !(word == "なんで" && (after.starts_with('す') || after.starts_with("しょ")))
     })
 }
+
+/// Asking words that also name a topic (「時期」, 「締切」, 「台数」).
+const NAMES_A_TOPIC: [&str; 9] = [
+    "時期",
+    "期限",
+    "締切",
+    "締め切",
+    "しめきり",
+    "日付",
+    "台数",
+    "deadline",
+    "number of",
+];
 
 /// Whether `text` (normalised) asks for a time of day (「何時まで」, "what time"), not a
 /// date.
@@ -326,6 +327,8 @@ mod tests {
         assert!(outright(Ask::When, "締切はいつですか"));
         assert!(outright(Ask::When, "When is the deadline?"));
         assert!(!outright(Ask::When, "導入予定時期は和暦で書けばいいですか"));
+        assert!(outright(Ask::Count, "何台まで申し込めますか"));
+        assert!(!outright(Ask::Count, "台数を変えたいです"));
         assert!(outright(Ask::Why, "なんで3月31日なの"));
         assert!(!outright(Ask::Why, "うちは診療所なんですが"));
     }

@@ -228,7 +228,7 @@ pub fn gives_an_amount(text: &str) -> bool {
 }
 
 /// Whether a text gives what a question asking for `ask` needs: an amount for a cost, a
-/// date or time for a when, a reason for a why. Other asks (and none) need nothing a
+/// date or time for a when, a reason for a why, a number of things for how many. Other asks (and none) need nothing a
 /// pattern can see. A passage that lacks it does not answer, whatever topic it shares:
 /// 「なんで3月31日なの」 is not answered by the date, 「いつまでに」 not by what to do.
 pub fn gives_what_is_asked(ask: Option<Ask>, text: &str) -> bool {
@@ -247,6 +247,11 @@ pub fn gives_what_is_asked(ask: Option<Ask>, text: &str) -> bool {
         Regex::new(r"\d+時|\d+\s*(日|週間|か月|ヶ月)(以内|後|ほどで|程度で)")
             .expect("valid pattern")
     });
+    // 「3台」, 「1部」, 「2つ」, "three": a number of things.
+    static COUNTED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"[\d一二三四五六七八九十]+\s*(台|部|枚|件|人|名|回|つ|個|か所|種類|社)|\b(\d+|one|two|three|four|five)\b")
+            .expect("valid pattern")
+    });
     match ask {
         Some(Ask::Cost) => gives_an_amount(text),
         Some(Ask::When) => {
@@ -257,6 +262,7 @@ pub fn gives_what_is_asked(ask: Option<Ask>, text: &str) -> bool {
                 || ENGLISH_DATE.is_match(text)
         }
         Some(Ask::Why) => REASON.is_match(&crate::text::normalize(text)),
+        Some(Ask::Count) => COUNTED.is_match(&crate::text::normalize(text)),
         _ => true,
     }
 }
@@ -316,6 +322,12 @@ mod tests {
             "発注処理までに時間がかかるため、遅くなります。"
         ));
         assert!(!gives(Ask::Why, "申込締切は令和3年3月31日です。"));
+        assert!(gives(Ask::Count, "診療所が申し込めるのは1台です。"));
+        assert!(gives(Ask::Count, "A clinic can apply for 1 card reader."));
+        assert!(!gives(
+            Ask::Count,
+            "提供申請書とリーフレットが同封されています。"
+        ));
         assert!(gives_what_is_asked(None, "何でも"));
         assert!(gives_a_time_of_day("月～金 8:00-18:00"));
         assert!(gives_a_time_of_day("平日 9時30分～20時00分"));

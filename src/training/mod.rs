@@ -9,6 +9,7 @@
 //! fitted with AdamW; Platt scaling on the calibration set makes its output a probability;
 //! the threshold is the one that does best there, a wrong answer costing three declines.
 
+mod answered;
 mod cache;
 mod fit;
 mod splits;
@@ -23,6 +24,7 @@ use crate::judge::corpus::{Corpus, Labelled, passage_name};
 use crate::judge::memory::{Labels, Memory};
 use crate::judge::{CARD, Card, Figures, Judge, MEMORY, Provenance, SplitFigures, WEIGHTS};
 use crate::knowledge::KnowledgeBase;
+pub use answered::as_answered;
 use splits::{Split, Splits};
 
 /// What the candidates' features depend on: the corpus, the knowledge base, the embedding
@@ -488,64 +490,4 @@ pub fn check(
         .map(|e| judge.probabilities(&e.features()))
         .collect::<Result<_>>()?;
     Ok(figures_of(&examples, &probabilities, card.threshold))
-}
-
-/// What users get on the held-out questions: each answered as the service answers it
-/// (rules, retrieval, the judge remembering only its training questions), counted by
-/// whether the answer cites a passage that answers it. `judge check --as-answered`.
-pub fn as_answered(
-    assistant: Assistant,
-    kb: &KnowledgeBase,
-    corpus_dir: &Path,
-    judge: Judge,
-) -> Result<Figures> {
-    let names = passage_names(kb);
-    let corpus = Corpus::read(corpus_dir, &names.iter().cloned().collect())?;
-    let splits = Splits::new(judge.card().provenance.seed, &names, kb);
-    let judge = std::sync::Arc::new(judge.remembering_training_only());
-    let assistant = assistant.judged_by(Some(judge));
-    // A day while the documents' deadlines were open: outcomes do not depend on it.
-    let today = chrono::NaiveDate::from_ymd_opt(2021, 3, 10).context("a valid date")?;
-    let held_out: Vec<&Labelled> = corpus
-        .questions
-        .iter()
-        .filter(|q| splits.of(q) != Split::Train)
-        .collect();
-    let bar = ProgressBar::new(held_out.len() as u64).with_style(
-        ProgressStyle::with_template("answering the held-out questions {bar:30} {pos}/{len} {eta}")
-            .expect("a valid template"),
-    );
-    let mut figures = Figures::default();
-    for q in held_out {
-        bar.inc(1);
-        let answer = assistant.answer(&crate::assistant::Question::new(&q.question, today))?;
-        let f = match splits.of(q) {
-            Split::ByQuestion => &mut figures.by_question,
-            Split::ByFaq => &mut figures.by_faq,
-            _ => &mut figures.calibration,
-        };
-        let answered = answer.outcome == crate::assistant::Outcome::Answered;
-        let right = answer.citations.iter().any(|c| {
-            q.answers
-                .contains(&passage_name(&c.doc_id, c.section_id.as_deref()))
-        });
-        match (q.answers.is_empty(), answered, right) {
-            (false, true, true) => {
-                f.answerable += 1;
-                f.answered_right += 1;
-            }
-            (false, true, false) => {
-                f.answerable += 1;
-                f.answered_wrong += 1;
-            }
-            (false, false, _) => f.answerable += 1,
-            (true, true, _) => {
-                f.unanswerable += 1;
-                f.answered_anyway += 1;
-            }
-            (true, false, _) => f.unanswerable += 1,
-        }
-    }
-    bar.finish_and_clear();
-    Ok(figures)
 }
