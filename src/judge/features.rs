@@ -214,9 +214,6 @@ fn flag(b: bool) -> f32 {
     if b { 1.0 } else { 0.0 }
 }
 
-/// What a passage's text gives: a date, a time, an amount, a count of units, a phone
-/// number, a web address, an e-mail address; whether it answers yes or no; whether it
-/// says the sources do not state something. Eleven flags... and a spare, always 0.
 /// Whether a text states an amount of money, or that something is free or paid for: what
 /// a question that asks how much needs.
 pub fn gives_an_amount(text: &str) -> bool {
@@ -228,8 +225,8 @@ pub fn gives_an_amount(text: &str) -> bool {
 }
 
 /// Whether a text gives what a question asking for `ask` needs: an amount for a cost, a
-/// date or time for a when, a reason for a why, a number of things for how many. Other asks (and none) need nothing a
-/// pattern can see. A passage that lacks it does not answer, whatever topic it shares:
+/// date or time for a when, a reason for a why, a number of things for how many. Other
+/// asks (and none) need nothing a pattern can see. A passage that lacks it does not answer, whatever topic it shares:
 /// 「なんで3月31日なの」 is not answered by the date, 「いつまでに」 not by what to do.
 pub fn gives_what_is_asked(ask: Option<Ask>, text: &str) -> bool {
     static REASON: LazyLock<Regex> = LazyLock::new(|| {
@@ -275,6 +272,9 @@ pub fn gives_a_time_of_day(text: &str) -> bool {
     gives(text)[1] > 0.0 || HOUR.is_match(&crate::text::normalize(text))
 }
 
+/// What a passage's text gives, as flags: a date, a time, an amount, a count of units, a
+/// phone number, a web address, an e-mail address; whether it answers yes or no; whether
+/// it says the sources do not state something.
 fn gives(text: &str) -> [f32; 9] {
     static DATE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"令和\d+年|\d{4}年|\d+月\d*日?|\d+/\d+").expect("valid pattern")

@@ -77,6 +77,25 @@ pub struct SplitFigures {
 }
 
 impl SplitFigures {
+    /// Counts one question: whether the sources answer it, and, when it was answered,
+    /// whether with a passage that answers it.
+    pub fn count(&mut self, answerable: bool, answered: Option<bool>) {
+        match answerable {
+            true => {
+                self.answerable += 1;
+                match answered {
+                    Some(true) => self.answered_right += 1,
+                    Some(false) => self.answered_wrong += 1,
+                    None => {}
+                }
+            }
+            false => {
+                self.unanswerable += 1;
+                self.answered_anyway += usize::from(answered.is_some());
+            }
+        }
+    }
+
     pub fn answered_rate(&self) -> f64 {
         self.answered_right as f64 / self.answerable.max(1) as f64
     }

@@ -53,22 +53,7 @@ pub fn as_answered(
             q.answers
                 .contains(&passage_name(&c.doc_id, c.section_id.as_deref()))
         });
-        match (q.answers.is_empty(), answered, right) {
-            (false, true, true) => {
-                f.answerable += 1;
-                f.answered_right += 1;
-            }
-            (false, true, false) => {
-                f.answerable += 1;
-                f.answered_wrong += 1;
-            }
-            (false, false, _) => f.answerable += 1,
-            (true, true, _) => {
-                f.unanswerable += 1;
-                f.answered_anyway += 1;
-            }
-            (true, false, _) => f.unanswerable += 1,
-        }
+        f.count(!q.answers.is_empty(), answered.then_some(right));
     }
     bar.finish_and_clear();
     Ok(figures)

@@ -206,22 +206,7 @@ fn decide(
             .zip(ps)
             .max_by(|a, b| a.1.total_cmp(b.1))
             .filter(|(_, p)| **p >= threshold);
-        match (e.answerable, best) {
-            (true, Some((row, _))) if row.answers => {
-                f.answerable += 1;
-                f.answered_right += 1;
-            }
-            (true, Some(_)) => {
-                f.answerable += 1;
-                f.answered_wrong += 1;
-            }
-            (true, None) => f.answerable += 1,
-            (false, Some(_)) => {
-                f.unanswerable += 1;
-                f.answered_anyway += 1;
-            }
-            (false, None) => f.unanswerable += 1,
-        }
+        f.count(e.answerable, best.map(|(row, _)| row.answers));
     }
     f
 }
