@@ -77,9 +77,13 @@ pub fn check(settings: &Settings, corpus: &Path, quick: bool) -> Result<ExitCode
 pub fn as_answered(settings: &Settings, corpus: &Path) -> Result<ExitCode> {
     let (_, judge) = committed_judge(settings)?;
     let (assistant, kb) = assistant_without_judge(settings)?;
-    let figures = training::as_answered(assistant, &kb, corpus, judge)?;
+    let answered = training::as_answered(assistant, &kb, corpus, judge)?;
     println!("as answered (rules, retrieval and the judge, as the service answers):");
-    print_figures(&figures);
+    print_figures(&answered.figures);
+    println!("by register, every held-out split together:");
+    for (register, figures) in &answered.by_register {
+        print_line(register, figures);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -106,20 +110,22 @@ fn assistant_without_judge(
 }
 
 fn print_figures(f: &Figures) {
-    let line = |name: &str, s: &SplitFigures| {
-        println!(
-            "{name:<12} answerable {:>4}: answered {:>4} ({:.1}%), with another question's passage {:>3}; \
-             unanswerable {:>4}: answered {:>3} ({:.1}%)",
-            s.answerable,
-            s.answered_right,
-            100.0 * s.answered_rate(),
-            s.answered_wrong,
-            s.unanswerable,
-            s.answered_anyway,
-            100.0 * s.false_answer_rate()
-        );
-    };
-    line("by question", &f.by_question);
-    line("by FAQ", &f.by_faq);
-    line("calibration", &f.calibration);
+    print_line("by question", &f.by_question);
+    print_line("by FAQ", &f.by_faq);
+    print_line("calibration", &f.calibration);
+}
+
+/// One set's figures in the stable format the README quotes.
+fn print_line(name: &str, s: &SplitFigures) {
+    println!(
+        "{name:<12} answerable {:>4}: answered {:>4} ({:.1}%), with another question's passage {:>3}; \
+         unanswerable {:>4}: answered {:>3} ({:.1}%)",
+        s.answerable,
+        s.answered_right,
+        100.0 * s.answered_rate(),
+        s.answered_wrong,
+        s.unanswerable,
+        s.answered_anyway,
+        100.0 * s.false_answer_rate()
+    );
 }

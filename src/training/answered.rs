@@ -1,7 +1,8 @@
 //! What users get on the judge's held-out questions (`judge check --as-answered`): each
 //! answered as the service answers it, counted by whether the answer cites a passage that
-//! answers it.
+//! answers it, by split and by the way it is worded (where the judge is weakest).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -11,7 +12,7 @@ use super::passage_names;
 use super::splits::{Split, Splits};
 use crate::assistant::Assistant;
 use crate::judge::corpus::{Corpus, Labelled, passage_name};
-use crate::judge::{Figures, Judge};
+use crate::judge::{Figures, Judge, SplitFigures};
 use crate::knowledge::KnowledgeBase;
 
 /// What users get on the held-out questions: each answered as the service answers it
@@ -22,7 +23,7 @@ pub fn as_answered(
     kb: &KnowledgeBase,
     corpus_dir: &Path,
     judge: Judge,
-) -> Result<Figures> {
+) -> Result<AsAnswered> {
     let names = passage_names(kb);
     let corpus = Corpus::read(corpus_dir, &names.iter().cloned().collect())?;
     let splits = Splits::new(judge.card().provenance.seed, &names, kb);
@@ -40,6 +41,7 @@ pub fn as_answered(
             .expect("a valid template"),
     );
     let mut figures = Figures::default();
+    let mut by_register: BTreeMap<String, SplitFigures> = BTreeMap::new();
     for q in held_out {
         bar.inc(1);
         let answer = assistant.answer(&crate::assistant::Question::new(&q.question, today))?;
@@ -53,8 +55,23 @@ pub fn as_answered(
             q.answers
                 .contains(&passage_name(&c.doc_id, c.section_id.as_deref()))
         });
-        f.count(!q.answers.is_empty(), answered.then_some(right));
+        let outcome = (!q.answers.is_empty(), answered.then_some(right));
+        f.count(outcome.0, outcome.1);
+        by_register
+            .entry(q.register.clone())
+            .or_default()
+            .count(outcome.0, outcome.1);
     }
     bar.finish_and_clear();
-    Ok(figures)
+    Ok(AsAnswered {
+        figures,
+        by_register,
+    })
+}
+
+/// What users get on the held-out questions: by split, and by register (polite, casual,
+/// English…) over every held-out split together.
+pub struct AsAnswered {
+    pub figures: Figures,
+    pub by_register: BTreeMap<String, SplitFigures>,
 }

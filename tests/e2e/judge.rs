@@ -112,6 +112,50 @@ fn the_cards_figures_are_sound() {
     assert!(threshold > 0.0 && threshold < 1.0, "{threshold}");
 }
 
+/// What users get on the held-out questions is counted by split and by register, and the
+/// two count the same questions: every register the corpus writes in has its line.
+#[test]
+fn figures_as_answered_are_counted_by_split_and_by_register() {
+    let env = Env::new();
+    let out = env.run(&["judge", "check", "--as-answered"]);
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let text = stdout(&out);
+    // (answerable, unanswerable) of a printed line.
+    let counts = |line: &str| -> (u64, u64) {
+        let number_after = |label: &str| -> u64 {
+            let rest = &line[line.find(label).unwrap_or_else(|| panic!("{line}")) + label.len()..];
+            rest.trim_start()
+                .split(':')
+                .next()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("{line}"))
+        };
+        (number_after(" answerable "), number_after(" unanswerable "))
+    };
+    let (splits, registers) = text
+        .split_once("by register")
+        .unwrap_or_else(|| panic!("{text}"));
+    let sum = |lines: &str| {
+        lines
+            .lines()
+            .filter(|l| l.contains(" answerable "))
+            .map(counts)
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+    };
+    let by_split = sum(splits);
+    assert!(by_split.0 >= 500 && by_split.1 >= 200, "{text}");
+    assert_eq!(sum(registers), by_split, "{text}");
+    let registers: HashSet<String> = corpus().questions.into_iter().map(|q| q.register).collect();
+    for register in registers {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{register} "))),
+            "no line for {register}: {text}"
+        );
+    }
+}
+
 /// The JSON answer to a question asked while the documents' deadlines were open.
 fn ask(env: &Env, question: &str) -> serde_json::Value {
     env.json(&["ask", "--json", "--today", "2021-03-10", question])
