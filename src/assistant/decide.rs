@@ -217,14 +217,36 @@ impl Assistant {
         let doc = self.kb.get(&top.passage.doc_id);
         let topic = topic_of(top);
         let asked = asks::main_ask(text);
+        // What they do say: the sentence closest to what is asked (context aside).
+        let asking = super::parts::asking_sentence(self.index.analyzer(), text);
+        let asking = asking.as_deref().unwrap_or(text);
         let said = doc
             .filter(|d| d.kind != Kind::Notice)
             .map(|d| match (language, &d.english) {
-                (Language::En, Some(english)) => first_sentence(&english.answer),
-                _ => first_sentence(&d.body),
+                (Language::En, Some(english)) => closest_sentence(&english.answer, asking),
+                _ => closest_sentence(&d.body, asking),
             })
-            .unwrap_or_else(|| first_sentence(&top.passage.text));
+            .unwrap_or_else(|| closest_sentence(&top.passage.text, asking));
+        // A date, an amount, a reason or a number the passage does give is not said to be
+        // missing: the judge could not confirm that it answers, and the reply says so.
+        let gives_it = match asks::asks_the_hour(text) {
+            true => gives_a_time_of_day(&top.passage.text),
+            false => asked.is_some_and(|a| {
+                matches!(a, Ask::Cost | Ask::When | Ask::Why | Ask::Count)
+                    && gives_what_is_asked(Some(a), &top.passage.text)
+            }),
+        };
         let lead = match language {
+            Language::Ja if gives_it => format!(
+                "資料の記載がご質問への答えになっているか、確かめられませんでした。\n\
+                 資料には次のように書かれています：{said}\n\
+                 詳しくは、コールセンターにお問い合わせください。"
+            ),
+            Language::En if gives_it => format!(
+                "Shikaku could not confirm that the sources answer your question. What they say: {}\n\
+                 For details, please contact the call center.",
+                in_japanese_marked(said)
+            ),
             Language::Ja => {
                 let slot = match asks::asks_the_hour(text) {
                     true => Some("時刻"),
@@ -252,14 +274,10 @@ impl Assistant {
                     Some(slot) => format!("{slot} you ask about"),
                     None => "what you ask".to_string(),
                 };
-                let said = if said.chars().any(crate::text::is_japanese) {
-                    format!("(in Japanese) {said}")
-                } else {
-                    said
-                };
                 format!(
-                    "The sources Shikaku refers to do not state {missing}. What they do say: {said}\n\
-                     For details, please contact the call center."
+                    "The sources Shikaku refers to do not state {missing}. What they do say: {}\n\
+                     For details, please contact the call center.",
+                    in_japanese_marked(said)
                 )
             }
         };
@@ -370,21 +388,36 @@ fn topic_in(title: &str) -> String {
 
 /// A text's first sentence, without an opening はい or いいえ (it answered another
 /// question) or an apology.
-fn first_sentence(text: &str) -> String {
-    let mut sentences = crate::text::sentences(text);
-    let mut first = sentences.next().unwrap_or_default();
-    while matches!(
-        first,
-        "はい。" | "いいえ。" | "申し訳ありません。" | "Yes." | "No."
-    ) {
-        first = sentences.next().unwrap_or_default();
-    }
-    let first = first
+/// The sentence of `text` most like `question` (character bigrams; the first of equals),
+/// without the はい or いいえ of another question: what a reply that cannot answer quotes.
+fn closest_sentence(text: &str, question: &str) -> String {
+    let sentence = crate::text::sentences(text)
+        .filter(|s| {
+            !matches!(
+                *s,
+                "はい。" | "いいえ。" | "申し訳ありません。" | "Yes." | "No."
+            )
+        })
+        .map(|s| (crate::judge::corpus::likeness(s, question), s))
+        .fold(None::<(f64, &str)>, |best, (l, s)| match best {
+            Some((b, _)) if b >= l => best,
+            _ => Some((l, s)),
+        })
+        .map_or("", |(_, s)| s);
+    sentence
         .trim_start_matches("はい、")
         .trim_start_matches("いいえ、")
         .trim_start_matches("Yes, ")
-        .trim_start_matches("No, ");
-    first.to_string()
+        .trim_start_matches("No, ")
+        .to_string()
+}
+
+/// A quote for an English reply, marked when it is in Japanese.
+fn in_japanese_marked(said: String) -> String {
+    match said.chars().any(crate::text::is_japanese) {
+        true => format!("(in Japanese) {said}"),
+        false => said,
+    }
 }
 
 #[cfg(test)]
@@ -403,12 +436,20 @@ mod tests {
     }
 
     #[test]
-    fn a_first_sentence_drops_the_yes_or_no_of_another_question() {
+    fn the_sentence_quoted_is_the_closest_to_the_question_without_another_yes_or_no() {
+        let body = "はい。就職・転職・引越をしても、健康保険証としてずっと使えます。ただし、医療保険者への加入の届出は引き続き必要です。";
         assert_eq!(
-            first_sentence("はい。まず登録してください。次に…"),
-            "まず登録してください。"
+            closest_sentence(body, "患者さんは保険者への届出もいらなくなるんですか"),
+            "ただし、医療保険者への加入の届出は引き続き必要です。"
         );
-        assert_eq!(first_sentence("いいえ、不要です。"), "不要です。");
+        assert_eq!(
+            closest_sentence(body, "転職しても使えますか"),
+            "就職・転職・引越をしても、健康保険証としてずっと使えます。"
+        );
+        assert_eq!(
+            closest_sentence("いいえ、不要です。", "要りますか"),
+            "不要です。"
+        );
     }
 
     #[test]

@@ -87,6 +87,37 @@ pub fn split(analyzer: &Analyzer, text: &str) -> Vec<String> {
     questions
 }
 
+/// What a message asks, when the rest only gives context: its one asking sentence,
+/// without a preface (「院長に頼まれたのですが、」) — 「…って聞きました。じゃあ届出も
+/// いらなくなるんですか？」 asks the second sentence. Context can pull retrieval to its own
+/// topic. `None` when there is no context, or the message asks twice.
+pub fn asking_sentence(analyzer: &Analyzer, text: &str) -> Option<String> {
+    let sentences = sentences(text);
+    let mut asking = sentences.iter().filter(|s| asks(analyzer, s));
+    let sentence = asking.next()?;
+    if asking.next().is_some() {
+        return None;
+    }
+    let question = PREFACES
+        .iter()
+        .filter_map(|p| sentence.rfind(p).map(|at| &sentence[at + p.len()..]))
+        .min_by_key(|rest| rest.len())
+        .filter(|rest| asks(analyzer, rest) && has_content(analyzer, rest))
+        .unwrap_or(sentence);
+    (sentences.len() > 1 || question.len() < sentence.len()).then(|| question.to_string())
+}
+
+/// Closings of a clause that prefaces a question with context (「…のですが、」「…けど、」).
+const PREFACES: &[&str] = &[
+    "のですが、",
+    "んですが、",
+    "ですが、",
+    "ますが、",
+    "けど、",
+    "けれど、",
+    "けれども、",
+];
+
 /// Whether a sentence asks something: a question mark, a closing that asks (か, の, かな),
 /// a word that asks (いつ, どこ, how) or a request (教えて).
 fn asks(analyzer: &Analyzer, sentence: &str) -> bool {

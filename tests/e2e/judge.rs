@@ -199,6 +199,31 @@ fn a_when_is_answered_by_a_passage_that_gives_a_date() {
     assert!(v["answer"].as_str().unwrap().contains("3月31日"), "{v}");
 }
 
+/// A question behind context — a preface (「院長に頼まれたのですが、」) or a sentence of
+/// its own — is answered as the question alone is, when the judge finds the answer
+/// answers it: the context's extra words do not turn a known date into "not in the
+/// sources". A question the sources do not answer stays unanswered, context or not.
+#[test]
+fn a_question_behind_context_is_answered_as_it_would_be_alone() {
+    let env = Env::new();
+    for question in [
+        "院長に頼まれたのですが、顔認証付きカードリーダーの申込締切はいつですか？",
+        "院長に頼まれて調べています。顔認証付きカードリーダーの申込締切はいつですか？",
+    ] {
+        let v = ask(&env, question);
+        assert_eq!(v["outcome"], "answered", "「{question}」 → {v}");
+        assert!(
+            v["answer"].as_str().unwrap().contains("3月31日"),
+            "「{question}」 → {v}"
+        );
+    }
+    let v = ask(
+        &env,
+        "院長に頼まれたのですが、ポータルサイトのアカウント登録には手数料が必要ですか",
+    );
+    assert_eq!(v["outcome"], "no_answer", "{v}");
+}
+
 /// Context is read with the question, not answered as a question of its own; a message
 /// that asks two things gets each under its source's heading, never the user's words.
 #[test]
