@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::passage_names;
 use super::splits::{Split, Splits};
-use crate::assistant::Assistant;
+use crate::assistant::{Assistant, Outcome, WriterKind};
 use crate::judge::corpus::{Corpus, Labelled, passage_name};
 use crate::judge::{Figures, Judge, SplitFigures};
 use crate::knowledge::KnowledgeBase;
@@ -50,7 +50,15 @@ pub fn as_answered(
             Split::ByFaq => &mut figures.by_faq,
             _ => &mut figures.calibration,
         };
-        let answered = answer.outcome == crate::assistant::Outcome::Answered;
+        // A curated "the sources do not say" FAQ (a price, the cap, a recommendation) given
+        // for a question it is labelled to answer is that question's answer, though its
+        // outcome is `no_answer`.
+        let curated = answer.writer == WriterKind::Faq
+            && answer.citations.first().is_some_and(|c| {
+                q.answers
+                    .contains(&passage_name(&c.doc_id, c.section_id.as_deref()))
+            });
+        let answered = answer.outcome == Outcome::Answered || curated;
         let right = answer.citations.iter().any(|c| {
             q.answers
                 .contains(&passage_name(&c.doc_id, c.section_id.as_deref()))
