@@ -115,7 +115,13 @@ impl Assistant {
                     if let Some((doc, section)) = from {
                         answer.confidence = probability(doc, section);
                     }
-                    if answer.writer == WriterKind::Faq && !asks_whether {
+                    // The FAQ's はい or いいえ is its own question's: it is the user's only
+                    // when they ask whether and the judge finds the FAQ answers them, not
+                    // merely does not veto it (「コピーでも受け付けてもらえますか」 is not
+                    // answered 「はい」 by an FAQ about something else).
+                    if answer.writer == WriterKind::Faq
+                        && !(asks_whether && judge.answers(answer.confidence))
+                    {
                         answer.answer = without_yes_or_no(&answer.answer);
                     }
                     return Ok(answer);

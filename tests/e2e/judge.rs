@@ -224,6 +224,22 @@ fn a_question_behind_context_is_answered_as_it_would_be_alone() {
     assert_eq!(v["outcome"], "no_answer", "{v}");
 }
 
+/// An FAQ's はい or いいえ answers the FAQ's own question: asked the opposite
+/// (「切手を貼らずに出してもいいですか」 of an FAQ that says 「はい。…切手を貼付の上」), the
+/// user must not read 「はい」. The judge's own FAQ question keeps it.
+#[test]
+fn an_faqs_yes_is_not_given_to_another_yes_no_question() {
+    let env = Env::new();
+    let v = ask(&env, "返信用封筒に切手を貼らずに出してもいいですか");
+    let answer = v["answer"].as_str().unwrap();
+    assert!(
+        !answer.starts_with("はい") && !answer.starts_with("いいえ"),
+        "{v}"
+    );
+    let v = ask(&env, "申請書を郵送するとき切手は必要ですか");
+    assert!(v["answer"].as_str().unwrap().starts_with("はい。"), "{v}");
+}
+
 /// Context is read with the question, not answered as a question of its own; a message
 /// that asks two things gets each under its source's heading, never the user's words.
 #[test]
