@@ -69,6 +69,15 @@ pub fn split(analyzer: &Analyzer, text: &str) -> Vec<String> {
             context.push_str(&sentence);
             continue;
         }
+        // A bare 「いつ？」「なんで？」 after a question asks that question more precisely:
+        // it is not a part to be answered on its own.
+        if let Some(last) = questions
+            .last_mut()
+            .filter(|_| !has_content(analyzer, &sentence))
+        {
+            last.push_str(&sentence);
+            continue;
+        }
         let mut pieces = Vec::new();
         for clause in clauses(analyzer, &sentence) {
             pieces.extend(coordinated(analyzer, &clause));

@@ -224,6 +224,28 @@ fn a_question_behind_context_is_answered_as_it_would_be_alone() {
     assert_eq!(v["outcome"], "no_answer", "{v}");
 }
 
+/// A bare 「いつ？」 after a question asks it more precisely; it is not a part answered on
+/// its own (it once got the chatbot's 「24時間いつでも」). And a reply that cannot confirm
+/// its passage answers never says the sources lack the date that passage gives.
+#[test]
+fn a_bare_interrogative_is_not_a_part_and_a_given_date_is_not_called_missing() {
+    let env = Env::new();
+    let v = ask(&env, "意向調査って締切ある？いつ？");
+    assert_eq!(v["outcome"], "answered", "{v}");
+    assert_ne!(v["writer"], "parts", "{v}");
+    assert!(v["answer"].as_str().unwrap().contains("3月31日"), "{v}");
+
+    let v = ask(
+        &env,
+        "カードリーダーの締切日、事務長に聞かれたらなんて答えればいい？いつ？",
+    );
+    let answer = v["answer"].as_str().unwrap();
+    assert_ne!(v["writer"], "parts", "{v}");
+    assert!(!answer.contains("シカク"), "{v}");
+    assert!(answer.contains("3月31日"), "{v}");
+    assert!(!answer.contains("記載はありません"), "{v}");
+}
+
 /// An FAQ's はい or いいえ answers the FAQ's own question: asked the opposite
 /// (「切手を貼らずに出してもいいですか」 of an FAQ that says 「はい。…切手を貼付の上」), the
 /// user must not read 「はい」. The judge's own FAQ question keeps it.
