@@ -266,47 +266,6 @@ impl Assistant {
         Ok(answer)
     }
 
-    /// One question's answer: rules, then retrieval (what the judge, when one is on,
-    /// checks: see `decide`).
-    fn decide(&self, text: &str, today: NaiveDate, language: Language) -> Result<Answer> {
-        let answer = self.decide_as_written(text, today, language)?;
-        let Some(judge) = self
-            .judge
-            .as_ref()
-            .filter(|_| answer.outcome == Outcome::NoAnswer)
-        else {
-            return Ok(answer);
-        };
-        // Context can pull retrieval to its own topic (「引っ越しても使えるって聞きました。
-        // じゃあ保険者への届出もいらなくなるんですか？」): the asking sentence is decided on
-        // its own too, with the context's topic when it names none. Read without its
-        // context it may have lost what qualifies it, so its answer stands only when the
-        // judge finds it answers at its threshold, not merely does not veto it.
-        let analyzer = self.index.analyzer();
-        if let Some(asking) = parts::asking_sentence(analyzer, text) {
-            let question =
-                followup::resolve(analyzer, &self.kb.glossary, &asking, text).unwrap_or(asking);
-            let alone = self.decide_as_written(&question, today, language)?;
-            if alone.outcome == Outcome::Answered && judge.answers(alone.confidence) {
-                return Ok(alone);
-            }
-        }
-        Ok(answer)
-    }
-
-    /// One question's answer as its words stand: checked by the judge when one is on.
-    fn decide_as_written(
-        &self,
-        text: &str,
-        today: NaiveDate,
-        language: Language,
-    ) -> Result<Answer> {
-        match self.judge.clone() {
-            Some(judge) => self.decide_with_judge(&judge, text, today, language),
-            None => self.decide_by_retrieval(text, self.retrieve(text)?, today, language),
-        }
-    }
-
     /// Rules, then the passages retrieval found (`hits`): the answer as retrieval's scores
     /// decide it.
     fn decide_by_retrieval(

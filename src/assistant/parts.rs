@@ -2,7 +2,9 @@
 //! 「どんな施設が対象で、いつまでに答えればいいですか」. Each part is answered on its own,
 //! under the heading of the passage that answers it; a sentence that asks nothing
 //! (「返信用封筒をなくしました。」「忙しいので目安が知りたくて」) is context, read with the
-//! question beside it, never a part of its own.
+//! question beside it, never a part of its own; and when the whole message is declined,
+//! its asking sentence is decided alone (`Assistant::decide`), since context can pull
+//! retrieval to its own topic.
 
 use anyhow::Result;
 use chrono::NaiveDate;
@@ -243,6 +245,52 @@ fn has_content(analyzer: &Analyzer, text: &str) -> bool {
 }
 
 impl Assistant {
+    /// One question's answer: rules, then retrieval (what the judge, when one is on,
+    /// checks: see `decide`).
+    pub(super) fn decide(
+        &self,
+        text: &str,
+        today: NaiveDate,
+        language: Language,
+    ) -> Result<Answer> {
+        let answer = self.decide_as_written(text, today, language)?;
+        let Some(judge) = self
+            .judge
+            .as_ref()
+            .filter(|_| answer.outcome == Outcome::NoAnswer)
+        else {
+            return Ok(answer);
+        };
+        // Context can pull retrieval to its own topic (「引っ越しても使えるって聞きました。
+        // じゃあ保険者への届出もいらなくなるんですか？」): the asking sentence is decided on
+        // its own too, with the context's topic when it names none. Read without its
+        // context it may have lost what qualifies it, so its answer stands only when the
+        // judge finds it answers at its threshold, not merely does not veto it.
+        let analyzer = self.index.analyzer();
+        if let Some(asking) = asking_sentence(analyzer, text) {
+            let question =
+                followup::resolve(analyzer, &self.kb.glossary, &asking, text).unwrap_or(asking);
+            let alone = self.decide_as_written(&question, today, language)?;
+            if alone.outcome == Outcome::Answered && judge.answers(alone.confidence) {
+                return Ok(alone);
+            }
+        }
+        Ok(answer)
+    }
+
+    /// One question's answer as its words stand: checked by the judge when one is on.
+    fn decide_as_written(
+        &self,
+        text: &str,
+        today: NaiveDate,
+        language: Language,
+    ) -> Result<Answer> {
+        match self.judge.clone() {
+            Some(judge) => self.decide_with_judge(&judge, text, today, language),
+            None => self.decide_by_retrieval(text, self.retrieve(text)?, today, language),
+        }
+    }
+
     /// The questions an understood message asks (`ask --explain` shows them).
     pub fn parts(&self, understood: &str) -> Vec<String> {
         split(self.index.analyzer(), understood)
