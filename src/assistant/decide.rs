@@ -392,10 +392,9 @@ fn topic_in(title: &str) -> String {
     title
 }
 
-/// A text's first sentence, without an opening はい or いいえ (it answered another
-/// question) or an apology.
 /// The sentence of `text` most like `question` (character bigrams; the first of equals),
-/// without the はい or いいえ of another question: what a reply that cannot answer quotes.
+/// without the はい or いいえ of another question or an apology: what a reply that cannot
+/// answer quotes.
 fn closest_sentence(text: &str, question: &str) -> String {
     let sentence = crate::text::sentences(text)
         .filter(|s| {

@@ -245,8 +245,8 @@ fn has_content(analyzer: &Analyzer, text: &str) -> bool {
 }
 
 impl Assistant {
-    /// One question's answer: rules, then retrieval (what the judge, when one is on,
-    /// checks: see `decide`).
+    /// One question's answer, as written (`decide_as_written`) and, when that is declined
+    /// and context stands before the question, from its asking sentence alone.
     pub(super) fn decide(
         &self,
         text: &str,
@@ -278,7 +278,8 @@ impl Assistant {
         Ok(answer)
     }
 
-    /// One question's answer as its words stand: checked by the judge when one is on.
+    /// One question's answer as its words stand: rules, then retrieval, checked by the
+    /// judge when one is on (`decide_with_judge`).
     fn decide_as_written(
         &self,
         text: &str,
