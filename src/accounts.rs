@@ -38,14 +38,33 @@ impl Accounts {
     }
 
     /// Creates an account. The name: 1 to 64 characters without spaces; the password: at
-    /// least [`crate::auth::MIN_PASSWORD_CHARS`]. An error says which rule was broken.
-    pub async fn add_user(&self, name: &str, role: Role, password: &str) -> Result<()> {
+    /// least [`crate::auth::MIN_PASSWORD_CHARS`]; the display name (what users see beside
+    /// the agent's replies; none: 「担当者」): 1 to 40 characters, no control character, no
+    /// 12-digit number. An error says which rule was broken.
+    pub async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password: &str,
+        display_name: Option<&str>,
+    ) -> Result<()> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_whitespace) {
             anyhow::bail!("the user name must be 1 to 64 characters without spaces");
         }
+        let display_name = display_name.map(str::trim);
+        if let Some(shown) = display_name
+            && (shown.is_empty()
+                || shown.chars().count() > 40
+                || shown.chars().any(char::is_control)
+                || crate::text::privacy::scrub(shown).1)
+        {
+            anyhow::bail!(
+                "the display name must be 1 to 40 characters, without control characters or a 12-digit number"
+            );
+        }
         let hash = hash_password(password)?;
-        self.store.add_user(name, role, &hash).await?;
+        self.store.add_user(name, role, &hash, display_name).await?;
         Ok(())
     }
 

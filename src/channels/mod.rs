@@ -48,8 +48,11 @@ pub enum Outbound {
         text: String,
         suggestions: Vec<String>,
     },
-    /// A reply written by an agent in the console.
-    Agent { text: String },
+    /// A reply written by an agent in the console, under the name they give users.
+    Agent {
+        text: String,
+        author: Option<String>,
+    },
 }
 
 impl Outbound {
@@ -335,8 +338,9 @@ impl Deliver for Channels {
                 ));
             };
             let outbound = match voice {
-                Voice::Agent => Outbound::Agent {
+                Voice::Agent { author } => Outbound::Agent {
                     text: text.to_string(),
+                    author,
                 },
                 Voice::Service => Outbound::notice(text),
             };

@@ -15,6 +15,14 @@ pub const FAILURE: &str =
 /// The heading of an agent's reply, so a user knows a person wrote it.
 pub const AGENT_HEADING: &str = "【担当者からの返信】";
 
+/// [`AGENT_HEADING`] with the name the agent gives users, when they gave one.
+pub fn agent_heading(author: Option<&str>) -> String {
+    match author {
+        Some(name) => format!("【担当者（{name}）からの返信】"),
+        None => AGENT_HEADING.to_string(),
+    }
+}
+
 /// A cited source: its name, and a link to it when the public URL is known.
 pub struct Source {
     pub label: String,

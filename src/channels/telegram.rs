@@ -16,7 +16,7 @@ use teloxide::types::{
 };
 use teloxide::{Bot, RequestError};
 
-use super::render::{AGENT_HEADING, FAILURE, HANDOFF_LABEL, sources, split, units};
+use super::render::{FAILURE, HANDOFF_LABEL, agent_heading, sources, split, units};
 use super::{Adapter, Incoming, Outbound, Webhook, WebhookError, Work};
 use crate::assistant::{Channel, STARTER_QUESTIONS};
 use crate::conversation::{BoxFuture, Conversations};
@@ -269,7 +269,11 @@ impl Telegram {
                 (text.clone(), block, buttons)
             }
             Outbound::Notice { text, suggestions } => (text.clone(), None, suggestions.clone()),
-            Outbound::Agent { text } => (format!("{AGENT_HEADING}\n{text}"), None, Vec::new()),
+            Outbound::Agent { text, author } => (
+                format!("{}\n{text}", agent_heading(author.as_deref())),
+                None,
+                Vec::new(),
+            ),
         };
         let pieces = split(&text, MAX_TEXT);
         let mut messages: Vec<String> = Vec::new();

@@ -143,6 +143,9 @@ enum UserCommand {
         name: String,
         #[arg(long)]
         role: Role,
+        /// The name users see beside this agent's replies (none: 「担当者」).
+        #[arg(long)]
+        display_name: Option<String>,
     },
 }
 
@@ -279,8 +282,13 @@ impl Cli {
                 command: IndexCommand::Build,
             } => kb::build_index(&settings),
             Command::User {
-                command: UserCommand::Add { name, role },
-            } => service::user_add(&settings, &name, role),
+                command:
+                    UserCommand::Add {
+                        name,
+                        role,
+                        display_name,
+                    },
+            } => service::user_add(&settings, &name, role, display_name.as_deref()),
             Command::Serve { service } => {
                 crate::startup::serve(&settings, service.load()?)?;
                 Ok(ExitCode::SUCCESS)

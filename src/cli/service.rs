@@ -43,7 +43,12 @@ pub fn setup(settings: &Settings, ipadic: &Path, force: bool) -> Result<ExitCode
 }
 
 /// Creates a console account; the password is read from standard input.
-pub fn user_add(settings: &Settings, name: &str, role: Role) -> Result<ExitCode> {
+pub fn user_add(
+    settings: &Settings,
+    name: &str,
+    role: Role,
+    display_name: Option<&str>,
+) -> Result<ExitCode> {
     let mut password = String::new();
     std::io::stdin()
         .read_line(&mut password)
@@ -51,7 +56,7 @@ pub fn user_add(settings: &Settings, name: &str, role: Role) -> Result<ExitCode>
     let password = password.trim_end_matches(['\n', '\r']);
     with_store(settings, async |store| {
         match Accounts::new(store.clone())
-            .add_user(name, role, password)
+            .add_user(name, role, password, display_name)
             .await
         {
             Ok(()) => {

@@ -217,6 +217,11 @@ impl Conversations {
         self.store.tickets(view.as_str(), agent, search).await
     }
 
+    /// How many tickets wait, and how many `agent` owns.
+    pub async fn view_counts(&self, agent: i64) -> anyhow::Result<(i64, i64)> {
+        self.store.view_counts(agent).await
+    }
+
     /// The queue as CSV (UTF-8 with BOM for Excel; formula-like cells neutralised).
     pub async fn tickets_csv(
         &self,
@@ -304,15 +309,25 @@ impl Conversations {
         }
     }
 
-    /// Hands the ticket `agent` owns to another agent or admin, `to`.
+    /// Hands the ticket `agent` owns to another agent or admin, `to`, with what they should
+    /// know (`note`, kept as an internal note before they are told).
     pub async fn transfer(
         &self,
         ticket: i64,
         agent: &str,
         to: &str,
+        note: Option<&str>,
     ) -> anyhow::Result<Result<(), Refused>> {
         let done = self.store.transfer(ticket, agent, to).await?;
         if done.is_ok() {
+            if let Some(note) = note {
+                self.note(
+                    ticket,
+                    agent,
+                    &format!("引き継ぎメモ（{to} さんへ）: {note}"),
+                )
+                .await?;
+            }
             self.desk_event(DeskKind::Ticket, ticket).await;
         }
         Ok(done)
@@ -415,7 +430,13 @@ impl Conversations {
         };
         self.publish(&conversation, &message).await;
         let delivery = self
-            .deliver_to_channel(&conversation, Voice::Agent, text)
+            .deliver_to_channel(
+                &conversation,
+                Voice::Agent {
+                    author: message.author.clone(),
+                },
+                text,
+            )
             .await;
         Ok(Ok(AgentReply { message, delivery }))
     }

@@ -54,10 +54,10 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 const MAX_RELATED: usize = 3;
 
 /// Who speaks in a message pushed to a channel's user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Voice {
-    /// An agent's reply.
-    Agent,
+    /// An agent's reply, under the name the agent gives users (if any).
+    Agent { author: Option<String> },
     /// The service: a person took the conversation, or finished with it.
     Service,
 }

@@ -195,6 +195,7 @@ fn all_routes() -> Routes {
             post "/admin/api/faq/read" faq_form::read,
             post "/admin/api/faq/write" faq_form::write,
             get "/admin/api/sections" faq_form::sections,
+            get "/admin/api/drafts/changes" releases::pending,
             post "/admin/api/publish" releases::publish,
             get "/admin/api/releases" releases::releases,
             get "/admin/api/releases/{id}/diff" releases::diff,

@@ -78,6 +78,7 @@ pub const EDITOR_CONSOLE: &str = "Editor console (role editor or admin): the `sh
         faq_form::read,
         faq_form::write,
         faq_form::sections,
+        releases::pending,
         releases::publish,
         releases::releases,
         releases::diff,

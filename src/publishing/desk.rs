@@ -86,6 +86,14 @@ pub struct ReleaseDiff {
     pub files: Vec<FileDiff>,
 }
 
+/// What publishing the drafts now would change against the release being served.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PendingChanges {
+    pub serving_release: i64,
+    /// Empty when the drafts are the served files.
+    pub files: Vec<FileDiff>,
+}
+
 /// One file a release changed.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FileDiff {
@@ -261,6 +269,18 @@ impl Publisher {
             release,
             files: file_diffs(&before, &after),
         }))
+    }
+
+    /// What publishing would change: the drafts against the served release, file by file,
+    /// for the editor to review before publishing.
+    pub async fn pending(&self) -> anyhow::Result<PendingChanges> {
+        let serving_release = self.serving_release();
+        let before = self.store.release_files(serving_release).await?;
+        let after = self.store.drafts().await?;
+        Ok(PendingChanges {
+            serving_release,
+            files: file_diffs(&before, &after),
+        })
     }
 
     /// A new notice (PDF, HTML, text) proposed as drafts that need review; their paths.

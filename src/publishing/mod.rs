@@ -25,7 +25,9 @@ pub mod faq_form;
 pub mod import;
 mod side_by_side;
 
-pub use desk::{DocumentEntry, DocumentTexts, Documents, EditError, ReleaseDiff, TryHit};
+pub use desk::{
+    DocumentEntry, DocumentTexts, Documents, EditError, PendingChanges, ReleaseDiff, TryHit,
+};
 
 /// Release folders kept (the newest by use; the serving one and the drafts' are among
 /// them, as each build or reuse touches its folder).
@@ -254,13 +256,8 @@ impl Publisher {
         if files.is_empty() {
             return Err(anyhow::anyhow!("release {to} not found").into());
         }
-        self.release(
-            files,
-            user,
-            "rollback",
-            &format!("rollback to release {to}"),
-        )
-        .await
+        self.release(files, user, "rollback", &format!("版 {to} に戻す"))
+            .await
     }
 
     async fn release(

@@ -64,13 +64,20 @@ fn role(name: &str) -> Result<Role> {
 
 impl Store {
     /// Creates a user with an argon2id hash; an error if the name is taken.
-    pub async fn add_user(&self, name: &str, role: Role, password_hash: &str) -> Result<i64> {
+    pub async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        display_name: Option<&str>,
+    ) -> Result<i64> {
         let row = sqlx::query(
-            "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO users (name, role, password_hash, display_name, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(name)
         .bind(role.as_str())
         .bind(password_hash)
+        .bind(display_name)
         .bind(now())
         .fetch_all(&self.writer)
         .await

@@ -39,6 +39,9 @@ pub struct StoredMessage {
     /// what the user typed (a follow-up, several questions in one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub understood_as: Option<String>,
+    /// On an agent's reply: the name the agent gives users, when they gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
     /// RFC 3339, UTC.
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -234,7 +237,7 @@ impl Store {
     /// The transcript, oldest first, with the feedback given on each answer.
     pub async fn messages(&self, conversation: &str) -> Result<Vec<StoredMessage>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.role, m.text, m.reply_to, m.outcome, m.writer, m.citations, m.understood_as, m.created_at, f.rating, f.comment \
+            "SELECT m.id, m.role, m.text, m.reply_to, m.outcome, m.writer, m.citations, m.understood_as, m.author, m.created_at, f.rating, f.comment \
              FROM messages m LEFT JOIN feedback f ON f.message_id = m.id \
              WHERE m.conversation_id = $1 ORDER BY m.id",
         )
@@ -258,6 +261,7 @@ impl Store {
                     feedback: row.try_get("rating")?,
                     feedback_comment: row.try_get("comment")?,
                     understood_as: row.try_get("understood_as")?,
+                    author: row.try_get("author")?,
                     created_at: row.try_get("created_at")?,
                 })
             })

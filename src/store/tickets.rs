@@ -123,6 +123,19 @@ impl Store {
         rows.iter().map(ticket_row).collect()
     }
 
+    /// How many tickets wait, and how many `user` owns: the counts on the console's views.
+    pub async fn view_counts(&self, user: i64) -> Result<(i64, i64)> {
+        let row = sqlx::query(
+            "SELECT COALESCE(SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END), 0) AS waiting, \
+             COALESCE(SUM(CASE WHEN status = 'agent' AND claimed_by = $1 THEN 1 ELSE 0 END), 0) AS mine \
+             FROM tickets",
+        )
+        .bind(user)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("waiting")?, row.try_get("mine")?))
+    }
+
     pub async fn ticket_row(&self, id: i64) -> Result<Option<TicketRow>> {
         let sql = format!(
             "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.claimed_by WHERE t.id = $1"
@@ -228,17 +241,18 @@ impl Store {
             Err(r) => return Ok(Err(r)),
         };
         let at = now();
-        let id = sqlx::query(
-            "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'agent', $2, $3) RETURNING id",
+        let row = sqlx::query(
+            "INSERT INTO messages (conversation_id, role, text, author, created_at) \
+             VALUES ($1, 'agent', $2, (SELECT display_name FROM users WHERE name = $3), $4) RETURNING id, author",
         )
         .bind(&t.conversation_id)
         .bind(text)
+        .bind(agent)
         .bind(&at)
         .fetch_all(&self.writer)
-        .await?
-        .first()
-        .context("no id came back")?
-        .try_get::<i64, _>(0)?;
+        .await?;
+        let row = row.first().context("no id came back")?;
+        let (id, author) = (row.try_get::<i64, _>("id")?, row.try_get("author")?);
         let message = StoredMessage {
             id,
             role: "agent".into(),
@@ -250,6 +264,7 @@ impl Store {
             feedback: None,
             feedback_comment: None,
             understood_as: None,
+            author,
             created_at: at,
         };
         Ok(Ok((t.conversation_id, message)))

@@ -1,150 +1,15 @@
-// The widget in a real browser (Debian's chromium, driven by playwright-core) against the
-// real `shikaku serve`. Screenshots go to target/test-output/browser/ (SHIKAKU_SCREENSHOTS).
+// The widget, the agent console and the editor console in a real browser (Debian's
+// chromium, driven by playwright-core) against the real `shikaku serve`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { chromium } from "playwright-core";
+import {
+  AGENT, AGENT2, AGENT_PASSWORD, EDITOR, QUESTION, RETIRED, XSS, accessibility, agentConsole, ask, base,
+  cspViolations, editorConsole, lastAnswer, newPage, publishDrafts, shots, start, stop, widgetFocus,
+} from "./harness.mjs";
 
-const repo = path.resolve(import.meta.dirname, "../..");
-const bin = process.env.SHIKAKU_BIN || path.join(repo, "target/debug/shikaku");
-const shots = process.env.SHIKAKU_SCREENSHOTS || path.join(repo, "target/test-output/browser");
-const QUESTION = "カードリーダーの申込み締切は？";
-const XSS = "<img src=x onerror=alert(1)>";
-
-let server, base, browser, data;
-
-// axe-core (npm), run in the page through the DevTools protocol: our CSP allows no
-// injected script tag, and needs none for this.
-const AXE = readFileSync(path.join(import.meta.dirname, "node_modules/axe-core/axe.min.js"), "utf8");
-
-/** axe-core's violations of impact moderate or worse on what the page shows now. */
-async function accessibility(page) {
-  await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
-  return result.violations
-    .filter((v) => ["moderate", "serious", "critical"].includes(v.impact))
-    .map((v) => `${v.impact} ${v.id} (${v.help}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" > ")).join(" | ")}`);
-}
-
-const AGENT = "agent1";
-/** An admin: keeps the saved replies, and takes tickets like an agent. */
-const AGENT2 = "admin1";
-const AGENT_PASSWORD = "browser test password";
-
-function serverEnv() {
-  return {
-    ...process.env,
-    SHIKAKU_DATA: data,
-    SHIKAKU_DICT: process.env.SHIKAKU_DICT || path.join(repo, "data/dict"),
-    SHIKAKU_KNOWLEDGE: path.join(repo, "knowledge"),
-    SHIKAKU_MODEL: "off",
-    SHIKAKU_EMBEDDER: path.join(repo, "models/e5-small-q4.bin"),
-    SHIKAKU_JUDGE: path.join(repo, "models"),
-    SHIKAKU_VECTOR_CACHE: process.env.SHIKAKU_VECTOR_CACHE || path.join(repo, "data/vector-cache"),
-    SHIKAKU_RATE_LIMIT: "0",
-    SHIKAKU_LOG: "warn",
-  };
-}
-
-const EDITOR = "editor1";
-/** An agent whose account the admin disables, enables and gives a new password. */
-const RETIRED = "retired1";
-
-/** `shikaku user add` with the password on standard input. */
-function addUser(name, role) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ["user", "add", name, "--role", role], { env: serverEnv(), stdio: ["pipe", "ignore", "inherit"] });
-    child.stdin.end(AGENT_PASSWORD + "\n");
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`user add exited with ${code}`))));
-  });
-}
-
-async function startServer() {
-  data = mkdtempSync(path.join(tmpdir(), "shikaku-browser-"));
-  await addUser(AGENT, "agent");
-  await addUser(AGENT2, "admin");
-  await addUser(EDITOR, "editor");
-  await addUser(RETIRED, "agent");
-  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0"], {
-    env: serverEnv(),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    child.on("exit", (code) => reject(new Error(`shikaku serve exited with ${code}`)));
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      const m = line.match(/serving on (http:\/\/\S+?)\/? /);
-      if (m) resolve({ child, url: m[1] });
-    });
-  });
-}
-
-before(async () => {
-  mkdirSync(shots, { recursive: true });
-  const started = await startServer();
-  server = started.child;
-  base = started.url;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    ],
-  });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.removeAllListeners("exit");
-  server?.kill("SIGTERM");
-  if (data) rmSync(data, { recursive: true, force: true });
-});
-
-async function newPage(options = {}) {
-  const context = await browser.newContext({ locale: "ja-JP", ...options });
-  const page = await context.newPage();
-  page.dialogs = [];
-  page.on("dialog", (d) => { page.dialogs.push(d.message()); d.dismiss(); });
-  // Whatever our Content-Security-Policy refuses (an inline script or style) is recorded.
-  await page.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener("securitypolicyviolation", (e) => {
-      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI || "inline"}`);
-    });
-  });
-  return page;
-}
-
-/** What the page's Content-Security-Policy refused so far (nothing, on our pages). */
-async function cspViolations(page) {
-  return page.evaluate(() => window.__cspViolations);
-}
-
-/** The last bot message once it is final (not pending). */
-async function lastAnswer(page) {
-  const answer = page.locator(".msg.bot:not(.pending)").last();
-  await answer.locator(".text").waitFor();
-  await page.waitForFunction(() => {
-    const host = document.querySelector("shikaku-chat");
-    const bots = host.shadowRoot.querySelectorAll(".msg.bot");
-    return bots.length && !bots[bots.length - 1].classList.contains("pending");
-  });
-  return answer;
-}
-
-async function ask(page, text) {
-  const before = await page.locator(".msg.bot").count();
-  await page.locator(".compose textarea").fill(text);
-  await page.locator(".compose textarea").press("Enter");
-  await page.waitForFunction((n) => {
-    const bots = document.querySelector("shikaku-chat").shadowRoot.querySelectorAll(".msg.bot");
-    return bots.length > n && !bots[bots.length - 1].classList.contains("pending");
-  }, before);
-  return page.locator(".msg.bot").last();
-}
+before(start);
+after(stop);
 
 test("every page works under its Content-Security-Policy: nothing inline is refused", async () => {
   const page = await newPage();
@@ -230,7 +95,7 @@ test("ask, follow the citation, give 👎, reload, and see user markup as text",
   await page.locator(".msg.user").first().waitFor();
   assert.equal(await page.locator(".bubble").getAttribute("aria-expanded"), "true");
   assert.equal(await widgetFocus(page), null);
-  assert.equal(await page.locator(".msg.user").first().textContent(), QUESTION);
+  assert.equal(await page.locator(".msg.user .text").first().textContent(), QUESTION);
   assert.match(await (await lastAnswer(page)).locator(".text").textContent(), /3月31日/);
   assert.equal(
     await page.locator(".msg.bot .fb button[aria-pressed=true]").count(), 1,
@@ -240,7 +105,7 @@ test("ask, follow the citation, give 👎, reload, and see user markup as text",
 
   // Markup a user types is shown as text and never runs.
   await ask(page, XSS);
-  assert.equal(await page.locator(".msg.user").last().textContent(), XSS);
+  assert.equal(await page.locator(".msg.user .text").last().textContent(), XSS);
   assert.equal(await page.locator("shikaku-chat img").count(), 0);
   assert.equal(await page.locator("img").count(), 0);
   assert.deepEqual(page.dialogs, []);
@@ -412,37 +277,6 @@ test("a follow-up and an English question, and the widget's texts follow the lan
   await page.context().close();
 });
 
-/** What has the keyboard focus in the widget: `compose`, a form field's name, or a tag. */
-async function widgetFocus(page) {
-  return page.evaluate(() => {
-    const active = document.querySelector("shikaku-chat").shadowRoot.activeElement;
-    if (!active) return null;
-    if (active.closest(".compose")) return "compose";
-    return active.name || active.tagName.toLowerCase();
-  });
-}
-
-/** Signs in to the agent console (as `name`, agent1 by default). */
-async function editorConsole(name = EDITOR) {
-  const page = await newPage();
-  await page.goto(base + "/admin");
-  await page.locator("#login-name").fill(name);
-  await page.locator("#login-password").fill(AGENT_PASSWORD);
-  await page.locator("#login-form button").click();
-  await page.locator("#console").waitFor();
-  return page;
-}
-
-async function agentConsole(name = AGENT) {
-  const agent = await newPage();
-  await agent.goto(base + "/agent");
-  await agent.locator("#login-name").fill(name);
-  await agent.locator("#login-password").fill(AGENT_PASSWORD);
-  await agent.locator("#login-form button[type=submit]").click();
-  await agent.locator("#queue-body").waitFor();
-  return agent;
-}
-
 test("an offered handoff form never takes the focus, Enter in it sends nothing, and the user's request files the ticket as 担当者希望", async () => {
   const page = await newPage();
   await page.goto(base + "/");
@@ -552,6 +386,7 @@ test("an admin saves a reply; an agent claims, inserts it by its shortcut, hands
   await second.locator("#reply-text").fill("担当を引き継ぎました。");
   await second.locator("#reply-send").click();
   await user.locator(".msg.agent", { hasText: "担当を引き継ぎました。" }).waitFor();
+  await second.locator("#category").selectOption("その他");
   await second.locator("#resolve").click();
   await second.locator("#reopen").click();
   await second.locator("#detail h2", { hasText: "待機中" }).waitFor();
@@ -610,12 +445,7 @@ test("a person takes over: the user asks for one, an agent claims, replies live,
 test("an editor edits an FAQ, tries it on the drafts, publishes, and the widget answers with it", async () => {
   const ADDED = "（お電話の前に医療機関等コードをご用意ください。）";
   const QUESTION_PHONE = "コールセンターの電話番号は？";
-  const page = await newPage();
-  await page.goto(base + "/admin");
-  await page.locator("#login-name").fill(EDITOR);
-  await page.locator("#login-password").fill(AGENT_PASSWORD);
-  await page.locator("#login-form button").click();
-  await page.locator("#console").waitFor();
+  const page = await editorConsole();
 
   // Find the FAQ, edit it: kb check runs as the editor types.
   await page.locator("#doc-search").fill("0800");
@@ -655,9 +485,7 @@ test("an editor edits an FAQ, tries it on the drafts, publishes, and the widget 
   let answer = await ask(widget, QUESTION_PHONE);
   assert.ok(!(await answer.locator(".text").textContent()).includes(ADDED));
 
-  await page.locator("#publish-note").fill("電話の前の準備を追記");
-  await page.locator("#publish").click();
-  await page.waitForFunction(() => document.getElementById("status").textContent.includes("公開しました"));
+  await publishDrafts(page, "電話の前の準備を追記");
   answer = await ask(widget, QUESTION_PHONE);
   assert.ok((await answer.locator(".text").textContent()).includes(ADDED));
   await widget.screenshot({ path: path.join(shots, "22-widget-after-publish.png") });
@@ -742,7 +570,8 @@ test("the agent hears a new message in a conversation they own: title, status an
   const labelled = agent.locator("#queue-body tr", { hasText: "通知医院" });
   await labelled.locator(".badge.p-urgent", { hasText: "緊急" }).waitFor();
   assert.equal(await labelled.locator(".tags").textContent(), "至急・折り返し");
-  // Alt+R resolves.
+  // Alt+R resolves, once a category is chosen.
+  await agent.locator("#category").selectOption("その他");
   await agent.locator("#reply-text").click();
   await agent.keyboard.press("Alt+KeyR");
   await userA.locator(".msg.system", { hasText: "対応が終わりました" }).waitFor();
@@ -784,9 +613,7 @@ test("an editor changes an FAQ in the form, sees the file, tries it and publishe
   await page.locator("#try-question").fill(QUESTION_ENVELOPE);
   await page.locator("#try-form button").click();
   await page.waitForFunction((added) => document.getElementById("try-answer").textContent.includes(added), ADDED);
-  await page.locator("#publish-note").fill("封筒のFAQをフォームで更新");
-  await page.locator("#publish").click();
-  await page.waitForFunction(() => document.getElementById("status").textContent.includes("公開しました"));
+  await publishDrafts(page, "封筒のFAQをフォームで更新");
   const widget = await newPage();
   await widget.goto(base + "/");
   await widget.locator(".bubble").click();
@@ -795,7 +622,7 @@ test("an editor changes an FAQ in the form, sees the file, tries it and publishe
   for (const p of [page, widget]) await p.context().close();
 });
 
-test("「この回答を直す」 on a 👎 answer opens an FAQ draft with the question, the answer and its sources", async () => {
+test("「この回答を直す」 on a 👎 answer opens an FAQ draft with the question and its sources, the answer given and the comment beside it", async () => {
   const QUESTION_FIX = "申請書の送り先はどこですか";
   const chat = await (await fetch(base + "/api/v1/chat", {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ message: QUESTION_FIX }),
@@ -814,7 +641,12 @@ test("「この回答を直す」 on a 👎 answer opens an FAQ draft with the q
   await row.locator("button", { hasText: "この回答を直す" }).click();
   await page.locator("#faq-form").waitFor();
   assert.equal(await page.locator("#f-questions").inputValue(), QUESTION_FIX);
-  assert.equal(await page.locator("#f-answer").inputValue(), chat.answer);
+  // The answer given is shown beside the form with the 👎 comment, never copied into it:
+  // it was written by the service (a rule's dated sentence, say), not taken from a source.
+  assert.equal(await page.locator("#f-answer").inputValue(), "");
+  assert.equal(await page.locator("#fix-question").textContent(), QUESTION_FIX);
+  assert.equal(await page.locator("#fix-answer").textContent(), chat.answer);
+  assert.equal(await page.locator("#fix-comment").textContent(), "支払基金の住所も知りたい");
   assert.match(await page.locator("#edit-path").inputValue(), /^faq\/faq-[a-z0-9]+\.md$/);
   const picked = await page.locator("#f-sources option:checked").evaluateAll((os) => os.map((o) => o.value));
   const cited = chat.citations.filter((c) => c.section_id).map((c) => `${c.doc_id}#${c.section_id}`);

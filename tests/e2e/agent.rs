@@ -4,7 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::common::console::{Agent, PASSWORD, add_user, read_events, read_events_where};
+use crate::common::console::{
+    Agent, PASSWORD, add_agent_shown_as, add_user, read_events, read_events_where,
+};
 use crate::common::{Database, Env, Server};
 
 on_both_databases!(
@@ -507,7 +509,9 @@ fn the_console_refuses_anyone_without_a_session_or_csrf_token(db: &Database) {
 
 fn an_agent_takes_a_ticket_replies_live_and_resolves_it(db: &Database) {
     let env = Env::new();
-    add_user(&env, db, "sato", "agent");
+    // The user sees the agent's reply under the name the agent gives users, not the
+    // sign-in name.
+    add_agent_shown_as(&env, db, "sato", "佐藤");
     let server = Server::start(&env, &db.env());
     let session = waiting_conversation(&server, "山田クリニック");
     let agent = Agent::sign_in(&server, "sato");
@@ -564,6 +568,18 @@ fn an_agent_takes_a_ticket_replies_live_and_resolves_it(db: &Database) {
     assert_eq!(reply.status(), 201);
     let received = reader.join().unwrap().remove(0).1;
     assert_eq!(received["text"], "お待たせしました。申請書を再送します。");
+    assert_eq!(received["author"], "佐藤", "{received}");
+    let transcript: Value = server
+        .get(&format!("/api/v1/sessions/{session}/messages"))
+        .json()
+        .unwrap();
+    let stored = transcript["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "agent")
+        .unwrap();
+    assert_eq!(stored["author"], "佐藤", "{transcript}");
     // The user's messages meanwhile are for the agent.
     let r = server.post_json(
         "/api/v1/chat",

@@ -272,3 +272,28 @@ fn eval_grades_and_reports_failures() {
     assert!(text.contains("FAIL wrong"), "{text}");
     assert!(text.trim_end().ends_with("1 passed, 1 failed"), "{text}");
 }
+
+/// The name users see beside an agent's replies is checked when the account is made:
+/// empty, too long, a control character or a My Number is refused, saying why.
+#[test]
+fn user_add_refuses_a_display_name_that_cannot_be_shown() {
+    let env = Env::new();
+    let long = "佐".repeat(41);
+    for bad in ["  ", long.as_str(), "佐藤\u{7}", "佐藤 123456789012"] {
+        let out = env.run(&[
+            "user",
+            "add",
+            "kato",
+            "--role",
+            "agent",
+            "--display-name",
+            bad,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("the display name must be 1 to 40 characters"),
+            "{bad:?}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -117,6 +117,13 @@ fn an_edit_is_tried_then_published_while_questions_keep_being_answered(db: &Data
             .unwrap()
             .contains(ADDED)
     );
+    // What publishing would change, reviewed before it is done: this file alone.
+    let pending: Value = editor.get("/admin/api/drafts/changes").json().unwrap();
+    assert_eq!(pending["serving_release"], 1, "{pending}");
+    let files = pending["files"].as_array().unwrap();
+    assert_eq!(files.len(), 1, "{pending}");
+    assert_eq!(files[0]["path"], FAQ);
+    assert_eq!(files[0]["change"], "changed");
 
     // Publish while three clients keep asking: every question is answered.
     let stop = Arc::new(AtomicBool::new(false));
@@ -174,6 +181,10 @@ fn an_edit_is_tried_then_published_while_questions_keep_being_answered(db: &Data
     }
     assert_eq!(failed.load(Ordering::SeqCst), 0);
     assert!(answered.load(Ordering::SeqCst) > 3);
+
+    // Published: nothing is left to review.
+    let pending: Value = editor.get("/admin/api/drafts/changes").json().unwrap();
+    assert_eq!(pending["files"], json!([]), "{pending}");
 
     // History: the release, its diff, and who did what.
     let releases: Value = editor.get("/admin/api/releases").json().unwrap();

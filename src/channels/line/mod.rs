@@ -15,7 +15,7 @@ use sha2::Sha256;
 mod events;
 
 use crate::assistant::{Channel, STARTER_QUESTIONS};
-use crate::channels::render::{AGENT_HEADING, FAILURE, HANDOFF_LABEL, label, sources, split};
+use crate::channels::render::{FAILURE, HANDOFF_LABEL, agent_heading, label, sources, split};
 use crate::channels::{Adapter, Incoming, Outbound, Webhook, WebhookError, Work};
 use crate::conversation::{BoxFuture, Conversations};
 use crate::settings::channels::LineConfig;
@@ -369,7 +369,10 @@ impl Line {
             Outbound::Notice { text, suggestions } => {
                 (text.clone(), suggestions.iter().map(|q| ask(q)).collect())
             }
-            Outbound::Agent { text } => (format!("{AGENT_HEADING}\n{text}"), Vec::new()),
+            Outbound::Agent { text, author } => (
+                format!("{}\n{text}", agent_heading(author.as_deref())),
+                Vec::new(),
+            ),
         };
         quick.truncate(MAX_QUICK_REPLIES);
         let mut messages: Vec<Value> = split(&text, MAX_TEXT)
@@ -466,9 +469,13 @@ mod tests {
 
     #[test]
     fn an_agent_reply_is_marked_as_a_person_and_split() {
+        use crate::channels::render::AGENT_HEADING;
         let line = line();
         let text = "ご確認ありがとうございます。".repeat(500);
-        let messages = line.messages(&Outbound::Agent { text: text.clone() });
+        let messages = line.messages(&Outbound::Agent {
+            text: text.clone(),
+            author: None,
+        });
         assert!(messages.len() >= 2);
         let first = messages[0]["text"].as_str().unwrap();
         assert!(first.starts_with(AGENT_HEADING));
@@ -481,6 +488,15 @@ mod tests {
             messages
                 .iter()
                 .all(|m| crate::channels::render::units(m["text"].as_str().unwrap()) <= MAX_TEXT)
+        );
+        // Under the name the agent gives users, when they gave one.
+        let named = line.messages(&Outbound::Agent {
+            text: "お待たせしました。".into(),
+            author: Some("佐藤".into()),
+        });
+        assert_eq!(
+            named[0]["text"],
+            "【担当者（佐藤）からの返信】\nお待たせしました。"
         );
     }
 }

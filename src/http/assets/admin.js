@@ -53,6 +53,13 @@
   }
 
   var STATUS = { "new": "新規", "changed": "変更あり", "published": "公開中" };
+  /* The service's names, in the words an editor reads. */
+  var OUTCOMES = { answered: "回答した", no_answer: "資料に記載なし", handoff: "担当者へ引き継ぎ" };
+  var WRITERS = {
+    faq: "FAQ", rule: "様式の数値からの計算", model: "言語モデル（出典で検証済み）", extractive: "通知の引用",
+    fixed: "定型文", small_talk: "あいさつへの返事", parts: "質問ごとの回答"
+  };
+  var KINDS = { faq: "FAQ", notice: "通知", form: "様式" };
 
   function loadDocuments() {
     var q = $("doc-search").value.trim();
@@ -60,7 +67,11 @@
       $("serving").textContent = "公開中の版: " + j.serving_release;
       var body = $("doc-body");
       body.textContent = "";
-      j.documents.forEach(function (d) {
+      /* New drafts are not buried among the published: 新規, 変更あり or 問題あり alone. */
+      var only = $("doc-filter").value;
+      j.documents.filter(function (d) {
+        return !only || (only === "problems" ? d.problems > 0 : d.status === only);
+      }).forEach(function (d) {
         var row = el("tr", { tabindex: "0" });
         [d.path, d.title || "—", STATUS[d.status] || d.status, d.problems ? d.problems + "件" : ""].forEach(function (v) {
           row.appendChild(el("td", null, v));
@@ -82,6 +93,7 @@
 
   function edit(path, text) {
     current = path;
+    $("fix-context").hidden = true;
     $("edit-path").value = path;
     $("edit-path").readOnly = true;
     $("edit-text").value = text || "";
@@ -209,8 +221,17 @@
 
   /* A new FAQ in the form, prefilled with what `start` gives (a question users asked, the
    * answer they rated 👎 and its sources). */
+  /* A new FAQ, from nothing or from what a user asked (`start`: their question, the answer
+   * they got, their 👎 comment, its sources). Only the user's own question and the cited
+   * sources are filled in: the answer given was written by the service (a rule's dated
+   * sentence, a generated text) and is shown beside the form, never copied into it. */
   function newFaq(start) {
     start = start || {};
+    var context = $("fix-context");
+    context.hidden = !start.answer;
+    $("fix-question").textContent = start.question || "";
+    $("fix-answer").textContent = start.answer || "";
+    $("fix-comment").textContent = start.comment || "（なし）";
     var slug = "faq-" + Date.now().toString(36);
     current = null;
     $("edit-path").readOnly = false;
@@ -222,7 +243,7 @@
     tab("documents");
     fillForm({
       id: slug, title: start.question || "", questions: start.question ? [start.question] : [],
-      answer: start.answer || "", sources: start.sources || [], tags: [], english: null
+      answer: "", sources: start.sources || [], tags: [], english: null
     });
     $("views").hidden = false;
     showView("form");
@@ -256,13 +277,13 @@
     api("POST", "/admin/api/try", { question: q }).then(function (j) {
       var a = j.answer;
       $("try-answer").textContent = a.answer;
-      $("try-meta").textContent = "結果: " + a.outcome + " ／ 書き手: " + a.writer + " ／ 出典: " +
+      $("try-meta").textContent = "結果: " + (OUTCOMES[a.outcome] || a.outcome) + " ／ 書き手: " + (WRITERS[a.writer] || a.writer) + " ／ 出典: " +
         (a.citations.map(function (c) { return c.title + (c.section ? "（" + c.section + "）" : ""); }).join("、") || "なし");
       var body = $("try-hits");
       body.textContent = "";
       j.hits.forEach(function (h) {
         var row = el("tr");
-        [h.title + (h.section ? "（" + h.section + "）" : ""), h.kind, h.score.toFixed(2), Math.round(h.coverage * 100) + "%"].forEach(function (v) {
+        [h.title + (h.section ? "（" + h.section + "）" : ""), KINDS[h.kind] || h.kind, h.score.toFixed(2), Math.round(h.coverage * 100) + "%"].forEach(function (v) {
           row.appendChild(el("td", null, v));
         });
         body.appendChild(row);
@@ -272,13 +293,44 @@
     });
   }
 
+  var CHANGES = { added: "追加", removed: "削除", changed: "変更" };
+
+  /* Publishing is deliberate: first what would change (each file, its diff), then a note
+   * for the history, then confirm. */
+  function reviewPublish() {
+    $("publish-problems").textContent = "";
+    api("GET", "/admin/api/drafts/changes").then(function (j) {
+      var review = $("publish-review");
+      if (!j.files.length) {
+        review.hidden = true;
+        say("公開する変更はありません。下書きは公開中の版と同じです。");
+        return;
+      }
+      var files = $("publish-files"), diff = $("publish-diff");
+      files.textContent = "";
+      diff.textContent = "";
+      j.files.forEach(function (f) {
+        files.appendChild(el("li", null, f.path + "（" + CHANGES[f.change] + "）"));
+        diff.appendChild(sideBySide(f));
+      });
+      review.hidden = false;
+      $("publish-note").focus();
+    }).catch(function (e) { say(e.message); });
+  }
+
   function publish() {
     var note = $("publish-note").value.trim();
     $("publish-problems").textContent = "";
+    if (!note) {
+      say("変更の説明を入力してください。公開履歴に残ります。");
+      $("publish-note").focus();
+      return;
+    }
     say("公開しています…");
     api("POST", "/admin/api/publish", { note: note }).then(function (j) {
       say("版 " + j.release.id + " を公開しました。");
       $("publish-note").value = "";
+      $("publish-review").hidden = true;
       loadDocuments();
     }).catch(function (e) {
       say(e.message);
@@ -322,7 +374,7 @@
       out.textContent = "";
       out.appendChild(el("h3", null, "版 " + id + " の変更（" + j.files.length + "件）"));
       j.files.forEach(function (f) {
-        out.appendChild(el("h4", null, f.path + "（" + ({ added: "追加", removed: "削除", changed: "変更" }[f.change]) + "）"));
+        out.appendChild(el("h4", null, f.path + "（" + CHANGES[f.change] + "）"));
         out.appendChild(sideBySide(f));
       });
     }).catch(function (e) { say(e.message); });
@@ -522,6 +574,7 @@
       b.addEventListener("click", function () { tab(b.getAttribute("data-tab")); });
     });
     $("doc-search").addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(loadDocuments, 300); });
+    $("doc-filter").addEventListener("change", loadDocuments);
     $("edit-text").addEventListener("input", function () { clearTimeout(checkTimer); checkTimer = setTimeout(check, 400); });
     $("save").addEventListener("click", save);
     $("remove").addEventListener("click", remove);
@@ -533,7 +586,9 @@
     $("faq-form").addEventListener("submit", function (e) { e.preventDefault(); });
     $("try-form").addEventListener("submit", tryQuestion);
     $("import").addEventListener("click", importFile);
-    $("publish").addEventListener("click", publish);
+    $("publish").addEventListener("click", reviewPublish);
+    $("publish-confirm").addEventListener("click", publish);
+    $("publish-cancel").addEventListener("click", function () { $("publish-review").hidden = true; $("publish").focus(); });
     $("days").addEventListener("change", loadAnalytics);
     $("logout").addEventListener("click", function () {
       api("POST", "/agent/api/logout", {}).then(showLogin).catch(showLogin);

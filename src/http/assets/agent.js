@@ -7,6 +7,9 @@
   var csrf = null, me = null, view = "waiting", current = null, known = null, stream = null, ticker = null, canned = [];
   /* Tickets of mine where the user wrote since I last looked. */
   var unread = {};
+  /* Tickets I own (null until the desk is first read), and the ones I am claiming: a
+   * ticket that becomes mine otherwise was handed to me. */
+  var mine = null, claiming = {};
   var TITLE = document.title;
   var $ = function (id) { return document.getElementById(id); };
 
@@ -15,7 +18,13 @@
 
   function api(method, path, body) { return shikakuConsole.api(session, method, "/agent/api" + path, body); }
 
-  function say(text) { $("status").textContent = text; }
+  /* The status line says what just happened, then clears: it never stays over the bar. */
+  var said = null;
+  function say(text) {
+    $("status").textContent = text;
+    clearTimeout(said);
+    said = setTimeout(function () { $("status").textContent = ""; }, 8000);
+  }
 
   function showLogin() {
     csrf = null; me = null;
@@ -33,6 +42,7 @@
     $("who").textContent = user.name + "（" + (user.role === "admin" ? "管理者" : "担当者") + "）";
     $("canned-admin").hidden = user.role !== "admin";
     loadCanned();
+    loadMine();
     refresh();
     listen();
     /* Waiting times move on by themselves: redrawn here, not fetched. */
@@ -53,7 +63,11 @@
       api("GET", "/me").then(function () { setTimeout(listen, 5000); }).catch(function () {});
     });
     stream.addEventListener("resync", function () { refresh(); });
-    stream.addEventListener("ticket", function (m) { changed(JSON.parse(m.data)); });
+    stream.addEventListener("ticket", function (m) {
+      var e = JSON.parse(m.data);
+      owner(e.ticket, e.claimed_by);
+      changed(e);
+    });
     stream.addEventListener("message", function (m) {
       var e = JSON.parse(m.data);
       if (me && e.claimed_by === me.name) userWrote(e.ticket);
@@ -66,17 +80,42 @@
     if (current === e.ticket) load(current);
   }
 
-  /* The user wrote in a conversation I own: a sound, the title, the status line and the
-   * row's mark, until I open that ticket (or look at it when it is open). */
-  function userWrote(id) {
+  /* The user wrote in a conversation I own, or a ticket was handed to me: a sound, the
+   * title, the status line and the row's mark, until I open that ticket (or look at it
+   * when it is open); a notification too, once allowed. */
+  function alertMe(id, line, notice) {
     var looking = current === id && document.hasFocus() && !document.hidden;
     if (!looking) unread[id] = true;
-    say("#" + id + " の利用者から新しいメッセージがあります。");
+    say(line);
     beep();
     showTitle();
     if (window.Notification && Notification.permission === "granted" && !looking) {
-      new Notification("シカク: 利用者からの新しいメッセージ", { body: "問い合わせ #" + id });
+      new Notification("シカク: " + notice, { body: "問い合わせ #" + id });
     }
+  }
+
+  function userWrote(id) {
+    alertMe(id, "#" + id + " の利用者から新しいメッセージがあります。", "利用者からの新しいメッセージ");
+  }
+
+  /* Keeps `mine` current; a ticket handed to me is announced as a user's message is. */
+  function owner(id, claimedBy) {
+    if (!me || !mine) return;
+    var was = !!mine[id], now = claimedBy === me.name;
+    if (now) mine[id] = true; else delete mine[id];
+    if (now && !was && !claiming[id]) handedToMe(id);
+    delete claiming[id];
+  }
+
+  function loadMine() {
+    api("GET", "/tickets?view=mine").then(function (j) {
+      mine = {};
+      j.tickets.forEach(function (t) { mine[t.id] = true; });
+    }).catch(function () { /* the next event */ });
+  }
+
+  function handedToMe(id) {
+    alertMe(id, "#" + id + " の問い合わせが引き継がれました。社内メモをご確認ください。", "問い合わせが引き継がれました");
   }
 
   function seen(id) {
@@ -126,20 +165,26 @@
   function refreshQueue() {
     var q = $("search").value.trim();
     api("GET", "/tickets?view=" + view + (q ? "&q=" + encodeURIComponent(q) : "")).then(function (j) {
+      counts(j.counts);
       var body = $("queue-body");
       body.textContent = "";
       j.tickets.forEach(function (t) {
+        /* Three columns, whatever the width: the number; the clinic, its code, the reason,
+         * a preview and the tags; the state and how long it has waited (never cut off). */
         var row = el("tr", { "class": "sla-" + sla(t) + (unread[t.id] ? " unread" : ""), tabindex: "0", "data-id": String(t.id) });
-        [String(t.id), t.facility_name || "—", t.facility_code || "—", reasonText(t.reason), statusText(t), age(t.age_seconds)]
-          .forEach(function (v) { row.appendChild(el("td", null, v)); });
-        row.lastChild.setAttribute("data-since", String(Date.now() - t.age_seconds * 1000));
-        var name = row.children[1];
-        if (unread[t.id]) name.insertBefore(el("span", { "class": "badge new" }, "新着"), name.firstChild);
-        if (t.priority === "urgent" || t.priority === "high") {
-          name.insertBefore(el("span", { "class": "badge p-" + t.priority }, PRIORITIES[t.priority]), name.firstChild);
-        }
-        /* A preview of what the user wrote last, under the facility's name; then the tags. */
-        var preview = t.last_user_message || t.question;
+        row.appendChild(el("td", null, String(t.id)));
+        var name = el("td");
+        if (t.priority === "urgent" || t.priority === "high") name.appendChild(el("span", { "class": "badge p-" + t.priority }, PRIORITIES[t.priority]));
+        if (unread[t.id]) name.appendChild(el("span", { "class": "badge new" }, "新着"));
+        name.appendChild(el("span", { "class": "facility" }, t.facility_name || "—"));
+        name.appendChild(el("span", { "class": "about" }, (t.facility_code || "コード未入力") + "・" + reasonText(t.reason)));
+        row.appendChild(name);
+        var state = el("td", { "class": "state" });
+        state.appendChild(el("span", null, statusText(t)));
+        state.appendChild(el("span", { "class": "age", "data-since": String(Date.now() - t.age_seconds * 1000) }, age(t.age_seconds)));
+        row.appendChild(state);
+        /* A preview of the inquiry typed in the form (else what the user wrote last); then the tags. */
+        var preview = t.question || t.last_user_message;
         if (preview) name.appendChild(el("span", { "class": "preview" }, preview));
         if (t.tags.length) name.appendChild(el("span", { "class": "tags" }, t.tags.join("・")));
         row.addEventListener("click", function () { open(t.id); });
@@ -147,7 +192,7 @@
         body.appendChild(row);
       });
       if (!j.tickets.length) {
-        var empty = el("tr"); empty.appendChild(el("td", { colspan: "6" }, "該当する問い合わせはありません。")); body.appendChild(empty);
+        var empty = el("tr"); empty.appendChild(el("td", { colspan: "3" }, "該当する問い合わせはありません。")); body.appendChild(empty);
       }
       if (view === "waiting") {
         var ids = j.tickets.map(function (t) { return t.id; });
@@ -160,8 +205,17 @@
     }).catch(function (e) { if (e.status !== 401) say(e.message); });
   }
 
+  /* 「待機中 3」「自分の担当 1」 on the view buttons. */
+  var VIEW_NAMES = { waiting: "待機中", mine: "自分の担当" };
+  function counts(c) {
+    Object.keys(VIEW_NAMES).forEach(function (name) {
+      var button = document.querySelector("[data-view=" + name + "]");
+      button.textContent = VIEW_NAMES[name] + " " + c[name];
+    });
+  }
+
   function ages() {
-    Array.prototype.forEach.call(document.querySelectorAll("#queue-body td[data-since]"), function (td) {
+    Array.prototype.forEach.call(document.querySelectorAll("#queue-body [data-since]"), function (td) {
       td.textContent = age(Math.floor((Date.now() - Number(td.getAttribute("data-since"))) / 1000));
     });
   }
@@ -188,13 +242,20 @@
     if (!shown || shown.id !== t.id) {
       pane.textContent = "";
       shown = { id: t.id, keys: {}, parts: {} };
-      ["head", "info", "transcript", "sources", "actions", "labels", "earlier", "notes", "note-form"].forEach(function (name) {
-        var part = el("div", { "class": "part-" + name });
+      /* Two columns on a wide screen: the conversation with the reply box under it, and
+       * beside it what is known of the user and the ticket. However long that is, it never
+       * pushes the reply box out of the window. */
+      var columns = { main: el("div", { "class": "col-main" }), side: el("div", { "class": "col-side" }) };
+      [["head", null], ["transcript", "main"], ["actions", "main"], ["info", "side"], ["labels", "side"], ["earlier", "side"],
+        ["notes", "side"], ["note-form", "side"], ["sources", "side"]].forEach(function (p) {
+        var name = p[0], part = el("div", { "class": "part-" + name });
         /* The transcript scrolls on its own: a region the keyboard can reach. */
         if (name === "transcript") { part.setAttribute("tabindex", "0"); part.setAttribute("role", "region"); part.setAttribute("aria-label", "会話の記録"); }
         shown.parts[name] = part;
-        pane.appendChild(part);
+        (p[1] ? columns[p[1]] : pane).appendChild(part);
       });
+      pane.appendChild(columns.main);
+      pane.appendChild(columns.side);
     }
     part("head", statusText(t), function (box) {
       box.appendChild(el("h2", null, "問い合わせ #" + t.id + "　" + statusText(t)));
@@ -214,7 +275,12 @@
     part("notes", j.notes, function (box) {
       box.appendChild(el("h3", null, "社内メモ（利用者には見えません）"));
       var notes = el("ul", { "class": "notes" });
-      j.notes.forEach(function (n) { notes.appendChild(el("li", null, n.author + ": " + n.text)); });
+      j.notes.forEach(function (n) {
+        var li = el("li");
+        li.appendChild(el("time", { datetime: n.created_at }, japanTime(n.created_at)));
+        li.appendChild(document.createTextNode("　" + n.author + ": " + n.text));
+        notes.appendChild(li);
+      });
       box.appendChild(notes);
     });
     part("note-form", t.id, function (box) { noteForm(box, t); });
@@ -253,9 +319,12 @@
     box.scrollTop = box.scrollHeight;
   }
 
+  /* Last, and folded: the agent needs the earlier tickets and the notes first. */
   function sources(box, list) {
     if (!list.length) return;
-    box.appendChild(el("h3", null, "シカクが示した出典"));
+    var fold = box.appendChild(el("details"));
+    fold.appendChild(el("summary", null, "シカクが示した出典（" + list.length + "件）"));
+    box = fold;
     var ul = el("ul");
     list.forEach(function (c) {
       var li = el("li");
@@ -268,37 +337,59 @@
   function actions(box, t) {
     box.className = "part-actions actions";
     if (t.status === "waiting") {
-      var claim = el("button", { type: "button", id: "claim", "aria-keyshortcuts": "Alt+C", title: "Alt+C" }, "この問い合わせに対応する");
+      var claim = el("button", { type: "button", id: "claim", "class": "primary", "aria-keyshortcuts": "Alt+C", title: "Alt+C" }, "この問い合わせに対応する");
       claim.addEventListener("click", function () {
-        api("POST", "/tickets/" + t.id + "/claim").then(function () { say("対応中にしました。"); refresh(); }).catch(function (e) { say(e.message); refresh(); });
+        claiming[t.id] = true;
+        api("POST", "/tickets/" + t.id + "/claim").then(function () { say("対応中にしました。"); refresh(); }).catch(function (e) { delete claiming[t.id]; say(e.message); refresh(); });
       });
       box.appendChild(claim);
     }
     if (t.status === "agent" && t.claimed_by === me.name) {
       var text = el("textarea", { id: "reply-text", "aria-label": "利用者への返信", rows: "3", "aria-describedby": "keys" });
-      var send = el("button", { type: "button", id: "reply-send", "aria-keyshortcuts": "Control+Enter" }, "返信する");
+      var send = el("button", { type: "button", id: "reply-send", "class": "primary", "aria-keyshortcuts": "Control+Enter" }, "返信する");
+      text.value = draft(t.id);
       text.addEventListener("focus", function () { seen(t.id); refreshQueue(); });
+      text.addEventListener("input", function () { keepDraft(t.id, text.value); grow(text); });
       send.addEventListener("click", function () {
         if (!text.value.trim()) return;
         api("POST", "/tickets/" + t.id + "/reply", { text: text.value }).then(function (m) {
           text.value = "";
+          keepDraft(t.id, "");
+          grow(text);
           // On LINE or Telegram the reply is pushed: say if it did not arrive.
           var d = m && m.delivery;
           say(d && !d.delivered ? "返信は記録しましたが、" + t.channel + " に届けられませんでした（" + d.error + "）。お電話などでご連絡ください。" : "返信しました。");
           load(t.id);
         }).catch(function (e) { say(e.message); });
       });
+      /* No category is chosen for the agent: a ticket filed under the wrong one skews the
+       * figures more than one asked for. */
       var category = el("select", { id: "category", "aria-label": "分類" });
+      category.appendChild(el("option", { value: "" }, "分類を選んでください"));
       ["申込み・締切", "補助金", "申請書の記入", "機器・導入", "その他"].forEach(function (c) { category.appendChild(el("option", { value: c }, c)); });
       var done = el("button", { type: "button", id: "resolve", "aria-keyshortcuts": "Alt+R" }, "解決にする");
-      done.addEventListener("click", function () {
-        api("POST", "/tickets/" + t.id + "/resolve", { category: category.value }).then(function () { say("解決にしました。"); refresh(); }).catch(function (e) { say(e.message); });
-      });
+      var next = el("button", { type: "button", id: "resolve-next" }, "解決して次へ");
+      var resolve = function (thenNext) {
+        if (!category.value) { say("解決にする前に分類を選んでください。"); category.focus(); return; }
+        api("POST", "/tickets/" + t.id + "/resolve", { category: category.value }).then(function () {
+          keepDraft(t.id, "");
+          say("解決にしました。");
+          if (thenNext) openNextWaiting(); else refresh();
+        }).catch(function (e) { say(e.message); });
+      };
+      done.addEventListener("click", function () { resolve(false); });
+      next.addEventListener("click", function () { resolve(true); });
       if (canned.length) box.appendChild(cannedPicker(text));
-      box.appendChild(text);
-      box.appendChild(el("p", { id: "keys", "class": "keys" }, "Ctrl+Enter で送信、Alt+R で解決、Alt+C で対応開始"));
-      box.appendChild(send);
-      var row = el("div", { "class": "resolve" }); row.appendChild(category); row.appendChild(done);
+      /* The composer stays at the bottom of the window, its send button always in view. */
+      var composer = el("div", { "class": "composer" });
+      composer.appendChild(text);
+      var sendRow = el("div", { "class": "send-row" });
+      sendRow.appendChild(el("p", { id: "keys", "class": "keys" }, "Ctrl+Enter で送信、Alt+R で解決、Alt+C で対応開始"));
+      sendRow.appendChild(send);
+      composer.appendChild(sendRow);
+      box.appendChild(composer);
+      grow(text);
+      var row = el("div", { "class": "resolve" }); row.appendChild(category); row.appendChild(done); row.appendChild(next);
       box.appendChild(row);
       handOn(box, t);
     }
@@ -309,6 +400,37 @@
       });
       box.appendChild(reopen);
     }
+  }
+
+  /* A reply being written is kept per ticket, in this browser, across switching tickets
+   * and reloads, until it is sent or the ticket resolved. A 12-digit number is never kept. */
+  function draftKey(id) { return "shikaku.agent.draft." + me.name + "." + id; }
+  function draft(id) {
+    try { return localStorage.getItem(draftKey(id)) || ""; } catch (e) { return ""; }
+  }
+  function keepDraft(id, text) {
+    try {
+      if (text.trim()) localStorage.setItem(draftKey(id), text.replace(/\d{12}/g, "［番号削除］"));
+      else localStorage.removeItem(draftKey(id));
+    } catch (e) { /* storage blocked: the box keeps it while the ticket is open */ }
+  }
+
+  /* The reply box grows with its text, up to about twelve lines. */
+  function grow(box) {
+    box.style.height = "auto";
+    box.style.height = Math.min(box.scrollHeight + 2, 300) + "px";
+  }
+
+  /* After 「解決して次へ」: the oldest waiting ticket, or the empty pane when none waits. */
+  function openNextWaiting() {
+    api("GET", "/tickets?view=waiting").then(function (j) {
+      var waiting = j.tickets.slice().sort(function (a, b) { return b.age_seconds - a.age_seconds; });
+      if (waiting.length) { open(waiting[0].id); return; }
+      current = null; shown = null;
+      $("detail").textContent = "";
+      $("detail").appendChild(el("p", null, "待機中の問い合わせはありません。"));
+      refresh();
+    }).catch(function (e) { say(e.message); });
   }
 
   /* Priority and tags: drawn once per ticket; what another agent sets shows, unless I am
@@ -356,6 +478,7 @@
   function handOn(box, t) {
     var row = el("div", { "class": "resolve" });
     var to = el("select", { id: "transfer-to", "aria-label": "引き継ぐ担当者" });
+    var note = el("input", { id: "transfer-note", "aria-label": "引き継ぎメモ（任意）", placeholder: "引き継ぎメモ（任意）", maxlength: "2000" });
     var hand = el("button", { type: "button", id: "transfer" }, "引き継ぐ");
     var release = el("button", { type: "button", id: "release" }, "担当を外す");
     api("GET", "/agents").then(function (j) {
@@ -364,12 +487,14 @@
     }).catch(function (e) { say(e.message); });
     hand.addEventListener("click", function () {
       if (!to.value) return;
-      api("POST", "/tickets/" + t.id + "/transfer", { to: to.value }).then(function () { say(to.value + " さんに引き継ぎました。"); refresh(); }).catch(function (e) { say(e.message); });
+      var body = { to: to.value };
+      if (note.value.trim()) body.note = note.value.trim();
+      api("POST", "/tickets/" + t.id + "/transfer", body).then(function () { say(to.value + " さんに引き継ぎました。"); refresh(); }).catch(function (e) { say(e.message); });
     });
     release.addEventListener("click", function () {
       api("POST", "/tickets/" + t.id + "/release").then(function () { say("待機中に戻しました。"); refresh(); }).catch(function (e) { say(e.message); });
     });
-    row.appendChild(to); row.appendChild(hand); row.appendChild(release);
+    row.appendChild(to); row.appendChild(note); row.appendChild(hand); row.appendChild(release);
     box.appendChild(row);
   }
 
@@ -450,7 +575,16 @@
       refresh();
     });
   });
-  $("search").addEventListener("input", function () { refresh(); });
+  /* The search runs once typing pauses, never on an input method's unfinished text
+   * (「さくら」 typed in kana is one search, not six). */
+  var searching = null;
+  function searchSoon(e) {
+    if (e.isComposing) return;
+    clearTimeout(searching);
+    searching = setTimeout(refresh, 300);
+  }
+  $("search").addEventListener("input", searchSoon);
+  $("search").addEventListener("compositionend", searchSoon);
   $("csv").addEventListener("click", function () {
     var q = $("search").value.trim();
     location.href = "/agent/api/tickets.csv?view=" + view + (q ? "&q=" + encodeURIComponent(q) : "");

@@ -26,6 +26,9 @@
   var PHONE = window.matchMedia("(max-width:480px)");
   /* Whether the panel was open: a reload (or the next page of the portal) keeps it so. */
   var OPEN_KEY = "shikaku.open";
+  /* The newest message of the conversation the user has seen in the open panel: what
+   * arrived after it while the panel was closed is unread, on this page or the next. */
+  var SEEN_KEY = "shikaku.seen";
   var FIELDS = [
     ["facility_name", "input"],
     ["facility_code", "input"],
@@ -54,9 +57,16 @@
       down: "役に立たなかった",
       why: "よろしければ理由をお聞かせください",
       rated: "評価を送信しました。ありがとうございます。",
+      thanks: "ありがとうございます。",
+      commented: "ご意見を送信しました。ありがとうございます。",
       ratingFailed: "評価を送信できませんでした。",
       agent: "担当者",
       agentReplied: "担当者から返信が届きました。",
+      presenceAgent: "担当者が対応中です",
+      presenceWaiting: "担当者の対応をお待ちください",
+      unread: function (n) { return "未読 " + n + "件"; },
+      newReply: "担当者から返信があります",
+      queued: "前の回答のあとに送信します。",
       forwarded: "担当者にお送りしました。",
       handoffTitle: "担当者への引き継ぎ",
       handoffIntro: "担当者におつなぎします。分かる範囲でご入力ください（入力しなくても送信できます）。",
@@ -104,9 +114,16 @@
       down: "Not helpful",
       why: "If you like, please tell us why",
       rated: "Thank you for your feedback.",
+      thanks: "Thank you.",
+      commented: "Thank you for telling us.",
       ratingFailed: "Your feedback could not be sent.",
       agent: "Staff",
       agentReplied: "A staff member has replied.",
+      presenceAgent: "A staff member is helping you",
+      presenceWaiting: "Waiting for a staff member",
+      unread: function (n) { return n + " unread"; },
+      newReply: "New reply from our staff",
+      queued: "It will be sent after the current answer.",
       forwarded: "Sent to the staff member.",
       handoffTitle: "Contact a staff member",
       handoffIntro: "We will put you in touch with a staff member. Please fill in what you can (you may also send the form empty).",
@@ -147,11 +164,19 @@
   };
   var language = "ja";
 
-  /* A fixed text in the widget's language. */
-  function t(key, arg) {
-    var text = TEXTS[language][key];
+  /* A fixed text in the widget's language (or in `lang`). */
+  function t(key, arg, lang) {
+    var text = TEXTS[lang || language][key];
     if (text === undefined) text = TEXTS.ja[key];
     return typeof text === "function" ? text(arg) : text;
+  }
+
+  /* A fixed text that belongs to one answer: in that answer's language, whatever the
+   * widget's language becomes later (an English answer's 👍 bar stays English). */
+  function own(node, key, attr, lang) {
+    node.setAttribute("lang", lang);
+    put(node, attr || "text", t(key, undefined, lang));
+    return node;
   }
 
   function title() { return opts.title || t("title"); }
@@ -194,6 +219,12 @@
     ".panel[hidden]{display:none}" +
     ".header{display:flex;align-items:center;justify-content:space-between;padding:10px 14px;background:var(--c);color:#fff}" +
     ".header h2{margin:0;font-size:16px}" +
+    ".presence{margin:0;font-size:12px;line-height:1.4}.presence[hidden]{display:none}" +
+    ".bubble .badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#c0392b;color:#fff;font-size:13px;font-weight:700;line-height:22px;text-align:center}" +
+    ".badge[hidden],.preview[hidden],.handoff[hidden]{display:none}" +
+    ".preview{position:fixed;bottom:92px;" + opts.position + ":20px;width:280px;max-width:calc(100vw - 40px);padding:10px 14px;background:#fff;color:#1f2933;border:1px solid #d0dae3;border-radius:12px;box-shadow:0 4px 16px rgba(0,0,0,.25);font:inherit;font-size:14px;line-height:1.6;text-align:left;cursor:pointer;z-index:2147483000;overflow:hidden;display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical}" +
+    ".preview .who,.agent .who{display:block;font-size:12px;font-weight:700;color:var(--c)}" +
+    ".msg time{display:block;font-size:11px;color:#52606d;margin-top:2px}" +
     ".header button{background:transparent;border:0;color:#fff;font-size:22px;cursor:pointer;line-height:1}" +
     ".log{flex:1;overflow-y:auto;padding:12px;background:#f4f6f8}" +
     ".msg{max-width:88%;margin:6px 0;padding:8px 12px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}" +
@@ -213,6 +244,9 @@
     ".fb button{border:1px solid #d0dae3;background:#fff;border-radius:14px;padding:2px 10px;cursor:pointer;font-size:14px}" +
     ".fb button[aria-pressed=true]{background:#e3f0fb;border-color:var(--c)}" +
     ".fb textarea{width:100%;min-height:48px;font:inherit;font-size:13px}" +
+    ".fb .thanks{color:#1e7b34}" +
+    ".msg a{color:inherit}.user time{color:#dbe9f6}" +
+    ".day{margin:10px 0 4px;text-align:center;font-size:12px;color:#52606d}" +
     ".chips{display:flex;flex-wrap:wrap;gap:6px;padding:8px 12px;background:#f4f6f8}.chips[hidden]{display:none}" +
     ".chips button{max-width:100%;border:1px solid var(--c);color:var(--c);background:#fff;border-radius:16px;padding:4px 10px;font:inherit;font-size:13px;text-align:left;cursor:pointer}" +
     ".compose{display:flex;gap:8px;padding:10px 12px;border-top:1px solid #d0dae3;background:#fff}" +
@@ -222,7 +256,6 @@
     ".handoff{border:0;background:#fff;color:var(--c);font:inherit;font-size:13px;text-decoration:underline;cursor:pointer;padding:4px 12px 8px;text-align:left}" +
     ".system{margin:8px auto;max-width:94%;background:#fff8e1;border:1px solid #ffd166;font-size:14px}" +
     ".agent{background:#e3f0fb;border:1px solid var(--c)}" +
-    ".agent .who{display:block;font-size:12px;font-weight:700;color:var(--c)}" +
     ".note{margin:2px 0 6px auto;max-width:88%;font-size:12px;color:#52606d;text-align:right}" +
     ".handoff-form{margin:6px 0;padding:10px 12px;background:#fff;border:1px solid var(--c);border-radius:10px;font-size:14px}" +
     ".handoff-form p{margin:0 0 6px}" +
@@ -243,6 +276,32 @@
     return node;
   }
 
+  /* A phone number the service wrote becomes a tel: link, an address a link (built here,
+   * never from markup): a staff member on a phone calls the call center in one tap. */
+  var LINKS = /(?<![\d-])(0\d{1,4}-\d{2,4}-?\d{3,4})(?!\d)|(https?:\/\/[^\s）」』、。]+)/g;
+  function linked(node, text) {
+    node.textContent = "";
+    var at = 0, m;
+    LINKS.lastIndex = 0;
+    while ((m = LINKS.exec(text))) {
+      if (m.index > at) node.appendChild(document.createTextNode(text.slice(at, m.index)));
+      node.appendChild(m[1]
+        ? el("a", { href: "tel:" + m[1].replace(/-/g, "") }, m[1])
+        : el("a", { href: m[2], target: "_blank", rel: "noopener" }, m[2]));
+      at = m.index + m[0].length;
+    }
+    if (at < text.length) node.appendChild(document.createTextNode(text.slice(at)));
+    return node;
+  }
+
+  /* When a person wrote: the hour and minute on the user's clock. */
+  function stamp(iso) {
+    var at = new Date(iso);
+    if (isNaN(at.getTime())) return null;
+    var shown = at.toLocaleTimeString(language === "ja" ? "ja-JP" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+    return el("time", { datetime: iso }, shown);
+  }
+
   function Chat(root) {
     this.root = root;
     this.session = null;
@@ -252,6 +311,9 @@
       if (this.session && TEXTS[stored]) language = stored;
     } catch (e) { /* storage blocked */ }
     this.busy = false;
+    /* Questions sent while an answer is still coming: asked in turn, never dropped. */
+    this.queue = [];
+    this.state = "bot";
     this.build();
     this.restore();
     var wasOpen = false;
@@ -271,6 +333,12 @@
       this.root.appendChild(el("style", null, css));
     }
     this.bubble = fixed(el("button", { "class": "bubble", "aria-expanded": "false", "aria-controls": "panel" }, "💬"), "open", "aria-label");
+    this.badge = el("span", { "class": "badge", "aria-hidden": "true", hidden: "" });
+    this.bubble.appendChild(this.badge);
+    /* What a person wrote while the panel was closed, shown beside the bubble. */
+    this.preview = el("button", { type: "button", "class": "preview", hidden: "" });
+    this.unread = 0;
+    this.pageTitle = document.title;
     this.panel = el("section", { "class": "panel", id: "panel", role: "dialog", lang: language, hidden: "" });
     /* Not a <header>: the portal has its banner; the panel is a dialog with a heading. */
     var header = el("div", { "class": "header" });
@@ -282,7 +350,12 @@
       fixed(this.panel, "title", "aria-label");
       fixed(heading, "title");
     }
-    header.appendChild(heading);
+    var titles = el("div");
+    titles.appendChild(heading);
+    /* Who answers now: the bot, or a person the user waits for or talks to. */
+    this.presence = el("p", { "class": "presence", hidden: "" });
+    titles.appendChild(this.presence);
+    header.appendChild(titles);
     var close = fixed(el("button", { "class": "close" }, "×"), "close", "aria-label");
     header.appendChild(close);
     this.log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-relevant": "additions", tabindex: "0" });
@@ -301,16 +374,22 @@
     this.form.appendChild(this.input);
     this.form.appendChild(this.sendButton);
     var handoff = fixed(el("button", { type: "button", "class": "handoff" }), "handoff");
+    this.handoffButton = handoff;
     this.panel.appendChild(header);
     this.panel.appendChild(this.log);
     this.panel.appendChild(this.chips);
     this.panel.appendChild(this.form);
     this.panel.appendChild(handoff);
     this.panel.appendChild(this.status);
+    this.root.appendChild(this.preview);
     this.root.appendChild(this.bubble);
     this.root.appendChild(this.panel);
 
     this.bubble.addEventListener("click", function () { self.toggle(); });
+    this.preview.addEventListener("click", function () { self.toggle(true); });
+    document.addEventListener("visibilitychange", function () {
+      if (!document.hidden && !self.panel.hidden) self.markSeen();
+    });
     close.addEventListener("click", function () { self.toggle(false); });
     handoff.addEventListener("click", function () { self.handoffForm("button", true); });
     this.form.addEventListener("submit", function (e) { e.preventDefault(); self.send(self.input.value); });
@@ -351,6 +430,7 @@
       }
       if (!restoring) this.input.focus();
       this.log.scrollTop = this.log.scrollHeight;
+      this.markSeen();
     } else {
       this.bubble.focus();
     }
@@ -374,14 +454,143 @@
         node.setAttribute("lang", lang);
       });
     });
+    this.setState(this.state);
+    this.showUnread(null);
   };
 
-  Chat.prototype.addUser = function (text) {
+  /* Who answers: the bot, or a person ("waiting" while a ticket is open, "agent" once
+   * one has it). The header says so, and the handoff button goes: it is already filed. */
+  Chat.prototype.setState = function (state) {
+    this.state = state;
+    var key = state === "agent" ? "presenceAgent" : state === "waiting" ? "presenceWaiting" : null;
+    this.presence.hidden = !key;
+    this.presence.textContent = key ? t(key) : "";
+    this.presence.setAttribute("lang", language);
+    this.handoffButton.hidden = !!key;
+  };
+
+  /* The newest message shown (what a person or the service wrote; the rest has no id). */
+  Chat.prototype.newestId = function () {
+    var ids = Array.prototype.map.call(this.log.querySelectorAll("[data-id]"), function (n) {
+      return Number(n.getAttribute("data-id"));
+    });
+    return ids.length ? Math.max.apply(null, ids) : null;
+  };
+
+  /* The open panel shows everything: nothing is unread any more. */
+  Chat.prototype.markSeen = function () {
+    var newest = this.newestId();
+    if (newest != null) {
+      try { localStorage.setItem(SEEN_KEY, String(newest)); } catch (e) { /* storage blocked */ }
+    }
+    this.unread = 0;
+    this.showUnread(null);
+    this.stopFlash();
+  };
+
+  /* The unread count on the bubble (and in its name), and `m`, the latest, beside it. */
+  Chat.prototype.showUnread = function (m) {
+    this.badge.hidden = !this.unread;
+    this.badge.textContent = this.unread ? String(this.unread) : "";
+    var count = this.unread ? t("unread", this.unread) : "";
+    this.bubble.setAttribute("aria-label", t("open") + (!count ? "" : language === "ja" ? "（" + count + "）" : " (" + count + ")"));
+    if (!this.unread) {
+      this.preview.hidden = true;
+      return;
+    }
+    if (m) {
+      this.preview.textContent = "";
+      if (m.role === "agent") this.preview.appendChild(el("span", { "class": "who" }, m.author || t("agent")));
+      this.preview.appendChild(el("span", { lang: languageOf(m.text) }, m.text));
+      this.preview.hidden = false;
+    }
+  };
+
+  /* A person's message (or the service's word about one) arrived. Unseen — the panel
+   * closed or the page hidden — it is counted on the bubble; on a hidden page the tab's
+   * title flashes and a short tone plays, as messengers do. */
+  Chat.prototype.notify = function (m) {
+    if (!this.panel.hidden && !document.hidden) {
+      this.markSeen();
+      return;
+    }
+    if (this.panel.hidden) {
+      this.unread += 1;
+      this.showUnread(m);
+    }
+    if (document.hidden) {
+      this.flashTitle();
+      this.chime();
+    }
+  };
+
+  Chat.prototype.flashTitle = function () {
+    var self = this;
+    if (this.flashing) return;
+    this.pageTitle = document.title;
+    var on = false;
+    var flip = function () {
+      on = !on;
+      document.title = on ? "(" + Math.max(self.unread, 1) + ") " + t("newReply") : self.pageTitle;
+    };
+    flip();
+    this.flashing = setInterval(flip, 1000);
+  };
+
+  Chat.prototype.stopFlash = function () {
+    if (!this.flashing) return;
+    clearInterval(this.flashing);
+    this.flashing = null;
+    document.title = this.pageTitle;
+  };
+
+  /* A browser lets a page sound only after the user did something in it: the audio
+   * context is made when they send, so a reply can chime later. */
+  Chat.prototype.primeAudio = function () {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (this.audio || !Context) return;
+    try { this.audio = new Context(); } catch (e) { /* no sound */ }
+  };
+
+  Chat.prototype.chime = function () {
+    var audio = this.audio;
+    if (!audio) return;
+    try {
+      var tone = audio.createOscillator(), gain = audio.createGain(), now = audio.currentTime;
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.0001, now);
+      gain.gain.exponentialRampToValueAtTime(0.2, now + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, now + 0.3);
+      tone.connect(gain);
+      gain.connect(audio.destination);
+      tone.start(now);
+      tone.stop(now + 0.3);
+    } catch (e) { /* no sound */ }
+  };
+
+  /* `at`: when it was written (a restored message); now when absent. */
+  Chat.prototype.addUser = function (text, at) {
     /* The suggested questions start a conversation; once it has started they give the
      * room back to it (on a phone every line counts). */
     this.chips.hidden = true;
-    this.log.appendChild(el("div", { "class": "msg user" }, text));
+    var node = this.log.appendChild(el("div", { "class": "msg user" }));
+    node.appendChild(el("span", { "class": "text" }, text));
+    this.dated(node, at);
     this.scroll();
+    return node;
+  };
+
+  /* A message's time under it, and the day above the first message of each day. */
+  Chat.prototype.dated = function (node, iso) {
+    var at = iso ? new Date(iso) : new Date();
+    if (isNaN(at.getTime())) return;
+    var day = at.toDateString();
+    if (day !== this.lastDay) {
+      this.lastDay = day;
+      var label = at.toLocaleDateString(language === "ja" ? "ja-JP" : "en-GB", { month: "long", day: "numeric", weekday: "short" });
+      this.log.insertBefore(el("div", { "class": "day" }, label), node);
+    }
+    node.appendChild(stamp(at.toISOString()));
   };
 
   /* A bot message element; a pending answer shows three dots until its text comes (the
@@ -413,20 +622,18 @@
     node.classList.remove("pending");
     node.removeAttribute("aria-busy");
     var text = answer.answer != null ? answer.answer : answer.text;
-    node.querySelector(".text").textContent = text;
-    /* The answer's language becomes the widget's; a restored answer without one keeps it. */
-    if (TEXTS[answer.language]) {
-      this.setLanguage(answer.language);
-      node.setAttribute("lang", answer.language);
-    } else {
-      node.setAttribute("lang", languageOf(text));
-    }
+    linked(node.querySelector(".text"), text);
+    /* The answer's language becomes the widget's; a restored answer without one keeps it.
+     * Its own texts (sources, the 👍 bar) are in its language. */
+    var lang = TEXTS[answer.language] ? answer.language : languageOf(text);
+    if (TEXTS[answer.language]) this.setLanguage(answer.language);
+    node.setAttribute("lang", lang);
     var cites = answer.citations || [];
     if (cites.length) {
       /* One line, 「出典 3件」, that opens to the list: long titles would bury the answer. */
       var box = el("details", { "class": "cites" });
-      box.appendChild(el("summary", { lang: language }, t("sourcesCount", cites.length)));
-      var list = fixed(el("ul"), "sources", "aria-label");
+      box.appendChild(el("summary", { lang: lang }, t("sourcesCount", cites.length, lang)));
+      var list = own(el("ul"), "sources", "aria-label", lang);
       cites.forEach(function (c) {
         var href = base + "/kb/" + encodeURIComponent(c.doc_id) + (c.section_id ? "#" + encodeURIComponent(c.section_id) : "");
         var item = el("li");
@@ -437,44 +644,60 @@
       box.appendChild(list);
       node.appendChild(box);
     }
+    this.dated(node, answer.created_at);
     var id = answer.message_id != null ? answer.message_id : answer.id;
-    if (id != null) this.feedback(node, id, answer.feedback);
+    /* Small talk (a greeting, thanks) is not rated. */
+    if (id != null && answer.writer !== "small_talk") this.feedback(node, id, answer.feedback, lang);
     if (answer.handoff && answer.handoff.offer) this.handoffForm(answer.handoff.reason || "repeated_failure");
     this.status.textContent = t("answered");
     this.scroll();
   };
 
-  Chat.prototype.feedback = function (node, messageId, given) {
+  /* 👍/👎 under an answer, in the answer's language; once sent, a visible thanks beside
+   * them (and the screen reader's status); 👎 asks for an optional comment. */
+  Chat.prototype.feedback = function (node, messageId, given, lang) {
     var self = this;
     var bar = el("div", { "class": "fb" });
-    bar.appendChild(fixed(el("span"), "helpful"));
-    var up = fixed(el("button", { type: "button", "aria-pressed": String(given === "up") }, "👍"), "up", "aria-label");
-    var down = fixed(el("button", { type: "button", "aria-pressed": String(given === "down") }, "👎"), "down", "aria-label");
+    bar.appendChild(own(el("span"), "helpful", "text", lang));
+    var up = own(el("button", { type: "button", "aria-pressed": String(given === "up") }, "👍"), "up", "aria-label", lang);
+    var down = own(el("button", { type: "button", "aria-pressed": String(given === "down") }, "👎"), "down", "aria-label", lang);
+    var thanks = el("span", { "class": "thanks", lang: lang });
     bar.appendChild(up);
     bar.appendChild(down);
+    bar.appendChild(thanks);
     node.appendChild(bar);
+    /* Resolves to whether the rating was stored. */
     function rate(rating, comment) {
       return self.post("/api/v1/feedback", { session_id: self.session, message_id: messageId, rating: rating, comment: comment || null })
         .then(function (r) {
           if (!r.ok) throw new Error("feedback " + r.status);
           up.setAttribute("aria-pressed", String(rating === "up"));
           down.setAttribute("aria-pressed", String(rating === "down"));
-          self.status.textContent = t("rated");
+          thanks.textContent = t(comment ? "commented" : "thanks", undefined, lang);
+          self.status.textContent = t(comment ? "commented" : "rated", undefined, lang);
           return r.json().catch(function () { return {}; });
         })
-        .then(function (j) { if (j && j.handoff && j.handoff.offer) self.handoffForm("repeated_failure"); })
-        .catch(function () { self.status.textContent = t("ratingFailed"); });
+        .then(function (j) {
+          if (j && j.handoff && j.handoff.offer) self.handoffForm("repeated_failure");
+          return true;
+        })
+        .catch(function () {
+          thanks.textContent = "";
+          self.status.textContent = t("ratingFailed", undefined, lang);
+          return false;
+        });
     }
     up.addEventListener("click", function () { rate("up"); });
     down.addEventListener("click", function () {
-      rate("down").then(function () {
-        if (bar.querySelector("textarea")) return;
-        var box = el("textarea", { maxlength: "1000" });
-        fixed(box, "why", "aria-label");
-        fixed(box, "why", "placeholder");
-        var send = fixed(el("button", { type: "button" }), "send");
+      rate("down").then(function (stored) {
+        if (!stored || bar.querySelector("textarea")) return;
+        var box = own(el("textarea", { maxlength: "1000" }), "why", "aria-label", lang);
+        own(box, "why", "placeholder", lang);
+        var send = own(el("button", { type: "button" }), "send", "text", lang);
         send.addEventListener("click", function () {
-          if (box.value.trim()) rate("down", box.value.trim()).then(function () { box.remove(); send.remove(); });
+          if (box.value.trim()) {
+            rate("down", box.value.trim()).then(function (sent) { if (sent) { box.remove(); send.remove(); } });
+          }
         });
         bar.appendChild(box);
         bar.appendChild(send);
@@ -482,14 +705,18 @@
     });
   };
 
+  /* A person's reply, under their name (「担当者」 when they gave none) with its time;
+   * false when it is already shown. */
   Chat.prototype.addAgent = function (m) {
-    if (this.log.querySelector('[data-id="' + m.id + '"]')) return;
+    if (this.log.querySelector('[data-id="' + m.id + '"]')) return false;
     var node = el("div", { "class": "msg agent", "data-id": String(m.id) });
-    node.appendChild(fixed(el("span", { "class": "who" }), "agent"));
-    node.appendChild(el("span", { "class": "text", lang: languageOf(m.text) }, m.text));
+    if (m.author) node.appendChild(el("span", { "class": "who", lang: languageOf(m.author) }, m.author));
+    else node.appendChild(fixed(el("span", { "class": "who" }), "agent"));
+    node.appendChild(linked(el("span", { "class": "text", lang: languageOf(m.text) }), m.text));
     this.log.appendChild(node);
-    this.status.textContent = t("agentReplied");
+    this.dated(node, m.created_at);
     this.scroll();
+    return true;
   };
 
   /* While a person owns the conversation, their replies arrive on the session's event
@@ -508,25 +735,38 @@
     var self = this;
     fetch(base + "/api/v1/sessions/" + encodeURIComponent(this.session) + "/messages")
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (t) { if (t) t.messages.forEach(function (m) { self.arrived(m); }); })
+      .then(function (t) {
+        if (!t) return;
+        t.messages.forEach(function (m) { self.arrived(m); });
+        self.setState(t.state);
+      })
       .catch(function () { /* next reconnect */ });
   };
 
   /* A message pushed while a person handles the conversation: the agent's reply, or the
    * service saying that a person took the conversation or finished with it. Each once. */
   Chat.prototype.arrived = function (m) {
-    if (m.role === "agent") this.addAgent(m);
-    else if (m.role === "system" && !this.log.querySelector('[data-id="' + m.id + '"]')) {
-      this.addSystem(m.text, m.id);
+    if (m.role === "agent") {
+      if (!this.addAgent(m)) return;
+      this.status.textContent = t("agentReplied");
+    } else if (m.role === "system" && !this.log.querySelector('[data-id="' + m.id + '"]')) {
+      this.addSystem(m.text, m.id, m.created_at);
       this.status.textContent = m.text;
+      /* A person took the conversation or finished with it: the transcript says which. */
+      this.catchUp();
+    } else {
+      return;
     }
+    this.notify(m);
   };
 
-  Chat.prototype.addSystem = function (text, id) {
-    var node = el("div", { "class": "msg system", role: "status", lang: languageOf(text) }, text);
+  Chat.prototype.addSystem = function (text, id, at) {
+    var node = linked(el("div", { "class": "msg system", role: "status", lang: languageOf(text) }), text);
     if (id != null) node.setAttribute("data-id", String(id));
     this.log.appendChild(node);
+    this.dated(node, at);
     this.scroll();
+    return node;
   };
 
   /* The bot stays silent while a person owns the conversation: the message went to them. */
@@ -591,6 +831,7 @@
         err.textContent = "";
       });
       submit.disabled = true;
+      self.primeAudio();
       self.post("/api/v1/handoff", body)
         .then(function (r) { return r.json().catch(function () { return {}; }).then(function (j) { return { status: r.status, body: j }; }); })
         .then(function (res) {
@@ -599,8 +840,9 @@
             self.setSession(res.body.session_id);
             form.remove();
             /* The server's confirmation is Japanese; in English, the widget's own. */
-            self.addSystem(language === "ja" && res.body.message ? res.body.message
-              : t("handoffDone") + (res.body.phone ? " " + t("handoffCall", res.body.phone) : ""), res.body.message_id);
+            self.confirm(self.addSystem(language === "ja" && res.body.message ? res.body.message
+              : t("handoffDone") + (res.body.phone ? " " + t("handoffCall", res.body.phone) : ""), res.body.message_id));
+            self.setState("waiting");
             self.listen();
           } else if (res.status === 422 && res.body.error && res.body.error.fields) {
             res.body.error.fields.forEach(function (f) {
@@ -622,7 +864,7 @@
               var phone = /0\d{1,4}-\d{1,4}-\d{3,4}/.exec(error.message || "");
               if (phone) message += " " + t("handoffCall", phone[0]);
             }
-            self.addSystem(message);
+            self.confirm(self.addSystem(message));
           }
         })
         .catch(function () {
@@ -633,6 +875,14 @@
     this.log.appendChild(form);
     this.scroll();
     if (byUser) inputs.facility_name.focus();
+  };
+
+  /* The form is gone: the focus goes to what came of it, inside the panel (Escape still
+   * closes it, a screen reader reads it), and it is seen. */
+  Chat.prototype.confirm = function (node) {
+    node.setAttribute("tabindex", "-1");
+    node.focus();
+    this.markSeen();
   };
 
   Chat.prototype.post = function (path, body) {
@@ -660,29 +910,67 @@
         }
         return r.ok ? r.json() : null;
       })
-      .then(function (t) {
-        if (t && (t.state === "waiting" || t.state === "agent")) self.listen();
-        if (!t || !t.messages.length) return;
+      .then(function (transcript) {
+        if (!transcript) return;
+        if (transcript.state === "waiting" || transcript.state === "agent") self.listen();
+        self.setState(transcript.state);
+        if (!transcript.messages.length) return;
         self.log.textContent = "";
-        t.messages.forEach(function (m) {
-          if (m.role === "user") self.addUser(m.text);
-          else if (m.role === "system") self.addSystem(m.text, m.id);
-          else if (m.role === "agent") self.addAgent(m);
+        self.lastDay = null;
+        /* A question with no answer, once a person was asked for, went to that person. */
+        var answered = {}, handedOver = false;
+        transcript.messages.forEach(function (m) { if (m.reply_to != null) answered[m.reply_to] = true; });
+        transcript.messages.forEach(function (m) {
+          if (m.role === "user") {
+            self.addUser(m.text, m.created_at);
+            if (handedOver && !answered[m.id]) self.log.appendChild(el("div", { "class": "note", lang: language }, t("forwarded")));
+          } else if (m.role === "system") {
+            handedOver = true;
+            self.addSystem(m.text, m.id, m.created_at);
+          } else if (m.role === "agent") self.addAgent(m);
           else self.finish(self.addBot(""), m);
         });
+        self.restoreUnread(transcript.messages);
       })
       .catch(function () { /* offline: start empty */ });
   };
 
+  /* What a person wrote while the user was on another page, or the panel was closed:
+   * unread until the panel shows it (no record of what was seen: nothing is). */
+  Chat.prototype.restoreUnread = function (messages) {
+    if (!this.panel.hidden) {
+      this.markSeen();
+      return;
+    }
+    var seen = null;
+    try { seen = localStorage.getItem(SEEN_KEY); } catch (e) { /* storage blocked */ }
+    if (seen === null) return;
+    var unseen = messages.filter(function (m) {
+      return (m.role === "agent" || m.role === "system") && m.id > Number(seen);
+    });
+    this.unread = unseen.length;
+    this.showUnread(unseen[unseen.length - 1] || null);
+  };
+
+  /* A question is shown at once; while an answer is still coming it waits its turn. */
   Chat.prototype.send = function (text) {
-    var self = this;
     text = (text || "").trim();
-    if (!text || this.busy) return;
+    if (!text) return;
     if (this.panel.hidden) this.toggle(true);
-    this.busy = true;
-    this.sendButton.disabled = true;
     this.input.value = "";
     this.addUser(text);
+    this.primeAudio();
+    if (this.busy) {
+      this.queue.push(text);
+      this.status.textContent = t("queued");
+      return;
+    }
+    this.ask(text);
+  };
+
+  Chat.prototype.ask = function (text) {
+    var self = this;
+    this.busy = true;
     var node = this.addBot("", true);
     var state = { questionId: null, done: false };
     this.stream(text, node, state)
@@ -695,7 +983,8 @@
       })
       .then(function () {
         self.busy = false;
-        self.sendButton.disabled = false;
+        var next = self.queue.shift();
+        if (next) self.ask(next);
       });
   };
 

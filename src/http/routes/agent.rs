@@ -47,6 +47,16 @@ pub struct Queue {
     #[schema(value_type = QueueView)]
     view: &'static str,
     tickets: Vec<QueuedTicket>,
+    /// What the views hold now, whichever is shown (the search aside).
+    counts: ViewCounts,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ViewCounts {
+    /// Tickets waiting for an agent.
+    waiting: i64,
+    /// Tickets the signed-in agent owns.
+    mine: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -102,9 +112,11 @@ pub async fn tickets(
             ticket,
         })
         .collect();
+    let (waiting, mine) = state.conversations().view_counts(signed_in.user.id).await?;
     Ok(Json(Queue {
         view: view.as_str(),
         tickets,
+        counts: ViewCounts { waiting, mine },
     })
     .into_response())
 }

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::agent::{TicketErrors, refused};
 use crate::auth::Role;
+use crate::conversation::MAX_AGENT_TEXT;
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody, refuse_control};
@@ -54,6 +55,12 @@ pub struct TransferBody {
         pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
     )]
     to: String,
+    /// What the next agent should know, kept as an internal note on the ticket.
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$"
+    )]
+    note: Option<String>,
 }
 
 /// `POST /agent/api/tickets/{id}/transfer`: another agent owns the ticket.
@@ -75,9 +82,23 @@ pub async fn transfer(
     ApiJson(body): ApiJson<TransferBody>,
 ) -> Result<Response, ApiError> {
     refuse_control("to", &body.to)?;
+    let note = body
+        .note
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if let Some(note) = note {
+        refuse_control("note", note)?;
+        if note.chars().count() > MAX_AGENT_TEXT {
+            return Err(ApiError::invalid(
+                "invalid_text",
+                format!("引き継ぎメモは{MAX_AGENT_TEXT}文字以内で入力してください。"),
+            ));
+        }
+    }
     state
         .conversations()
-        .transfer(id, &signed_in.user.name, body.to.trim())
+        .transfer(id, &signed_in.user.name, body.to.trim(), note)
         .await?
         .map_err(refused)?;
     tracing::info!(ticket = id, from = %signed_in.user.name, to = %body.to.trim(), "ticket transferred");

@@ -18,6 +18,7 @@ use crate::knowledge::{Document, Kind, KnowledgeBase, Section};
 
 const WIDGET_JS: &str = include_str!("../assets/widget.js");
 const PAGE_CSS: &str = include_str!("../assets/page.css");
+const FAVICON: &str = include_str!("../assets/favicon.svg");
 const AGENT_JS: &str = concat!(
     include_str!("../assets/console.js"),
     include_str!("../assets/agent.js")
@@ -60,12 +61,13 @@ impl Asset {
 
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
-static ASSETS: LazyLock<[Asset; 4]> = LazyLock::new(|| {
+static ASSETS: LazyLock<[Asset; 5]> = LazyLock::new(|| {
     [
         Asset::new("widget.js", JAVASCRIPT, WIDGET_JS),
         Asset::new("page.css", "text/css; charset=utf-8", PAGE_CSS),
         Asset::new("agent.js", JAVASCRIPT, AGENT_JS),
         Asset::new("admin.js", JAVASCRIPT, ADMIN_JS),
+        Asset::new("favicon.svg", "image/svg+xml", FAVICON),
     ]
 });
 
@@ -127,9 +129,9 @@ pub async fn widget(headers: HeaderMap) -> Response {
 /// `GET /assets/{file}`: the widget, the pages' style and the consoles' scripts under
 /// their content hashes, cached for a year.
 #[utoipa::path(get, path = "/assets/{file}", summary = "A script or style under its content hash (immutable)",
-    params(("file" = String, Path, description = "`widget-HASH.js`, `page-HASH.css`, `agent-HASH.js` or `admin-HASH.js`, as the pages name them")),
+    params(("file" = String, Path, description = "`widget-HASH.js`, `page-HASH.css`, `agent-HASH.js`, `admin-HASH.js` or `favicon-HASH.svg`, as the pages name them")),
     responses(
-        (status = 200, description = "JavaScript or CSS", content_type = "text/javascript"),
+        (status = 200, description = "JavaScript, CSS or the icon", content_type = "text/javascript"),
         (status = 404, description = "`not_found`", body = crate::http::error::ErrorBody),
     ))]
 pub async fn asset_file(Path(file): Path<String>) -> Response {

@@ -15,7 +15,7 @@ use crate::http::AppState;
 use crate::http::auth::{EditorDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, refuse_control};
 use crate::http::openapi::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
-use crate::publishing::ReleaseDiff;
+use crate::publishing::{PendingChanges, ReleaseDiff};
 use crate::store::knowledge::{AuditEntry, Release};
 
 fn unknown_release() -> ApiError {
@@ -98,6 +98,19 @@ pub async fn publish(
         .await
         .map_err(publish_error)?;
     Ok((StatusCode::CREATED, Json(Published { release })).into_response())
+}
+
+/// `GET /admin/api/drafts/changes`: what publishing now would change, for the review
+/// before publishing.
+#[utoipa::path(get, path = "/admin/api/drafts/changes",
+    summary = "What publishing the drafts would change against the served release",
+    description = EDITOR_CONSOLE, security(("session" = [])),
+    responses((status = 200, description = "OK", body = PendingChanges), ConsoleErrors))]
+pub async fn pending(
+    State(state): State<AppState>,
+    _: SignedIn<EditorDesk>,
+) -> Result<Response, ApiError> {
+    Ok(Json(state.publisher().pending().await?).into_response())
 }
 
 /// The releases, newest first.

@@ -10,12 +10,33 @@ use super::{Database, Env, Server};
 pub const PASSWORD: &str = "a long enough password";
 
 pub fn add_user(env: &Env, db: &Database, name: &str, role: &str) {
+    add_user_with(env, db, &["user", "add", name, "--role", role]);
+}
+
+/// An agent whose replies users see under `shown`.
+pub fn add_agent_shown_as(env: &Env, db: &Database, name: &str, shown: &str) {
+    add_user_with(
+        env,
+        db,
+        &[
+            "user",
+            "add",
+            name,
+            "--role",
+            "agent",
+            "--display-name",
+            shown,
+        ],
+    );
+}
+
+fn add_user_with(env: &Env, db: &Database, args: &[&str]) {
     let mut command = env.command();
     for (k, v) in db.env() {
         command.env(k, v);
     }
     let mut child = command
-        .args(["user", "add", name, "--role", role])
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
