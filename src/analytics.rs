@@ -1,5 +1,7 @@
-//! What users could not get answered, for editors: questions that got no answer, a
-//! handoff or a 👎, grouped by similarity (character bigrams, so 「締切はいつ」 and
+//! What users could not get answered, for editors: questions that got no answer or a 👎
+//! (a request for a person, or about one's own application, is not a gap in the knowledge
+//! base), as the assistant understood them (a follow-up with its topic), grouped by
+//! similarity (character bigrams, so 「締切はいつ」 and
 //! 「しめきりはいつですか」 after normalisation fall together); the most asked questions;
 //! and per day (Japan time) the answer, handoff and 👍 rates. Phone numbers and e-mail
 //! addresses are masked (a My Number is never stored in the first place).
@@ -28,6 +30,8 @@ const LISTED: usize = 30;
 #[derive(Debug, Clone)]
 pub struct QuestionRow {
     pub text: String,
+    /// The question as the assistant understood it, when that differs (a follow-up).
+    pub understood_as: Option<String>,
     /// RFC 3339, UTC.
     pub at: String,
     /// The answer's outcome (`None`: forwarded to an agent, not answered by the bot).
@@ -65,7 +69,6 @@ pub struct Day {
 #[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Reasons {
     pub no_answer: usize,
-    pub handoff: usize,
     pub down: usize,
 }
 
@@ -192,14 +195,16 @@ pub fn report(rows: &[QuestionRow], tickets: &[String], from: NaiveDate, to: Nai
         }
         // Greetings and thanks are neither a question to add to the knowledge base nor one
         // the bot failed; nor is what a user wrote to the agent who had the conversation.
-        let k = key(&mask(&row.text));
+        // A follow-up (「薬局の場合は？」) is listed as understood, with its topic.
+        let asked = mask(row.understood_as.as_deref().unwrap_or(&row.text));
+        let k = key(&asked);
         if k.is_empty() || row.writer.as_deref() == Some("small_talk") || row.outcome.is_none() {
             continue;
         }
         if down && disliked.len() < LISTED {
             disliked.push(Disliked {
                 at: row.at.clone(),
-                question: mask(&row.text),
+                question: asked.clone(),
                 // The bot's own words, from the knowledge base: shown as the user saw them.
                 answer: row.answer.clone().unwrap_or_default(),
                 comment: row.comment.as_deref().map(mask),
@@ -208,11 +213,11 @@ pub fn report(rows: &[QuestionRow], tickets: &[String], from: NaiveDate, to: Nai
         }
         counts
             .entry(k.clone())
-            .or_insert_with(|| (0, mask(&row.text)))
+            .or_insert_with(|| (0, asked.clone()))
             .0 += 1;
+        // A handoff answers a request for a person or about one's own case: not a gap.
         let no_answer = row.outcome.as_deref() == Some("no_answer");
-        let handoff = row.outcome.as_deref() == Some("handoff");
-        if !(no_answer || handoff || down) {
+        if !(no_answer || down) {
             continue;
         }
         let grams = bigrams(&k);
@@ -232,11 +237,9 @@ pub fn report(rows: &[QuestionRow], tickets: &[String], from: NaiveDate, to: Nai
         };
         group.count += 1;
         group.reasons.no_answer += usize::from(no_answer);
-        group.reasons.handoff += usize::from(handoff);
         group.reasons.down += usize::from(down);
-        let example = mask(&row.text);
-        if group.examples.len() < EXAMPLES && !group.examples.contains(&example) {
-            group.examples.push(example);
+        if group.examples.len() < EXAMPLES && !group.examples.contains(&asked) {
+            group.examples.push(asked);
         }
     }
     for day in days.values_mut() {
@@ -297,13 +300,12 @@ pub fn csv(report: &Report) -> String {
         ]);
     }
     sheet.blank();
-    sheet.plain(["件数", "回答なし", "引き継ぎ", "👎", "質問の例"]);
+    sheet.plain(["件数", "回答なし", "👎", "質問の例"]);
     for g in &report.unanswered {
         // The examples are what users typed: the whole row is quoted.
         sheet.quoted([
             g.count.to_string(),
             g.reasons.no_answer.to_string(),
-            g.reasons.handoff.to_string(),
             g.reasons.down.to_string(),
             g.examples.join(" / "),
         ]);
@@ -328,6 +330,7 @@ mod tests {
     fn row(text: &str, at: &str, outcome: Option<&str>, rating: Option<&str>) -> QuestionRow {
         QuestionRow {
             text: text.into(),
+            understood_as: None,
             at: at.into(),
             outcome: outcome.map(str::to_string),
             rating: rating.map(str::to_string),
@@ -386,7 +389,8 @@ mod tests {
         ];
         let tickets = vec!["2026-11-23T16:01:00Z".to_string()];
         let r = report(&rows, &tickets, d("2026-11-23"), d("2026-11-24"));
-        assert_eq!(r.unanswered.len(), 2, "{:?}", r.unanswered);
+        // Parking, and nothing else: asking for a person is not a question left unanswered.
+        assert_eq!(r.unanswered.len(), 1, "{:?}", r.unanswered);
         let parking = &r.unanswered[0];
         assert_eq!(parking.count, 3);
         assert_eq!(parking.reasons.no_answer, 2);
@@ -440,5 +444,21 @@ mod tests {
         );
         assert_eq!(d.comment.as_deref(), Some("＊＊＊に電話したい"));
         assert_eq!(d.sources, ["filing-notes#deadline"]);
+    }
+
+    #[test]
+    fn a_follow_up_is_listed_as_understood() {
+        let d = NaiveDate::parse_from_str("2026-11-23", "%Y-%m-%d").unwrap();
+        let mut follow_up = row(
+            "薬局の場合は？",
+            "2026-11-23T01:00:00Z",
+            Some("no_answer"),
+            None,
+        );
+        follow_up.understood_as = Some("駐車場について、薬局の場合は？".into());
+        let r = report(&[follow_up], &[], d, d);
+        // Masked as every user text here (NFKC: the full-width ？ is ?).
+        assert_eq!(r.unanswered[0].examples, ["駐車場について、薬局の場合は?"]);
+        assert_eq!(r.top[0].question, "駐車場について、薬局の場合は?");
     }
 }

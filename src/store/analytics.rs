@@ -11,7 +11,7 @@ use crate::assistant::Citation;
 impl Store {
     pub async fn questions_since(&self, since: &str) -> Result<Vec<QuestionRow>> {
         let rows = sqlx::query(
-            "SELECT q.text, q.created_at, a.outcome, f.rating, a.writer, a.text, f.comment, a.citations \
+            "SELECT q.text, q.created_at, a.outcome, f.rating, a.writer, a.text, f.comment, a.citations, a.understood_as \
              FROM messages q \
              LEFT JOIN messages a ON a.reply_to = q.id AND a.role = 'assistant' \
              LEFT JOIN feedback f ON f.message_id = a.id \
@@ -24,6 +24,7 @@ impl Store {
             .map(|r| {
                 Ok(QuestionRow {
                     text: r.try_get(0)?,
+                    understood_as: r.try_get(8)?,
                     at: r.try_get(1)?,
                     outcome: r.try_get(2)?,
                     rating: r.try_get(3)?,

@@ -501,9 +501,13 @@ test("an editor edits an FAQ, tries it on the drafts, publishes, and the widget 
   // What users asked: the charts and the groups of unanswered questions (earlier tests asked some).
   await page.locator("[data-tab=analytics]").click();
   await page.locator("#chart svg circle").first().waitFor();
-  // Axes and a legend: percent ticks, dates, one entry per line.
+  // Axes and a legend: percent ticks, dates, one entry per line and one for the day's
+  // number of questions (grey bars), each rate's point saying what it is a share of.
   assert.ok((await page.locator("#chart svg text.tick").allTextContents()).includes("100%"));
-  assert.equal(await page.locator("#chart .legend li").count(), 3);
+  assert.equal(await page.locator("#chart .legend li").count(), 4);
+  assert.match(await page.locator("#chart .legend li").last().textContent(), /^質問数（棒。期間中 \d+件/);
+  assert.ok(await page.locator("#chart svg rect.volume").count() > 0);
+  assert.match(await page.locator("#chart svg circle title").first().textContent(), /%（\d+\/\d+件）$/);
   await page.locator("#top-body tr").first().waitFor();
   assert.ok(await page.locator("#top-body tr").count() > 0);
   await page.screenshot({ path: path.join(shots, "24-editor-analytics.png"), fullPage: true });
