@@ -140,6 +140,34 @@ impl Checker<'_> {
     }
 }
 
+/// A TOML reader's message, in the editor's words: the usual ones said in Japanese, with
+/// the key they name; a syntax error as what to check (its own words after it).
+fn toml_problem(message: &str) -> String {
+    let named = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_string)
+    };
+    if let Some(key) = named("missing field `") {
+        format!("front matter に {key} がありません。「{key} = …」の行を加えてください。")
+    } else if let Some(key) = named("unknown field `") {
+        format!(
+            "front matter の {key} は使えない項目です（綴りを確かめてください）。使える項目: id、kind、title など。"
+        )
+    } else if let Some(key) = named("duplicate key `") {
+        format!("front matter に {key} が二度書かれています。一つにしてください。")
+    } else if message.starts_with("invalid type") {
+        format!(
+            "front matter の値の種類が違います（文字列は \"…\"、一覧は [\"…\", \"…\"]）。詳細: {message}"
+        )
+    } else {
+        format!(
+            "front matter の書き方が正しくありません（「キー = 値」、文字列は \"…\"、一覧の要素の間は「,」）。詳細: {message}"
+        )
+    }
+}
+
 /// Parses one file. On any problem, returns all of them (not just the first).
 pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
     let one = |line: usize, message: String| vec![Diagnostic::new(path, line, message)];
@@ -155,10 +183,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
             let line = e
                 .span()
                 .map_or(1, |s| front[..s.start].matches('\n').count() + 2);
-            return Err(one(
-                line,
-                format!("front matter の TOML を読めません: {}", e.message()),
-            ));
+            return Err(one(line, toml_problem(e.message())));
         }
     };
 
@@ -431,6 +456,22 @@ mod tests {
     }
 
     #[test]
+    fn toml_problems_are_said_in_japanese_with_the_key_they_name() {
+        assert_eq!(
+            toml_problem("missing field `title`"),
+            "front matter に title がありません。「title = …」の行を加えてください。"
+        );
+        assert!(
+            toml_problem("unknown field `titel`, expected one of `id`")
+                .contains("titel は使えない項目")
+        );
+        assert!(
+            toml_problem("missing comma between array elements, expected `,`")
+                .starts_with("front matter の書き方が正しくありません")
+        );
+    }
+
+    #[test]
     fn parses_a_notice_with_sections() {
         let text = "+++\nid = \"n\"\nkind = \"notice\"\ntitle = \"T\"\nsource = \"S\"\nissued = \"2021-03-03\"\n+++\n## 見出し {#a}\n本文。\n## 二 {#b}\n二の本文。\n";
         let doc = parse(Path::new("n.md"), text).unwrap();
@@ -465,7 +506,7 @@ mod tests {
         assert!(e[0].contains("kind「memo」は使えません"), "{e:?}");
         let e = errors("+++\nid = \"n\"\nkind = \"faq\"\ntitle = \"T\"\ncolour = 1\n+++\nx\n");
         assert!(
-            e[0].starts_with("5: front matter の TOML を読めません: unknown field `colour`"),
+            e[0].starts_with("5: front matter の colour は使えない項目です"),
             "{e:?}"
         );
     }

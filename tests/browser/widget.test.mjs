@@ -591,9 +591,20 @@ test("an editor changes an FAQ in the form, sees the file, tries it and publishe
   await page.locator("#faq-form").waitFor();
   assert.equal(await page.locator("#f-title").inputValue(), "返信用封筒はどう使えばよいですか");
   // The sources are picked from the notices' sections, the FAQ's own ones selected.
-  const picked = await page.locator("#f-sources option:checked").evaluateAll((os) => os.map((o) => o.value));
+  const picked = await page.locator("#f-sources-list input:checked").evaluateAll((os) => os.map((o) => o.value));
   assert.deepEqual(picked, ["filing-notes#paper", "survey#how-to-answer"]);
-  assert.ok(await page.locator("#f-sources option").count() > 10);
+  assert.ok(await page.locator("#f-sources-list input").count() > 10);
+  // A checklist: a plain click adds a section and keeps the others; the chosen ones show as
+  // chips, and × takes one off; typing narrows the list.
+  await page.locator("#f-sources-filter").fill("カードリーダー");
+  const visible = await page.locator("#f-sources-list .check:visible").allTextContents();
+  assert.ok(visible.length > 0 && visible.every((t) => t.includes("カードリーダー")), JSON.stringify(visible));
+  await page.locator("#f-sources-filter").fill("");
+  await page.locator('#f-sources-list input[value="application-form#card-readers"]').check();
+  assert.deepEqual((await page.locator("#f-sources-chosen .chip").allTextContents()).sort(),
+    ["application-form#card-readers ×", "filing-notes#paper ×", "survey#how-to-answer ×"]);
+  await page.locator("#f-sources-chosen .chip", { hasText: "application-form#card-readers" }).click();
+  assert.deepEqual(await page.locator("#f-sources-list input:checked").evaluateAll((os) => os.map((o) => o.value)), picked);
   const answer = page.locator("#f-answer");
   await answer.fill((await answer.inputValue()) + ADDED);
   await page.locator("#f-questions").fill((await page.locator("#f-questions").inputValue()) + "\n封筒の表書きは");
@@ -652,7 +663,7 @@ test("「この回答を直す」 on a 👎 answer opens an FAQ draft with the q
   assert.equal(await page.locator("#fix-answer").textContent(), chat.answer);
   assert.equal(await page.locator("#fix-comment").textContent(), "支払基金の住所も知りたい");
   assert.match(await page.locator("#edit-path").inputValue(), /^faq\/faq-[a-z0-9]+\.md$/);
-  const picked = await page.locator("#f-sources option:checked").evaluateAll((os) => os.map((o) => o.value));
+  const picked = await page.locator("#f-sources-list input:checked").evaluateAll((os) => os.map((o) => o.value));
   const cited = chat.citations.filter((c) => c.section_id).map((c) => `${c.doc_id}#${c.section_id}`);
   assert.ok(cited.length > 0, JSON.stringify(chat.citations));
   assert.deepEqual(picked.sort(), cited.sort());

@@ -135,21 +135,64 @@
     $("f-answer").value = f.answer;
     $("f-tags").value = f.tags.join(" ");
     $("f-from").value = f.valid_from || ""; $("f-until").value = f.valid_until || "";
-    var select = $("f-sources");
-    select.textContent = "";
-    /* One group per notice, its sections under it. */
-    var groups = {};
-    citable.forEach(function (c) {
-      if (!groups[c.document]) groups[c.document] = select.appendChild(el("optgroup", { label: c.document }));
-      groups[c.document].appendChild(el("option", { value: c.ref }, c.heading + "（" + c.ref + "）"));
-    });
-    f.sources.forEach(function (ref) {
-      if (!citable.some(function (c) { return c.ref === ref; })) select.appendChild(el("option", { value: ref }, ref + "（公開中の通知にありません）"));
-    });
-    Array.prototype.forEach.call(select.options, function (o) { o.selected = f.sources.indexOf(o.value) >= 0; });
+    sourcesList(f.sources);
     var en = f.english || { title: "", questions: [], answer: "" };
     $("f-en-title").value = en.title; $("f-en-questions").value = en.questions.join("\n"); $("f-en-answer").value = en.answer;
     $("f-english").open = !!f.english;
+  }
+
+  /* The sources as a checklist, one group per notice, narrowed by typing; the chosen ones
+   * above it as chips (× takes one off). A click never drops the others. */
+  function sourcesList(chosen) {
+    var list = $("f-sources-list");
+    list.textContent = "";
+    var groups = {};
+    var item = function (ref, label) {
+      var row = el("label", { "class": "check" });
+      var box = el("input", { type: "checkbox", value: ref });
+      box.checked = chosen.indexOf(ref) >= 0;
+      row.appendChild(box);
+      row.appendChild(document.createTextNode(label));
+      return row;
+    };
+    citable.forEach(function (c) {
+      if (!groups[c.document]) {
+        groups[c.document] = list.appendChild(el("div", { "class": "group" }));
+        groups[c.document].appendChild(el("p", { "class": "doc" }, c.document));
+      }
+      groups[c.document].appendChild(item(c.ref, c.heading + "（" + c.ref + "）"));
+    });
+    chosen.forEach(function (ref) {
+      if (!citable.some(function (c) { return c.ref === ref; })) list.appendChild(item(ref, ref + "（公開中の通知にありません）"));
+    });
+    $("f-sources-filter").value = "";
+    showChosen();
+  }
+
+  function chosenSources() {
+    return Array.prototype.filter.call(document.querySelectorAll("#f-sources-list input"), function (b) { return b.checked; })
+      .map(function (b) { return b.value; });
+  }
+
+  function showChosen() {
+    var chips = $("f-sources-chosen");
+    chips.textContent = "";
+    chosenSources().forEach(function (ref) {
+      var off = el("button", { type: "button", "class": "chip", "aria-label": ref + " を出典から外す" }, ref + " ×");
+      off.addEventListener("click", function () {
+        var box = document.querySelector('#f-sources-list input[value="' + CSS.escape(ref) + '"]');
+        if (box) { box.checked = false; box.dispatchEvent(new Event("change", { bubbles: true })); }
+      });
+      chips.appendChild(off);
+    });
+    if (!chips.childElementCount) chips.appendChild(el("span", { "class": "none" }, "（出典が選ばれていません）"));
+  }
+
+  function filterSources() {
+    var words = $("f-sources-filter").value.trim().toLowerCase();
+    Array.prototype.forEach.call(document.querySelectorAll("#f-sources-list .check"), function (row) {
+      row.hidden = !!words && row.textContent.toLowerCase().indexOf(words) < 0;
+    });
   }
 
   function formFields() {
@@ -157,7 +200,7 @@
     return {
       id: $("f-id").value, title: $("f-title").value, questions: lines($("f-questions").value),
       answer: $("f-answer").value,
-      sources: Array.prototype.filter.call($("f-sources").options, function (o) { return o.selected; }).map(function (o) { return o.value; }),
+      sources: chosenSources(),
       tags: $("f-tags").value.split(/[\s,、]+/).filter(Boolean),
       valid_from: $("f-from").value || null, valid_until: $("f-until").value || null,
       english: en.title.trim() || en.answer.trim() || en.questions.length ? en : null
@@ -175,13 +218,26 @@
     return writing;
   }
 
+  /* The open file's problems first, by their line in the file; then, apart, the other
+   * files' (publishing needs them fixed too). Returns how many the open file has. */
   function showProblems(list, problems) {
-    var ul = $(list);
+    var ul = $(list), open = $("edit-path").value.trim();
     ul.textContent = "";
-    problems.forEach(function (p) {
-      ul.appendChild(el("li", null, p.path + (p.line ? "（" + p.line + "行目）" : "") + ": " + p.message));
+    var own = problems.filter(function (p) { return p.path === open; });
+    var others = problems.filter(function (p) { return p.path !== open; });
+    own.sort(function (a, b) { return (a.line || 0) - (b.line || 0); }).forEach(function (p) {
+      ul.appendChild(el("li", null, (p.line ? p.line + "行目: " : "") + p.message));
     });
-    return problems.length;
+    if (others.length) {
+      var rest = el("li", { "class": "others" }, "ほかの文書の問題（公開の前に直す必要があります）");
+      var inner = el("ul");
+      others.forEach(function (p) {
+        inner.appendChild(el("li", null, p.path + (p.line ? "（" + p.line + "行目）" : "") + ": " + p.message));
+      });
+      rest.appendChild(inner);
+      ul.appendChild(rest);
+    }
+    return own.length;
   }
 
   /* kb check on every pause in typing. */
@@ -189,8 +245,9 @@
     var path = $("edit-path").value.trim();
     if (!path) return;
     api("POST", "/admin/api/check", { path: path, text: $("edit-text").value }).then(function (j) {
-      var n = showProblems("edit-problems", j.problems);
-      $("edit-state").textContent = n ? n + "件の問題があります（保存はできますが、公開できません）" : "問題はありません";
+      var n = showProblems("edit-problems", j.problems), others = j.problems.length - n;
+      $("edit-state").textContent = n ? n + "件の問題があります（保存はできますが、公開できません）"
+        : others ? "この文書に問題はありません（ほかの文書に " + others + "件）" : "問題はありません";
     }).catch(function (e) { $("edit-state").textContent = e.message; });
   }
 
@@ -604,7 +661,12 @@
     $("view-form").addEventListener("click", function () { formView(false); });
     $("view-raw").addEventListener("click", function () { viewChoice++; if (formTimer) writeForm(); showView("raw"); });
     $("faq-form").addEventListener("input", function () { clearTimeout(formTimer); formTimer = setTimeout(writeForm, 300); });
-    $("faq-form").addEventListener("change", function () { clearTimeout(formTimer); formTimer = setTimeout(writeForm, 300); });
+    $("faq-form").addEventListener("change", function (e) {
+      if (e.target.id === "f-sources-filter") return;
+      if (e.target.closest("#f-sources-list")) showChosen();
+      clearTimeout(formTimer); formTimer = setTimeout(writeForm, 300);
+    });
+    $("f-sources-filter").addEventListener("input", function (e) { e.stopPropagation(); filterSources(); });
     $("faq-form").addEventListener("submit", function (e) { e.preventDefault(); });
     $("try-form").addEventListener("submit", tryQuestion);
     $("import").addEventListener("click", importFile);
