@@ -129,6 +129,7 @@ impl KnowledgeBase {
         let mut diagnostics = Vec::new();
         let mut files = Vec::new();
         let mut parsed = Vec::new();
+        let mut unparsed_sources = Vec::new();
         for file in documents {
             let file = match file {
                 Ok(file) => file,
@@ -140,7 +141,10 @@ impl KnowledgeBase {
             diagnostics.extend(personal_numbers(&file));
             match parse::parse(Path::new(&file.path), &file.text) {
                 Ok(doc) => parsed.push(doc),
-                Err(mut errors) => diagnostics.append(&mut errors),
+                Err(unparsed) => {
+                    diagnostics.extend(unparsed.diagnostics);
+                    unparsed_sources.push((PathBuf::from(&file.path), unparsed.sources));
+                }
             }
             files.push(file);
         }
@@ -159,7 +163,7 @@ impl KnowledgeBase {
                 Glossary::default()
             }
         };
-        let docs = cross_check(parsed, &mut diagnostics);
+        let docs = cross_check(parsed, &unparsed_sources, &mut diagnostics);
         let by_id = docs
             .iter()
             .enumerate()
@@ -223,7 +227,13 @@ impl KnowledgeBase {
 
 /// Checks what no single file can: unique ids, references between documents, one
 /// contact, one default deadline. A document with a broken reference is left out.
-fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<Document> {
+/// `unparsed`: the sources named by files with other problems, checked too, so that one
+/// pass reports everything.
+fn cross_check(
+    parsed: Vec<Document>,
+    unparsed: &[(PathBuf, Vec<SourceRef>)],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Document> {
     for doc in &parsed {
         if let Some((line, note)) = &doc.needs_review {
             diagnostics.push(Diagnostic::new(
@@ -267,22 +277,29 @@ fn cross_check(parsed: Vec<Document>, diagnostics: &mut Vec<Diagnostic>) -> Vec<
         .flat_map(|d| d.form.deadlines.iter().map(|x| x.id.as_str()))
         .collect();
 
+    let problem = |source: &SourceRef| match sections.get(source.doc_id.as_str()) {
+        None => Some(format!(
+            "sources の「{source}」が指す id「{}」の notice がありません。",
+            source.doc_id
+        )),
+        Some(ids) if !ids.contains(source.section_id.as_str()) => Some(format!(
+            "sources の「{source}」が指す notice「{}」にセクション「{}」がありません。",
+            source.doc_id, source.section_id
+        )),
+        Some(_) => None,
+    };
+    for (path, sources) in unparsed {
+        for source in sources {
+            if let Some(message) = problem(source) {
+                diagnostics.push(Diagnostic::new(path, source.line, message));
+            }
+        }
+    }
     let mut broken = HashSet::new();
     for (i, doc) in unique.iter().enumerate() {
         let refs = doc.sources.iter().chain(doc.form.all_sources());
         for source in refs {
-            let problem = match sections.get(source.doc_id.as_str()) {
-                None => Some(format!(
-                    "sources の「{source}」が指す id「{}」の notice がありません。",
-                    source.doc_id
-                )),
-                Some(ids) if !ids.contains(source.section_id.as_str()) => Some(format!(
-                    "sources の「{source}」が指す notice「{}」にセクション「{}」がありません。",
-                    source.doc_id, source.section_id
-                )),
-                Some(_) => None,
-            };
-            if let Some(message) = problem {
+            if let Some(message) = problem(source) {
                 diagnostics.push(Diagnostic::new(&doc.path, source.line, message));
                 broken.insert(i);
             }

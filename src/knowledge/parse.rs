@@ -105,12 +105,12 @@ impl Checker<'_> {
     fn date(&mut self, value: &str) -> Option<NaiveDate> {
         match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
             Ok(d) => Some(d),
-            Err(e) => {
+            Err(_) => {
                 let line = self.line_of(value);
                 self.error(
                     line,
                     format!(
-                        "日付「{value}」を読めません（{e}）。YYYY-MM-DD の形で書いてください。"
+                        "日付「{value}」を読めません。YYYY-MM-DD の形で、実在する日付を書いてください。"
                     ),
                 );
                 None
@@ -168,9 +168,20 @@ fn toml_problem(message: &str) -> String {
     }
 }
 
+/// A file that could not be read into a document: its problems, and the sources it names
+/// (checked against the notices all the same, so that one pass reports everything).
+#[derive(Debug)]
+pub struct Unparsed {
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Vec<SourceRef>,
+}
+
 /// Parses one file. On any problem, returns all of them (not just the first).
-pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
-    let one = |line: usize, message: String| vec![Diagnostic::new(path, line, message)];
+pub fn parse(path: &Path, text: &str) -> Result<Document, Unparsed> {
+    let one = |line: usize, message: String| Unparsed {
+        diagnostics: vec![Diagnostic::new(path, line, message)],
+        sources: Vec::new(),
+    };
     let Split {
         front,
         body,
@@ -183,7 +194,27 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
             let line = e
                 .span()
                 .map_or(1, |s| front[..s.start].matches('\n').count() + 2);
-            return Err(one(line, toml_problem(e.message())));
+            let mut unparsed = one(line, toml_problem(e.message()));
+            // A missing or unknown key leaves the TOML readable: its sources are checked.
+            if let Ok(table) = toml::from_str::<toml::Table>(front) {
+                let raw: Vec<String> = table
+                    .get("sources")
+                    .and_then(|v| v.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|s| s.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut c = Checker {
+                    path,
+                    front,
+                    errors: Vec::new(),
+                };
+                unparsed.sources = c.sources(&raw);
+                unparsed.diagnostics.append(&mut c.errors);
+            }
+            return Err(unparsed);
         }
     };
 
@@ -407,7 +438,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, Vec<Diagnostic>> {
     }
 
     if !c.errors.is_empty() {
-        return Err(c.errors);
+        return Err(Unparsed {
+            diagnostics: c.errors,
+            sources,
+        });
     }
     let Some(kind) = kind else {
         unreachable!("an unknown kind is an error above")
@@ -449,6 +483,7 @@ mod tests {
         match parse(Path::new("x.md"), text) {
             Ok(_) => vec![],
             Err(e) => e
+                .diagnostics
                 .into_iter()
                 .map(|d| format!("{}: {}", d.line, d.message))
                 .collect(),

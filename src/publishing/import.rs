@@ -3,8 +3,11 @@
 //! proposal carries `needs_review`, which `kb check` reports as a problem, so nothing is
 //! published before an editor has checked it against the original and removed the line.
 
+use std::sync::LazyLock;
+
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
+use regex::Regex;
 
 use crate::knowledge::KbFile;
 
@@ -304,10 +307,19 @@ pub fn propose(name: &str, id: &str, blocks: &[Block], today: NaiveDate) -> Vec<
             Block::Heading(h) => sections.push((h.clone(), Vec::new())),
             Block::Paragraph(p) => sections.last_mut().expect("one").1.push(p.clone()),
             Block::Table(rows) => {
-                let lines: Vec<String> = rows
+                let mut lines: Vec<String> = rows
                     .iter()
                     .map(|r| format!("| {} |", r.join(" | ")))
                     .collect();
+                // The first row is the table's header, as Markdown marks it (a PDF's table
+                // may have its separator already).
+                let separator = |r: &[String]| {
+                    r.iter()
+                        .all(|c| !c.is_empty() && c.chars().all(|ch| matches!(ch, '-' | ':' | ' ')))
+                };
+                if rows.len() > 1 && !separator(&rows[1]) {
+                    lines.insert(1, format!("|{}", " --- |".repeat(rows[0].len().max(1))));
+                }
                 sections.last_mut().expect("one").1.push(lines.join("\n"));
             }
         }
@@ -337,9 +349,7 @@ pub fn propose(name: &str, id: &str, blocks: &[Block], today: NaiveDate) -> Vec<
         if heading == "前文" || topic.chars().count() < 4 {
             continue;
         }
-        let topic = topic
-            .trim_start_matches(|c: char| c.is_ascii_digit() || c.is_whitespace())
-            .trim();
+        let topic = without_numbering(topic);
         let opening: String = body
             .iter()
             .find(|p| !p.starts_with('|'))
@@ -391,9 +401,43 @@ pub fn id_from_name(name: &str, today: NaiveDate) -> String {
     }
 }
 
+/// A heading without its numbering (「1．趣旨」, 「（2）申込方法」, 「第3 対象」, 「①」):
+/// what an FAQ's question is about.
+fn without_numbering(heading: &str) -> &str {
+    static NUMBERING: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^\s*(第?[0-9０-９一二三四五六七八九十]+[章節条項]?|[（(][0-9０-９一二三四五六七八九十]+[)）]|[①-⑳])\s*[．.、:：)）]?\s*",
+        )
+        .expect("valid pattern")
+    });
+    let rest = NUMBERING
+        .find(heading)
+        .map_or(heading, |m| &heading[m.end()..]);
+    if rest.trim().is_empty() {
+        heading.trim()
+    } else {
+        rest.trim()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_heading_loses_its_numbering_whatever_its_style() {
+        for (heading, topic) in [
+            ("1．趣旨", "趣旨"),
+            ("２ 申込方法", "申込方法"),
+            ("（3）対象となる医療機関", "対象となる医療機関"),
+            ("第4 補助の内容", "補助の内容"),
+            ("①申請書の送付先", "申請書の送付先"),
+            ("追加補助の締切", "追加補助の締切"),
+            ("12", "12"),
+        ] {
+            assert_eq!(without_numbering(heading), topic, "{heading}");
+        }
+    }
 
     #[test]
     fn html_headings_paragraphs_tables_and_entities() {
@@ -444,9 +488,21 @@ mod tests {
             Block::Paragraph("令和3年3月3日".into()),
             Block::Heading("1 追加補助の締切について".into()),
             Block::Paragraph("申請は令和3年3月31日が締切です。".into()),
+            Block::Table(vec![
+                vec!["区分".into(), "上限".into()],
+                vec!["病院".into(), "3台".into()],
+            ]),
         ];
         let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
         let files = propose("seed.pdf", "seed", &blocks, today);
+        // A table keeps its header row as Markdown marks one.
+        assert!(
+            files[0]
+                .text
+                .contains("| 区分 | 上限 |\n| --- | --- |\n| 病院 | 3台 |"),
+            "{}",
+            files[0].text
+        );
         assert_eq!(files[0].path, "notices/seed.md");
         assert!(files[0].text.contains("issued = \"2021-03-03\""));
         assert!(files[0].text.contains("## 1 追加補助の締切について {#s2}"));

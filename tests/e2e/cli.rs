@@ -210,6 +210,17 @@ fn kb_check_reports_file_and_line_and_loads_the_rest() {
         "+++\nid = \"faq-nt\"\nkind = \"faq\"\n+++\nx\n",
     )
     .unwrap();
+    // One pass reports everything: a file's unknown source beside its other problems.
+    std::fs::write(
+        faq.join("zz-two-problems.md"),
+        "+++\nid = \"faq-two\"\nkind = \"faq\"\nsources = [\"leaflet#gone\"]\n+++\nx\n",
+    )
+    .unwrap();
+    std::fs::write(
+        faq.join("zz-bad-id-and-source.md"),
+        "+++\nid = \"faq-Bad\"\nkind = \"faq\"\ntitle = \"T\"\nsources = [\"leaflet#nowhere2\"]\n+++\nx\n",
+    )
+    .unwrap();
 
     let out = env.run(&["kb", "check"]);
     assert_eq!(out.status.code(), Some(1));
@@ -220,8 +231,15 @@ fn kb_check_reports_file_and_line_and_loads_the_rest() {
         "zz-bad-source.md:5: sources の「leaflet#nowhere」が指す notice「leaflet」にセクション「nowhere」がありません。",
     );
     has("zz-date.md:6: 日付「2021-13-01」を読めません");
-    has("zz-no-title.md:");
-    has("missing field `title`");
+    has("zz-no-title.md:2: front matter に title がありません。");
+    has("zz-two-problems.md:2: front matter に title がありません。");
+    has(
+        "zz-two-problems.md:4: sources の「leaflet#gone」が指す notice「leaflet」にセクション「gone」がありません。",
+    );
+    has("zz-bad-id-and-source.md:2: id「faq-Bad」には a-z、0-9、「-」だけを使ってください。");
+    has(
+        "zz-bad-id-and-source.md:5: sources の「leaflet#nowhere2」が指す notice「leaflet」にセクション「nowhere2」がありません。",
+    );
     has("94 件の文書を読み込みました");
     // The assistant still answers from the documents that loaded.
     let v = env.json(&["ask", "--json", "シカクはいつ使えますか"]);
