@@ -26,6 +26,21 @@ test("an answer's phone number is a tel: link, every message has its time under 
   await page.context().close();
 });
 
+test("the call center's line is not shown twice in a row", async () => {
+  const page = await newPage();
+  await page.goto(base + "/");
+  await page.locator(".bubble").click();
+  const first = (await ask(page, "駐車場はありますか")).locator(".text");
+  assert.match(await first.textContent(), /0800-0804583/);
+  await ask(page, "売店はありますか");
+  const second = page.locator(".msg.bot").last().locator(".text");
+  assert.doesNotMatch(await second.textContent(), /0800-0804583/);
+  assert.match(await second.textContent(), /（お問い合わせ先は、前の回答のとおりです。）$/);
+  // The first keeps its number, as a link.
+  assert.equal(await page.locator('.msg.bot a[href="tel:08000804583"]').count(), 1);
+  await page.context().close();
+});
+
 test("an English answer's rating bar stays English after a Japanese question", async () => {
   const page = await newPage();
   await page.goto(base + "/");

@@ -58,6 +58,7 @@
       why: "よろしければ理由をお聞かせください",
       rated: "評価を送信しました。ありがとうございます。",
       thanks: "ありがとうございます。",
+      contactAbove: "（お問い合わせ先は、前の回答のとおりです。）",
       commented: "ご意見を送信しました。ありがとうございます。",
       ratingFailed: "評価を送信できませんでした。",
       agent: "担当者",
@@ -115,6 +116,7 @@
       why: "If you like, please tell us why",
       rated: "Thank you for your feedback.",
       thanks: "Thank you.",
+      contactAbove: "(For the contact details, see the previous answer.)",
       commented: "Thank you for telling us.",
       ratingFailed: "Your feedback could not be sent.",
       agent: "Staff",
@@ -622,10 +624,10 @@
     node.classList.remove("pending");
     node.removeAttribute("aria-busy");
     var text = answer.answer != null ? answer.answer : answer.text;
-    linked(node.querySelector(".text"), text);
+    var lang = TEXTS[answer.language] ? answer.language : languageOf(text);
+    linked(node.querySelector(".text"), this.once(text, lang));
     /* The answer's language becomes the widget's; a restored answer without one keeps it.
      * Its own texts (sources, the 👍 bar) are in its language. */
-    var lang = TEXTS[answer.language] ? answer.language : languageOf(text);
     if (TEXTS[answer.language]) this.setLanguage(answer.language);
     node.setAttribute("lang", lang);
     var cites = answer.citations || [];
@@ -655,6 +657,18 @@
 
   /* 👍/👎 under an answer, in the answer's language; once sent, a visible thanks beside
    * them (and the screen reader's status); 👎 asks for an optional comment. */
+  /* The call center's line that closes a reply is not shown twice in a row: when the
+   * previous reply ended with the same line, a pointer to it instead. */
+  Chat.prototype.once = function (text, lang) {
+    var lines = text.split("\n"), last = lines[lines.length - 1];
+    var previous = this.contactLine;
+    LINKS.lastIndex = 0;
+    this.contactLine = LINKS.test(last) ? last : null;
+    LINKS.lastIndex = 0;
+    if (lines.length < 2 || last !== previous) return text;
+    return lines.slice(0, -1).concat([t("contactAbove", undefined, lang)]).join("\n");
+  };
+
   Chat.prototype.feedback = function (node, messageId, given, lang) {
     var self = this;
     var bar = el("div", { "class": "fb" });
@@ -709,6 +723,7 @@
    * false when it is already shown. */
   Chat.prototype.addAgent = function (m) {
     if (this.log.querySelector('[data-id="' + m.id + '"]')) return false;
+    this.contactLine = null;
     var node = el("div", { "class": "msg agent", "data-id": String(m.id) });
     if (m.author) node.appendChild(el("span", { "class": "who", lang: languageOf(m.author) }, m.author));
     else node.appendChild(fixed(el("span", { "class": "who" }), "agent"));
@@ -761,6 +776,7 @@
   };
 
   Chat.prototype.addSystem = function (text, id, at) {
+    this.contactLine = null;
     var node = linked(el("div", { "class": "msg system", role: "status", lang: languageOf(text) }), text);
     if (id != null) node.setAttribute("data-id", String(id));
     this.log.appendChild(node);
@@ -917,6 +933,7 @@
         if (!transcript.messages.length) return;
         self.log.textContent = "";
         self.lastDay = null;
+        self.contactLine = null;
         /* A question with no answer, once a person was asked for, went to that person. */
         var answered = {}, handedOver = false;
         transcript.messages.forEach(function (m) { if (m.reply_to != null) answered[m.reply_to] = true; });
