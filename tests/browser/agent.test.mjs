@@ -4,23 +4,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { AGENT, AGENT2, agentConsole, base, newPage, shots, start, stop } from "./harness.mjs";
+import { AGENT, AGENT2, agentConsole, handOff, shots, start, stop } from "./harness.mjs";
 
 before(start);
 after(stop);
-
-/** A user who asks for a person through the widget's form. */
-async function handOff(facility, question) {
-  const user = await newPage();
-  await user.goto(base + "/");
-  await user.locator(".bubble").click();
-  await user.locator(".handoff").click();
-  await user.locator(".handoff-form input[name=facility_name]").fill(facility);
-  if (question) await user.locator(".handoff-form textarea[name=question]").fill(question);
-  await user.locator(".handoff-form button[type=submit]").click();
-  await user.locator(".msg.system").last().waitFor();
-  return user;
-}
 
 const LONG = "申請書の記入方法について伺います。".repeat(12);
 
@@ -118,7 +105,9 @@ test("after claiming, the send button is in view; resolving asks for a category;
   await agent.locator("#claim").click();
   const send = agent.locator("#reply-send");
   await send.waitFor();
-  // As the page opens: nothing scrolled for the agent.
+  // Measured once the claim's notice is in the transcript (the layout has settled), as
+  // the page opens: nothing scrolled for the agent.
+  await agent.locator("#detail .transcript li", { hasText: "担当者が対応を始めました" }).waitFor();
   await agent.evaluate(() => window.scrollTo(0, 0));
   const box = await send.boundingBox();
   assert.ok(box.y >= 0 && box.y + box.height <= 900, `the send button is at ${box.y}–${box.y + box.height}, out of the 900 px window`);

@@ -3,7 +3,7 @@
 // each answer's own texts in its language; the pages' icon; the consoles' counts and filters.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { agentConsole, ask, base, editorConsole, newPage, start, stop } from "./harness.mjs";
+import { agentConsole, ask, base, editorConsole, handOff, newPage, start, stop } from "./harness.mjs";
 
 before(start);
 after(stop);
@@ -66,12 +66,7 @@ test("every page has an icon", async () => {
 });
 
 test("the agent's views show their counts; the editor's documents filter to new drafts", async () => {
-  const user = await newPage();
-  await user.goto(base + "/");
-  await user.locator(".bubble").click();
-  await user.locator(".handoff").click();
-  await user.locator(".handoff-form button[type=submit]").click();
-  await user.locator(".msg.system").last().waitFor();
+  const user = await handOff();
   const agent = await agentConsole();
   await agent.locator("[data-view=waiting]", { hasText: /^待機中 [1-9]\d*$/ }).waitFor();
   assert.equal(await agent.locator("[data-view=mine]").textContent(), "自分の担当 0");

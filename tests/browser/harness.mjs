@@ -192,3 +192,17 @@ export async function publishDrafts(page, note) {
   await page.locator("#publish-confirm").click();
   await page.waitForFunction(() => document.getElementById("status").textContent.includes("公開しました"));
 }
+
+/** A user who asks for a person through the widget's form, with the clinic's name and an
+ * inquiry when given. */
+export async function handOff(facility, question) {
+  const user = await newPage();
+  await user.goto(base + "/");
+  await user.locator(".bubble").click();
+  await user.locator(".handoff").click();
+  if (facility) await user.locator(".handoff-form input[name=facility_name]").fill(facility);
+  if (question) await user.locator(".handoff-form textarea[name=question]").fill(question);
+  await user.locator(".handoff-form button[type=submit]").click();
+  await user.locator(".msg.system").last().waitFor();
+  return user;
+}
