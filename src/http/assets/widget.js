@@ -297,11 +297,9 @@
   }
 
   /* When a person wrote: the hour and minute on the user's clock. */
-  function stamp(iso) {
-    var at = new Date(iso);
-    if (isNaN(at.getTime())) return null;
+  function stamp(at) {
     var shown = at.toLocaleTimeString(language === "ja" ? "ja-JP" : "en-GB", { hour: "2-digit", minute: "2-digit" });
-    return el("time", { datetime: iso }, shown);
+    return el("time", { datetime: at.toISOString() }, shown);
   }
 
   function Chat(root) {
@@ -592,7 +590,7 @@
       var label = at.toLocaleDateString(language === "ja" ? "ja-JP" : "en-GB", { month: "long", day: "numeric", weekday: "short" });
       this.log.insertBefore(el("div", { "class": "day" }, label), node);
     }
-    node.appendChild(stamp(at.toISOString()));
+    node.appendChild(stamp(at));
   };
 
   /* A bot message element; a pending answer shows three dots until its text comes (the
