@@ -59,6 +59,7 @@ pub struct Metrics {
     answers: Family<AnswerLabels, Counter>,
     answer_latency: Histogram,
     feedback: Family<RatingLabels, Counter>,
+    help_ratings: Family<RatingLabels, Counter>,
     rate_limited: Counter,
 }
 
@@ -69,6 +70,7 @@ impl Default for Metrics {
         let answers = Family::default();
         let answer_latency = latency_histogram();
         let feedback = Family::default();
+        let help_ratings = Family::default();
         let rate_limited = Counter::default();
         // Names without the `_total` that a counter gets when encoded, help without the `.`
         // that the registry adds.
@@ -95,6 +97,11 @@ impl Default for Metrics {
         );
         registry.register("shikaku_feedback", "Feedback on answers", feedback.clone());
         registry.register(
+            "shikaku_help_ratings",
+            "Users' ratings of a person's help, once their ticket was resolved",
+            help_ratings.clone(),
+        );
+        registry.register(
             "shikaku_rate_limited",
             "Requests refused by the rate limit",
             rate_limited.clone(),
@@ -106,6 +113,7 @@ impl Default for Metrics {
             answers,
             answer_latency,
             feedback,
+            help_ratings,
             rate_limited,
         }
     }
@@ -136,6 +144,14 @@ impl Metrics {
 
     pub fn feedback(&self, rating: &str) {
         self.feedback
+            .get_or_create(&RatingLabels {
+                rating: rating.to_string(),
+            })
+            .inc();
+    }
+
+    pub fn help_rating(&self, rating: &str) {
+        self.help_ratings
             .get_or_create(&RatingLabels {
                 rating: rating.to_string(),
             })

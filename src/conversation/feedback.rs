@@ -1,8 +1,10 @@
-//! 👍/👎 on an answer, with an optional comment; a second 👎 offers a person.
+//! 👍/👎 on an answer, with an optional comment; a second 👎 offers a person. The same
+//! on the notice that a person resolved the ticket rates their help.
 
 use serde::Serialize;
 
 use super::Conversations;
+use crate::store::Rated;
 
 /// Longest feedback comment accepted.
 pub const MAX_COMMENT_CHARS: usize = 1000;
@@ -48,8 +50,8 @@ pub enum FeedbackError {
 }
 
 impl Conversations {
-    /// Records the rating (giving it again replaces it). `Ok(true)`: offer a person (the
-    /// bot could not help twice in this conversation).
+    /// Records the rating of an answer or of a person's help (giving it again replaces
+    /// it). `Ok(true)`: offer a person (the bot could not help twice in this conversation).
     pub async fn feedback(
         &self,
         session: &str,
@@ -72,10 +74,15 @@ impl Conversations {
         }
         // A My Number is never kept: removed before the comment is stored.
         let comment = comment.map(|c| crate::text::privacy::scrub(c).0);
-        self.store
+        let rated = self
+            .store
             .set_feedback(session, message_id, rating.as_str(), comment.as_deref())
             .await?
             .map_err(|crate::store::FeedbackError::NoSuchAnswer| FeedbackError::NoSuchAnswer)?;
+        if rated == Rated::Help {
+            self.metrics.help_rating(rating.as_str());
+            return Ok(false);
+        }
         self.metrics.feedback(rating.as_str());
         Ok(rating == Rating::Down && self.unhelpful_twice(session).await)
     }

@@ -318,16 +318,13 @@ impl Conversations {
         to: &str,
         note: Option<&str>,
     ) -> anyhow::Result<Result<(), Refused>> {
-        let done = self.store.transfer(ticket, agent, to).await?;
+        let note =
+            note.map(|note| privacy::scrub(&format!("引き継ぎメモ（{to} さんへ）: {note}")).0);
+        let done = self
+            .store
+            .transfer(ticket, agent, to, note.as_deref())
+            .await?;
         if done.is_ok() {
-            if let Some(note) = note {
-                self.note(
-                    ticket,
-                    agent,
-                    &format!("引き継ぎメモ（{to} さんへ）: {note}"),
-                )
-                .await?;
-            }
             self.desk_event(DeskKind::Ticket, ticket).await;
         }
         Ok(done)

@@ -29,7 +29,7 @@ pub struct StoredMessage {
     #[schema(value_type = Option<WriterKind>)]
     pub writer: Option<String>,
     pub citations: Vec<Citation>,
-    /// The user's rating of an answer: `up` or `down`.
+    /// The user's rating of an answer (or of a person's help): `up` or `down`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<String>,
     /// What the user wrote with a 👎 (why the answer did not help).
@@ -39,6 +39,10 @@ pub struct StoredMessage {
     /// what the user typed (a follow-up, several questions in one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub understood_as: Option<String>,
+    /// On the notice that a person finished with the conversation: the ticket they
+    /// resolved. The user may rate their help on it (`POST /api/v1/feedback`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closes_ticket: Option<i64>,
     /// On an agent's reply: the name the agent gives users, when they gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,
@@ -67,6 +71,14 @@ pub struct ConversationContext {
     /// answer, and rated 👎.
     pub no_answers: i64,
     pub downs: i64,
+}
+
+/// What a rating was given on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rated {
+    Answer,
+    /// A person's help: the notice that they resolved the conversation's ticket.
+    Help,
 }
 
 /// Why feedback was not recorded.
@@ -237,7 +249,8 @@ impl Store {
     /// The transcript, oldest first, with the feedback given on each answer.
     pub async fn messages(&self, conversation: &str) -> Result<Vec<StoredMessage>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.role, m.text, m.reply_to, m.outcome, m.writer, m.citations, m.understood_as, m.author, m.created_at, f.rating, f.comment \
+            "SELECT m.id, m.role, m.text, m.reply_to, m.outcome, m.writer, m.citations, m.understood_as, m.author, m.created_at, f.rating, f.comment, \
+             (SELECT t.id FROM tickets t WHERE t.resolved_notice = m.id) AS closes_ticket \
              FROM messages m LEFT JOIN feedback f ON f.message_id = m.id \
              WHERE m.conversation_id = $1 ORDER BY m.id",
         )
@@ -260,6 +273,7 @@ impl Store {
                     },
                     feedback: row.try_get("rating")?,
                     feedback_comment: row.try_get("comment")?,
+                    closes_ticket: row.try_get("closes_ticket")?,
                     understood_as: row.try_get("understood_as")?,
                     author: row.try_get("author")?,
                     created_at: row.try_get("created_at")?,
@@ -268,25 +282,30 @@ impl Store {
             .collect()
     }
 
-    /// Records 👍 ("up") or 👎 ("down") on an answer; giving it again replaces it.
+    /// Records 👍 ("up") or 👎 ("down") on an answer, or on the notice that a person
+    /// resolved the conversation's ticket (their help); giving it again replaces it.
     pub async fn set_feedback(
         &self,
         conversation: &str,
         message_id: i64,
         rating: &str,
         comment: Option<&str>,
-    ) -> Result<std::result::Result<(), FeedbackError>> {
-        let is_answer = sqlx::query(
-            "SELECT 1 FROM messages WHERE id = $1 AND conversation_id = $2 AND role = 'assistant'",
+    ) -> Result<std::result::Result<Rated, FeedbackError>> {
+        let role: Option<String> = sqlx::query(
+            "SELECT m.role FROM messages m WHERE m.id = $1 AND m.conversation_id = $2 \
+             AND (m.role = 'assistant' OR EXISTS (SELECT 1 FROM tickets t WHERE t.resolved_notice = m.id))",
         )
         .bind(message_id)
         .bind(conversation)
         .fetch_optional(&self.pool)
         .await?
-        .is_some();
-        if !is_answer {
-            return Ok(Err(FeedbackError::NoSuchAnswer));
-        }
+        .map(|row| row.try_get(0))
+        .transpose()?;
+        let rated = match role.as_deref() {
+            None => return Ok(Err(FeedbackError::NoSuchAnswer)),
+            Some("assistant") => Rated::Answer,
+            Some(_) => Rated::Help,
+        };
         sqlx::query(
             "INSERT INTO feedback (message_id, rating, comment, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (message_id) DO UPDATE SET rating = excluded.rating, \
@@ -298,7 +317,7 @@ impl Store {
         .bind(now())
         .execute(&self.writer)
         .await?;
-        Ok(Ok(()))
+        Ok(Ok(rated))
     }
 
     /// The conversation's state (`bot`, `waiting`, `agent`, `resolved`), or `None` if there
@@ -329,7 +348,8 @@ impl Store {
                (SELECT COUNT(*) FROM messages WHERE conversation_id = c.id AND outcome = 'no_answer' \
                  AND created_at > {SINCE_RESOLVED}), \
                (SELECT COUNT(*) FROM feedback f JOIN messages m ON m.id = f.message_id \
-                 WHERE m.conversation_id = c.id AND f.rating = 'down' AND m.created_at > {SINCE_RESOLVED}) \
+                 WHERE m.conversation_id = c.id AND m.role = 'assistant' AND f.rating = 'down' \
+                   AND m.created_at > {SINCE_RESOLVED}) \
              FROM conversations c WHERE c.id = $1"
         );
         let Some(row) = sqlx::query(&sql)

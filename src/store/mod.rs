@@ -24,7 +24,7 @@ mod ownership;
 mod scrub;
 pub mod tickets;
 
-pub use conversations::{ConversationContext, FeedbackError, StoredMessage};
+pub use conversations::{ConversationContext, FeedbackError, Rated, StoredMessage};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =

@@ -39,12 +39,15 @@ impl Store {
         Ok(Ok((t.conversation_id, message)))
     }
 
-    /// Hands the ticket `agent` owns to another agent or admin, `to` (a user name).
+    /// Hands the ticket `agent` owns to another agent or admin, `to` (a user name), with
+    /// `note` (the handover note, kept as an internal note) in the same transaction: the new
+    /// owner never finds the ticket without it.
     pub async fn transfer(
         &self,
         ticket: i64,
         agent: &str,
         to: &str,
+        note: Option<&str>,
     ) -> Result<std::result::Result<(), Refused>> {
         if let Err(r) = self.owned(ticket, agent).await? {
             return Ok(Err(r));
@@ -68,13 +71,24 @@ impl Store {
                 "{to} には引き継げません（担当者または管理者の名前を選んでください）"
             ))));
         }
+        if let Some(note) = note {
+            sqlx::query(
+                "INSERT INTO ticket_notes (ticket_id, author, text, created_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(ticket)
+            .bind(agent)
+            .bind(note)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(Ok(()))
     }
 
     /// Opens a resolved ticket again (`waiting`, no owner) and adds `notice` to the
     /// transcript, in one transaction: the conversation and the notice's id. Refused when
-    /// the conversation has another open ticket.
+    /// the conversation has another open ticket. The help is rated again once resolved again.
     pub async fn reopen(
         &self,
         ticket: i64,
@@ -86,7 +100,7 @@ impl Store {
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE tickets SET status = 'waiting', claimed_by = NULL, claimed_at = NULL, \
-             resolved_at = NULL, category = NULL WHERE id = $1 AND status = 'resolved'",
+             resolved_at = NULL, category = NULL, resolved_notice = NULL WHERE id = $1 AND status = 'resolved'",
         )
         .bind(ticket)
         .execute(&mut *tx)

@@ -37,6 +37,10 @@ pub struct TicketRow {
     pub resolved_at: Option<String>,
     /// What the user wrote last (the queue shows it as a preview).
     pub last_user_message: Option<String>,
+    /// Once resolved: how the user rated the person's help, `up` or `down`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::conversation::Rating>)]
+    pub help_rating: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -58,7 +62,8 @@ pub enum Refused {
 pub(super) const TICKET_COLUMNS: &str = "t.id, t.conversation_id, t.status, t.reason, t.channel, t.facility_name, \
      t.facility_code, t.contact, t.question, u.name AS claimed_by, t.category, t.priority, t.tags, t.created_at, t.resolved_at, \
      (SELECT m.text FROM messages m WHERE m.conversation_id = t.conversation_id AND m.role = 'user' \
-      ORDER BY m.id DESC LIMIT 1) AS last_user_message";
+      ORDER BY m.id DESC LIMIT 1) AS last_user_message, \
+     (SELECT f.rating FROM feedback f WHERE f.message_id = t.resolved_notice) AS help_rating";
 
 pub(super) fn ticket_row(row: &sqlx::any::AnyRow) -> Result<TicketRow> {
     Ok(TicketRow {
@@ -78,6 +83,7 @@ pub(super) fn ticket_row(row: &sqlx::any::AnyRow) -> Result<TicketRow> {
         created_at: row.try_get("created_at")?,
         resolved_at: row.try_get("resolved_at")?,
         last_user_message: row.try_get("last_user_message")?,
+        help_rating: row.try_get("help_rating")?,
     })
 }
 
@@ -263,6 +269,7 @@ impl Store {
             citations: Vec::new(),
             feedback: None,
             feedback_comment: None,
+            closes_ticket: None,
             understood_as: None,
             author,
             created_at: at,
@@ -302,7 +309,6 @@ impl Store {
             .collect()
     }
 
-    /// Resolves the ticket the agent owns; the bot may answer in the conversation again.
     /// Resolves the ticket `agent` owns and adds `notice` to the transcript, in one
     /// transaction: the conversation and the notice's id.
     pub async fn resolve(
@@ -326,6 +332,12 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let message = set_state_and_tell(&mut tx, &t.conversation_id, "resolved", notice).await?;
+        // The user rates the person's help on this notice.
+        sqlx::query("UPDATE tickets SET resolved_notice = $1 WHERE id = $2")
+            .bind(message)
+            .bind(ticket)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Ok((t.conversation_id, message)))
     }

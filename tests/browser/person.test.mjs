@@ -119,6 +119,23 @@ test("a person's reply to a closed panel is counted on the bubble with a preview
     const root = document.querySelector("shikaku-chat").shadowRoot;
     return root.querySelector(".presence").hidden && !root.querySelector(".handoff").hidden;
   });
+
+  // One tap rates the person's help: thanks at once, kept across a reload, and the agent
+  // sees it on the ticket.
+  const closing = () => user.locator(".msg.system", { hasText: "対応が終わりました" });
+  assert.equal(await closing().locator(".fb > span").first().textContent(), "担当者の対応はいかがでしたか？");
+  await closing().locator(".fb button[aria-label=役に立った]").click();
+  await closing().locator(".fb .thanks", { hasText: "ありがとうございます" }).waitFor();
+  await user.screenshot({ path: path.join(shots, "32-person-rated.png") });
+  await user.reload();
+  if (!(await user.locator(".panel").isVisible())) await user.locator(".bubble").click();
+  assert.equal(await closing().locator(".fb button[aria-label=役に立った]").getAttribute("aria-pressed"), "true");
+  await agent.reload();
+  await agent.locator("[data-view=all]").click();
+  const row = agent.locator("#queue-body tr", { hasText: "未読テスト医院" }).first();
+  assert.match(await row.locator(".state").textContent(), /解決済み（その他） 👍/);
+  await row.click();
+  await agent.locator(".transcript .rating", { hasText: "担当者の対応への評価: 👍 役に立った" }).waitFor();
   await user.context().close();
   await agent.context().close();
 });

@@ -255,7 +255,8 @@ fn a_ticket_is_handed_on_given_back_and_reopened_and_the_clinics_history_is_show
 /// The user is told, live, when an agent takes their conversation and when it is resolved
 /// (both in the transcript); after the resolution the bot's earlier unhelpful answers no
 /// longer count, so an answer is not met with the handoff offer again. (Before: nothing
-/// was said, and every answer after a resolution came with the handoff form.)
+/// was said, and every answer after a resolution came with the handoff form.) The user
+/// rates the person's help on the notice that the ticket was resolved.
 fn the_user_is_told_when_a_person_takes_and_leaves_and_a_resolved_conversation_starts_afresh(
     db: &Database,
 ) {
@@ -326,6 +327,56 @@ fn the_user_is_told_when_a_person_takes_and_leaves_and_a_resolved_conversation_s
             .contains("対応が終わりました"),
         "{told}"
     );
+
+    // The user rates the person's help on the notice that closed the ticket, and only
+    // there; the agent sees it on the ticket. A 👎 on a person is not the bot failing.
+    assert_eq!(told["closes_ticket"], id, "{told}");
+    let rate = |message: &Value, rating: &str| {
+        server.post_json(
+            "/api/v1/feedback",
+            &json!({"session_id": session, "message_id": message["id"], "rating": rating,
+                    "comment": "対応が遅かったです"}),
+        )
+    };
+    let transcript: Value = server
+        .client
+        .get(server.url(&format!("/api/v1/sessions/{session}/messages")))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let claim_notice = transcript["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| {
+            m["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("担当者が対応を始めました"))
+        })
+        .unwrap();
+    assert!(
+        claim_notice.get("closes_ticket").is_none(),
+        "{claim_notice}"
+    );
+    assert_eq!(rate(claim_notice, "down").status(), 404);
+    let rated = rate(&told, "down");
+    assert_eq!(rated.status(), 200);
+    let rated: Value = rated.json().unwrap();
+    assert!(rated.get("handoff").is_none(), "{rated}");
+    let detail: Value = agent
+        .get(&format!("/agent/api/tickets/{id}"))
+        .json()
+        .unwrap();
+    assert_eq!(detail["ticket"]["help_rating"], "down", "{detail}");
+    let closing = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["closes_ticket"] == id)
+        .unwrap();
+    assert_eq!(closing["feedback"], "down");
+    assert_eq!(closing["feedback_comment"], "対応が遅かったです");
 
     // Unhelpful again, once: no offer (two were before the resolution).
     let after = ask(Some(&session), "電子カルテの選び方を教えて");

@@ -223,7 +223,11 @@
   var REASONS = { button: "担当者ボタン", requested_person: "担当者希望", own_case: "個別の手続き", repeated_failure: "回答できず" };
   function reasonText(r) { return REASONS[r] || r; }
   function statusText(t) {
-    return t.status === "waiting" ? "待機中" : t.status === "agent" ? "対応中（" + (t.claimed_by || "") + "）" : "解決済み（" + (t.category || "") + "）";
+    if (t.status === "waiting") return "待機中";
+    if (t.status === "agent") return "対応中（" + (t.claimed_by || "") + "）";
+    /* How the user rated the person's help, once they did. */
+    var rated = t.help_rating === "up" ? " 👍" : t.help_rating === "down" ? " 👎" : "";
+    return "解決済み（" + (t.category || "") + "）" + rated;
   }
 
   function open(id) { current = id; shown = null; seen(id); load(id); refreshQueue(); }
@@ -305,7 +309,9 @@
       li.appendChild(el("span", { "class": "who" }, who[m.role] || m.role));
       li.appendChild(el("time", { datetime: m.created_at }, japanTime(m.created_at)));
       if (m.feedback) {
-        li.appendChild(el("span", { "class": "rating" }, m.feedback === "up" ? "👍 役に立った" : "👎 役に立たなかった"));
+        var verdict = m.feedback === "up" ? "👍 役に立った" : "👎 役に立たなかった";
+        /* On the notice that the ticket was resolved, the rating is of the person's help. */
+        li.appendChild(el("span", { "class": "rating" }, (m.closes_ticket != null ? "担当者の対応への評価: " : "") + verdict));
       }
       if (m.feedback_comment) li.appendChild(el("span", { "class": "comment" }, "利用者のコメント: " + m.feedback_comment));
       if (m.understood_as) {

@@ -53,6 +53,7 @@
       sources: "出典",
       sourcesCount: function (n) { return "出典 " + n + "件"; },
       helpful: "この回答は役に立ちましたか？",
+      helpfulPerson: "担当者の対応はいかがでしたか？",
       up: "役に立った",
       down: "役に立たなかった",
       why: "よろしければ理由をお聞かせください",
@@ -111,6 +112,7 @@
       sources: "Sources",
       sourcesCount: function (n) { return n + (n === 1 ? " source" : " sources"); },
       helpful: "Was this answer helpful?",
+      helpfulPerson: "How was the help from our staff?",
       up: "Helpful",
       down: "Not helpful",
       why: "If you like, please tell us why",
@@ -653,8 +655,6 @@
     this.scroll();
   };
 
-  /* 👍/👎 under an answer, in the answer's language; once sent, a visible thanks beside
-   * them (and the screen reader's status); 👎 asks for an optional comment. */
   /* The call center's line that closes a reply is not shown twice in a row: when the
    * previous reply ended with the same line, a pointer to it instead. */
   Chat.prototype.once = function (text, lang) {
@@ -667,10 +667,13 @@
     return lines.slice(0, -1).concat([t("contactAbove", undefined, lang)]).join("\n");
   };
 
-  Chat.prototype.feedback = function (node, messageId, given, lang) {
+  /* 👍/👎 under an answer (or under the notice that a person finished: their help), in
+   * its language; once sent, a visible thanks beside them (and the screen reader's
+   * status); 👎 asks for an optional comment. */
+  Chat.prototype.feedback = function (node, messageId, given, lang, question) {
     var self = this;
     var bar = el("div", { "class": "fb" });
-    bar.appendChild(own(el("span"), "helpful", "text", lang));
+    bar.appendChild(own(el("span"), question || "helpful", "text", lang));
     var up = own(el("button", { type: "button", "aria-pressed": String(given === "up") }, "👍"), "up", "aria-label", lang);
     var down = own(el("button", { type: "button", "aria-pressed": String(given === "down") }, "👎"), "down", "aria-label", lang);
     var thanks = el("span", { "class": "thanks", lang: lang });
@@ -687,6 +690,7 @@
           down.setAttribute("aria-pressed", String(rating === "down"));
           thanks.textContent = t(comment ? "commented" : "thanks", undefined, lang);
           self.status.textContent = t(comment ? "commented" : "rated", undefined, lang);
+          if (bar.scrollIntoView) bar.scrollIntoView({ block: "nearest" });
           return r.json().catch(function () { return {}; });
         })
         .then(function (j) {
@@ -763,7 +767,7 @@
       if (!this.addAgent(m)) return;
       this.status.textContent = t("agentReplied");
     } else if (m.role === "system" && !this.log.querySelector('[data-id="' + m.id + '"]')) {
-      this.addSystem(m.text, m.id, m.created_at);
+      this.addSystem(m.text, m.id, m.created_at, m);
       this.status.textContent = m.text;
       /* A person took the conversation or finished with it: the transcript says which. */
       this.catchUp();
@@ -773,12 +777,17 @@
     this.notify(m);
   };
 
-  Chat.prototype.addSystem = function (text, id, at) {
+  /* What the service says (a ticket opened, taken, finished). On the notice that a person
+   * finished (`closes`, the stored message), a one-tap rating of their help. */
+  Chat.prototype.addSystem = function (text, id, at, closes) {
     this.contactLine = null;
     var node = linked(el("div", { "class": "msg system", role: "status", lang: languageOf(text) }), text);
     if (id != null) node.setAttribute("data-id", String(id));
     this.log.appendChild(node);
     this.dated(node, at);
+    if (closes && closes.closes_ticket != null) {
+      this.feedback(node, closes.id, closes.feedback, languageOf(text), "helpfulPerson");
+    }
     this.scroll();
     return node;
   };
@@ -941,7 +950,7 @@
             if (handedOver && !answered[m.id]) self.log.appendChild(el("div", { "class": "note", lang: language }, t("forwarded")));
           } else if (m.role === "system") {
             handedOver = true;
-            self.addSystem(m.text, m.id, m.created_at);
+            self.addSystem(m.text, m.id, m.created_at, m);
           } else if (m.role === "agent") self.addAgent(m);
           else self.finish(self.addBot(""), m);
         });

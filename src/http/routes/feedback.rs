@@ -1,4 +1,5 @@
-//! `POST /api/v1/feedback`: 👍/👎 on an answer of the caller's conversation.
+//! `POST /api/v1/feedback`: 👍/👎 on an answer of the caller's conversation, or on the
+//! help of the person who resolved its ticket.
 
 use axum::Json;
 use axum::extract::State;
@@ -18,7 +19,8 @@ use crate::http::openapi::{JsonBodyErrors, RateLimited, ServiceErrors};
 pub struct FeedbackRequest {
     #[schema(pattern = r"^[^\x00-\x08\x0E-\x1F\x7F-\x84\x86-\x9F]*$")]
     session_id: String,
-    /// The answer's `message_id`.
+    /// The answer's `message_id`, or the `id` of the notice that closed a ticket
+    /// (`closes_ticket`): that rates the person's help.
     #[serde(deserialize_with = "whole_number")]
     message_id: i64,
     /// "up" (👍) or "down" (👎).
@@ -55,12 +57,12 @@ pub struct FeedbackResponse {
     handoff: Option<Handoff>,
 }
 
-#[utoipa::path(post, path = "/api/v1/feedback", summary = "👍 or 👎 on an answer",
+#[utoipa::path(post, path = "/api/v1/feedback", summary = "👍 or 👎 on an answer, or on a person's help",
     request_body = FeedbackRequest,
     responses(
         (status = 200, description = "Recorded (giving it again replaces it)", body = FeedbackResponse),
         JsonBodyErrors,
-        (status = 404, description = "`unknown_message`: no such answer in the conversation", body = ErrorBody),
+        (status = 404, description = "`unknown_message`: no such answer or closing notice in the conversation", body = ErrorBody),
         (status = 429, response = RateLimited),
         ServiceErrors,
     ))]
