@@ -217,6 +217,27 @@ fn header(settings: &Settings, options: &Options) -> String {
     )
 }
 
+/// `bench embedding`: the question embedding alone, each question embedded anew (quick
+/// to profile: `perf record -g shikaku bench embedding`).
+pub fn run_embedding(settings: &Settings, options: &Options) -> Result<String> {
+    let mut out = header(settings, options);
+    let start = Instant::now();
+    let Some(embedder) = crate::startup::embedder(settings)? else {
+        anyhow::bail!("no embedding model: set SHIKAKU_EMBEDDER to its file");
+    };
+    out.push_str(&format!("embedding model: load {}\n", ms(start.elapsed())));
+    let query = latencies(
+        &options.questions,
+        options.repetitions,
+        || {},
+        |q| {
+            let _ = embedder.query(q);
+        },
+    );
+    row(&mut out, "question embedding (each embedded anew)", query);
+    Ok(out)
+}
+
 pub fn run(settings: &Settings, options: &Options) -> Result<String> {
     let mut out = header(settings, options);
     let (kb, _) = settings.load_knowledge()?;

@@ -133,6 +133,8 @@ enum Command {
 #[derive(Clone, Copy, clap::ValueEnum)]
 enum BenchTarget {
     Retrieval,
+    /// The question embedding alone
+    Embedding,
     Llm,
 }
 
@@ -340,11 +342,17 @@ impl Cli {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Bench {
-                target: BenchTarget::Retrieval,
+                target,
                 questions,
                 synthetic,
                 repetitions,
-            } => service::bench(&settings, &questions, synthetic, repetitions),
+            } => service::bench(
+                &settings,
+                &questions,
+                synthetic,
+                repetitions,
+                matches!(target, BenchTarget::Embedding),
+            ),
         }
     }
 }

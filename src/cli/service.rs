@@ -76,19 +76,22 @@ pub fn bench(
     questions: &Path,
     synthetic: usize,
     repetitions: usize,
+    embedding_only: bool,
 ) -> Result<ExitCode> {
     let questions = eval::read_items(questions)?
         .into_iter()
         .map(|i| i.question)
         .collect();
-    let report = bench::run(
-        settings,
-        &bench::Options {
-            questions,
-            synthetic_passages: synthetic,
-            repetitions,
-        },
-    )?;
+    let options = bench::Options {
+        questions,
+        synthetic_passages: synthetic,
+        repetitions,
+    };
+    let report = if embedding_only {
+        bench::run_embedding(settings, &options)?
+    } else {
+        bench::run(settings, &options)?
+    };
     print!("{report}");
     Ok(ExitCode::SUCCESS)
 }

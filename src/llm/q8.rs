@@ -238,18 +238,21 @@ impl Q8Matrix {
             }
         };
         let mut first = 0;
+        // Four activation rows at a time share each weight load (prompts, passages).
         #[cfg(target_arch = "x86_64")]
-        if kernel == Kernel::Avx512 {
-            // Four activation rows at a time share each weight load (prompts).
-            while first + 4 <= m {
-                let rows: [_; 4] = std::array::from_fn(|r| row(first + r));
-                // SAFETY: `detect` saw these features on this CPU.
-                let sums = unsafe { x86::pair_avx512(quants, scales, rows) };
-                for (r, sum) in sums.into_iter().enumerate() {
-                    put(first + r, sum);
+        while kernel != Kernel::Plain && first + 4 <= m {
+            let rows: [_; 4] = std::array::from_fn(|r| row(first + r));
+            // SAFETY: `detect` saw these features on this CPU.
+            let sums = unsafe {
+                match kernel {
+                    Kernel::Avx512 => x86::pair_avx512(quants, scales, rows),
+                    _ => x86::pair_avx2_4(quants, scales, rows),
                 }
-                first += 4;
+            };
+            for (r, sum) in sums.into_iter().enumerate() {
+                put(first + r, sum);
             }
+            first += 4;
         }
         for i in first..m {
             let (xq, xd) = row(i);
@@ -427,6 +430,29 @@ mod x86 {
         _mm_cvtss_f32(res)
     }
 
+    /// The two rows of one weight block (`w0`, `w1`, their magnitudes `a0`, `a1`) against
+    /// one activation block: ggml's AVX2 `mul_sum_i8_pairs`, as floats.
+    #[inline(always)]
+    unsafe fn products(
+        x: __m256i,
+        w0: __m256i,
+        w1: __m256i,
+        a0: __m256i,
+        a1: __m256i,
+    ) -> (__m256, __m256) {
+        // SAFETY: only called from functions with AVX2 enabled.
+        unsafe {
+            let ones = _mm256_set1_epi16(1);
+            let p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(a0, _mm256_sign_epi8(x, w0)), ones);
+            let p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(a1, _mm256_sign_epi8(x, w1)), ones);
+            (_mm256_cvtepi32_ps(p0), _mm256_cvtepi32_ps(p1))
+        }
+    }
+
+    /// Both rows of a pair against one activation row (`xq`, `xd`), or against four that
+    /// share each weight load and its magnitude (`pair_avx2_4`); every row gets the same
+    /// operations as ggml's AVX2 `vec_dot_q8_0_q8_0`, so the same bits either way.
+    ///
     /// # Safety
     /// The CPU must have AVX2, FMA and F16C (checked at run time by the caller).
     #[target_feature(enable = "avx2,fma,f16c")]
@@ -436,27 +462,91 @@ mod x86 {
         xq: &[i8],
         xd: &[f32],
     ) -> [f32; 2] {
-        // SAFETY: the caller checked the CPU features; loads stay inside the slices.
+        let blocks = quants.len().min(scales.len());
+        assert!(
+            xq.len() >= blocks * BLOCK && xd.len() >= blocks,
+            "a short activation row"
+        );
+        // SAFETY: the caller checked the CPU features; the loads stay inside the slices.
         unsafe {
-            let ones = _mm256_set1_epi16(1);
-            let mut acc = [_mm256_setzero_ps(); 2];
+            let (mut first, mut second) = (_mm256_setzero_ps(), _mm256_setzero_ps());
             for (b, (pair, scale)) in quants.iter().zip(scales).enumerate() {
+                let (dw0, dw1) = block_scales(scale);
+                let w0 = _mm256_load_si256(pair.0.as_ptr() as *const __m256i);
+                let w1 = _mm256_load_si256(pair.0.as_ptr().add(BLOCK) as *const __m256i);
+                let (a0, a1) = (_mm256_sign_epi8(w0, w0), _mm256_sign_epi8(w1, w1));
                 let x = _mm256_loadu_si256(xq.as_ptr().add(b * BLOCK) as *const __m256i);
-                let ds = _mm_cvtph_ps(_mm_cvtsi32_si128(
-                    (scale[0] as u32 | (scale[1] as u32) << 16) as i32,
-                ));
-                let ds = _mm_mul_ps(ds, _mm_set1_ps(xd[b]));
-                let mut d = [0.0f32; 4];
-                _mm_storeu_ps(d.as_mut_ptr(), ds);
-                for (half, acc) in acc.iter_mut().enumerate() {
-                    let w = _mm256_load_si256(pair.0.as_ptr().add(half * BLOCK) as *const __m256i);
-                    let aw = _mm256_sign_epi8(w, w);
-                    let sx = _mm256_sign_epi8(x, w);
-                    let dot = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, sx), ones);
-                    *acc = _mm256_fmadd_ps(_mm256_set1_ps(d[half]), _mm256_cvtepi32_ps(dot), *acc);
-                }
+                let xs = *xd.get_unchecked(b);
+                let (p0, p1) = products(x, w0, w1, a0, a1);
+                // One f32 product of the two scales, as ggml's `_mm256_mul_ps`.
+                first = _mm256_fmadd_ps(_mm256_set1_ps(dw0 * xs), p0, first);
+                second = _mm256_fmadd_ps(_mm256_set1_ps(dw1 * xs), p1, second);
             }
-            [hsum(acc[0]), hsum(acc[1])]
+            [hsum(first), hsum(second)]
+        }
+    }
+
+    /// [`pair_avx2`] for four activation rows at once, written out so that the eight
+    /// accumulators stay in registers.
+    ///
+    /// # Safety
+    /// As [`pair_avx2`].
+    #[target_feature(enable = "avx2,fma,f16c")]
+    pub unsafe fn pair_avx2_4(
+        quants: &[Pair],
+        scales: &[[u16; 2]],
+        rows: [(&[i8], &[f32]); 4],
+    ) -> [[f32; 2]; 4] {
+        let blocks = quants.len().min(scales.len());
+        assert!(
+            rows.iter()
+                .all(|(q, d)| q.len() >= blocks * BLOCK && d.len() >= blocks),
+            "a short activation row"
+        );
+        let [(q0, d0), (q1, d1), (q2, d2), (q3, d3)] = rows;
+        // SAFETY: the caller checked the CPU features; the loads stay inside the slices.
+        unsafe {
+            let zero = _mm256_setzero_ps();
+            let (mut f0, mut f1, mut f2, mut f3) = (zero, zero, zero, zero);
+            let (mut s0, mut s1, mut s2, mut s3) = (zero, zero, zero, zero);
+            for (b, (pair, scale)) in quants.iter().zip(scales).enumerate() {
+                let (dw0, dw1) = block_scales(scale);
+                let w0 = _mm256_load_si256(pair.0.as_ptr() as *const __m256i);
+                let w1 = _mm256_load_si256(pair.0.as_ptr().add(BLOCK) as *const __m256i);
+                let (a0, a1) = (_mm256_sign_epi8(w0, w0), _mm256_sign_epi8(w1, w1));
+                let load =
+                    |q: &[i8]| _mm256_loadu_si256(q.as_ptr().add(b * BLOCK) as *const __m256i);
+                macro_rules! row {
+                    ($q:expr, $d:expr, $f:ident, $s:ident) => {
+                        let xs = *$d.get_unchecked(b);
+                        let (p0, p1) = products(load($q), w0, w1, a0, a1);
+                        $f = _mm256_fmadd_ps(_mm256_set1_ps(dw0 * xs), p0, $f);
+                        $s = _mm256_fmadd_ps(_mm256_set1_ps(dw1 * xs), p1, $s);
+                    };
+                }
+                row!(q0, d0, f0, s0);
+                row!(q1, d1, f1, s1);
+                row!(q2, d2, f2, s2);
+                row!(q3, d3, f3, s3);
+            }
+            [
+                [hsum(f0), hsum(s0)],
+                [hsum(f1), hsum(s1)],
+                [hsum(f2), hsum(s2)],
+                [hsum(f3), hsum(s3)],
+            ]
+        }
+    }
+
+    /// A block's two weight scales, f16 to f32 as `_mm_cvtph_ps` does.
+    #[inline(always)]
+    unsafe fn block_scales(scale: &[u16; 2]) -> (f32, f32) {
+        // SAFETY: only called from functions with F16C enabled.
+        unsafe {
+            let dw = _mm_cvtph_ps(_mm_cvtsi32_si128(
+                (scale[0] as u32 | (scale[1] as u32) << 16) as i32,
+            ));
+            (_mm_cvtss_f32(dw), _mm_cvtss_f32(_mm_movehdup_ps(dw)))
         }
     }
 

@@ -15,6 +15,7 @@ on_both_databases!(
     a_follow_up_is_read_with_the_conversation_and_the_transcript_shows_how,
     nul_bytes_and_invisible_messages_are_a_clear_422,
     no_confirmed_ticket_is_lost_when_the_process_is_killed,
+    no_confirmed_chat_is_lost_when_the_process_is_killed,
 );
 
 const DEADLINE_QUESTION: &str = "カードリーダーの申込み締切は？";
@@ -831,7 +832,14 @@ fn nul_bytes_and_invisible_messages_are_a_clear_422(db: &Database) {
     assert_eq!((status, code.as_str()), (422, "invalid_comment"), "{body}");
 }
 
-fn no_confirmed_ticket_is_lost_when_the_process_is_killed(db: &Database) {
+/// Four clients send until the service is SIGKILLed under them (after `for_how_long`):
+/// what each `send` confirmed (`Some`: the service said it was kept), and a server
+/// restarted on the same data.
+fn confirmed_before_a_kill<T: Send>(
+    db: &Database,
+    for_how_long: std::time::Duration,
+    send: impl Fn(&Server, usize, usize) -> Option<T> + Sync,
+) -> (Vec<T>, Server, Env) {
     let env = Env::new();
     let mut extra = db.env();
     extra.push(("SHIKAKU_RATE_LIMIT", "0"));
@@ -840,27 +848,18 @@ fn no_confirmed_ticket_is_lost_when_the_process_is_killed(db: &Database) {
     let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         for worker in 0..4 {
-            let (server, confirmed, stop) = (&server, &confirmed, &stop);
+            let (server, confirmed, stop, send) = (&server, &confirmed, &stop, &send);
             s.spawn(move || {
                 let mut n = 0;
                 while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                     n += 1;
-                    let sent = server
-                        .client
-                        .post(server.url("/api/v1/handoff"))
-                        .json(&json!({"facility_name": format!("crash-{worker}-{n}")}))
-                        .send();
-                    // Only a 201 the client received counts as confirmed.
-                    if let Ok(r) = sent
-                        && r.status() == 201
-                        && let Ok(body) = r.json::<Value>()
-                    {
-                        confirmed.lock().unwrap().push(body);
+                    if let Some(kept) = send(server, worker, n) {
+                        confirmed.lock().unwrap().push(kept);
                     }
                 }
             });
         }
-        std::thread::sleep(std::time::Duration::from_millis(1500));
+        std::thread::sleep(for_how_long);
         // SIGKILL while the workers are still sending.
         server.signal_kill();
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -869,10 +868,29 @@ fn no_confirmed_ticket_is_lost_when_the_process_is_killed(db: &Database) {
     let confirmed = confirmed.into_inner().unwrap();
     assert!(
         confirmed.len() > 10,
-        "only {} tickets before the kill",
+        "only {} confirmed before the kill",
         confirmed.len()
     );
     let server = Server::start(&env, &db.env());
+    (confirmed, server, env)
+}
+
+fn no_confirmed_ticket_is_lost_when_the_process_is_killed(db: &Database) {
+    let (confirmed, server, _env) = confirmed_before_a_kill(
+        db,
+        std::time::Duration::from_millis(1500),
+        |server, worker, n| {
+            let sent = server
+                .client
+                .post(server.url("/api/v1/handoff"))
+                .json(&json!({"facility_name": format!("crash-{worker}-{n}")}))
+                .send();
+            // Only a 201 the client received counts as confirmed.
+            sent.ok()
+                .filter(|r| r.status() == 201)
+                .and_then(|r| r.json::<Value>().ok())
+        },
+    );
     for ticket in &confirmed {
         let session = ticket["session_id"].as_str().unwrap();
         let transcript: Value = server
@@ -884,5 +902,59 @@ fn no_confirmed_ticket_is_lost_when_the_process_is_killed(db: &Database) {
             "{ticket} lost: {transcript}"
         );
         assert_eq!(transcript["messages"][0]["text"], ticket["message"]);
+    }
+}
+
+/// Chats under load from four clients, first questions and follow-ups, then SIGKILL while
+/// they are still sending: after a restart every question whose 200 (`saved`) reached its
+/// client is in the transcript, with the very answer the client got.
+fn no_confirmed_chat_is_lost_when_the_process_is_killed(db: &Database) {
+    const QUESTIONS: [&str; 4] = [
+        "カードリーダーの申込み締切は？",
+        "コールセンターの電話番号は？",
+        "紙の申請書はどこに送りますか",
+        "駐車場はありますか",
+    ];
+    // Each client goes on in its conversation for three questions, then starts another.
+    let sessions = std::sync::Mutex::new([const { None::<String> }; 4]);
+    let (confirmed, server, _env) = confirmed_before_a_kill(
+        db,
+        std::time::Duration::from_millis(2000),
+        |server, worker, n| {
+            let question = QUESTIONS[(worker + n) % QUESTIONS.len()];
+            let mut body = json!({"message": question});
+            if let Some(id) = &sessions.lock().unwrap()[worker] {
+                body["session_id"] = json!(id);
+            }
+            let sent = server
+                .client
+                .post(server.url("/api/v1/chat"))
+                .json(&body)
+                .send();
+            // Only a 200 the client received counts as confirmed; it must say it was saved.
+            let answer = sent
+                .ok()
+                .filter(|r| r.status() == 200)
+                .and_then(|r| r.json::<Value>().ok())?;
+            assert_eq!(answer["saved"], true, "{answer}");
+            sessions.lock().unwrap()[worker] =
+                (n % 3 != 0).then(|| answer["session_id"].as_str().unwrap().to_string());
+            Some((question, answer))
+        },
+    );
+    for (question, answer) in &confirmed {
+        let session = answer["session_id"].as_str().unwrap();
+        let transcript: Value = server
+            .get(&format!("/api/v1/sessions/{session}/messages"))
+            .json()
+            .unwrap();
+        let messages = transcript["messages"].as_array().unwrap();
+        let find = |id: &Value| messages.iter().find(|m| m["id"] == *id);
+        let stored = find(&answer["message_id"]).unwrap_or_else(|| panic!("lost: {answer}"));
+        assert_eq!(stored["text"], answer["answer"], "{answer}");
+        assert_eq!(stored["reply_to"], answer["question_id"], "{answer}");
+        let asked =
+            find(&answer["question_id"]).unwrap_or_else(|| panic!("question lost: {answer}"));
+        assert_eq!(asked["text"], *question);
     }
 }
