@@ -37,9 +37,14 @@ impl Role {
     }
 }
 
+/// The revision of the forward pass's arithmetic ([`bert`]): vectors kept on disk by an
+/// earlier one differ in their last digits, and are made again rather than mixed.
+const FORWARD_PASS: u32 = 2;
+
 pub struct Embedder {
     pub path: PathBuf,
-    /// The file's name and size: vectors made by another file are made again.
+    /// The file's name and size, and [`FORWARD_PASS`]: vectors made by another file or
+    /// another forward pass are made again.
     pub name: String,
     model: Arc<Loaded>,
     cache: Option<VectorCache>,
@@ -67,7 +72,7 @@ impl Embedder {
             })?
             .len();
         let name = format!(
-            "{} ({length} bytes)",
+            "{} ({length} bytes, forward pass {FORWARD_PASS})",
             path.file_name().unwrap_or_default().to_string_lossy()
         );
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());

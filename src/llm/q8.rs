@@ -271,6 +271,11 @@ impl Q8Matrix {
 }
 
 impl Q8Rows {
+    /// How many rows were quantized.
+    pub fn rows(&self) -> usize {
+        self.quants.len() / self.cols
+    }
+
     /// Quantizes `rows` rows of `x` (row-major, `x.len() / rows` wide).
     pub fn quantize(x: &[f32], cols: usize) -> Self {
         assert!(cols.is_multiple_of(BLOCK) && x.len().is_multiple_of(cols));
