@@ -145,9 +145,7 @@ pub fn serve(settings: &Settings, service: ServiceSettings) -> Result<()> {
     runtime.block_on(async {
         let addr = service.addr;
         let state = self::service(settings, service).await?;
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("listening on {addr}"))?;
+        let listener = http::bind(addr).with_context(|| format!("listening on {addr}"))?;
         let local = listener.local_addr()?;
         for line in describe(&state) {
             println!("{line}");
@@ -206,7 +204,7 @@ pub fn spawn(settings: Settings, service: ServiceSettings) -> Result<Spawned> {
             let addr = service.addr;
             let started = async {
                 let state = self::service(&settings, service).await?;
-                let listener = tokio::net::TcpListener::bind(addr).await?;
+                let listener = http::bind(addr)?;
                 let base = format!("http://{}", listener.local_addr()?);
                 anyhow::Ok((state, listener, base))
             };

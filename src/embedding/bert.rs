@@ -7,6 +7,8 @@
 //! call: for a 16-token question candle's tensors cost an allocation and a trip through a
 //! thread pool for every small operation (README, "Speed, second round").
 
+use std::sync::Mutex;
+
 use anyhow::Result;
 
 use super::file::{Config, E5File, floats, q4_0_row};
@@ -18,26 +20,32 @@ struct Linear {
 }
 
 impl Linear {
-    fn load(file: &E5File<'_>, name: &str, outputs: usize, inputs: usize) -> Result<Self> {
-        let w = file.tensor(&format!("{name}.w"), true, outputs * inputs)?;
-        let b = file.tensor(&format!("{name}.b"), false, outputs)?;
+    /// The tensors `names` (each `outputs` × `inputs`, with its bias) stacked into one
+    /// matrix: one trip through the thread pool for all of them.
+    fn load(file: &E5File<'_>, names: &[&str], outputs: usize, inputs: usize) -> Result<Self> {
+        let (mut weights, mut bias) = (Vec::new(), Vec::new());
+        for name in names {
+            weights.extend_from_slice(
+                file.tensor(&format!("{name}.w"), true, outputs * inputs)?
+                    .bytes,
+            );
+            bias.extend(floats(
+                file.tensor(&format!("{name}.b"), false, outputs)?.bytes,
+            ));
+        }
         Ok(Linear {
-            weight: Q8Matrix::from_ggml(Format::Q4_0, w.bytes, outputs, inputs)?,
-            bias: floats(b.bytes),
+            weight: Q8Matrix::from_ggml(Format::Q4_0, &weights, names.len() * outputs, inputs)?,
+            bias,
         })
     }
 
-    /// `x` (tokens, quantized) times the weights' transpose, plus the bias, into `out`.
-    fn forward(&self, x: &Q8Rows, out: &mut Vec<f32>) {
-        let outputs = self.weight.rows();
+    /// `x` (tokens, quantized) times the weights' transpose, plus the bias, then `activation`,
+    /// into `out`; the threads that compute the products add the bias and apply it.
+    fn forward(&self, x: &Q8Rows, out: &mut Vec<f32>, activation: impl Fn(f32) -> f32 + Sync) {
         out.clear();
-        out.resize(x.rows() * outputs, 0.0);
-        self.weight.matmul(x, out);
-        for row in out.chunks_exact_mut(outputs) {
-            for (v, b) in row.iter_mut().zip(&self.bias) {
-                *v += b;
-            }
-        }
+        out.resize(x.rows() * self.weight.rows(), 0.0);
+        self.weight
+            .matmul_then(x, out, |column, v| activation(v + self.bias[column]));
     }
 }
 
@@ -80,9 +88,8 @@ impl Norm {
 }
 
 struct Layer {
-    query: Linear,
-    key: Linear,
-    value: Linear,
+    /// The query, key and value projections, stacked.
+    query_key_value: Linear,
     attention_out: Linear,
     attention_norm: Norm,
     up: Linear,
@@ -114,13 +121,16 @@ impl Bert {
             .map(|l| {
                 let name = |s: &str| format!("l{l}.{s}");
                 Ok(Layer {
-                    query: Linear::load(file, &name("q"), h, h)?,
-                    key: Linear::load(file, &name("k"), h, h)?,
-                    value: Linear::load(file, &name("v"), h, h)?,
-                    attention_out: Linear::load(file, &name("ao"), h, h)?,
+                    query_key_value: Linear::load(
+                        file,
+                        &[&name("q"), &name("k"), &name("v")],
+                        h,
+                        h,
+                    )?,
+                    attention_out: Linear::load(file, &[&name("ao")], h, h)?,
                     attention_norm: Norm::load(file, &name("aln"), h)?,
-                    up: Linear::load(file, &name("fi"), c.feed_forward, h)?,
-                    down: Linear::load(file, &name("fo"), h, c.feed_forward)?,
+                    up: Linear::load(file, &[&name("fi")], c.feed_forward, h)?,
+                    down: Linear::load(file, &[&name("fo")], h, c.feed_forward)?,
                     output_norm: Norm::load(file, &name("oln"), h)?,
                 })
             })
@@ -174,28 +184,24 @@ impl Bert {
         let eps = c.eps as f32;
         self.embedding_norm.apply(&mut x, eps);
         // One set of buffers for every layer.
-        let (mut q, mut k, mut v) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut context, mut projected) = (vec![0f32; t * h], Vec::new());
-        let (mut up, mut scores) = (Vec::new(), vec![0f32; t]);
+        let (mut qkv, mut context, mut projected) = (Vec::new(), vec![0f32; t * h], Vec::new());
+        let mut up = Vec::new();
+        let same = |v: f32| v;
         for layer in &self.layers {
-            // The three projections read the same quantized input.
-            let input = Q8Rows::quantize(&x, h);
-            layer.query.forward(&input, &mut q);
-            layer.key.forward(&input, &mut k);
-            layer.value.forward(&input, &mut v);
-            attend(&q, &k, &v, c.heads, h, &mut scores, &mut context);
+            // Query, key and value: one product of the stacked matrices.
+            layer
+                .query_key_value
+                .forward(&Q8Rows::quantize(&x, h), &mut qkv, same);
+            attend(&qkv, c.heads, h, &mut context);
             layer
                 .attention_out
-                .forward(&Q8Rows::quantize(&context, h), &mut projected);
+                .forward(&Q8Rows::quantize(&context, h), &mut projected, same);
             add(&mut x, &projected);
             layer.attention_norm.apply(&mut x, eps);
-            layer.up.forward(&Q8Rows::quantize(&x, h), &mut up);
-            for u in up.iter_mut() {
-                *u = gelu(*u);
-            }
+            layer.up.forward(&Q8Rows::quantize(&x, h), &mut up, gelu);
             layer
                 .down
-                .forward(&Q8Rows::quantize(&up, c.feed_forward), &mut projected);
+                .forward(&Q8Rows::quantize(&up, c.feed_forward), &mut projected, same);
             add(&mut x, &projected);
             layer.output_norm.apply(&mut x, eps);
         }
@@ -214,43 +220,57 @@ fn gelu(v: f32) -> f32 {
     (candle_core::cpu::erf::erf_f32(v * std::f32::consts::FRAC_1_SQRT_2) + 1.) * 0.5 * v
 }
 
-/// Scaled dot-product attention of every head over all `t` tokens (rows of `width`, the
-/// heads side by side in each row), into `context`; `scores` holds one row of `t`.
-fn attend(
-    q: &[f32],
-    k: &[f32],
-    v: &[f32],
-    heads: usize,
-    width: usize,
-    scores: &mut [f32],
-    context: &mut [f32],
-) {
-    let t = q.len() / width;
+/// Scaled dot-product attention of every head over all `t` tokens, into `context` (rows of
+/// `width`, the heads side by side in each row). `qkv` has a row of `3 × width` per token:
+/// its query, key and value. The heads are spread over the thread pool, each into a buffer
+/// of its own.
+fn attend(qkv: &[f32], heads: usize, width: usize, context: &mut [f32]) {
+    let stride = 3 * width;
+    let t = qkv.len() / stride;
     let head = width / heads;
     let scale = 1.0 / (head as f32).sqrt();
-    context.fill(0.0);
-    for hd in 0..heads {
-        let columns = hd * head..(hd + 1) * head;
-        for i in 0..t {
-            let qi = &q[i * width..][columns.clone()];
-            let mut max = f32::NEG_INFINITY;
-            for (j, s) in scores.iter_mut().enumerate() {
-                let kj = &k[j * width..][columns.clone()];
-                *s = qi.iter().zip(kj).map(|(a, b)| a * b).sum::<f32>() * scale;
-                max = max.max(*s);
-            }
-            let mut total = 0f32;
-            for s in scores.iter_mut() {
-                *s = (*s - max).exp();
-                total += *s;
-            }
-            let out = &mut context[i * width..][columns.clone()];
-            for (j, s) in scores.iter().enumerate() {
-                let weight = s / total;
-                for (o, vj) in out.iter_mut().zip(&v[j * width..][columns.clone()]) {
-                    *o += weight * vj;
+    let outs: Vec<Mutex<Vec<f32>>> = (0..heads)
+        .map(|_| Mutex::new(vec![0f32; t * head]))
+        .collect();
+    let run = |range: std::ops::Range<usize>| {
+        let mut scores = vec![0f32; t];
+        for hd in range {
+            let columns = hd * head..(hd + 1) * head;
+            let part = |token: usize, which: usize| {
+                &qkv[token * stride + which * width..][columns.clone()]
+            };
+            let mut outs = outs[hd].lock().unwrap_or_else(|e| e.into_inner());
+            for (i, out) in outs.chunks_exact_mut(head).enumerate() {
+                let qi = part(i, 0);
+                let mut max = f32::NEG_INFINITY;
+                for (j, s) in scores.iter_mut().enumerate() {
+                    *s = qi.iter().zip(part(j, 1)).map(|(a, b)| a * b).sum::<f32>() * scale;
+                    max = max.max(*s);
+                }
+                let mut total = 0f32;
+                for s in scores.iter_mut() {
+                    *s = (*s - max).exp();
+                    total += *s;
+                }
+                for (j, s) in scores.iter().enumerate() {
+                    let weight = s / total;
+                    for (o, vj) in out.iter_mut().zip(part(j, 2)) {
+                        *o += weight * vj;
+                    }
                 }
             }
+        }
+    };
+    // A few tokens are not worth waking the pool for.
+    if t < 8 {
+        run(0..heads);
+    } else {
+        candle_core::utils::barrier_pool().execute_chunked(heads, run);
+    }
+    for (hd, out) in outs.into_iter().enumerate() {
+        let out = out.into_inner().unwrap_or_else(|e| e.into_inner());
+        for (row, values) in context.chunks_exact_mut(width).zip(out.chunks_exact(head)) {
+            row[hd * head..(hd + 1) * head].copy_from_slice(values);
         }
     }
 }

@@ -17,6 +17,23 @@ use tower_service::Service;
 /// of its previous request); then the connection is closed.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Connections waiting to be accepted at most (the kernel caps it at `somaxconn`). tokio's
+/// `TcpListener::bind` asks for 1,024: a thousand widgets connecting at once overflowed it,
+/// and the kernel's retries (after 1, 3, 7 s) made some wait seconds (`scripts/streams.sh`).
+const BACKLOG: u32 = 4096;
+
+/// Listens on `addr`.
+pub fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As tokio's own bind: a restarted service takes its port back at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 /// Serves `router` on `listener` until `stop` completes; then takes no new connection,
 /// lets each open one finish its request in flight, and returns when all are closed.
 pub async fn serve(

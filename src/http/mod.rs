@@ -8,6 +8,7 @@ pub mod error;
 mod guard;
 mod headers;
 mod listen;
+pub use listen::bind;
 pub mod openapi;
 mod routes;
 mod sse;

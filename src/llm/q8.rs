@@ -187,6 +187,17 @@ impl Q8Matrix {
     /// `out[i][r] = Σ_k x[i][k] · w[r][k]` for every row `i` of `x`; `out` is `x.len() ×
     /// rows`. Spread over candle's CPU thread pool by pairs of weight rows.
     pub fn matmul(&self, x: &Q8Rows, out: &mut [f32]) {
+        self.matmul_then(x, out, |_, v| v);
+    }
+
+    /// [`Q8Matrix::matmul`], each product then given to `finish` with its column (a bias,
+    /// an activation) by the thread that computed it: no serial pass after the threads.
+    pub fn matmul_then(
+        &self,
+        x: &Q8Rows,
+        out: &mut [f32],
+        finish: impl Fn(usize, f32) -> f32 + Sync,
+    ) {
         assert_eq!(x.cols, self.cols, "activation width");
         let m = x.quants.len() / self.cols;
         assert_eq!(out.len(), m * self.rows, "output size");
@@ -197,7 +208,7 @@ impl Q8Matrix {
             for pair in range {
                 // SAFETY: `out` holds `m × rows` values; each pair writes only its own two
                 // columns, and ranges given to different threads do not overlap.
-                unsafe { self.pair_products(kernel, pair, x, m, out_ptr as *mut f32) };
+                unsafe { self.pair_products(kernel, pair, x, m, out_ptr as *mut f32, &finish) };
             }
         };
         if pairs * m * self.blocks < 4096 {
@@ -219,6 +230,7 @@ impl Q8Matrix {
         x: &Q8Rows,
         m: usize,
         out: *mut f32,
+        finish: &impl Fn(usize, f32) -> f32,
     ) {
         let quants = &self.quants[pair * self.blocks..(pair + 1) * self.blocks];
         let scales = &self.scales[pair * self.blocks..(pair + 1) * self.blocks];
@@ -231,9 +243,10 @@ impl Q8Matrix {
         let put = |i: usize, [a, b]: [f32; 2]| {
             // SAFETY: inside the `m × rows` values the caller vouches for.
             unsafe {
-                out.add(i * self.rows + 2 * pair).write(a);
+                out.add(i * self.rows + 2 * pair).write(finish(2 * pair, a));
                 if 2 * pair + 1 < self.rows {
-                    out.add(i * self.rows + 2 * pair + 1).write(b);
+                    out.add(i * self.rows + 2 * pair + 1)
+                        .write(finish(2 * pair + 1, b));
                 }
             }
         };
@@ -317,6 +330,17 @@ impl Q8Rows {
 /// ggml's `quantize_row_q8_0` on x86: scale max|x| / 127 stored as f16, values
 /// `x · 127 / max` rounded to even.
 fn quantize_blocks(x: &[f32], quants: &mut [i8], scales: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if Kernel::detect() != Kernel::Plain {
+        // SAFETY: `detect` saw AVX2 on this CPU.
+        unsafe { x86::quantize_blocks(x, quants, scales) };
+        return;
+    }
+    quantize_plain(x, quants, scales);
+}
+
+/// [`quantize_blocks`] one value at a time: the reference.
+fn quantize_plain(x: &[f32], quants: &mut [i8], scales: &mut [f32]) {
     for ((values, out), scale) in x
         .chunks_exact(BLOCK)
         .zip(quants.chunks_exact_mut(BLOCK))
@@ -424,7 +448,60 @@ impl Kernel {
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use super::{BLOCK, Pair};
+    use half::f16;
     use std::arch::x86_64::*;
+
+    /// [`super::quantize_blocks`] eight values at a time, with the same result: the
+    /// largest magnitude is exact in any order, and each value is multiplied by the same
+    /// factor and rounded to even, as there.
+    #[target_feature(enable = "avx2")]
+    pub fn quantize_blocks(x: &[f32], quants: &mut [i8], scales: &mut [f32]) {
+        for ((values, out), scale) in x
+            .chunks_exact(BLOCK)
+            .zip(quants.chunks_exact_mut(BLOCK))
+            .zip(scales)
+        {
+            // SAFETY: `values` holds 32 floats and `out` 32 bytes; unaligned loads and
+            // stores.
+            unsafe {
+                let sign = _mm256_set1_ps(-0.0);
+                let at = values.as_ptr();
+                let v = [
+                    _mm256_loadu_ps(at),
+                    _mm256_loadu_ps(at.add(8)),
+                    _mm256_loadu_ps(at.add(16)),
+                    _mm256_loadu_ps(at.add(24)),
+                ];
+                let mut max = _mm256_andnot_ps(sign, v[0]);
+                for x in &v[1..] {
+                    max = _mm256_max_ps(max, _mm256_andnot_ps(sign, *x));
+                }
+                let mut half =
+                    _mm_max_ps(_mm256_extractf128_ps::<1>(max), _mm256_castps256_ps128(max));
+                half = _mm_max_ps(half, _mm_movehl_ps(half, half));
+                half = _mm_max_ss(half, _mm_movehdup_ps(half));
+                let max = _mm_cvtss_f32(half);
+                let id = _mm256_set1_ps(if max != 0.0 { 127.0 / max } else { 0.0 });
+                let mut q = [_mm256_setzero_si256(); 4];
+                for (q, v) in q.iter_mut().zip(v) {
+                    *q = _mm256_cvtps_epi32(_mm256_round_ps::<
+                        { _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC },
+                    >(_mm256_mul_ps(v, id)));
+                }
+                // Pack to bytes (values within ±127: no saturation), then undo the
+                // lane interleaving of the packs.
+                let words = [
+                    _mm256_packs_epi32(q[0], q[1]),
+                    _mm256_packs_epi32(q[2], q[3]),
+                ];
+                let bytes = _mm256_packs_epi16(words[0], words[1]);
+                let ordered =
+                    _mm256_permutevar8x32_epi32(bytes, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+                _mm256_storeu_si256(out.as_mut_ptr() as *mut __m256i, ordered);
+                *scale = f16::from_f32(max / 127.0).to_f32();
+            }
+        }
+    }
 
     /// ggml's `hsum_float_8` on a vector.
     #[target_feature(enable = "avx2")]
@@ -672,7 +749,7 @@ mod tests {
             let mut got = vec![0.0f32; 6 * rows];
             for pair in 0..rows.div_ceil(2) {
                 // SAFETY: `got` holds 6 × rows values.
-                unsafe { matrix.pair_products(kernel, pair, &x, 6, got.as_mut_ptr()) };
+                unsafe { matrix.pair_products(kernel, pair, &x, 6, got.as_mut_ptr(), &|_, v| v) };
             }
             let bits = |v: &[f32]| v.iter().map(|f| f.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&got), bits(&want), "{kernel:?}");
@@ -754,9 +831,34 @@ mod tests {
         let parallel = Q8Rows::quantize(&xs, 640);
         let mut quants = vec![0i8; xs.len()];
         let mut scales = vec![0.0f32; xs.len() / BLOCK];
-        quantize_blocks(&xs, &mut quants, &mut scales);
+        quantize_plain(&xs, &mut quants, &mut scales);
         assert_eq!(parallel.quants, quants);
         assert_eq!(parallel.scales, scales);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_vector_quantizer_equals_the_reference() {
+        if Kernel::detect() == Kernel::Plain {
+            eprintln!("SKIPPED: no AVX2 here");
+            return;
+        }
+        let mut xs = floats(64 * 384, 11);
+        // Halves that round to even, a zero block and a block with one value.
+        xs[..32].copy_from_slice(&std::array::from_fn::<f32, 32, _>(|i| i as f32 * 0.5 - 8.0));
+        xs[32..64].fill(0.0);
+        xs[64..96].fill(0.0);
+        xs[70] = -3.0;
+        let (mut want, mut got) = (vec![0i8; xs.len()], vec![0i8; xs.len()]);
+        let (mut want_scales, mut got_scales) = (
+            vec![0.0f32; xs.len() / BLOCK],
+            vec![0.0f32; xs.len() / BLOCK],
+        );
+        quantize_plain(&xs, &mut want, &mut want_scales);
+        // SAFETY: `detect` saw AVX2.
+        unsafe { x86::quantize_blocks(&xs, &mut got, &mut got_scales) };
+        assert_eq!(got, want);
+        assert_eq!(got_scales, want_scales);
     }
 
     #[test]

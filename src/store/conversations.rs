@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use sqlx::Row;
 
+use super::group_commit::NewRow;
 use super::{Store, now};
 use crate::assistant::{Answer, Citation, Outcome, WriterKind};
 
@@ -201,9 +202,17 @@ impl Store {
         Ok(())
     }
 
-    /// A new conversation's id: one statement, no transaction around it.
+    /// A new conversation's id, once it is committed ([`group_commit`](super::group_commit)).
     pub async fn create_conversation(&self, channel: &str) -> Result<String> {
-        insert_conversation(&self.writer, channel).await
+        let id = uuid::Uuid::new_v4().to_string();
+        self.commits
+            .write(NewRow::Conversation {
+                id: id.clone(),
+                channel: channel.to_string(),
+                at: now(),
+            })
+            .await?;
+        Ok(id)
     }
 
     pub async fn conversation_exists(&self, id: &str) -> Result<bool> {
@@ -214,36 +223,41 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// Stores what the user asked ([`insert_user_message`]).
+    /// Stores what the user asked (already stripped of any 12-digit number) and gives its
+    /// id once it is committed.
     pub async fn add_user_message(&self, conversation: &str, text: &str) -> Result<i64> {
-        insert_user_message(&self.writer, conversation, text).await
+        self.commits
+            .write(NewRow::Question {
+                conversation: conversation.to_string(),
+                text: text.to_string(),
+                at: now(),
+            })
+            .await?
+            .context("no id came back")
     }
 
+    /// Stores an answer to the user's message `reply_to` and gives its id once it is
+    /// committed.
     pub async fn add_answer(
         &self,
         conversation: &str,
         reply_to: i64,
         answer: &Answer,
     ) -> Result<i64> {
-        let id = sqlx::query(
-            "INSERT INTO messages (conversation_id, role, text, reply_to, outcome, writer, citations, confidence, understood_as, created_at) \
-             VALUES ($1, 'assistant', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )
-        .bind(conversation)
-        .bind(&answer.answer)
-        .bind(reply_to)
-        .bind(answer.outcome.as_str())
-        .bind(answer.writer.as_str())
-        .bind(serde_json::to_string(&answer.citations)?)
-        .bind(answer.confidence as f64)
-        .bind(answer.understood_as.as_deref())
-        .bind(now())
-        .fetch_all(&self.writer)
-        .await?
-        .first()
-        .context("no id came back")?
-        .try_get::<i64, _>(0)?;
-        Ok(id)
+        self.commits
+            .write(NewRow::Answer {
+                conversation: conversation.to_string(),
+                reply_to,
+                text: answer.answer.clone(),
+                outcome: answer.outcome.as_str(),
+                writer: answer.writer.as_str(),
+                citations: serde_json::to_string(&answer.citations)?,
+                confidence: answer.confidence as f64,
+                understood_as: answer.understood_as.clone(),
+                at: now(),
+            })
+            .await?
+            .context("no id came back")
     }
 
     /// The transcript, oldest first, with the feedback given on each answer.

@@ -19,6 +19,7 @@ pub mod analytics;
 pub mod canned;
 pub mod channels;
 mod conversations;
+mod group_commit;
 pub mod knowledge;
 mod ownership;
 mod scrub;
@@ -80,6 +81,8 @@ pub struct Store {
     /// Writes: on SQLite one connection, so writers wait in turn ([`Store::open`]); on
     /// PostgreSQL the same pool as reads.
     writer: AnyPool,
+    /// The chat path's writes, committed together ([`group_commit`]).
+    commits: group_commit::GroupCommit,
     pub backend: Backend,
     /// For PostgreSQL's LISTEN connection.
     url: String,
@@ -246,6 +249,7 @@ impl Store {
             .context("reading the installation's keys")?;
         let store = Store {
             pool,
+            commits: group_commit::GroupCommit::start(writer.clone(), backend),
             writer,
             backend,
             url: url.to_string(),
@@ -336,5 +340,7 @@ mod full_disk_tests {
                 .unwrap_or_else(|e| panic!("write {i} after the disk was freed: {e:#}"));
         }
         store.ping_write().await.unwrap();
+        // Closed before the tmpfs is unmounted: its tasks hold connections to the file.
+        store.close().await;
     }
 }
