@@ -36,6 +36,6 @@ for round in $(seq 1 "$rounds"); do
   } | python3 -c 'import csv,sys
 for r in csv.DictReader(sys.stdin):
     what = "prompt" if int(r["n_prompt"]) else "generation"
-    print(f"llama.cpp: {what} {float(r[\"avg_ts\"]):.1f} tok/s")'
+    print("llama.cpp: %s %.1f tok/s" % (what, float(r["avg_ts"])))'
   "$bin" bench llm --repetitions 3 | grep '^prompt' | sed 's/^/shikaku: /'
 done

@@ -110,7 +110,7 @@ fn retrieval_rows(out: &mut String, index: &SearchIndex, glossary: &Glossary, op
 
 fn row(out: &mut String, what: &str, (p50, p99): (Duration, Duration)) {
     out.push_str(&format!(
-        "  {what:<58} p50 {:>9}  p99 {:>9}\n",
+        "  {what:<62} p50 {:>9}  p99 {:>9}\n",
         ms(p50),
         ms(p99)
     ));

@@ -4,12 +4,14 @@
 //! older moves to the newer. So what is in use stays, and memory is bounded.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 pub struct Recent<V> {
     /// Texts per generation.
     capacity: usize,
     generations: Mutex<[HashMap<Box<str>, V>; 2]>,
+    /// Texts being computed by [`Recent::get_or_try`], each with the turn its askers wait for.
+    computing: Mutex<HashMap<Box<str>, Arc<Mutex<()>>>>,
 }
 
 impl<V: Clone> Recent<V> {
@@ -17,6 +19,7 @@ impl<V: Clone> Recent<V> {
         Recent {
             capacity,
             generations: Mutex::default(),
+            computing: Mutex::default(),
         }
     }
 
@@ -45,8 +48,10 @@ impl<V: Clone> Recent<V> {
         value
     }
 
-    /// [`Recent::get_or`] for a computation that can fail (nothing is kept then). Two
-    /// threads may compute the same text at once: both get a correct value, one is kept.
+    /// [`Recent::get_or`] for a computation that can fail (nothing is kept then). One
+    /// computation per text at a time: threads asking for a text being computed wait for it
+    /// and take its value. A thousand users asking one new question at once cost one
+    /// embedding, not a thousand in turn (`scripts/streams.sh`: 7.7 s before).
     pub fn get_or_try<E>(
         &self,
         text: &str,
@@ -55,9 +60,26 @@ impl<V: Clone> Recent<V> {
         if let Some(value) = self.get(text) {
             return Ok(value);
         }
-        let value = compute()?;
-        self.insert(text, value.clone());
-        Ok(value)
+        let turn = self
+            .computing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(text.into())
+            .or_default()
+            .clone();
+        let result = {
+            let _mine = turn.lock().unwrap_or_else(PoisonError::into_inner);
+            // Computed while this thread waited its turn?
+            match self.get(text) {
+                Some(value) => Ok(value),
+                None => compute().inspect(|value| self.insert(text, value.clone())),
+            }
+        };
+        self.computing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(text);
+        result
     }
 
     /// Forgets everything (the benchmark's "new question").
@@ -107,5 +129,30 @@ mod tests {
         );
         recent.clear();
         assert_eq!(recent.get("e"), None);
+    }
+
+    #[test]
+    fn a_text_asked_for_by_many_threads_at_once_is_computed_once() {
+        let recent = Arc::new(Recent::new(16));
+        let computed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (recent, computed) = (recent.clone(), computed.clone());
+                std::thread::spawn(move || {
+                    recent.get_or_try::<()>("新しい質問", || {
+                        computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(100));
+                        Ok(42)
+                    })
+                })
+            })
+            .collect();
+        for thread in threads {
+            assert_eq!(thread.join().unwrap(), Ok(42));
+        }
+        assert_eq!(computed.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // A failure keeps nothing: the next asker computes again.
+        assert_eq!(recent.get_or_try::<&str>("失敗", || Err("no")), Err("no"));
+        assert_eq!(recent.get_or_try::<&str>("失敗", || Ok(1)), Ok(1));
     }
 }
