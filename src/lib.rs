@@ -5,6 +5,8 @@
 //! [`conversation`] service, which stores it and asks the [`assistant`]; the assistant
 //! retrieves from the [`knowledge`] base through [`search`] and cites its sources.
 
+// `unsafe` only where the kernels are: `llm::q8` and the model's attention kernel
+// (`llm::gemma3`), each allowed there by name; each unsafe fn documents its # Safety.
 #![deny(unsafe_code)]
 
 pub mod accounts;
@@ -22,8 +24,6 @@ pub mod http;
 pub mod integrity;
 pub mod judge;
 pub mod knowledge;
-#[allow(unsafe_code)]
-// the model's SIMD kernels (src/llm/q8.rs); each unsafe fn documents its # Safety
 pub mod llm;
 pub mod metrics;
 pub mod publishing;

@@ -105,7 +105,7 @@ pub fn assistant(settings: &Settings) -> Result<Assistant> {
 pub async fn service(settings: &Settings, service: ServiceSettings) -> Result<AppState> {
     let channels = Channels::new(&service.channels)?;
     let builder = builder(settings)?;
-    let store = Store::open(&settings.database_url).await?;
+    let store = Store::open(settings.database_url.expose()).await?;
     // The knowledge base is served from the database's newest release (the knowledge
     // folder is imported on a new installation).
     let publisher = Publisher::open(
@@ -256,7 +256,7 @@ pub fn with_store<T>(
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
-        let store = Store::open(&settings.database_url).await?;
+        let store = Store::open(settings.database_url.expose()).await?;
         let result = work(&store).await;
         store.close().await;
         result

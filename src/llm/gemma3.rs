@@ -386,6 +386,7 @@ const FLASH_TILE_ROWS: usize = 64;
 /// for an F16 cache (`ggml_compute_forward_flash_attn_ext_f16_one_chunk`): the query rounded
 /// to half precision, an online softmax, and the weighted values summed in a half-precision
 /// accumulator. Its rounding decides near-ties between tokens, so it is mirrored here.
+#[allow(unsafe_code)] // calls the FMA build below once the CPU is known to have FMA
 fn attend_one(
     q: &[f32],
     keys: &[f32],
@@ -407,6 +408,7 @@ fn attend_one(
 /// The CPU must have FMA (checked at run time by the caller).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "fma")]
+#[allow(unsafe_code)]
 unsafe fn attend_one_fma(
     q: &[f32],
     keys: &[f32],

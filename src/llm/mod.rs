@@ -3,6 +3,7 @@
 pub mod gemma3;
 pub mod generate;
 pub mod prompt;
+#[allow(unsafe_code)] // the SIMD kernels
 pub mod q8;
 pub mod tokenizer;
 mod vocabulary;

@@ -63,7 +63,7 @@ pub struct Args {
     /// Conversations, tickets and knowledge releases: sqlite://PATH (default
     /// sqlite://DATA/shikaku.db) or postgres://…
     #[arg(long, global = true, env = "DATABASE_URL", value_parser = database_url)]
-    database_url: Option<String>,
+    database_url: Option<Secret>,
 }
 
 /// The resolved settings every command shares.
@@ -85,8 +85,9 @@ pub struct Settings {
     pub vector_cache: PathBuf,
     /// Prompt templates (`prompts/`).
     pub prompts_dir: PathBuf,
-    /// Conversations (`DATABASE_URL`; default a SQLite file in the data folder).
-    pub database_url: String,
+    /// Conversations (`DATABASE_URL`; default a SQLite file in the data folder). A secret:
+    /// a PostgreSQL URL carries its password, and `Settings` is printed with `{:?}`.
+    pub database_url: Secret,
 }
 
 impl Args {
@@ -98,9 +99,12 @@ impl Args {
         let vector_cache = self
             .vector_cache
             .unwrap_or_else(|| self.data.join("vector-cache"));
-        let database_url = self
-            .database_url
-            .unwrap_or_else(|| format!("sqlite://{}", self.data.join("shikaku.db").display()));
+        let database_url = self.database_url.unwrap_or_else(|| {
+            Secret::new(format!(
+                "sqlite://{}",
+                self.data.join("shikaku.db").display()
+            ))
+        });
         Settings {
             knowledge_dir: self.knowledge,
             data_dir: self.data,
@@ -116,10 +120,10 @@ impl Args {
 }
 
 /// `DATABASE_URL`: SQLite or PostgreSQL (the password never shows in the message).
-fn database_url(url: &str) -> Result<String> {
+fn database_url(url: &str) -> Result<Secret> {
     let url = url.trim();
     crate::store::Backend::of(url)?;
-    Ok(url.to_string())
+    Ok(Secret::new(url))
 }
 
 impl Settings {
@@ -353,10 +357,19 @@ mod tests {
     }
 
     #[test]
+    fn the_database_password_never_shows_in_printed_settings() {
+        let url = "postgres://shikaku:hunter2-secret@db.example/shikaku";
+        let (settings, _) = parse(&["--database-url", url]).unwrap();
+        assert_eq!(settings.database_url.expose(), url);
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+    }
+
+    #[test]
     fn defaults_are_relative_to_the_working_folder() {
         let (settings, service) = parse(&["--data", "d"]).unwrap();
         assert_eq!(settings.dict_dir, Path::new("d/dict"));
-        assert_eq!(settings.database_url, "sqlite://d/shikaku.db");
+        assert_eq!(settings.database_url.expose(), "sqlite://d/shikaku.db");
         assert_eq!(settings.index_dir(), Path::new("d/index"));
         assert!(settings.model_path.is_some());
         assert_eq!(service.rate_limit, 30);
