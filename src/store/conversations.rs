@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use sqlx::Row;
 
-use super::group_commit::NewRow;
+use super::group_commit::{NewRow, insert_one};
 use super::{Store, now};
 use crate::assistant::{Answer, Citation, Outcome, WriterKind};
 
@@ -96,17 +96,9 @@ pub(super) async fn insert_user_message<'e>(
     conversation: &str,
     text: &str,
 ) -> Result<i64> {
-    Ok(sqlx::query(
-        "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'user', $2, $3) RETURNING id",
-    )
-    .bind(conversation)
-    .bind(text)
-    .bind(now())
-    .fetch_all(executor)
-    .await?
-    .first()
-    .context("no id came back")?
-    .try_get::<i64, _>(0)?)
+    insert_one(executor, &NewRow::question(conversation, text))
+        .await?
+        .context("no id came back")
 }
 
 /// A new conversation's id (a random UUID).
@@ -114,17 +106,8 @@ pub(super) async fn insert_conversation<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     channel: &str,
 ) -> Result<String> {
-    let id = uuid::Uuid::new_v4().to_string();
-    let at = now();
-    sqlx::query(
-        "INSERT INTO conversations (id, channel, created_at, updated_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(&id)
-    .bind(channel)
-    .bind(&at)
-    .bind(&at)
-    .execute(executor)
-    .await?;
+    let (id, row) = NewRow::conversation(channel);
+    insert_one(executor, &row).await?;
     Ok(id)
 }
 
@@ -204,14 +187,8 @@ impl Store {
 
     /// A new conversation's id, once it is committed ([`group_commit`](super::group_commit)).
     pub async fn create_conversation(&self, channel: &str) -> Result<String> {
-        let id = uuid::Uuid::new_v4().to_string();
-        self.commits
-            .write(NewRow::Conversation {
-                id: id.clone(),
-                channel: channel.to_string(),
-                at: now(),
-            })
-            .await?;
+        let (id, row) = NewRow::conversation(channel);
+        self.commits.write(row).await?;
         Ok(id)
     }
 
@@ -227,11 +204,7 @@ impl Store {
     /// id once it is committed.
     pub async fn add_user_message(&self, conversation: &str, text: &str) -> Result<i64> {
         self.commits
-            .write(NewRow::Question {
-                conversation: conversation.to_string(),
-                text: text.to_string(),
-                at: now(),
-            })
+            .write(NewRow::question(conversation, text))
             .await?
             .context("no id came back")
     }

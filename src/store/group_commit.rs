@@ -62,6 +62,26 @@ enum Kind {
 }
 
 impl NewRow {
+    /// A new conversation on `channel`, with its id (a random UUID).
+    pub(super) fn conversation(channel: &str) -> (String, NewRow) {
+        let id = uuid::Uuid::new_v4().to_string();
+        let row = NewRow::Conversation {
+            id: id.clone(),
+            channel: channel.to_string(),
+            at: super::now(),
+        };
+        (id, row)
+    }
+
+    /// A user's message (already stripped of any 12-digit number).
+    pub(super) fn question(conversation: &str, text: &str) -> NewRow {
+        NewRow::Question {
+            conversation: conversation.to_string(),
+            text: text.to_string(),
+            at: super::now(),
+        }
+    }
+
     fn kind(&self) -> Kind {
         match self {
             NewRow::Conversation { .. } => Kind::Conversation,
@@ -153,6 +173,24 @@ fn bind<'q>(
     }
 }
 
+/// Writes one row through `executor` with the statement the batches use: inside a caller's
+/// own transaction (a channel's message with its event). Gives its id (`None` for a
+/// conversation).
+pub(super) async fn insert_one<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    row: &NewRow,
+) -> Result<Option<i64>> {
+    let kind = row.kind();
+    let sql = kind.insert(1);
+    let query = bind(sqlx::query(&sql), row);
+    if kind == Kind::Conversation {
+        query.execute(executor).await?;
+        return Ok(None);
+    }
+    let rows = query.fetch_all(executor).await?;
+    Ok(Some(rows.first().context("no id came back")?.try_get(0)?))
+}
+
 /// A row waiting for the writer, and who waits for its id.
 struct Queued {
     row: NewRow,
@@ -217,10 +255,7 @@ async fn write_batches(writer: AnyPool, backend: Backend, mut waiting: mpsc::Rec
 /// Writes `rows` in one transaction: each kind by statements of many rows. Gives each row's
 /// id, in the order of `rows`.
 async fn commit(writer: &AnyPool, backend: Backend, rows: &[&NewRow]) -> Result<Vec<Option<i64>>> {
-    let mut tx = match backend {
-        Backend::Sqlite => writer.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => writer.begin().await?,
-    };
+    let mut tx = super::begin_write(writer, backend).await?;
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by_key(|&i| rows[i].kind());
     let mut ids = vec![None; rows.len()];

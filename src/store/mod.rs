@@ -167,6 +167,15 @@ async fn restart_the_log(writer: AnyPool) {
 /// A transaction on either database.
 type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
+/// [`Store::write_transaction`] on `writer`: for the group commit's task, which holds the
+/// pool but not the store.
+async fn begin_write(writer: &AnyPool, backend: Backend) -> Result<Tx<'static>> {
+    Ok(match backend {
+        Backend::Sqlite => writer.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => writer.begin().await?,
+    })
+}
+
 /// Whether a pooled connection is outside any transaction, as sqlx counts them.
 fn outside_transaction(conn: &sqlx::AnyConnection) -> bool {
     use sqlx::TransactionManager;
@@ -272,11 +281,8 @@ impl Store {
     /// (`BEGIN IMMEDIATE`): a deferred transaction that reads first fails with "database is
     /// locked" when another writer commits in between, whatever the busy timeout — found
     /// by the crash test's concurrent handoffs.
-    async fn write_transaction(&self) -> Result<Tx<'_>> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.writer.begin().await?,
-        })
+    async fn write_transaction(&self) -> Result<Tx<'static>> {
+        begin_write(&self.writer, self.backend).await
     }
 
     pub async fn close(&self) {
