@@ -7,7 +7,7 @@
 # memory (RSS) before, with the streams held, and after the chats, per stream; and how long
 # the streamed chats took. Every chat must end with its `done` event and every held stream
 # must still be open at the end, else it fails.
-#   scripts/streams.sh [STREAMS=1000]
+#   [COLD=1] scripts/streams.sh [STREAMS=1000]   (COLD=1: the three questions never asked before)
 # The service runs with the environment as it is (SHIKAKU_MODEL=off for "model off").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +22,10 @@ export DATABASE_URL="sqlite://$work/streams.db" SHIKAKU_RATE_LIMIT=0 \
   SHIKAKU_MAX_STREAMS=$((streams * 2 + 16)) SHIKAKU_MAX_STREAMS_PER_CLIENT=$((streams * 2 + 16))
 start_service "$work"
 echo "service: model=${SHIKAKU_MODEL:-default} embedder=${SHIKAKU_EMBEDDER:-default}, $(nproc) cores, $streams conversations"
-python3 - "$url" "$streams" "$service_pid" <<'PY'
+python3 - "$url" "$streams" "$service_pid" "${COLD:-0}" <<'PY'
 import asyncio, json, sys, time, urllib.parse
 
-url, n, pid = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+url, n, pid, cold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
 host, port = urllib.parse.urlsplit(url).hostname, urllib.parse.urlsplit(url).port
 
 def rss_mb():
@@ -72,9 +72,9 @@ async def main():
     sessions = []
     for i in range(0, n, 50):
         sessions += await asyncio.gather(*(session() for _ in range(min(50, n - i))))
-    # Each question once first: the chats then time the streams, not 1,000 embeddings of
-    # the same three new questions (a new question's cost is `shikaku bench`'s).
-    for question in questions:
+    # Each question once first: the chats then time the streams, not 1,000 askers of the
+    # same three new questions (a new question's cost is `shikaku bench`'s). COLD=1 skips it.
+    for question in ([] if cold else questions):
         await streamed_chat(sessions[0], question)
     await asyncio.sleep(1)
     before = rss_mb()

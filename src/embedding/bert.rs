@@ -4,8 +4,10 @@
 //! engine does), so the model costs tens of MB rather than 470 MB of f32. candle's own
 //! `QMatMul` on the Q4_0 blocks gave the same vectors at less than half the speed (README).
 //! The rest — layer norms, attention, GELU — is a few loops over one set of buffers per
-//! call: for a 16-token question candle's tensors cost an allocation and a trip through a
-//! thread pool for every small operation (README, "Speed, second round").
+//! call (and one per attention head per layer, for the pool's threads): for a 16-token
+//! question candle's tensors cost an allocation and a trip through a thread pool for every
+//! small operation (README, "Speed, second round"). The bias and GELU are applied by the
+//! threads of the products, and query, key and value are one product.
 
 use std::sync::Mutex;
 
