@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# The test command: installs what a fresh machine lacks, builds the dictionary, runs the
-# unit and integration tests, the widget's tests in a real browser (screenshots in
+# The test command: installs what a fresh machine lacks, checks formatting and lints,
+# builds the dictionary, runs the unit and integration tests, the widget's tests in a real browser (screenshots in
 # target/test-output/browser/), fuzzes the API (schemathesis), then grades the evaluation sets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ipadic=$(scripts/install-deps.sh)
 scripts/fetch-model.sh
+# Style and lints first: a formatting slip or a new warning fails the run before the
+# long suites.
+command -v rustup >/dev/null && rustup component add rustfmt clippy >/dev/null 2>&1 || true
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
 cargo build --locked
 target/debug/shikaku setup --ipadic "$ipadic"
 scripts/start-postgres.sh

@@ -100,16 +100,16 @@ impl Accounts {
 
     /// The user of an unexpired session.
     pub async fn session(&self, token: &str) -> Result<Option<User>> {
-        self.store.session_user(&token_hash(token)).await
+        Ok(self.store.session_user(&token_hash(token)).await?)
     }
 
     pub async fn sign_out(&self, token: &str) -> Result<()> {
-        self.store.delete_session(&token_hash(token)).await
+        Ok(self.store.delete_session(&token_hash(token)).await?)
     }
 
     /// Every account.
     pub async fn users(&self) -> Result<Vec<Account>> {
-        self.store.users().await
+        Ok(self.store.users().await?)
     }
 
     /// Disables (or enables again) an account: a disabled one cannot sign in and its

@@ -71,6 +71,16 @@ pub struct Webhook {
     pub auth_header: &'static str,
 }
 
+/// One request on an adapter's webhook, as it arrived: the value of
+/// [`Webhook::auth_header`] and the raw body (signatures are over its bytes).
+pub struct WebhookRequest<'a> {
+    pub auth: Option<&'a [u8]>,
+    pub body: &'a [u8],
+}
+
+/// What taking a webhook request's events comes to.
+pub type Received<'a> = BoxFuture<'a, Result<(), WebhookError>>;
+
 /// Every adapter's webhook (the API document lists them).
 pub const WEBHOOKS: [Webhook; 2] = [line::WEBHOOK, telegram::WEBHOOK];
 
@@ -98,15 +108,14 @@ pub trait Adapter: Send + Sync + 'static {
     /// The adapter's webhook, if it takes one.
     fn webhook(&self) -> Option<Webhook>;
 
-    /// One webhook request (`auth`: the value of [`Webhook::auth_header`]): checked, each
-    /// event taken (stored) before this returns, so before the platform gets its 200;
-    /// the answers are written after, on the service's tasks.
+    /// One webhook request: checked, each event taken (stored) before this returns, so
+    /// before the platform gets its 200; the answers are written after, on the service's
+    /// tasks.
     fn receive<'a>(
         self: Arc<Self>,
-        conversations: &'a Conversations,
-        auth: Option<&'a [u8]>,
-        body: &'a [u8],
-    ) -> BoxFuture<'a, Result<(), WebhookError>>;
+        to: &'a Conversations,
+        request: WebhookRequest<'a>,
+    ) -> Received<'a>;
 
     /// Work of its own while the service runs (Telegram's long polling); ends at shutdown.
     fn run(self: Arc<Self>, _conversations: Conversations) -> BoxFuture<'static, ()> {
@@ -435,9 +444,31 @@ impl Work {
     }
 }
 
+impl Work {
+    /// Writes what this work owes, sends it with the platform's `send`, and marks its job
+    /// done once sent: the one path from a taken event to a delivered message on every
+    /// channel. An answer that could not be written is sent as [`render::FAILURE`].
+    pub async fn deliver<F, Sending>(self, conversations: &Conversations, channel: Channel, send: F)
+    where
+        F: FnOnce(Outbound) -> Sending,
+        Sending: std::future::Future<Output = Result<()>>,
+    {
+        let job = self.job();
+        let outbound = match self.run(conversations).await {
+            Ok(o) => o,
+            Err(e) => {
+                tracing::error!("{}: answering failed: {e:#}", channel.as_str());
+                Outbound::notice(render::FAILURE)
+            }
+        };
+        let result = send(outbound).await;
+        sent(conversations, channel, job, result).await;
+    }
+}
+
 /// After a send: its job is done; one that failed is logged and its job left for the
 /// sweep, which sends it again.
-pub async fn sent(conversations: &Conversations, channel: Channel, job: Job, result: Result<()>) {
+async fn sent(conversations: &Conversations, channel: Channel, job: Job, result: Result<()>) {
     match (result, job) {
         (Ok(()), Job::Answer(message)) => conversations.job_done(message).await,
         (Ok(()), Job::Notice(id)) => conversations.notice_sent(id).await,

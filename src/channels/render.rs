@@ -12,6 +12,28 @@ pub const HANDOFF_LABEL: &str = "担当者につなぐ";
 pub const FAILURE: &str =
     "申し訳ありません。回答を作成できませんでした。時間をおいてもう一度お試しください。";
 
+/// What the service is, said when a user first arrives (each platform adds its own how-to).
+pub const INTRODUCTION: &str = "シカク（AIアシスタント）です。\
+オンライン資格確認（顔認証付きカードリーダーの申込み、補助金、導入意向調査など）についてのご質問に、\
+厚生労働省のお知らせをもとにお答えします。";
+
+/// The answer to a sticker, an image or anything else that is not text.
+pub const NOT_TEXT: &str =
+    "申し訳ありません。文字のメッセージにだけお答えできます。ご質問を文字で送ってください。";
+
+/// The questions offered as buttons to a user who has not asked yet.
+pub fn starters() -> Vec<String> {
+    crate::assistant::STARTER_QUESTIONS
+        .iter()
+        .map(|q| q.to_string())
+        .collect()
+}
+
+/// How long to wait before try `tries + 1` of a send that failed on the network.
+pub fn backoff(tries: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(500 * 4u64.pow(tries.saturating_sub(1)))
+}
+
 /// The heading of an agent's reply, so a user knows a person wrote it.
 pub const AGENT_HEADING: &str = "【担当者からの返信】";
 

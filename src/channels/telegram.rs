@@ -16,9 +16,11 @@ use teloxide::types::{
 };
 use teloxide::{Bot, RequestError};
 
-use super::render::{FAILURE, HANDOFF_LABEL, agent_heading, sources, split, units};
-use super::{Adapter, Incoming, Outbound, Webhook, WebhookError, Work};
-use crate::assistant::{Channel, STARTER_QUESTIONS};
+use super::render::{
+    HANDOFF_LABEL, INTRODUCTION, NOT_TEXT, agent_heading, backoff, sources, split, starters, units,
+};
+use super::{Adapter, Incoming, Outbound, Received, Webhook, WebhookError, WebhookRequest, Work};
+use crate::assistant::Channel;
 use crate::conversation::{BoxFuture, Conversations};
 use crate::settings::channels::{TelegramConfig, TelegramMode};
 use crate::text::escape_html;
@@ -30,14 +32,11 @@ const POLL_SECONDS: u32 = 25;
 /// Tries of one message on network failures.
 const SEND_TRIES: u32 = 3;
 
-const GREETING: &str = "こんにちは。シカク（AIアシスタント）です。\
-オンライン資格確認（顔認証付きカードリーダーの申込み、補助金、導入意向調査など）についてのご質問に、\
-厚生労働省のお知らせをもとにお答えします。";
+/// `/start`: stands for the greeting, written with [`INTRODUCTION`] and [`HELP`].
+const GREETING: &str = "こんにちは。";
 const HELP: &str = "ご質問をそのまま送ってください。回答には出典のお知らせを添えます。\n\
 /operator … 担当者（コールセンター）に引き継ぎます\n\
 /help … この説明を表示します";
-const NOT_TEXT: &str =
-    "申し訳ありません。文字のメッセージにだけお答えできます。ご質問を文字で送ってください。";
 
 /// Where Telegram posts its updates (webhook mode), with the secret in
 /// `x-telegram-bot-api-secret-token`.
@@ -95,8 +94,7 @@ impl Telegram {
     async fn receive_update(
         self: Arc<Self>,
         conversations: &Conversations,
-        given: Option<&[u8]>,
-        body: &[u8],
+        WebhookRequest { auth: given, body }: WebhookRequest<'_>,
     ) -> Result<(), WebhookError> {
         let (TelegramMode::Webhook, Some(secret)) = (self.config.mode, &self.config.webhook_secret)
         else {
@@ -153,19 +151,17 @@ impl Telegram {
                     Some(Ok(incoming)) => (chat, incoming),
                     Some(Err(notice)) => {
                         let text = if notice == GREETING {
-                            format!("{GREETING}\n\n{HELP}")
+                            format!("{GREETING}{INTRODUCTION}\n\n{HELP}")
                         } else {
                             notice.to_string()
                         };
-                        let starters: Vec<String> =
-                            STARTER_QUESTIONS.iter().map(|q| q.to_string()).collect();
                         return Ok(conversations
                             .owe_notice(
                                 Channel::Telegram,
                                 &chat.0.to_string(),
                                 &id,
                                 &text,
-                                &starters,
+                                &starters(),
                             )
                             .await?
                             .map(|owed| (chat, Work::Notice(owed))));
@@ -191,16 +187,10 @@ impl Telegram {
     /// Answers the updates taken from one request, in order.
     async fn finish(&self, conversations: &Conversations, taken: Vec<(ChatId, Work)>) {
         for (chat, work) in taken {
-            let job = work.job();
-            let outbound = match work.run(conversations).await {
-                Ok(o) => o,
-                Err(e) => {
-                    tracing::error!("Telegram: answering failed: {e:#}");
-                    Outbound::notice(FAILURE)
-                }
-            };
-            let result = self.send(chat, &outbound).await;
-            super::sent(conversations, Channel::Telegram, job, result).await;
+            work.deliver(conversations, Channel::Telegram, |outbound| async move {
+                self.send(chat, &outbound).await
+            })
+            .await;
         }
     }
 
@@ -226,7 +216,7 @@ impl Telegram {
                         if tries < SEND_TRIES =>
                     {
                         tracing::warn!("Telegram: sending failed ({}), retrying", self.masked(&e));
-                        tokio::time::sleep(Duration::from_millis(500 * 4u64.pow(tries - 1))).await;
+                        tokio::time::sleep(backoff(tries)).await;
                     }
                     Err(e) => anyhow::bail!("sendMessage: {}", self.masked(&e)),
                 }
@@ -410,11 +400,10 @@ impl Adapter for Telegram {
 
     fn receive<'a>(
         self: Arc<Self>,
-        conversations: &'a Conversations,
-        auth: Option<&'a [u8]>,
-        body: &'a [u8],
-    ) -> BoxFuture<'a, Result<(), WebhookError>> {
-        Box::pin(self.receive_update(conversations, auth, body))
+        to: &'a Conversations,
+        request: WebhookRequest<'a>,
+    ) -> Received<'a> {
+        Box::pin(self.receive_update(to, request))
     }
 
     fn run(self: Arc<Self>, conversations: Conversations) -> BoxFuture<'static, ()> {

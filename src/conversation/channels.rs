@@ -62,7 +62,8 @@ impl Conversations {
         let Some((question_id, owed)) = self
             .store
             .add_user_message_once(&conversation, &stored_text(text), &event, PASSED_ON)
-            .await?
+            .await
+            .map_err(|e| self.unavailable(e))?
         else {
             return Ok(None);
         };
@@ -168,15 +169,19 @@ impl Conversations {
         channel: Channel,
         user: &str,
     ) -> anyhow::Result<String> {
-        self.store
+        Ok(self
+            .store
             .channel_conversation(channel.as_str(), user)
-            .await
+            .await?)
     }
 
     /// The user left the channel (blocked, unfollowed): a later contact starts a new
     /// conversation, and agents' replies to the old one are reported as not delivered.
     pub async fn forget_channel_user(&self, channel: Channel, user: &str) -> anyhow::Result<()> {
-        self.store.unbind_channel_user(channel.as_str(), user).await
+        Ok(self
+            .store
+            .unbind_channel_user(channel.as_str(), user)
+            .await?)
     }
 
     /// Forgets channel event ids older than a week, daily, until shutdown.

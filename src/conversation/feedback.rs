@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Conversations;
-use crate::store::Rated;
+use crate::store::{Rated, StoreError};
 
 /// Longest feedback comment accepted.
 pub const MAX_COMMENT_CHARS: usize = 1000;
@@ -77,14 +77,22 @@ impl Conversations {
         let rated = self
             .store
             .set_feedback(session, message_id, rating.as_str(), comment.as_deref())
-            .await?
-            .map_err(|crate::store::FeedbackError::NoSuchAnswer| FeedbackError::NoSuchAnswer)?;
+            .await?;
         if rated == Rated::Help {
             self.metrics.help_rating(rating.as_str());
             return Ok(false);
         }
         self.metrics.feedback(rating.as_str());
         Ok(rating == Rating::Down && self.unhelpful_twice(session).await)
+    }
+}
+
+impl From<StoreError> for FeedbackError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => FeedbackError::NoSuchAnswer,
+            e => FeedbackError::Internal(e.into()),
+        }
     }
 }
 

@@ -8,9 +8,9 @@ use super::{Conversations, DeskKind, NUMBER_REMOVED, Voice};
 use crate::assistant::language::{self, Written};
 use crate::assistant::{Channel, Citation, Language};
 use crate::handoff::{self, Details, FieldError, Priority, Reason};
-use crate::store::StoredMessage;
 use crate::store::canned::CannedReply;
-use crate::store::tickets::{Note, Refused, TicketRow};
+use crate::store::tickets::{Note, TicketRow};
+use crate::store::{Conflict, StoreError, StoredMessage};
 use crate::text::clock::now_in_japan;
 use crate::text::csv::Sheet;
 use crate::text::privacy;
@@ -86,6 +86,37 @@ pub enum HandoffError {
     AlreadyOpen(i64),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for HandoffError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(Conflict::AlreadyOpen(id)) => HandoffError::AlreadyOpen(id),
+            e => HandoffError::Internal(e.into()),
+        }
+    }
+}
+
+/// Why an agent's action on a ticket did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum TicketError {
+    #[error("no such ticket")]
+    NoSuchTicket,
+    /// The ticket is not (or no longer) in the state the action needs.
+    #[error("{0}")]
+    Conflict(Conflict),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for TicketError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => TicketError::NoSuchTicket,
+            StoreError::Conflict(conflict) => TicketError::Conflict(conflict),
+            e => TicketError::Internal(e.into()),
+        }
+    }
 }
 
 /// A ticket that was created and confirmed to the user.
@@ -178,8 +209,7 @@ impl Conversations {
                 &details,
                 &message,
             )
-            .await?
-            .map_err(HandoffError::AlreadyOpen)?;
+            .await?;
         tracing::info!(
             ticket = created.ticket,
             reason = reason.as_str(),
@@ -214,12 +244,12 @@ impl Conversations {
         search: Option<&str>,
     ) -> anyhow::Result<Vec<TicketRow>> {
         let search = search.map(str::trim).filter(|q| !q.is_empty());
-        self.store.tickets(view.as_str(), agent, search).await
+        Ok(self.store.tickets(view.as_str(), agent, search).await?)
     }
 
     /// How many tickets wait, and how many `agent` owns.
     pub async fn view_counts(&self, agent: i64) -> anyhow::Result<(i64, i64)> {
-        self.store.view_counts(agent).await
+        Ok(self.store.view_counts(agent).await?)
     }
 
     /// The queue as CSV (UTF-8 with BOM for Excel; formula-like cells neutralised).
@@ -284,29 +314,19 @@ impl Conversations {
 
     /// Claims a waiting ticket: of two agents exactly one wins. The user is told that a
     /// person took the conversation (in the widget and on their channel).
-    pub async fn claim(&self, ticket: i64, agent: i64) -> anyhow::Result<Result<(), Refused>> {
+    pub async fn claim(&self, ticket: i64, agent: i64) -> Result<(), TicketError> {
         let text = self.notice(ticket, Notice::Claimed).await?;
-        match self.store.claim(ticket, agent, text).await? {
-            Ok((conversation, notice)) => {
-                self.tell(&conversation, notice, text).await;
-                self.desk_event(DeskKind::Ticket, ticket).await;
-                Ok(Ok(()))
-            }
-            Err(refused) => Ok(Err(refused)),
-        }
+        let (conversation, notice) = self.store.claim(ticket, agent, text).await?;
+        self.changed(ticket, &conversation, notice, text).await;
+        Ok(())
     }
 
     /// Gives the ticket `agent` owns back to the queue; the user is told to wait.
-    pub async fn release(&self, ticket: i64, agent: &str) -> anyhow::Result<Result<(), Refused>> {
+    pub async fn release(&self, ticket: i64, agent: &str) -> Result<(), TicketError> {
         let text = self.notice(ticket, Notice::Released).await?;
-        match self.store.release_ticket(ticket, agent, text).await? {
-            Ok((conversation, notice)) => {
-                self.tell(&conversation, notice, text).await;
-                self.desk_event(DeskKind::Ticket, ticket).await;
-                Ok(Ok(()))
-            }
-            Err(refused) => Ok(Err(refused)),
-        }
+        let (conversation, notice) = self.store.release_ticket(ticket, agent, text).await?;
+        self.changed(ticket, &conversation, notice, text).await;
+        Ok(())
     }
 
     /// Hands the ticket `agent` owns to another agent or admin, `to`, with what they should
@@ -317,17 +337,14 @@ impl Conversations {
         agent: &str,
         to: &str,
         note: Option<&str>,
-    ) -> anyhow::Result<Result<(), Refused>> {
+    ) -> Result<(), TicketError> {
         let note =
             note.map(|note| privacy::scrub(&format!("引き継ぎメモ（{to} さんへ）: {note}")).0);
-        let done = self
-            .store
+        self.store
             .transfer(ticket, agent, to, note.as_deref())
             .await?;
-        if done.is_ok() {
-            self.desk_event(DeskKind::Ticket, ticket).await;
-        }
-        Ok(done)
+        self.desk_event(DeskKind::Ticket, ticket).await;
+        Ok(())
     }
 
     /// Sets a ticket's priority and tags (as [`handoff::checked_tags`] returns them); `false`
@@ -349,21 +366,16 @@ impl Conversations {
     }
 
     /// Opens a resolved ticket again; the user is told a person will answer.
-    pub async fn reopen(&self, ticket: i64) -> anyhow::Result<Result<(), Refused>> {
+    pub async fn reopen(&self, ticket: i64) -> Result<(), TicketError> {
         let text = self.notice(ticket, Notice::Reopened).await?;
-        match self.store.reopen(ticket, text).await? {
-            Ok((conversation, notice)) => {
-                self.tell(&conversation, notice, text).await;
-                self.desk_event(DeskKind::Ticket, ticket).await;
-                Ok(Ok(()))
-            }
-            Err(refused) => Ok(Err(refused)),
-        }
+        let (conversation, notice) = self.store.reopen(ticket, text).await?;
+        self.changed(ticket, &conversation, notice, text).await;
+        Ok(())
     }
 
     /// The saved replies of the agent console.
     pub async fn canned_replies(&self) -> anyhow::Result<Vec<CannedReply>> {
-        self.store.canned_replies().await
+        Ok(self.store.canned_replies().await?)
     }
 
     /// Adds or replaces a saved reply (any 12-digit number removed, as from every text).
@@ -374,19 +386,20 @@ impl Conversations {
         text: &str,
         by: &str,
     ) -> anyhow::Result<CannedReply> {
-        self.store
+        Ok(self
+            .store
             .save_canned_reply(
                 shortcut,
                 &privacy::scrub(title).0,
                 &privacy::scrub(text).0,
                 by,
             )
-            .await
+            .await?)
     }
 
     /// Removes a saved reply; `false` if there was none.
     pub async fn delete_canned_reply(&self, shortcut: &str) -> anyhow::Result<bool> {
-        self.store.delete_canned_reply(shortcut).await
+        Ok(self.store.delete_canned_reply(shortcut).await?)
     }
 
     /// The text of `notice` in the language of the ticket's user.
@@ -394,6 +407,13 @@ impl Conversations {
         let last = self.store.ticket_row(ticket).await?;
         let language = language_of(last.as_ref().and_then(|t| t.last_user_message.as_deref()));
         Ok(notice.text(language))
+    }
+
+    /// After a ticket changed hands or state: the user is told (`text`, stored as message
+    /// `notice`), and the desk sees the ticket change.
+    async fn changed(&self, ticket: i64, conversation: &str, notice: i64, text: &str) {
+        self.tell(conversation, notice, text).await;
+        self.desk_event(DeskKind::Ticket, ticket).await;
     }
 
     /// Sends a notice of the service, stored as message `id`, to the user's open widget
@@ -419,12 +439,9 @@ impl Conversations {
         ticket: i64,
         agent: &str,
         text: &str,
-    ) -> anyhow::Result<Result<AgentReply, Refused>> {
+    ) -> Result<AgentReply, TicketError> {
         let text = &privacy::scrub(text).0;
-        let (conversation, message) = match self.store.reply(ticket, agent, text).await? {
-            Ok(r) => r,
-            Err(refused) => return Ok(Err(refused)),
-        };
+        let (conversation, message) = self.store.reply(ticket, agent, text).await?;
         self.publish(&conversation, &message).await;
         let delivery = self
             .deliver_to_channel(
@@ -435,7 +452,7 @@ impl Conversations {
                 text,
             )
             .await;
-        Ok(Ok(AgentReply { message, delivery }))
+        Ok(AgentReply { message, delivery })
     }
 
     /// Pushes `text` to the conversation's messaging-channel user; `None` for the widget.
@@ -482,9 +499,10 @@ impl Conversations {
 
     /// An internal note, never shown to the user. `false`: no such ticket.
     pub async fn note(&self, ticket: i64, author: &str, text: &str) -> anyhow::Result<bool> {
-        self.store
+        Ok(self
+            .store
             .add_note(ticket, author, &privacy::scrub(text).0)
-            .await
+            .await?)
     }
 
     /// Resolves the ticket the agent owns, filed under `category` (one of [`CATEGORIES`]);
@@ -494,15 +512,10 @@ impl Conversations {
         ticket: i64,
         agent: &str,
         category: &str,
-    ) -> anyhow::Result<Result<(), Refused>> {
+    ) -> Result<(), TicketError> {
         let text = self.notice(ticket, Notice::Resolved).await?;
-        match self.store.resolve(ticket, agent, category, text).await? {
-            Ok((conversation, notice)) => {
-                self.tell(&conversation, notice, text).await;
-                self.desk_event(DeskKind::Ticket, ticket).await;
-                Ok(Ok(()))
-            }
-            Err(refused) => Ok(Err(refused)),
-        }
+        let (conversation, notice) = self.store.resolve(ticket, agent, category, text).await?;
+        self.changed(ticket, &conversation, notice, text).await;
+        Ok(())
     }
 }

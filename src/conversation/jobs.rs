@@ -39,7 +39,7 @@ impl Conversations {
         let before =
             (Utc::now() - STALE_AFTER).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
-        self.store.stale_channel_jobs(&before, &names).await
+        Ok(self.store.stale_channel_jobs(&before, &names).await?)
     }
 
     /// Takes a stale job of `channel`: what finishes it, or `None` when there is nothing
@@ -95,7 +95,7 @@ impl Conversations {
         let before =
             (Utc::now() - STALE_AFTER).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
-        self.store.stale_owed_notices(&before, &names).await
+        Ok(self.store.stale_owed_notices(&before, &names).await?)
     }
 
     /// Takes a stale owed notice: what to send, or `None` when another instance took it or

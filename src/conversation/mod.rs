@@ -33,17 +33,16 @@ use crate::assistant::{
 };
 use crate::handoff::hours::BusinessHours;
 use crate::metrics::Metrics;
-use crate::store::{ConversationContext, Store, StoredMessage};
+use crate::store::{ConversationContext, Store, StoreError, StoredMessage};
 use crate::text::privacy;
 use context::recent_question;
 
-pub use crate::store::tickets::Refused;
 pub use channels::{Owed, Taken};
 pub use desk::{DeskEvent, DeskKind};
 pub use feedback::{FeedbackError, MAX_COMMENT_CHARS, Rating};
 pub use handoff::{
     AgentReply, CATEGORIES, Delivery, HandoffError, HandoffReply, MAX_AGENT_TEXT, TicketDetail,
-    View,
+    TicketError, View,
 };
 pub use jobs::{Resumed, STALE_AFTER};
 pub use state::State;
@@ -234,7 +233,7 @@ impl Conversations {
 
     /// Whether the database answers (for `/readyz`) and which it is.
     pub async fn database_ready(&self) -> anyhow::Result<()> {
-        self.store.ping_write().await
+        Ok(self.store.ping_write().await?)
     }
 
     pub fn database_backend(&self) -> &'static str {
@@ -243,14 +242,13 @@ impl Conversations {
 
     /// A failed database call as the user meets it: [`ChatError::Unavailable`] when it is
     /// the database's (a full disk, an outage), else internal.
-    fn unavailable(&self, error: anyhow::Error) -> ChatError {
-        if crate::store::is_database_error(&error) {
-            ChatError::Unavailable {
+    fn unavailable(&self, error: StoreError) -> ChatError {
+        match error {
+            StoreError::Unavailable(error) => ChatError::Unavailable {
                 error,
                 phone: self.phone(),
-            }
-        } else {
-            ChatError::Internal(error)
+            },
+            error => ChatError::Internal(error.into()),
         }
     }
 
@@ -353,7 +351,7 @@ impl Conversations {
         if !is_session_id(session) {
             return Ok(false);
         }
-        self.store.conversation_exists(session).await
+        Ok(self.store.conversation_exists(session).await?)
     }
 
     /// The conversation `session` names (`None` if there is none), or a new one.
@@ -404,14 +402,14 @@ impl Conversations {
             {
                 Ok(id) => Some(id),
                 // The answer is given all the same, saying that it was not kept.
-                Err(e) if crate::store::is_database_error(&e) => {
+                Err(e) if e.is_unavailable() => {
                     tracing::error!("the database cannot store an answer: {e:#}");
                     let notice = unsaved_notice(phone.as_deref());
                     on_token(&notice);
                     answer.answer.push_str(&notice);
                     None
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             };
             Ok::<_, anyhow::Error>((accepted, message_id, answer))
         });

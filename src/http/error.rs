@@ -11,8 +11,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
 
-use crate::conversation::ChatError;
+use crate::conversation::{ChatError, TicketError};
 use crate::handoff::FieldError;
+use crate::store::Conflict;
 use crate::text::privacy;
 
 /// An error response: `{"error": {"code", "message", "detail"?}}`.
@@ -172,6 +173,35 @@ impl From<ChatError> for ApiError {
                 ApiError::storage_unavailable(phone.as_deref())
             }
             ChatError::Internal(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+/// An agent's action on a ticket that did not happen: 404 `unknown_ticket`, or 409
+/// `conflict` saying why in the agent's words.
+impl From<TicketError> for ApiError {
+    fn from(e: TicketError) -> Self {
+        let conflict = |message: String| ApiError::new(StatusCode::CONFLICT, "conflict", message);
+        match e {
+            TicketError::NoSuchTicket => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_ticket",
+                "問い合わせが見つかりません。",
+            ),
+            TicketError::Conflict(why) => conflict(match why {
+                Conflict::ClaimedBy(by) => format!("{by} が対応中です"),
+                Conflict::NotWaiting(state) => format!("この問い合わせは {state} です"),
+                Conflict::NotYours => "この問い合わせを対応中にしてから操作してください".into(),
+                Conflict::Changed => "この問い合わせは、ほかの操作で変わりました".into(),
+                Conflict::NotAnAgent(to) => {
+                    format!("{to} には引き継げません（担当者または管理者の名前を選んでください）")
+                }
+                Conflict::NotResolved => "解決済みの問い合わせだけを再開できます".into(),
+                Conflict::AnotherOpen | Conflict::AlreadyOpen(_) => {
+                    "この会話には、ほかに対応中の問い合わせがあります".into()
+                }
+            }),
+            TicketError::Internal(e) => ApiError::internal(&e),
         }
     }
 }

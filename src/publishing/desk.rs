@@ -9,6 +9,7 @@ use crate::analytics::{self, Report};
 use crate::assistant::{Answer, Question};
 use crate::knowledge::Diagnostic;
 use crate::knowledge::KbFile;
+use crate::store::StoreError;
 use crate::store::knowledge::{AuditEntry, Import, Release};
 
 /// Retrieved passages shown in the try-it panel.
@@ -37,6 +38,12 @@ pub enum EditError {
     Unreadable(String),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for EditError {
+    fn from(e: StoreError) -> Self {
+        EditError::Internal(e.into())
+    }
 }
 
 /// One draft in the documents list.
@@ -247,7 +254,7 @@ impl Publisher {
     }
 
     pub async fn releases(&self, limit: i64) -> anyhow::Result<Vec<Release>> {
-        self.store.releases(limit).await
+        Ok(self.store.releases(limit).await?)
     }
 
     /// Whether a release exists.
@@ -320,7 +327,7 @@ impl Publisher {
 
     /// Who changed what, newest first.
     pub async fn audit(&self, limit: i64) -> anyhow::Result<Vec<AuditEntry>> {
-        self.store.audit_log(limit).await
+        Ok(self.store.audit_log(limit).await?)
     }
 
     /// What users could not get answered in the last `days` days (Japan time), with the

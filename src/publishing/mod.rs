@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256};
 
 use crate::assistant::{Assistant, Builder};
 use crate::knowledge::{Diagnostic, KbFile, KnowledgeBase};
-use crate::store::Store;
 use crate::store::knowledge::{Drafts, Release};
+use crate::store::{Store, StoreError};
 
 mod desk;
 pub mod faq_form;
@@ -43,6 +43,12 @@ pub enum PublishError {
     Invalid(Vec<Diagnostic>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for PublishError {
+    fn from(e: StoreError) -> Self {
+        PublishError::Internal(e.into())
+    }
 }
 
 /// The serving assistant and the releases behind it.

@@ -1,7 +1,8 @@
 //! Console accounts: users (argon2id hashes), sign-in with lockout, and signed-in
 //! sessions (only a token's SHA-256 is stored). Same queries on SQLite and PostgreSQL.
 
-use anyhow::{Context, Result};
+use super::error::{Result, StoreError};
+use anyhow::Context;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -59,7 +60,8 @@ fn minutes_from_now(minutes: i64) -> String {
 
 /// A role as stored.
 fn role(name: &str) -> Result<Role> {
-    Role::parse(name).ok_or_else(|| anyhow::anyhow!("unknown role {name:?} in the database"))
+    Role::parse(name)
+        .ok_or_else(|| StoreError::fault(format!("unknown role {name:?} in the database")))
 }
 
 impl Store {

@@ -1,7 +1,7 @@
 //! The rows behind the editors' analytics: every user question since a time, with the
 //! outcome of its answer and the feedback on it, and the tickets opened.
 
-use anyhow::Result;
+use super::error::Result;
 use sqlx::Row;
 
 use super::Store;

@@ -1,7 +1,7 @@
 //! Saved replies of the agent console (migration 0010): admins keep them, agents insert
 //! them into a reply by their shortcut.
 
-use anyhow::Result;
+use super::error::Result;
 use serde::Serialize;
 use sqlx::Row;
 

@@ -2,7 +2,7 @@
 //! webhook events and updates already taken (LINE redelivers, Telegram may repeat an
 //! update after a restart), so that none is answered twice and none is lost.
 
-use anyhow::Result;
+use super::error::{Result, StoreError};
 use sqlx::Row;
 
 use super::conversations::{StoredMessage, insert_conversation, insert_user_message};
@@ -112,7 +112,7 @@ impl Store {
             return self
                 .bound_conversation(channel, user_id)
                 .await?
-                .ok_or_else(|| anyhow::anyhow!("{channel} user binding vanished"));
+                .ok_or_else(|| StoreError::fault(format!("{channel} user binding vanished")));
         }
         tx.commit().await?;
         Ok(id)

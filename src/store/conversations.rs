@@ -1,7 +1,7 @@
 //! Conversations, their messages and the feedback on answers; NOTIFY/LISTEN so that a
 //! message written on one instance reaches the users connected to another.
 
-use anyhow::{Context, Result};
+use super::error::{Result, StoreError};
 use serde::Serialize;
 use sqlx::Row;
 
@@ -82,13 +82,6 @@ pub enum Rated {
     Help,
 }
 
-/// Why feedback was not recorded.
-#[derive(Debug, PartialEq, Eq)]
-pub enum FeedbackError {
-    /// No answer with that id in that conversation.
-    NoSuchAnswer,
-}
-
 /// Stores a user's message (already stripped of any 12-digit number) and gives its id:
 /// one statement, which also marks the conversation updated (migration 0013's trigger).
 pub(super) async fn insert_user_message<'e>(
@@ -98,7 +91,7 @@ pub(super) async fn insert_user_message<'e>(
 ) -> Result<i64> {
     insert_one(executor, &NewRow::question(conversation, text))
         .await?
-        .context("no id came back")
+        .ok_or_else(|| StoreError::fault("no id came back"))
 }
 
 /// A new conversation's id (a random UUID).
@@ -206,7 +199,7 @@ impl Store {
         self.commits
             .write(NewRow::question(conversation, text))
             .await?
-            .context("no id came back")
+            .ok_or_else(|| StoreError::fault("no id came back"))
     }
 
     /// Stores an answer to the user's message `reply_to` and gives its id once it is
@@ -230,7 +223,7 @@ impl Store {
                 at: now(),
             })
             .await?
-            .context("no id came back")
+            .ok_or_else(|| StoreError::fault("no id came back"))
     }
 
     /// The transcript, oldest first, with the feedback given on each answer.
@@ -277,7 +270,7 @@ impl Store {
         message_id: i64,
         rating: &str,
         comment: Option<&str>,
-    ) -> Result<std::result::Result<Rated, FeedbackError>> {
+    ) -> Result<Rated> {
         let role: Option<String> = sqlx::query(
             "SELECT m.role FROM messages m WHERE m.id = $1 AND m.conversation_id = $2 \
              AND (m.role = 'assistant' OR EXISTS (SELECT 1 FROM tickets t WHERE t.resolved_notice = m.id))",
@@ -289,7 +282,8 @@ impl Store {
         .map(|row| row.try_get(0))
         .transpose()?;
         let rated = match role.as_deref() {
-            None => return Ok(Err(FeedbackError::NoSuchAnswer)),
+            // No answer with that id in that conversation.
+            None => return Err(StoreError::NotFound),
             Some("assistant") => Rated::Answer,
             Some(_) => Rated::Help,
         };
@@ -304,7 +298,7 @@ impl Store {
         .bind(now())
         .execute(&self.writer)
         .await?;
-        Ok(Ok(rated))
+        Ok(rated)
     }
 
     /// The conversation's state (`bot`, `waiting`, `agent`, `resolved`), or `None` if there

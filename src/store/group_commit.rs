@@ -13,7 +13,8 @@
 //! that fails (a full disk, a row the database refuses) is written again row by row, each
 //! in its own transaction, so one caller's failure is never another's.
 
-use anyhow::{Context, Result};
+use super::error::{Result, StoreError};
+use anyhow::Context;
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
 
@@ -283,11 +284,12 @@ async fn commit(writer: &AnyPool, backend: Backend, rows: &[&NewRow]) -> Result<
                 .iter()
                 .map(|row| row.try_get::<i64, _>(0))
                 .collect::<sqlx::Result<_>>()?;
-            anyhow::ensure!(
-                returned.len() == take,
-                "{take} rows inserted, {} ids came back",
-                returned.len()
-            );
+            if returned.len() != take {
+                return Err(StoreError::fault(format!(
+                    "{take} rows inserted, {} ids came back",
+                    returned.len()
+                )));
+            }
             returned.sort_unstable();
             for (&i, id) in chunk.iter().zip(returned) {
                 ids[i] = Some(id);

@@ -2,7 +2,7 @@
 //! full snapshot of the files) and the audit log. Every change and its audit entry are one
 //! transaction.
 
-use anyhow::Result;
+use super::error::Result;
 use serde::Serialize;
 use sqlx::Row;
 

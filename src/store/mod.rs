@@ -9,7 +9,8 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, bail};
+use error::Result;
 use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
@@ -19,13 +20,16 @@ pub mod analytics;
 pub mod canned;
 pub mod channels;
 mod conversations;
+mod error;
 mod group_commit;
 pub mod knowledge;
 mod ownership;
 mod scrub;
 pub mod tickets;
 
-pub use conversations::{ConversationContext, FeedbackError, Rated, StoredMessage};
+pub use error::{Conflict, StoreError};
+
+pub use conversations::{ConversationContext, Rated, StoredMessage};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
@@ -46,7 +50,7 @@ impl Backend {
         }
     }
 
-    pub fn of(url: &str) -> Result<Backend> {
+    pub fn of(url: &str) -> anyhow::Result<Backend> {
         if url.starts_with("sqlite:") {
             Ok(Backend::Sqlite)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
@@ -98,7 +102,12 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Whether an error is the database's (unreachable, a full disk, an I/O error), which the
 /// user meets as "cannot be saved now, call the call center", not as an internal failure.
 pub fn is_database_error(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| cause.is::<sqlx::Error>())
+    error.chain().any(|cause| {
+        cause.is::<sqlx::Error>()
+            || cause
+                .downcast_ref::<StoreError>()
+                .is_some_and(StoreError::is_unavailable)
+    })
 }
 
 /// Connections that read: a chat's reads run beside the one writer. Measured under load

@@ -1,9 +1,8 @@
 //! Who owns a ticket beyond claiming it: handed to another agent, given back to the queue,
 //! reopened; and the clinic's other tickets.
 
-use anyhow::Result;
-
-use super::tickets::{Refused, TICKET_COLUMNS, TicketRow, set_state_and_tell, ticket_row};
+use super::error::{Conflict, Result, StoreError};
+use super::tickets::{TICKET_COLUMNS, TicketRow, set_state_and_tell, ticket_row};
 use super::{Store, now};
 
 impl Store {
@@ -14,11 +13,8 @@ impl Store {
         ticket: i64,
         agent: &str,
         notice: &str,
-    ) -> Result<std::result::Result<(String, i64), Refused>> {
-        let t = match self.owned(ticket, agent).await? {
-            Ok(t) => t,
-            Err(r) => return Ok(Err(r)),
-        };
+    ) -> Result<(String, i64)> {
+        let t = self.owned(ticket, agent).await?;
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE tickets SET status = 'waiting', claimed_by = NULL, claimed_at = NULL \
@@ -30,13 +26,11 @@ impl Store {
         .await?
         .rows_affected();
         if done == 0 {
-            return Ok(Err(Refused::Conflict(
-                "この問い合わせは、ほかの操作で変わりました".into(),
-            )));
+            return Err(StoreError::Conflict(Conflict::Changed));
         }
         let message = set_state_and_tell(&mut tx, &t.conversation_id, "waiting", notice).await?;
         tx.commit().await?;
-        Ok(Ok((t.conversation_id, message)))
+        Ok((t.conversation_id, message))
     }
 
     /// Hands the ticket `agent` owns to another agent or admin, `to` (a user name), with
@@ -48,10 +42,8 @@ impl Store {
         agent: &str,
         to: &str,
         note: Option<&str>,
-    ) -> Result<std::result::Result<(), Refused>> {
-        if let Err(r) = self.owned(ticket, agent).await? {
-            return Ok(Err(r));
-        }
+    ) -> Result<()> {
+        self.owned(ticket, agent).await?;
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE tickets SET claimed_by = (SELECT id FROM users WHERE name = $1 AND role IN ('agent', 'admin') AND disabled_at IS NULL), \
@@ -67,9 +59,7 @@ impl Store {
         .await?
         .rows_affected();
         if done == 0 {
-            return Ok(Err(Refused::Conflict(format!(
-                "{to} には引き継げません（担当者または管理者の名前を選んでください）"
-            ))));
+            return Err(StoreError::Conflict(Conflict::NotAnAgent(to.to_string())));
         }
         if let Some(note) = note {
             sqlx::query(
@@ -83,19 +73,15 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(Ok(()))
+        Ok(())
     }
 
     /// Opens a resolved ticket again (`waiting`, no owner) and adds `notice` to the
     /// transcript, in one transaction: the conversation and the notice's id. Refused when
     /// the conversation has another open ticket. The help is rated again once resolved again.
-    pub async fn reopen(
-        &self,
-        ticket: i64,
-        notice: &str,
-    ) -> Result<std::result::Result<(String, i64), Refused>> {
+    pub async fn reopen(&self, ticket: i64, notice: &str) -> Result<(String, i64)> {
         let Some(t) = self.ticket_row(ticket).await? else {
-            return Ok(Err(Refused::NoSuchTicket));
+            return Err(StoreError::NotFound);
         };
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
@@ -108,20 +94,16 @@ impl Store {
         match done {
             Ok(r) if r.rows_affected() == 1 => {}
             Ok(_) => {
-                return Ok(Err(Refused::Conflict(
-                    "解決済みの問い合わせだけを再開できます".into(),
-                )));
+                return Err(StoreError::Conflict(Conflict::NotResolved));
             }
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Ok(Err(Refused::Conflict(
-                    "この会話には、ほかに対応中の問い合わせがあります".into(),
-                )));
+                return Err(StoreError::Conflict(Conflict::AnotherOpen));
             }
             Err(e) => return Err(e.into()),
         }
         let message = set_state_and_tell(&mut tx, &t.conversation_id, "waiting", notice).await?;
         tx.commit().await?;
-        Ok(Ok((t.conversation_id, message)))
+        Ok((t.conversation_id, message))
     }
 
     /// The other tickets of the same 医療機関等コード, newest first (the clinic's history).

@@ -1,7 +1,7 @@
 //! Numbers that earlier versions stored are removed, once: a My Number is never kept, also
 //! not from before redaction covered every form and every entry point.
 
-use anyhow::Result;
+use super::error::Result;
 use sqlx::Row;
 
 use super::{Backend, Store, now};

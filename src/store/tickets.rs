@@ -2,7 +2,8 @@
 //! confirmation, in one transaction), the queue, claims, replies, notes and resolution.
 //! Same queries on SQLite and PostgreSQL.
 
-use anyhow::{Context, Result};
+use super::error::{Conflict, Result, StoreError};
+use anyhow::Context;
 use serde::Serialize;
 use sqlx::Row;
 
@@ -48,15 +49,6 @@ pub struct Note {
     pub author: String,
     pub text: String,
     pub created_at: String,
-}
-
-/// Why an agent's action on a ticket was refused.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Refused {
-    NoSuchTicket,
-    /// The ticket is not (or no longer) in the state the action needs, or another agent
-    /// owns it.
-    Conflict(String),
 }
 
 pub(super) const TICKET_COLUMNS: &str = "t.id, t.conversation_id, t.status, t.reason, t.channel, t.facility_name, \
@@ -180,12 +172,7 @@ impl Store {
     /// Claims a waiting ticket for `user` (of two agents exactly one wins: the update applies
     /// only while it waits) and adds `notice` (what the user is told) to the
     /// transcript, in one transaction: the conversation and the notice's id.
-    pub async fn claim(
-        &self,
-        ticket: i64,
-        user: i64,
-        notice: &str,
-    ) -> Result<std::result::Result<(String, i64), Refused>> {
+    pub async fn claim(&self, ticket: i64, user: i64, notice: &str) -> Result<(String, i64)> {
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE tickets SET status = 'agent', claimed_by = $1, claimed_at = $2 WHERE id = $3 AND status = 'waiting'",
@@ -198,13 +185,13 @@ impl Store {
         .rows_affected();
         if done == 0 {
             drop(tx);
-            return Ok(Err(match self.ticket_row(ticket).await? {
-                None => Refused::NoSuchTicket,
-                Some(t) => Refused::Conflict(match t.claimed_by {
-                    Some(by) => format!("{by} が対応中です"),
-                    None => format!("この問い合わせは {} です", t.status),
+            return Err(match self.ticket_row(ticket).await? {
+                None => StoreError::NotFound,
+                Some(t) => StoreError::Conflict(match t.claimed_by {
+                    Some(by) => Conflict::ClaimedBy(by),
+                    None => Conflict::NotWaiting(t.status),
                 }),
-            }));
+            });
         }
         let conversation: String = sqlx::query("SELECT conversation_id FROM tickets WHERE id = $1")
             .bind(ticket)
@@ -213,25 +200,19 @@ impl Store {
             .get(0);
         let message = set_state_and_tell(&mut tx, &conversation, "agent", notice).await?;
         tx.commit().await?;
-        Ok(Ok((conversation, message)))
+        Ok((conversation, message))
     }
 
     /// The open ticket `agent` (a user name) owns, or why not (user names are unique, and
     /// the row names its owner).
-    pub(super) async fn owned(
-        &self,
-        ticket: i64,
-        agent: &str,
-    ) -> Result<std::result::Result<TicketRow, Refused>> {
+    pub(super) async fn owned(&self, ticket: i64, agent: &str) -> Result<TicketRow> {
         let Some(t) = self.ticket_row(ticket).await? else {
-            return Ok(Err(Refused::NoSuchTicket));
+            return Err(StoreError::NotFound);
         };
         if t.status == "agent" && t.claimed_by.as_deref() == Some(agent) {
-            Ok(Ok(t))
+            Ok(t)
         } else {
-            Ok(Err(Refused::Conflict(
-                "この問い合わせを対応中にしてから操作してください".into(),
-            )))
+            Err(StoreError::Conflict(Conflict::NotYours))
         }
     }
 
@@ -241,11 +222,8 @@ impl Store {
         ticket: i64,
         agent: &str,
         text: &str,
-    ) -> Result<std::result::Result<(String, StoredMessage), Refused>> {
-        let t = match self.owned(ticket, agent).await? {
-            Ok(t) => t,
-            Err(r) => return Ok(Err(r)),
-        };
+    ) -> Result<(String, StoredMessage)> {
+        let t = self.owned(ticket, agent).await?;
         let at = now();
         let row = sqlx::query(
             "INSERT INTO messages (conversation_id, role, text, author, created_at) \
@@ -274,7 +252,7 @@ impl Store {
             author,
             created_at: at,
         };
-        Ok(Ok((t.conversation_id, message)))
+        Ok((t.conversation_id, message))
     }
 
     pub async fn add_note(&self, ticket: i64, author: &str, text: &str) -> Result<bool> {
@@ -317,11 +295,8 @@ impl Store {
         agent: &str,
         category: &str,
         notice: &str,
-    ) -> Result<std::result::Result<(String, i64), Refused>> {
-        let t = match self.owned(ticket, agent).await? {
-            Ok(t) => t,
-            Err(r) => return Ok(Err(r)),
-        };
+    ) -> Result<(String, i64)> {
+        let t = self.owned(ticket, agent).await?;
         let mut tx = self.write_transaction().await?;
         sqlx::query(
             "UPDATE tickets SET status = 'resolved', resolved_at = $1, category = $2 WHERE id = $3",
@@ -339,12 +314,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Ok((t.conversation_id, message)))
+        Ok((t.conversation_id, message))
     }
 
     /// Opens a ticket for the conversation, sets it `waiting` and adds `notice` (what the
-    /// user is told) to the transcript, in one transaction. `Err(id)` when a ticket is
-    /// already open.
+    /// user is told) to the transcript, in one transaction; [`Conflict::AlreadyOpen`] when a
+    /// ticket is open already.
     pub async fn create_ticket(
         &self,
         conversation: &str,
@@ -352,17 +327,18 @@ impl Store {
         channel: &str,
         details: &crate::handoff::Details,
         notice: &str,
-    ) -> Result<std::result::Result<NewTicket, i64>> {
+    ) -> Result<NewTicket> {
         let mut tx = self.write_transaction().await?;
         match insert_ticket(&mut tx, conversation, reason, channel, details, notice).await? {
             Opened::Created(created) => {
                 tx.commit().await?;
-                Ok(Ok(created))
+                Ok(created)
             }
-            Opened::AlreadyOpen(id) => Ok(Err(id)),
+            Opened::AlreadyOpen(id) => Err(StoreError::Conflict(Conflict::AlreadyOpen(id))),
             Opened::Raced => {
                 drop(tx);
-                Ok(Err(self.open_ticket_id(conversation).await?))
+                let id = self.open_ticket_id(conversation).await?;
+                Err(StoreError::Conflict(Conflict::AlreadyOpen(id)))
             }
         }
     }
@@ -406,7 +382,10 @@ impl Store {
             tx.commit().await?;
             return Ok(Some((outcome, owed)));
         }
-        anyhow::bail!("opening a ticket for {} raced twice", event.channel)
+        Err(StoreError::fault(format!(
+            "opening a ticket for {} raced twice",
+            event.channel
+        )))
     }
 
     async fn open_ticket_id(&self, conversation: &str) -> Result<i64> {

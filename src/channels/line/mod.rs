@@ -14,9 +14,13 @@ use sha2::Sha256;
 
 mod events;
 
-use crate::assistant::{Channel, STARTER_QUESTIONS};
-use crate::channels::render::{FAILURE, HANDOFF_LABEL, agent_heading, label, sources, split};
-use crate::channels::{Adapter, Incoming, Outbound, Webhook, WebhookError, Work};
+use crate::assistant::Channel;
+use crate::channels::render::{
+    HANDOFF_LABEL, INTRODUCTION, NOT_TEXT, agent_heading, backoff, label, sources, split, starters,
+};
+use crate::channels::{
+    Adapter, Incoming, Outbound, Received, Webhook, WebhookError, WebhookRequest, Work,
+};
 use crate::conversation::{BoxFuture, Conversations};
 use crate::settings::channels::LineConfig;
 use events::{Event, HANDOFF_DATA, Message, WebhookBody};
@@ -33,11 +37,8 @@ const LOADING_SECONDS: u32 = 20;
 /// Tries of a push (same retry key: LINE sends it once).
 const PUSH_TRIES: u32 = 3;
 
-const GREETING: &str = "友だち追加ありがとうございます。シカク（AIアシスタント）です。\
-オンライン資格確認（顔認証付きカードリーダーの申込み、補助金、導入意向調査など）についてのご質問に、\
-厚生労働省のお知らせをもとにお答えします。担当者をご希望のときは「担当者と話したい」と送ってください。";
-const NOT_TEXT: &str =
-    "申し訳ありません。文字のメッセージにだけお答えできます。ご質問を文字で送ってください。";
+/// After the introduction, on a new follow.
+const HOW_TO: &str = "担当者をご希望のときは「担当者と話したい」と送ってください。";
 
 /// Where LINE posts its events, signed in `x-line-signature`.
 pub const WEBHOOK: Webhook = Webhook {
@@ -98,11 +99,10 @@ impl Line {
     async fn receive_events(
         self: Arc<Self>,
         conversations: &Conversations,
-        signature: Option<&[u8]>,
-        body: &[u8],
+        WebhookRequest { auth, body }: WebhookRequest<'_>,
     ) -> Result<(), WebhookError> {
         let received = Instant::now();
-        let signature = signature.and_then(|s| std::str::from_utf8(s).ok());
+        let signature = auth.and_then(|s| std::str::from_utf8(s).ok());
         if !self.verify(body, signature) {
             tracing::warn!("LINE: a webhook request with a missing or wrong signature was refused");
             return Err(WebhookError::Unauthorized(
@@ -197,7 +197,13 @@ impl Line {
                 _ => Ok(None),
             },
             "follow" => Ok(conversations
-                .owe_notice(Channel::Line, chat, id, GREETING, &starters())
+                .owe_notice(
+                    Channel::Line,
+                    chat,
+                    id,
+                    &format!("友だち追加ありがとうございます。{INTRODUCTION}{HOW_TO}"),
+                    &starters(),
+                )
                 .await?
                 .map(Work::Notice)),
             "unfollow" => {
@@ -223,21 +229,16 @@ impl Line {
             if matches!(work, Work::Answer(_)) && event.is_one_to_one() {
                 self.show_loading(chat).await;
             }
-            let job = work.job();
-            let outbound = match work.run(conversations).await {
-                Ok(o) => o,
-                Err(e) => {
-                    tracing::error!("LINE: answering failed: {e:#}");
-                    Outbound::notice(FAILURE)
+            let token = event.reply_token.as_deref();
+            work.deliver(conversations, Channel::Line, |outbound| async move {
+                let messages = self.messages(&outbound);
+                let fresh = received.elapsed() < self.config.reply_window;
+                match (token, fresh) {
+                    (Some(token), true) => self.reply_or_push(token, chat, &messages).await,
+                    _ => self.push_messages(chat, &messages).await,
                 }
-            };
-            let messages = self.messages(&outbound);
-            let fresh = received.elapsed() < self.config.reply_window;
-            let result = match (&event.reply_token, fresh) {
-                (Some(token), true) => self.reply_or_push(token, chat, &messages).await,
-                _ => self.push_messages(chat, &messages).await,
-            };
-            crate::channels::sent(conversations, Channel::Line, job, result).await;
+            })
+            .await;
         }
     }
 
@@ -280,7 +281,7 @@ impl Line {
                     }
                     Err(e) => {
                         tracing::warn!("LINE: push failed ({e}), retrying");
-                        tokio::time::sleep(Duration::from_millis(500 * 4u64.pow(tries - 1))).await;
+                        tokio::time::sleep(backoff(tries)).await;
                     }
                 }
             }
@@ -394,10 +395,6 @@ fn ask(question: &str) -> Value {
         "type": "message", "label": label(question, MAX_LABEL), "text": question}})
 }
 
-fn starters() -> Vec<String> {
-    STARTER_QUESTIONS.iter().map(|q| q.to_string()).collect()
-}
-
 impl Adapter for Line {
     fn channel(&self) -> Channel {
         Channel::Line
@@ -413,11 +410,10 @@ impl Adapter for Line {
 
     fn receive<'a>(
         self: Arc<Self>,
-        conversations: &'a Conversations,
-        auth: Option<&'a [u8]>,
-        body: &'a [u8],
-    ) -> BoxFuture<'a, Result<(), WebhookError>> {
-        Box::pin(self.receive_events(conversations, auth, body))
+        to: &'a Conversations,
+        request: WebhookRequest<'a>,
+    ) -> Received<'a> {
+        Box::pin(self.receive_events(to, request))
     }
 
     fn describe(&self) -> String {

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, Refused, TicketDetail, View};
+use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, TicketDetail, TicketError, View};
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
@@ -133,17 +133,6 @@ pub enum TicketErrors {
     UnknownTicket(ErrorBody),
 }
 
-pub(super) fn refused(r: Refused) -> ApiError {
-    match r {
-        Refused::NoSuchTicket => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_ticket",
-            "問い合わせが見つかりません。",
-        ),
-        Refused::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
-    }
-}
-
 /// `GET /agent/api/tickets/{id}`: the ticket, the whole transcript, the bot's sources, notes.
 #[utoipa::path(get, path = "/agent/api/tickets/{id}",
     summary = "A ticket, its transcript, the bot's sources and the notes",
@@ -162,7 +151,7 @@ pub async fn ticket(
         .conversations()
         .ticket(id)
         .await?
-        .ok_or_else(|| refused(Refused::NoSuchTicket))?;
+        .ok_or(TicketError::NoSuchTicket)?;
     Ok(Json(detail).into_response())
 }
 
@@ -190,11 +179,7 @@ pub async fn claim(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let user = signed_in.user;
-    state
-        .conversations()
-        .claim(id, user.id)
-        .await?
-        .map_err(refused)?;
+    state.conversations().claim(id, user.id).await?;
     tracing::info!(ticket = id, agent = %user.name, "ticket claimed");
     Ok(Json(Claimed {
         claimed: true,
@@ -281,8 +266,7 @@ pub async fn reply(
     let reply = state
         .conversations()
         .agent_reply(id, &signed_in.user.name, &text)
-        .await?
-        .map_err(refused)?;
+        .await?;
     let delivery = reply.delivery.map(|delivered| Delivery {
         delivered: delivered.is_ok(),
         error: delivered.err(),
@@ -321,7 +305,7 @@ pub async fn note(
         .note(id, &signed_in.user.name, &text)
         .await?
     {
-        return Err(refused(Refused::NoSuchTicket));
+        return Err(TicketError::NoSuchTicket.into());
     }
     Ok((StatusCode::CREATED, Json(Noted { noted: true })).into_response())
 }
@@ -381,8 +365,7 @@ pub async fn resolve(
     state
         .conversations()
         .resolve(id, &signed_in.user.name, &body.category)
-        .await?
-        .map_err(refused)?;
+        .await?;
     Ok(Json(Resolved { resolved: true }).into_response())
 }
 

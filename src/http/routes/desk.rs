@@ -9,8 +9,8 @@ use serde_json::json;
 use tokio::sync::broadcast::error::RecvError;
 use utoipa::ToSchema;
 
-use super::agent::{TicketErrors, refused};
-use crate::conversation::Refused;
+use super::agent::TicketErrors;
+use crate::conversation::TicketError;
 use crate::handoff::{MAX_TAG_CHARS, MAX_TAGS, Priority, checked_tags};
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
@@ -131,7 +131,7 @@ pub async fn labels(
         .set_labels(id, body.priority, &tags)
         .await?
     {
-        return Err(refused(Refused::NoSuchTicket));
+        return Err(TicketError::NoSuchTicket.into());
     }
     tracing::info!(ticket = id, agent = %signed_in.user.name, priority = body.priority.as_str(), "ticket labelled");
     Ok(Json(Labels {

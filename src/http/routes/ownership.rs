@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::agent::{TicketErrors, refused};
+use super::agent::TicketErrors;
 use crate::auth::Role;
 use crate::conversation::MAX_AGENT_TEXT;
 use crate::http::AppState;
@@ -39,8 +39,7 @@ pub async fn release(
     state
         .conversations()
         .release(id, &signed_in.user.name)
-        .await?
-        .map_err(refused)?;
+        .await?;
     tracing::info!(ticket = id, agent = %signed_in.user.name, "ticket released");
     Ok(Json(Done { done: true }).into_response())
 }
@@ -99,8 +98,7 @@ pub async fn transfer(
     state
         .conversations()
         .transfer(id, &signed_in.user.name, body.to.trim(), note)
-        .await?
-        .map_err(refused)?;
+        .await?;
     tracing::info!(ticket = id, from = %signed_in.user.name, to = %body.to.trim(), "ticket transferred");
     Ok(Json(Done { done: true }).into_response())
 }
@@ -120,7 +118,7 @@ pub async fn reopen(
     signed_in: SignedIn<AgentDesk>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
-    state.conversations().reopen(id).await?.map_err(refused)?;
+    state.conversations().reopen(id).await?;
     tracing::info!(ticket = id, agent = %signed_in.user.name, "ticket reopened");
     Ok(Json(Done { done: true }).into_response())
 }

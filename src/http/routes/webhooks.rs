@@ -11,7 +11,7 @@ use axum::routing::post;
 use axum::{Extension, Json, Router};
 use serde_json::json;
 
-use crate::channels::{Adapter, Channels, WebhookError};
+use crate::channels::{Adapter, Channels, WebhookError, WebhookRequest};
 use crate::http::AppState;
 use crate::http::error::ApiError;
 
@@ -36,7 +36,10 @@ async fn receive(
         .webhook()
         .and_then(|hook| headers.get(hook.auth_header))
         .map(|v| v.as_bytes());
-    match adapter.receive(state.conversations(), auth, &body).await {
+    match adapter
+        .receive(state.conversations(), WebhookRequest { auth, body: &body })
+        .await
+    {
         Ok(()) => Json(json!({})).into_response(),
         Err(e) => {
             let (status, code, message) = match e {
