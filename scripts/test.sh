@@ -17,6 +17,8 @@ scripts/start-postgres.sh
 # Before cargo test too: the import test renders a notice to PDF with chromium.
 scripts/install-browser.sh
 cargo test --locked
+# The widget's pure parts (its texts, languages and links) with node alone.
+node --test tests/widget/
 (cd tests/browser && SHIKAKU_BIN="$PWD/../../target/debug/shikaku" npm test --silent)
 # The API against its own OpenAPI document: schemathesis, every check, every operation,
 # signed in and not.

@@ -7,7 +7,8 @@ use anyhow::{Context, Result};
 
 use crate::knowledge::Kind;
 use crate::publishing;
-use crate::search::index::{fingerprint, passages};
+use crate::search::index::fingerprint;
+use crate::search::passage::passages;
 use crate::search::{Analyzer, SearchIndex};
 use crate::settings::Settings;
 use crate::startup::{self, with_store};

@@ -5,7 +5,8 @@
 use std::collections::HashSet;
 
 use super::analysis::Analyzer;
-use super::index::{Passage, dedup};
+use super::passage::Passage;
+use super::words::dedup;
 use crate::knowledge::Expansion;
 use crate::text::normalize;
 

@@ -5,10 +5,13 @@ pub mod dictionary;
 mod facts;
 pub mod fusion;
 pub mod index;
+pub mod passage;
 pub mod recent;
 pub mod vectors;
 mod words;
 
 pub use analysis::Analyzer;
-pub use index::{Fusion, Hit, Passage, SearchIndex};
+pub use fusion::Fusion;
+pub use index::{Hit, SearchIndex};
+pub use passage::Passage;
 pub use vectors::{Closeness, QueryVectors, Vectors};

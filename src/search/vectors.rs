@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use anyhow::{Context, Result, bail, ensure};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::index::Passage;
+use super::passage::Passage;
 use super::recent::Recent;
 use crate::embedding::{Embedder, Role, similarity};
 use coarse::Coarse;

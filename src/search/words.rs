@@ -7,7 +7,7 @@
 //! postings are read once and added up, term at a time, with tantivy's own BM25 weights:
 //! the scores are the ones its query gave.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use anyhow::Result;
 use tantivy::fieldnorm::FieldNormReader;
@@ -108,6 +108,16 @@ pub fn rank(
     best.truncate(limit);
     best.sort_by(order);
     Ok(best)
+}
+
+/// The words in their first order, each once.
+pub(super) fn dedup(words: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    words
+        .iter()
+        .filter(|w| seen.insert(w.as_str()))
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]

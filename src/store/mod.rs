@@ -23,11 +23,13 @@ mod conversations;
 mod error;
 mod group_commit;
 pub mod knowledge;
+mod opening;
 mod ownership;
 mod scrub;
 pub mod tickets;
 
 pub use error::{Conflict, StoreError};
+pub use opening::NewTicket;
 
 pub use conversations::{ConversationContext, Rated, StoredMessage};
 

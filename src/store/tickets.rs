@@ -1,5 +1,5 @@
-//! The call center's tickets: opening one (with the state change and the user's
-//! confirmation, in one transaction), the queue, claims, replies, notes and resolution.
+//! The call center's tickets: the queue, claims, replies, notes and resolution (opening
+//! one is `opening.rs`).
 //! Same queries on SQLite and PostgreSQL.
 
 use super::error::{Conflict, Result, StoreError};
@@ -7,7 +7,6 @@ use anyhow::Context;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::channels::{ChannelEvent, owe, record_event};
 use super::{Store, StoredMessage, Tx, now};
 use crate::assistant::Citation;
 
@@ -77,13 +76,6 @@ pub(super) fn ticket_row(row: &sqlx::any::AnyRow) -> Result<TicketRow> {
         last_user_message: row.try_get("last_user_message")?,
         help_rating: row.try_get("help_rating")?,
     })
-}
-
-/// A ticket just opened, and the transcript message that told the user.
-#[derive(Debug, Clone, Copy)]
-pub struct NewTicket {
-    pub ticket: i64,
-    pub message: i64,
 }
 
 impl Store {
@@ -317,87 +309,6 @@ impl Store {
         Ok((t.conversation_id, message))
     }
 
-    /// Opens a ticket for the conversation, sets it `waiting` and adds `notice` (what the
-    /// user is told) to the transcript, in one transaction; [`Conflict::AlreadyOpen`] when a
-    /// ticket is open already.
-    pub async fn create_ticket(
-        &self,
-        conversation: &str,
-        reason: &str,
-        channel: &str,
-        details: &crate::handoff::Details,
-        notice: &str,
-    ) -> Result<NewTicket> {
-        let mut tx = self.write_transaction().await?;
-        match insert_ticket(&mut tx, conversation, reason, channel, details, notice).await? {
-            Opened::Created(created) => {
-                tx.commit().await?;
-                Ok(created)
-            }
-            Opened::AlreadyOpen(id) => Err(StoreError::Conflict(Conflict::AlreadyOpen(id))),
-            Opened::Raced => {
-                drop(tx);
-                let id = self.open_ticket_id(conversation).await?;
-                Err(StoreError::Conflict(Conflict::AlreadyOpen(id)))
-            }
-        }
-    }
-
-    /// The handoff a messaging channel's event asked for, with the event recorded and the
-    /// reply owed to its user (`notice` when the ticket is opened, `already_open` when one
-    /// was), in one transaction: the platform is told the event arrived only after this,
-    /// so a crash loses neither the ticket nor the reply. `None`: the event was taken
-    /// before. The owed reply's id comes with the outcome.
-    pub async fn create_ticket_for_event(
-        &self,
-        conversation: &str,
-        reason: &str,
-        event: &ChannelEvent<'_>,
-        notice: &str,
-        already_open: &str,
-    ) -> Result<Option<(std::result::Result<NewTicket, i64>, i64)>> {
-        // Twice at most: a ticket opened by another request between our check and insert
-        // aborts the transaction, and the second try sees it.
-        for _ in 0..2 {
-            let mut tx = self.write_transaction().await?;
-            if !record_event(&mut tx, event.channel, event.event_id).await? {
-                return Ok(None);
-            }
-            let details = crate::handoff::Details::default();
-            let opened = insert_ticket(
-                &mut tx,
-                conversation,
-                reason,
-                event.channel,
-                &details,
-                notice,
-            )
-            .await?;
-            let (outcome, text) = match opened {
-                Opened::Created(created) => (Ok(created), notice),
-                Opened::AlreadyOpen(id) => (Err(id), already_open),
-                Opened::Raced => continue,
-            };
-            let owed = owe(&mut tx, event, text, &[]).await?;
-            tx.commit().await?;
-            return Ok(Some((outcome, owed)));
-        }
-        Err(StoreError::fault(format!(
-            "opening a ticket for {} raced twice",
-            event.channel
-        )))
-    }
-
-    async fn open_ticket_id(&self, conversation: &str) -> Result<i64> {
-        Ok(sqlx::query(
-            "SELECT id FROM tickets WHERE conversation_id = $1 AND status <> 'resolved'",
-        )
-        .bind(conversation)
-        .fetch_one(&self.pool)
-        .await?
-        .get::<i64, _>(0))
-    }
-
     /// The citations the bot had given before the ticket was opened.
     pub async fn ticket_sources(&self, id: i64) -> Result<Vec<Citation>> {
         let row = sqlx::query("SELECT sources FROM tickets WHERE id = $1")
@@ -428,82 +339,11 @@ pub(super) async fn set_state_and_tell(
 }
 
 /// What the service tells the user (a ticket opened, taken, resolved), in the transcript.
-/// What opening a ticket inside a transaction came to.
-enum Opened {
-    Created(NewTicket),
-    /// A ticket of the conversation is open already.
-    AlreadyOpen(i64),
-    /// Another request opened one between the check and the insert (the unique index on
-    /// open tickets): the transaction is spoilt, drop it.
-    Raced,
-}
-
-/// Opens a ticket for the conversation with the bot's sources, sets it `waiting` and adds
-/// `notice` to the transcript, in `tx`.
-async fn insert_ticket(
+pub(super) async fn insert_system_message(
     tx: &mut Tx<'_>,
     conversation: &str,
-    reason: &str,
-    channel: &str,
-    details: &crate::handoff::Details,
-    notice: &str,
-) -> Result<Opened> {
-    if let Some(open) =
-        sqlx::query("SELECT id FROM tickets WHERE conversation_id = $1 AND status <> 'resolved'")
-            .bind(conversation)
-            .fetch_optional(&mut **tx)
-            .await?
-    {
-        return Ok(Opened::AlreadyOpen(open.get::<i64, _>(0)));
-    }
-    // The sources the bot gave in this conversation, for the agent.
-    let mut sources: Vec<Citation> = Vec::new();
-    for row in sqlx::query(
-        "SELECT citations FROM messages WHERE conversation_id = $1 AND role = 'assistant' ORDER BY id",
-    )
-    .bind(conversation)
-    .fetch_all(&mut **tx)
-    .await?
-    {
-        let json: Option<String> = row.get(0);
-        for c in serde_json::from_str::<Vec<Citation>>(json.as_deref().unwrap_or("[]"))? {
-            if !sources.contains(&c) {
-                sources.push(c);
-            }
-        }
-    }
-    let at = now();
-    let ticket = sqlx::query(
-        "INSERT INTO tickets (conversation_id, status, reason, channel, facility_name, facility_code, \
-         contact, question, sources, created_at) \
-         VALUES ($1, 'waiting', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-    )
-    .bind(conversation)
-    .bind(reason)
-    .bind(channel)
-    .bind(details.facility_name.as_deref())
-    .bind(details.facility_code.as_deref())
-    .bind(details.contact.as_deref())
-    .bind(details.question.as_deref())
-    .bind(serde_json::to_string(&sources)?)
-    .bind(&at)
-    .fetch_one(&mut **tx)
-    .await;
-    let ticket = match ticket {
-        Ok(row) => row.get::<i64, _>(0),
-        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Ok(Opened::Raced),
-        Err(e) => return Err(e.into()),
-    };
-    sqlx::query("UPDATE conversations SET state = 'waiting', updated_at = $1 WHERE id = $2")
-        .bind(&at)
-        .bind(conversation)
-        .execute(&mut **tx)
-        .await?;
-    let message = insert_system_message(tx, conversation, notice).await?;
-    Ok(Opened::Created(NewTicket { ticket, message }))
-}
-
-async fn insert_system_message(tx: &mut Tx<'_>, conversation: &str, text: &str) -> Result<i64> {
+    text: &str,
+) -> Result<i64> {
     Ok(sqlx::query(
         "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'system', $2, $3) RETURNING id",
     )

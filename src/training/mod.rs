@@ -89,7 +89,7 @@ impl Example {
 
 /// The passages of `kb`, by position, as the corpus names them.
 fn passage_names(kb: &KnowledgeBase) -> Vec<String> {
-    crate::search::index::passages(kb)
+    crate::search::passage::passages(kb)
         .iter()
         .map(|p| passage_name(&p.doc_id, p.section_id.as_deref()))
         .collect()

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use shikaku::assistant::{Assistant, Outcome, Question, WriterKind};
 use shikaku::embedding::{DEFAULT_EMBEDDER_FILE, Embedder, Role, similarity};
 use shikaku::knowledge::KnowledgeBase;
-use shikaku::search::index::{fingerprint, passages};
+use shikaku::search::index::fingerprint;
+use shikaku::search::passage::passages;
 use shikaku::search::{Analyzer, Fusion, SearchIndex};
 
 use crate::common;

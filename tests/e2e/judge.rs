@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 use shikaku::judge::corpus::{Corpus, too_like};
 use shikaku::knowledge::KnowledgeBase;
-use shikaku::search::index::passages;
+use shikaku::search::passage::passages;
 
 use crate::common::{Env, repo, stderr, stdout};
 

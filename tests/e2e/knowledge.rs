@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use regex::Regex;
 use shikaku::assistant::{Assistant, Outcome, Question};
 use shikaku::knowledge::{Kind, KnowledgeBase};
-use shikaku::search::index::{fingerprint, passages};
+use shikaku::search::index::fingerprint;
+use shikaku::search::passage::passages;
 use shikaku::search::{Analyzer, SearchIndex};
 use shikaku::text::normalize;
 

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use shikaku::assistant::followup::resolve;
 use shikaku::assistant::{Answer, Assistant, Language, Outcome, Question, WriterKind};
 use shikaku::knowledge::KnowledgeBase;
-use shikaku::search::index::{fingerprint, passages};
+use shikaku::search::index::fingerprint;
+use shikaku::search::passage::passages;
 use shikaku::search::{Analyzer, SearchIndex};
 
 use crate::common::{self, Env, stdout};

@@ -16,16 +16,55 @@ use crate::http::AppState;
 use crate::http::error::ApiError;
 use crate::knowledge::{Document, Kind, KnowledgeBase, Section};
 
-const WIDGET_JS: &str = include_str!("../assets/widget.js");
+/// A script joined from its parts, each a piece of one function body in order, inside one
+/// function scope in strict mode, so that its names stay its own on the portal's page:
+/// after a shared script (`after`), and with a style sheet as `STYLE` (`style`: a template
+/// literal, so the sheet holds no backtick, `${` or backslash; a test checks).
+macro_rules! scoped {
+    ($(after $shared:literal;)? $(style $css:literal;)? $($part:literal),+ $(,)?) => {
+        concat!(
+            $(include_str!($shared),)?
+            "(function () {\n\"use strict\";\n",
+            $("var STYLE = `", include_str!($css), "`;\n",)?
+            $(include_str!($part),)+
+            "})();\n"
+        )
+    };
+}
+
+const WIDGET_JS: &str = scoped!(
+    style "../assets/widget/style.css";
+    "../assets/widget/settings.js",
+    "../assets/widget/texts.js",
+    "../assets/widget/dom.js",
+    "../assets/widget/panel.js",
+    "../assets/widget/unread.js",
+    "../assets/widget/messages.js",
+    "../assets/widget/person.js",
+    "../assets/widget/ask.js",
+    "../assets/widget/mount.js",
+);
 const PAGE_CSS: &str = include_str!("../assets/page.css");
 const FAVICON: &str = include_str!("../assets/favicon.svg");
-const AGENT_JS: &str = concat!(
-    include_str!("../assets/console.js"),
-    include_str!("../assets/agent.js")
+const AGENT_JS: &str = scoped!(
+    after "../assets/console.js";
+    "../assets/agent/session.js",
+    "../assets/agent/events.js",
+    "../assets/agent/queue.js",
+    "../assets/agent/ticket.js",
+    "../assets/agent/reply.js",
+    "../assets/agent/desk.js",
+    "../assets/agent/start.js",
 );
-const ADMIN_JS: &str = concat!(
-    include_str!("../assets/console.js"),
-    include_str!("../assets/admin.js")
+const ADMIN_JS: &str = scoped!(
+    after "../assets/console.js";
+    "../assets/admin/session.js",
+    "../assets/admin/documents.js",
+    "../assets/admin/sources.js",
+    "../assets/admin/drafts.js",
+    "../assets/admin/releases.js",
+    "../assets/admin/analytics.js",
+    "../assets/admin/users.js",
 );
 
 /// A file served under `/assets/` by its content-hashed name (`page-HASH.css`), cached for
@@ -363,5 +402,15 @@ mod tests {
             html,
             "<p>&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;</p><ul><li>&lt;b&gt;item&lt;/b&gt;</li></ul>"
         );
+    }
+
+    #[test]
+    fn the_widget_style_fits_in_a_template_literal() {
+        let css = include_str!("../assets/widget/style.css");
+        for forbidden in ["`", "${", "\\"] {
+            assert!(!css.contains(forbidden), "style.css holds {forbidden}");
+        }
+        assert!(WIDGET_JS.starts_with("(function () {\n\"use strict\";\nvar STYLE = `"));
+        assert!(WIDGET_JS.ends_with("})();\n"));
     }
 }

@@ -1,0 +1,424 @@
+//! The agents' desk over tickets: the queue, claiming a ticket, replying (stored, shown
+//! live in the widget, pushed on a messaging channel), notes, handing over, resolving.
+//! While a person owns a conversation the bot is silent.
+
+use serde::Serialize;
+
+use super::handoff::language_of;
+use super::{Conversations, DeskKind, Voice};
+use crate::assistant::{Channel, Citation, Language};
+use crate::handoff::Priority;
+use crate::store::canned::CannedReply;
+use crate::store::tickets::{Note, TicketRow};
+use crate::store::{Conflict, StoreError, StoredMessage};
+use crate::text::csv::Sheet;
+use crate::text::privacy;
+
+/// Categories a resolved ticket is filed under.
+pub const CATEGORIES: &[&str] = &[
+    "申込み・締切",
+    "補助金",
+    "申請書の記入",
+    "機器・導入",
+    "その他",
+];
+
+/// What the service tells the user when a person takes their conversation, gives it back,
+/// finishes with it or takes it up again: in the conversation's language.
+#[derive(Debug, Clone, Copy)]
+enum Notice {
+    Claimed,
+    Released,
+    Resolved,
+    Reopened,
+}
+
+impl Notice {
+    fn text(self, language: Language) -> &'static str {
+        use Language::{En, Ja};
+        match (self, language) {
+            (Notice::Claimed, Ja) => {
+                "担当者が対応を始めました。このままメッセージをお送りください。"
+            }
+            (Notice::Claimed, En) => {
+                "A member of staff has taken up your conversation. Please go on writing here."
+            }
+            (Notice::Released, Ja) => "担当者が交代します。次の担当者からの返信をお待ちください。",
+            (Notice::Released, En) => {
+                "Another member of staff will take over. Please wait for their reply."
+            }
+            (Notice::Resolved, Ja) => {
+                "担当者の対応が終わりました。ご質問には、引き続きシカクがお答えします。"
+            }
+            (Notice::Resolved, En) => {
+                "The member of staff has finished. Shikaku will answer your questions again."
+            }
+            (Notice::Reopened, Ja) => {
+                "お問い合わせの対応を再開しました。担当者からの返信をお待ちください。"
+            }
+            (Notice::Reopened, En) => {
+                "Your inquiry has been taken up again. Please wait for a reply from a member of staff."
+            }
+        }
+    }
+}
+
+/// Longest agent reply or note.
+pub const MAX_AGENT_TEXT: usize = 4000;
+
+/// Why an agent's action on a ticket did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum TicketError {
+    #[error("no such ticket")]
+    NoSuchTicket,
+    /// The ticket is not (or no longer) in the state the action needs.
+    #[error("{0}")]
+    Conflict(Conflict),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for TicketError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => TicketError::NoSuchTicket,
+            StoreError::Conflict(conflict) => TicketError::Conflict(conflict),
+            e => TicketError::Internal(e.into()),
+        }
+    }
+}
+
+/// A ticket as the console shows it: details, the whole transcript, the bot's sources, notes.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TicketDetail {
+    pub ticket: TicketRow,
+    pub sources: Vec<Citation>,
+    pub messages: Vec<StoredMessage>,
+    pub notes: Vec<Note>,
+    /// The clinic's other tickets (the same 医療機関等コード), newest first.
+    pub earlier: Vec<TicketRow>,
+}
+
+/// Whether an agent's reply reached a messaging-channel user.
+pub type Delivery = Result<(), String>;
+
+/// An agent's reply, stored; `delivery` is `None` for the widget (it gets the reply over
+/// its event stream).
+#[derive(Debug)]
+pub struct AgentReply {
+    pub message: StoredMessage,
+    pub delivery: Option<Delivery>,
+}
+
+/// Which tickets a queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Waiting,
+    /// Claimed by the agent who asks, open.
+    Mine,
+    All,
+}
+
+impl View {
+    pub fn parse(name: &str) -> Option<View> {
+        match name {
+            "waiting" => Some(View::Waiting),
+            "mine" => Some(View::Mine),
+            "all" => Some(View::All),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Waiting => "waiting",
+            View::Mine => "mine",
+            View::All => "all",
+        }
+    }
+}
+
+impl Conversations {
+    /// The queue; `search` matches the details and the transcript.
+    pub async fn tickets(
+        &self,
+        view: View,
+        agent: i64,
+        search: Option<&str>,
+    ) -> anyhow::Result<Vec<TicketRow>> {
+        let search = search.map(str::trim).filter(|q| !q.is_empty());
+        Ok(self.store.tickets(view.as_str(), agent, search).await?)
+    }
+
+    /// How many tickets wait, and how many `agent` owns.
+    pub async fn view_counts(&self, agent: i64) -> anyhow::Result<(i64, i64)> {
+        Ok(self.store.view_counts(agent).await?)
+    }
+
+    /// The queue as CSV (UTF-8 with BOM for Excel; formula-like cells neutralised).
+    pub async fn tickets_csv(
+        &self,
+        view: View,
+        agent: i64,
+        search: Option<&str>,
+    ) -> anyhow::Result<String> {
+        let rows = self.tickets(view, agent, search).await?;
+        let mut sheet = Sheet::new();
+        sheet.plain([
+            "id",
+            "status",
+            "reason",
+            "channel",
+            "facility_name",
+            "facility_code",
+            "contact",
+            "question",
+            "claimed_by",
+            "category",
+            "created_at",
+            "resolved_at",
+        ]);
+        for t in rows {
+            sheet.quoted([
+                t.id.to_string(),
+                t.status,
+                t.reason,
+                t.channel,
+                t.facility_name.unwrap_or_default(),
+                t.facility_code.unwrap_or_default(),
+                t.contact.unwrap_or_default(),
+                t.question.unwrap_or_default(),
+                t.claimed_by.unwrap_or_default(),
+                t.category.unwrap_or_default(),
+                t.created_at,
+                t.resolved_at.unwrap_or_default(),
+            ]);
+        }
+        Ok(sheet.finish())
+    }
+
+    /// One ticket with its transcript, sources and notes; `None` if there is none.
+    pub async fn ticket(&self, id: i64) -> anyhow::Result<Option<TicketDetail>> {
+        let Some(ticket) = self.store.ticket_row(id).await? else {
+            return Ok(None);
+        };
+        let earlier = match ticket.facility_code.as_deref() {
+            Some(code) => self.store.tickets_of_facility(code, id).await?,
+            None => Vec::new(),
+        };
+        Ok(Some(TicketDetail {
+            earlier,
+            sources: self.store.ticket_sources(id).await?,
+            messages: self.store.messages(&ticket.conversation_id).await?,
+            notes: self.store.notes(id).await?,
+            ticket,
+        }))
+    }
+
+    /// Claims a waiting ticket: of two agents exactly one wins. The user is told that a
+    /// person took the conversation (in the widget and on their channel).
+    pub async fn claim(&self, ticket: i64, agent: i64) -> Result<(), TicketError> {
+        let text = self.notice(ticket, Notice::Claimed).await?;
+        let (conversation, notice) = self.store.claim(ticket, agent, text).await?;
+        self.changed(ticket, &conversation, notice, text).await;
+        Ok(())
+    }
+
+    /// Gives the ticket `agent` owns back to the queue; the user is told to wait.
+    pub async fn release(&self, ticket: i64, agent: &str) -> Result<(), TicketError> {
+        let text = self.notice(ticket, Notice::Released).await?;
+        let (conversation, notice) = self.store.release_ticket(ticket, agent, text).await?;
+        self.changed(ticket, &conversation, notice, text).await;
+        Ok(())
+    }
+
+    /// Hands the ticket `agent` owns to another agent or admin, `to`, with what they should
+    /// know (`note`, kept as an internal note before they are told).
+    pub async fn transfer(
+        &self,
+        ticket: i64,
+        agent: &str,
+        to: &str,
+        note: Option<&str>,
+    ) -> Result<(), TicketError> {
+        let note =
+            note.map(|note| privacy::scrub(&format!("引き継ぎメモ（{to} さんへ）: {note}")).0);
+        self.store
+            .transfer(ticket, agent, to, note.as_deref())
+            .await?;
+        self.desk_event(DeskKind::Ticket, ticket).await;
+        Ok(())
+    }
+
+    /// Sets a ticket's priority and tags (as [`handoff::checked_tags`] returns them); `false`
+    /// if there is no such ticket.
+    pub async fn set_labels(
+        &self,
+        ticket: i64,
+        priority: Priority,
+        tags: &[String],
+    ) -> anyhow::Result<bool> {
+        let done = self
+            .store
+            .set_labels(ticket, priority.as_str(), tags)
+            .await?;
+        if done {
+            self.desk_event(DeskKind::Ticket, ticket).await;
+        }
+        Ok(done)
+    }
+
+    /// Opens a resolved ticket again; the user is told a person will answer.
+    pub async fn reopen(&self, ticket: i64) -> Result<(), TicketError> {
+        let text = self.notice(ticket, Notice::Reopened).await?;
+        let (conversation, notice) = self.store.reopen(ticket, text).await?;
+        self.changed(ticket, &conversation, notice, text).await;
+        Ok(())
+    }
+
+    /// The saved replies of the agent console.
+    pub async fn canned_replies(&self) -> anyhow::Result<Vec<CannedReply>> {
+        Ok(self.store.canned_replies().await?)
+    }
+
+    /// Adds or replaces a saved reply (any 12-digit number removed, as from every text).
+    pub async fn save_canned_reply(
+        &self,
+        shortcut: &str,
+        title: &str,
+        text: &str,
+        by: &str,
+    ) -> anyhow::Result<CannedReply> {
+        Ok(self
+            .store
+            .save_canned_reply(
+                shortcut,
+                &privacy::scrub(title).0,
+                &privacy::scrub(text).0,
+                by,
+            )
+            .await?)
+    }
+
+    /// Removes a saved reply; `false` if there was none.
+    pub async fn delete_canned_reply(&self, shortcut: &str) -> anyhow::Result<bool> {
+        Ok(self.store.delete_canned_reply(shortcut).await?)
+    }
+
+    /// The text of `notice` in the language of the ticket's user.
+    async fn notice(&self, ticket: i64, notice: Notice) -> anyhow::Result<&'static str> {
+        let last = self.store.ticket_row(ticket).await?;
+        let language = language_of(last.as_ref().and_then(|t| t.last_user_message.as_deref()));
+        Ok(notice.text(language))
+    }
+
+    /// After a ticket changed hands or state: the user is told (`text`, stored as message
+    /// `notice`), and the desk sees the ticket change.
+    async fn changed(&self, ticket: i64, conversation: &str, notice: i64, text: &str) {
+        self.tell(conversation, notice, text).await;
+        self.desk_event(DeskKind::Ticket, ticket).await;
+    }
+
+    /// Sends a notice of the service, stored as message `id`, to the user's open widget
+    /// streams and their messaging channel; a failure is logged (it is in the transcript).
+    async fn tell(&self, conversation: &str, id: i64, text: &str) {
+        match self.store.message(id).await {
+            Ok(Some((_, message))) => self.publish(conversation, &message).await,
+            Ok(None) => {}
+            Err(e) => tracing::warn!("reading a notice to send: {e:#}"),
+        }
+        if let Some(Err(e)) = self
+            .deliver_to_channel(conversation, Voice::Service, text)
+            .await
+        {
+            tracing::warn!("a notice to the user was not delivered: {e}");
+        }
+    }
+
+    /// An agent's reply to the user: stored, sent to the user's open widget streams, and
+    /// pushed on their messaging channel (the result says whether it arrived there).
+    pub async fn agent_reply(
+        &self,
+        ticket: i64,
+        agent: &str,
+        text: &str,
+    ) -> Result<AgentReply, TicketError> {
+        let text = &privacy::scrub(text).0;
+        let (conversation, message) = self.store.reply(ticket, agent, text).await?;
+        self.publish(&conversation, &message).await;
+        let delivery = self
+            .deliver_to_channel(
+                &conversation,
+                Voice::Agent {
+                    author: message.author.clone(),
+                },
+                text,
+            )
+            .await;
+        Ok(AgentReply { message, delivery })
+    }
+
+    /// Pushes `text` to the conversation's messaging-channel user; `None` for the widget.
+    async fn deliver_to_channel(
+        &self,
+        conversation: &str,
+        voice: Voice,
+        text: &str,
+    ) -> Option<Delivery> {
+        let (channel, user) = match self.store.channel_user(conversation).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::error!("looking up the reply's channel: {e:#}");
+                return Some(Err("internal error".into()));
+            }
+        };
+        let channel = match channel.as_str() {
+            "line" => Channel::Line,
+            "telegram" => Channel::Telegram,
+            _ => return None,
+        };
+        let Some(user) = user else {
+            return Some(Err(format!(
+                "the user has left {} (blocked or unfollowed the account)",
+                channel.as_str()
+            )));
+        };
+        let delivered = match &self.deliver {
+            Some(deliver) => deliver.deliver(channel, &user, voice, text).await,
+            None => Err(format!(
+                "{} is not configured on this instance",
+                channel.as_str()
+            )),
+        };
+        if let Err(e) = &delivered {
+            tracing::warn!(
+                channel = channel.as_str(),
+                "an agent's reply was not delivered: {e}"
+            );
+        }
+        Some(delivered)
+    }
+
+    /// An internal note, never shown to the user. `false`: no such ticket.
+    pub async fn note(&self, ticket: i64, author: &str, text: &str) -> anyhow::Result<bool> {
+        Ok(self
+            .store
+            .add_note(ticket, author, &privacy::scrub(text).0)
+            .await?)
+    }
+
+    /// Resolves the ticket the agent owns, filed under `category` (one of [`CATEGORIES`]);
+    /// the bot answers the user again.
+    pub async fn resolve(
+        &self,
+        ticket: i64,
+        agent: &str,
+        category: &str,
+    ) -> Result<(), TicketError> {
+        let text = self.notice(ticket, Notice::Resolved).await?;
+        let (conversation, notice) = self.store.resolve(ticket, agent, category, text).await?;
+        self.changed(ticket, &conversation, notice, text).await;
+        Ok(())
+    }
+}
