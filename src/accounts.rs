@@ -57,7 +57,7 @@ impl Accounts {
             && (shown.is_empty()
                 || shown.chars().count() > 40
                 || shown.chars().any(char::is_control)
-                || crate::text::privacy::scrub(shown).1)
+                || crate::text::privacy::holds_number(shown))
         {
             anyhow::bail!(
                 "the display name must be 1 to 40 characters, without control characters or a 12-digit number"

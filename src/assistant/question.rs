@@ -1,6 +1,7 @@
 //! What a question is: its text, the day it is asked and where it comes from; what is
 //! accepted, and the markup removed before its words are read.
 
+use crate::text::{TextError, UserText};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -66,22 +67,13 @@ pub enum QuestionError {
     Control,
 }
 
-/// Checks a question before it is answered.
-pub fn validate(text: &str) -> Result<(), QuestionError> {
-    if crate::text::is_blank(text) {
-        return Err(QuestionError::Empty);
-    }
-    if crate::text::has_control(text) {
-        return Err(QuestionError::Control);
-    }
-    let chars = text.chars().count();
-    if chars > MAX_QUESTION_CHARS {
-        return Err(QuestionError::TooLong {
-            chars,
-            max: MAX_QUESTION_CHARS,
-        });
-    }
-    Ok(())
+/// Checks a question before it is answered: the question as it may be stored.
+pub fn validate(text: &str) -> Result<UserText, QuestionError> {
+    UserText::parse(text, MAX_QUESTION_CHARS).map_err(|e| match e {
+        TextError::Blank => QuestionError::Empty,
+        TextError::Control => QuestionError::Control,
+        TextError::TooLong { chars, max } => QuestionError::TooLong { chars, max },
+    })
 }
 
 static MARKUP: std::sync::LazyLock<regex::Regex> =

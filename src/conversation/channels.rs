@@ -3,7 +3,7 @@
 //! to answer it and every notice owed to a user stored with the event that asked for it
 //! (`jobs.rs`): nothing the platform was told had arrived goes unanswered after a crash.
 
-use super::{Accepted, ChatError, Conversations, DeskKind, State, stored_text};
+use super::{Accepted, ChatError, Conversations, DeskKind, State};
 use crate::assistant::{Channel, validate};
 use crate::handoff::Reason;
 use crate::store::channels::ChannelEvent;
@@ -47,13 +47,16 @@ impl Conversations {
         text: &str,
     ) -> Result<Option<Taken>, ChatError> {
         let conversation = self.channel_conversation(channel, user).await?;
-        if let Err(e) = validate(text) {
-            let refusal = e.to_string();
-            return Ok(self
-                .owe_notice(channel, user, event_id, &refusal, &[])
-                .await?
-                .map(Taken::Notice));
-        }
+        let question = match validate(text) {
+            Ok(question) => question,
+            Err(e) => {
+                let refusal = e.to_string();
+                return Ok(self
+                    .owe_notice(channel, user, event_id, &refusal, &[])
+                    .await?
+                    .map(Taken::Notice));
+            }
+        };
         let event = ChannelEvent {
             channel: channel.as_str(),
             event_id,
@@ -61,7 +64,7 @@ impl Conversations {
         };
         let Some((question_id, owed)) = self
             .store
-            .add_user_message_once(&conversation, &stored_text(text), &event, PASSED_ON)
+            .add_user_message_once(&conversation, &question, &event, PASSED_ON)
             .await
             .map_err(|e| self.unavailable(e))?
         else {

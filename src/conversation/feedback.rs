@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::Conversations;
 use crate::store::{Rated, StoreError};
+use crate::text::{TextError, UserText};
 
 /// Longest feedback comment accepted.
 pub const MAX_COMMENT_CHARS: usize = 1000;
@@ -42,9 +43,9 @@ pub enum FeedbackError {
     /// A control character (NUL…) in the comment.
     #[error("a control character in the comment")]
     CommentControl,
-    /// No answer with that id in that conversation.
-    #[error("no such answer in this conversation")]
-    NoSuchAnswer,
+    /// No answer `message_id` in conversation `session`.
+    #[error("no answer {message_id} in session {session}")]
+    NoSuchAnswer { message_id: i64, session: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -59,40 +60,31 @@ impl Conversations {
         rating: Rating,
         comment: Option<&str>,
     ) -> Result<bool, FeedbackError> {
-        let comment = comment.map(str::trim).filter(|c| !crate::text::is_blank(c));
-        if let Some(c) = comment {
-            let chars = c.chars().count();
-            if chars > MAX_COMMENT_CHARS {
-                return Err(FeedbackError::CommentTooLong(chars));
-            }
-            if crate::text::has_control(c) {
-                return Err(FeedbackError::CommentControl);
-            }
-        }
+        let comment = UserText::optional(comment, MAX_COMMENT_CHARS).map_err(|e| match e {
+            TextError::TooLong { chars, .. } => FeedbackError::CommentTooLong(chars),
+            TextError::Control | TextError::Blank => FeedbackError::CommentControl,
+        })?;
+        let no_such_answer = || FeedbackError::NoSuchAnswer {
+            message_id,
+            session: session.to_string(),
+        };
         if !super::is_session_id(session) {
-            return Err(FeedbackError::NoSuchAnswer);
+            return Err(no_such_answer());
         }
-        // A My Number is never kept: removed before the comment is stored.
-        let comment = comment.map(|c| crate::text::privacy::scrub(c).0);
         let rated = self
             .store
-            .set_feedback(session, message_id, rating.as_str(), comment.as_deref())
-            .await?;
+            .set_feedback(session, message_id, rating.as_str(), comment.as_ref())
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => no_such_answer(),
+                e => FeedbackError::Internal(e.into()),
+            })?;
         if rated == Rated::Help {
             self.metrics.help_rating(rating.as_str());
             return Ok(false);
         }
         self.metrics.feedback(rating.as_str());
         Ok(rating == Rating::Down && self.unhelpful_twice(session).await)
-    }
-}
-
-impl From<StoreError> for FeedbackError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => FeedbackError::NoSuchAnswer,
-            e => FeedbackError::Internal(e.into()),
-        }
     }
 }
 

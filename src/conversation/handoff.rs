@@ -25,17 +25,13 @@ pub enum HandoffError {
     UnknownSession,
     #[error("ticket {0} is already open")]
     AlreadyOpen(i64),
-    #[error(transparent)]
-    Internal(#[from] anyhow::Error),
-}
-
-impl From<StoreError> for HandoffError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Conflict(Conflict::AlreadyOpen(id)) => HandoffError::AlreadyOpen(id),
-            e => HandoffError::Internal(e.into()),
-        }
-    }
+    /// Not filed: the store failed (`error` says whether the database was unavailable);
+    /// the user is told to try again, or to call `phone`.
+    #[error("handoff failed: {error}")]
+    Failed {
+        error: StoreError,
+        phone: Option<String>,
+    },
 }
 
 /// A ticket that was created and confirmed to the user.
@@ -61,11 +57,19 @@ impl Conversations {
     ) -> Result<HandoffReply, HandoffError> {
         let number_removed = details.holds_a_number();
         let details = details.checked().map_err(HandoffError::Invalid)?;
+        let failed = |error: StoreError| match error {
+            StoreError::Conflict(Conflict::AlreadyOpen(id)) => HandoffError::AlreadyOpen(id),
+            error => HandoffError::Failed {
+                error,
+                phone: self.phone(),
+            },
+        };
         let session_id = self
             .conversation(session, channel)
-            .await?
+            .await
+            .map_err(failed)?
             .ok_or(HandoffError::UnknownSession)?;
-        let mut message = self.confirmation(&session_id).await?;
+        let mut message = self.confirmation(&session_id).await.map_err(failed)?;
         if number_removed {
             message.push_str(NUMBER_REMOVED);
         }
@@ -78,7 +82,8 @@ impl Conversations {
                 &details,
                 &message,
             )
-            .await?;
+            .await
+            .map_err(failed)?;
         tracing::info!(
             ticket = created.ticket,
             reason = reason.as_str(),
@@ -95,7 +100,7 @@ impl Conversations {
 
     /// What a user who hands over is told (business hours, the call center's number), in
     /// the language they wrote last.
-    pub(super) async fn confirmation(&self, session_id: &str) -> anyhow::Result<String> {
+    pub(super) async fn confirmation(&self, session_id: &str) -> Result<String, StoreError> {
         let language = language_of(self.store.last_user_text(session_id).await?.as_deref());
         Ok(handoff::confirmation(
             &self.hours,

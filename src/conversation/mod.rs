@@ -33,7 +33,6 @@ use crate::assistant::{Assistant, Channel, QuestionError, validate};
 use crate::handoff::hours::BusinessHours;
 use crate::metrics::Metrics;
 use crate::store::{ConversationContext, Store, StoreError, StoredMessage};
-use crate::text::privacy;
 
 pub use answering::{Offer, Reply, unsaved_notice};
 pub use channels::{Owed, Taken};
@@ -68,12 +67,6 @@ pub trait Deliver: Send + Sync {
         voice: Voice,
         text: &'a str,
     ) -> BoxFuture<'a, Result<(), String>>;
-}
-
-/// What a user's message is stored as: as typed, with any 12-digit number replaced by
-/// [`privacy::REMOVED`] (a My Number is never stored).
-pub(super) fn stored_text(text: &str) -> String {
-    privacy::scrub(text).0
 }
 
 /// Whether `session` can name a conversation (their ids are UUIDs): anything else is
@@ -232,7 +225,7 @@ impl Conversations {
         channel: Channel,
         text: &str,
     ) -> Result<Accepted, ChatError> {
-        validate(text)?;
+        let question = validate(text)?;
         // What answering will read of an existing conversation is read with the query
         // that finds it.
         let (session_id, context) = match session {
@@ -261,7 +254,7 @@ impl Conversations {
         };
         let question_id = self
             .store
-            .add_user_message(&session_id, &stored_text(text))
+            .add_user_message(&session_id, &question)
             .await
             .map_err(|e| self.unavailable(e))?;
         self.accepted(session_id, question_id, channel, text, Some(context))
@@ -319,11 +312,11 @@ impl Conversations {
     }
 
     /// Whether a conversation exists.
-    pub async fn exists(&self, session: &str) -> anyhow::Result<bool> {
+    pub async fn exists(&self, session: &str) -> Result<bool, StoreError> {
         if !is_session_id(session) {
             return Ok(false);
         }
-        Ok(self.store.conversation_exists(session).await?)
+        self.store.conversation_exists(session).await
     }
 
     /// The conversation `session` names (`None` if there is none), or a new one.
@@ -331,7 +324,7 @@ impl Conversations {
         &self,
         session: Option<&str>,
         channel: Channel,
-    ) -> anyhow::Result<Option<String>> {
+    ) -> Result<Option<String>, StoreError> {
         match session {
             Some(id) => Ok(self.exists(id).await?.then(|| id.to_string())),
             None => Ok(Some(

@@ -11,8 +11,8 @@ use crate::handoff::Priority;
 use crate::store::canned::CannedReply;
 use crate::store::tickets::{Note, TicketRow};
 use crate::store::{Conflict, StoreError, StoredMessage};
+use crate::text::UserText;
 use crate::text::csv::Sheet;
-use crate::text::privacy;
 
 /// Categories a resolved ticket is filed under.
 pub const CATEGORIES: &[&str] = &[
@@ -239,12 +239,11 @@ impl Conversations {
         ticket: i64,
         agent: &str,
         to: &str,
-        note: Option<&str>,
+        note: Option<&UserText>,
     ) -> Result<(), TicketError> {
-        let note =
-            note.map(|note| privacy::scrub(&format!("引き継ぎメモ（{to} さんへ）: {note}")).0);
+        let note = note.map(|note| note.headed(&format!("引き継ぎメモ（{to} さんへ）: ")));
         self.store
-            .transfer(ticket, agent, to, note.as_deref())
+            .transfer(ticket, agent, to, note.as_ref())
             .await?;
         self.desk_event(DeskKind::Ticket, ticket).await;
         Ok(())
@@ -256,7 +255,7 @@ impl Conversations {
         &self,
         ticket: i64,
         priority: Priority,
-        tags: &[String],
+        tags: &[UserText],
     ) -> anyhow::Result<bool> {
         let done = self
             .store
@@ -281,22 +280,17 @@ impl Conversations {
         Ok(self.store.canned_replies().await?)
     }
 
-    /// Adds or replaces a saved reply (any 12-digit number removed, as from every text).
+    /// Adds or replaces a saved reply.
     pub async fn save_canned_reply(
         &self,
         shortcut: &str,
-        title: &str,
-        text: &str,
+        title: &UserText,
+        text: &UserText,
         by: &str,
     ) -> anyhow::Result<CannedReply> {
         Ok(self
             .store
-            .save_canned_reply(
-                shortcut,
-                &privacy::scrub(title).0,
-                &privacy::scrub(text).0,
-                by,
-            )
+            .save_canned_reply(shortcut, title, text, by)
             .await?)
     }
 
@@ -341,9 +335,8 @@ impl Conversations {
         &self,
         ticket: i64,
         agent: &str,
-        text: &str,
+        text: &UserText,
     ) -> Result<AgentReply, TicketError> {
-        let text = &privacy::scrub(text).0;
         let (conversation, message) = self.store.reply(ticket, agent, text).await?;
         self.publish(&conversation, &message).await;
         let delivery = self
@@ -352,7 +345,7 @@ impl Conversations {
                 Voice::Agent {
                     author: message.author.clone(),
                 },
-                text,
+                text.as_str(),
             )
             .await;
         Ok(AgentReply { message, delivery })
@@ -401,11 +394,8 @@ impl Conversations {
     }
 
     /// An internal note, never shown to the user. `false`: no such ticket.
-    pub async fn note(&self, ticket: i64, author: &str, text: &str) -> anyhow::Result<bool> {
-        Ok(self
-            .store
-            .add_note(ticket, author, &privacy::scrub(text).0)
-            .await?)
+    pub async fn note(&self, ticket: i64, author: &str, text: &UserText) -> anyhow::Result<bool> {
+        Ok(self.store.add_note(ticket, author, text).await?)
     }
 
     /// Resolves the ticket the agent owns, filed under `category` (one of [`CATEGORIES`]);

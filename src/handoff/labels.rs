@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::text::privacy::scrub;
+use crate::text::UserText;
+use crate::text::privacy::holds_number;
 
 /// Stored with the ticket by its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -30,18 +31,18 @@ pub const MAX_TAGS: usize = 8;
 pub const MAX_TAG_CHARS: usize = 20;
 
 /// The tags trimmed, in their order, each once; or what is wrong, in Japanese, naming the tag.
-pub fn checked_tags(tags: &[String]) -> Result<Vec<String>, String> {
+pub fn checked_tags(tags: &[String]) -> Result<Vec<UserText>, String> {
     if tags.len() > MAX_TAGS {
         return Err(format!("タグは{MAX_TAGS}個までです。"));
     }
-    let mut kept: Vec<String> = Vec::new();
+    let mut kept: Vec<UserText> = Vec::new();
     for tag in tags {
         let tag = tag.trim();
         if crate::text::is_blank(tag) {
             return Err("空のタグは付けられません。".into());
         }
         // Before anything that names the tag: a number is never echoed back.
-        if scrub(tag).1 {
+        if holds_number(tag) {
             return Err("タグに12桁の番号は使えません。".into());
         }
         if tag.chars().count() > MAX_TAG_CHARS {
@@ -55,8 +56,10 @@ pub fn checked_tags(tags: &[String]) -> Result<Vec<String>, String> {
         {
             return Err(format!("タグ「{tag}」に空白や読点（,）は使えません。"));
         }
-        if !kept.iter().any(|k| k == tag) {
-            kept.push(tag.to_string());
+        let tag = UserText::parse(tag, MAX_TAG_CHARS)
+            .map_err(|_| format!("タグ「{tag}」は使えません。"))?;
+        if !kept.contains(&tag) {
+            kept.push(tag);
         }
     }
     Ok(kept)
@@ -72,11 +75,10 @@ mod tests {
 
     #[test]
     fn tags_are_trimmed_and_kept_once_in_order() {
-        assert_eq!(
-            checked_tags(&tags(&[" 補助金 ", "薬局", "補助金"])).unwrap(),
-            tags(&["補助金", "薬局"])
-        );
-        assert_eq!(checked_tags(&[]).unwrap(), Vec::<String>::new());
+        let kept = checked_tags(&tags(&[" 補助金 ", "薬局", "補助金"])).unwrap();
+        let kept: Vec<&str> = kept.iter().map(UserText::as_str).collect();
+        assert_eq!(kept, ["補助金", "薬局"]);
+        assert!(checked_tags(&[]).unwrap().is_empty());
     }
 
     #[test]

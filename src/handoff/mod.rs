@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::assistant::Language;
 use crate::knowledge::KnowledgeBase;
-use crate::text::privacy::scrub;
+use crate::text::UserText;
+use crate::text::privacy::holds_number;
 use crate::text::{contacts, normalize};
 use hours::BusinessHours;
 
@@ -31,6 +32,18 @@ pub struct Details {
     pub contact: Option<String>,
     #[serde(default)]
     pub question: Option<String>,
+}
+
+/// The details as the service keeps them: the free texts a [`UserText`] each (any 12-digit
+/// number removed), the code and the contact in their checked forms.
+#[derive(Debug, Clone, Default)]
+pub struct CheckedDetails {
+    pub facility_name: Option<UserText>,
+    /// Seven ASCII digits.
+    pub facility_code: Option<String>,
+    /// A phone number or an e-mail address, holding no 12-digit number.
+    pub contact: Option<String>,
+    pub question: Option<UserText>,
 }
 
 /// One item the user gave that cannot be used, with what to fix (Japanese, for the form).
@@ -57,12 +70,12 @@ impl Details {
         [&self.facility_name, &self.question]
             .into_iter()
             .flatten()
-            .any(|t| scrub(t).1)
+            .any(|t| holds_number(t))
     }
 
     /// The details trimmed and normalised (full-width digits and hyphens made ASCII), or
     /// every problem found.
-    pub fn checked(&self) -> Result<Details, Vec<FieldError>> {
+    pub fn checked(&self) -> Result<CheckedDetails, Vec<FieldError>> {
         let mut errors = Vec::new();
         for (field, value) in [
             ("facility_name", &self.facility_name),
@@ -82,16 +95,14 @@ impl Details {
             return Err(errors);
         }
         // A My Number is never kept: free text loses it, a contact with one is refused.
-        let facility_name = given(&self.facility_name).map(|n| scrub(&n).0);
-        if facility_name
-            .as_ref()
-            .is_some_and(|n| n.chars().count() > MAX_NAME)
-        {
-            errors.push(FieldError {
-                field: "facility_name",
-                message: format!("医療機関等の名称は{MAX_NAME}文字以内で入力してください。"),
+        let facility_name = UserText::optional(self.facility_name.as_deref(), MAX_NAME)
+            .unwrap_or_else(|_| {
+                errors.push(FieldError {
+                    field: "facility_name",
+                    message: format!("医療機関等の名称は{MAX_NAME}文字以内で入力してください。"),
+                });
+                None
             });
-        }
         let facility_code =
             given(&self.facility_code).map(|c| normalize(&c).replace([' ', '-'], ""));
         if let Some(code) = &facility_code
@@ -103,7 +114,7 @@ impl Details {
             });
         }
         let contact = given(&self.contact).map(|c| normalize(&c).replace('ー', "-"));
-        if contact.as_deref().is_some_and(|c| scrub(c).1) {
+        if contact.as_deref().is_some_and(holds_number) {
             errors.push(FieldError {
                 field: "contact",
                 message: "連絡先に12桁の番号は入力できません。マイナンバー（個人番号）は入力しないでください。"
@@ -118,18 +129,16 @@ impl Details {
                     .into(),
             });
         }
-        let question = given(&self.question).map(|q| scrub(&q).0);
-        if question
-            .as_ref()
-            .is_some_and(|q| q.chars().count() > MAX_QUESTION)
-        {
-            errors.push(FieldError {
-                field: "question",
-                message: format!("ご質問は{MAX_QUESTION}文字以内で入力してください。"),
+        let question =
+            UserText::optional(self.question.as_deref(), MAX_QUESTION).unwrap_or_else(|_| {
+                errors.push(FieldError {
+                    field: "question",
+                    message: format!("ご質問は{MAX_QUESTION}文字以内で入力してください。"),
+                });
+                None
             });
-        }
         if errors.is_empty() {
-            Ok(Details {
+            Ok(CheckedDetails {
                 facility_name,
                 facility_code,
                 contact,
@@ -224,7 +233,9 @@ mod tests {
 
     #[test]
     fn every_item_is_optional_and_each_is_checked() {
-        assert_eq!(Details::default().checked().unwrap(), Details::default());
+        let empty = Details::default().checked().unwrap();
+        assert!(empty.facility_name.is_none() && empty.facility_code.is_none());
+        assert!(empty.contact.is_none() && empty.question.is_none());
         let ok = Details {
             facility_name: Some(" 山田クリニック ".into()),
             facility_code: Some("１２３４５６７".into()),
@@ -233,7 +244,7 @@ mod tests {
         }
         .checked()
         .unwrap();
-        assert_eq!(ok.facility_name.as_deref(), Some("山田クリニック"));
+        assert_eq!(ok.facility_name.unwrap().as_str(), "山田クリニック");
         assert_eq!(ok.facility_code.as_deref(), Some("1234567"));
         assert_eq!(ok.contact.as_deref(), Some("03-1234-5678"));
         let errors = Details {

@@ -11,9 +11,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
 
-use crate::conversation::{ChatError, TicketError};
+use crate::conversation::{ChatError, FeedbackError, HandoffError, MAX_COMMENT_CHARS, TicketError};
 use crate::handoff::FieldError;
-use crate::store::Conflict;
+use crate::store::{Conflict, StoreError};
 use crate::text::privacy;
 
 /// An error response: `{"error": {"code", "message", "detail"?}}`.
@@ -177,6 +177,87 @@ impl From<ChatError> for ApiError {
     }
 }
 
+/// A handoff not filed: the details to fix (422), an unknown conversation (404), a ticket
+/// already open (409, with its id), or a failure: 503 when the database was unavailable,
+/// 500 otherwise, each with the call center's number.
+impl From<HandoffError> for ApiError {
+    fn from(e: HandoffError) -> Self {
+        match e {
+            HandoffError::Invalid(fields) => {
+                ApiError::invalid("invalid_details", "入力内容をご確認ください。")
+                    .with_fields(fields)
+            }
+            HandoffError::UnknownSession => ApiError::unknown_session(),
+            HandoffError::AlreadyOpen(ticket) => ApiError::new(
+                StatusCode::CONFLICT,
+                "already_waiting",
+                "すでに担当者への引き継ぎを受け付けています。担当者からの返信をお待ちください。",
+            )
+            .with_ticket(ticket),
+            HandoffError::Failed { error, phone } => {
+                tracing::error!("handoff failed: {error:#}");
+                let (status, code) = if error.is_unavailable() {
+                    (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable")
+                } else {
+                    (StatusCode::INTERNAL_SERVER_ERROR, "handoff_failed")
+                };
+                ApiError::new(status, code, crate::handoff::failure(phone.as_deref()))
+            }
+        }
+    }
+}
+
+/// A store failure where nothing more is known: 503 when the database was unavailable,
+/// else the operation's own refusal (404, 409) or an internal error.
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(error) => {
+                tracing::error!("the database failed: {error:#}");
+                ApiError::storage_unavailable(None)
+            }
+            StoreError::NotFound => {
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", "見つかりません。")
+            }
+            StoreError::Conflict(why) => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "ほかの操作と重なりました。画面を読み込み直してください。",
+            )
+            .with_detail(why.to_string()),
+            StoreError::Internal(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+/// A rating not recorded: the comment refused (422), or no such answer (404).
+impl From<FeedbackError> for ApiError {
+    fn from(e: FeedbackError) -> Self {
+        match e {
+            FeedbackError::CommentControl => ApiError::invalid(
+                "invalid_comment",
+                "コメントに使えない制御文字が含まれています。文字だけで入力してください。",
+            ),
+            FeedbackError::CommentTooLong(chars) => ApiError::invalid(
+                "comment_too_long",
+                format!(
+                    "コメントが長すぎます（{chars}文字）。{MAX_COMMENT_CHARS}文字以内で入力してください。"
+                ),
+            ),
+            FeedbackError::NoSuchAnswer {
+                message_id,
+                session,
+            } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_message",
+                "評価する回答が見つかりません。",
+            )
+            .with_detail(format!("no answer {message_id} in session {session}")),
+            FeedbackError::Internal(e) => ApiError::internal(&e),
+        }
+    }
+}
+
 /// An agent's action on a ticket that did not happen: 404 `unknown_ticket`, or 409
 /// `conflict` saying why in the agent's words.
 impl From<TicketError> for ApiError {
@@ -331,12 +412,17 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
 /// refused before it reaches the database, which cannot store a NUL on PostgreSQL.
 pub fn refuse_control(field: &str, value: &str) -> Result<(), ApiError> {
     if crate::text::has_control(value) {
-        return Err(ApiError::invalid(
-            "invalid_text",
-            format!("{field} に制御文字（NUL など）が含まれています。文字だけで入力してください。"),
-        ));
+        return Err(control_in(field));
     }
     Ok(())
+}
+
+/// The 422 of [`refuse_control`], for a text already found to hold a control character.
+pub fn control_in(field: &str) -> ApiError {
+    ApiError::invalid(
+        "invalid_text",
+        format!("{field} に制御文字（NUL など）が含まれています。文字だけで入力してください。"),
+    )
 }
 
 fn bad_parameter(detail: String) -> ApiError {

@@ -31,7 +31,7 @@ fn request_id(req: &Request) -> String {
                 && v.len() <= 64
                 && v.chars()
                     .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-                && !crate::text::privacy::scrub(v).1
+                && !crate::text::privacy::holds_number(v)
         })
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())

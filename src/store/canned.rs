@@ -6,6 +6,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Store, now};
+use crate::text::UserText;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CannedReply {
@@ -43,8 +44,8 @@ impl Store {
     pub async fn save_canned_reply(
         &self,
         shortcut: &str,
-        title: &str,
-        text: &str,
+        title: &UserText,
+        text: &UserText,
         by: &str,
     ) -> Result<CannedReply> {
         let at = now();
@@ -54,8 +55,8 @@ impl Store {
              ON CONFLICT (shortcut) DO UPDATE SET title = $2, text = $3, updated_by = $4, updated_at = $5",
         )
         .bind(shortcut)
-        .bind(title)
-        .bind(text)
+        .bind(title.as_str())
+        .bind(text.as_str())
         .bind(by)
         .bind(&at)
         .execute(&mut *tx)

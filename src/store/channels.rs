@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::conversations::{StoredMessage, insert_conversation, insert_user_message};
 use super::{Store, Tx, now};
+use crate::text::UserText;
 
 /// A channel message still to be answered (see migration 0009).
 #[derive(Debug, Clone)]
@@ -182,7 +183,7 @@ impl Store {
     pub async fn add_user_message_once(
         &self,
         conversation: &str,
-        text: &str,
+        text: &UserText,
         event: &ChannelEvent<'_>,
         for_agent: &str,
     ) -> Result<Option<(i64, Option<i64>)>> {

@@ -8,6 +8,7 @@ use sqlx::Row;
 use super::group_commit::{NewRow, insert_one};
 use super::{Store, now};
 use crate::assistant::{Answer, Citation, Outcome, WriterKind};
+use crate::text::UserText;
 
 /// One message of a transcript, as the API returns it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -87,7 +88,7 @@ pub enum Rated {
 pub(super) async fn insert_user_message<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     conversation: &str,
-    text: &str,
+    text: &UserText,
 ) -> Result<i64> {
     insert_one(executor, &NewRow::question(conversation, text))
         .await?
@@ -195,7 +196,7 @@ impl Store {
 
     /// Stores what the user asked (already stripped of any 12-digit number) and gives its
     /// id once it is committed.
-    pub async fn add_user_message(&self, conversation: &str, text: &str) -> Result<i64> {
+    pub async fn add_user_message(&self, conversation: &str, text: &UserText) -> Result<i64> {
         self.commits
             .write(NewRow::question(conversation, text))
             .await?
@@ -269,7 +270,7 @@ impl Store {
         conversation: &str,
         message_id: i64,
         rating: &str,
-        comment: Option<&str>,
+        comment: Option<&UserText>,
     ) -> Result<Rated> {
         let role: Option<String> = sqlx::query(
             "SELECT m.role FROM messages m WHERE m.id = $1 AND m.conversation_id = $2 \
@@ -294,7 +295,7 @@ impl Store {
         )
         .bind(message_id)
         .bind(rating)
-        .bind(comment)
+        .bind(comment.map(UserText::as_str))
         .bind(now())
         .execute(&self.writer)
         .await?;

@@ -14,6 +14,7 @@
 //! in its own transaction, so one caller's failure is never another's.
 
 use super::error::{Result, StoreError};
+use crate::text::UserText;
 use anyhow::Context;
 use sqlx::{AnyPool, Row};
 use tokio::sync::{mpsc, oneshot};
@@ -74,11 +75,11 @@ impl NewRow {
         (id, row)
     }
 
-    /// A user's message (already stripped of any 12-digit number).
-    pub(super) fn question(conversation: &str, text: &str) -> NewRow {
+    /// A user's message, as [`UserText`] keeps it (no 12-digit number).
+    pub(super) fn question(conversation: &str, text: &UserText) -> NewRow {
         NewRow::Question {
             conversation: conversation.to_string(),
-            text: text.to_string(),
+            text: text.as_str().to_string(),
             at: super::now(),
         }
     }

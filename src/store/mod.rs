@@ -337,7 +337,7 @@ mod full_disk_tests {
         // reuse, and then a full disk still takes them (readiness rightly says so).
         let filler = dir.path().join("filler");
         let _ = std::fs::write(&filler, vec![0u8; 3 * 1024 * 1024]);
-        let text = "あ".repeat(2_000);
+        let text = crate::text::UserText::parse(&"あ".repeat(2_000), 2_000).unwrap();
         let mut failed = 0;
         for _ in 0..200 {
             if store.add_user_message(&conversation, &text).await.is_err() {
@@ -350,9 +350,10 @@ mod full_disk_tests {
             "readiness sees that writes fail"
         );
         std::fs::remove_file(&filler).unwrap();
+        let question = crate::text::UserText::parse("締切はいつですか", 100).unwrap();
         for i in 0..40 {
             store
-                .add_user_message(&conversation, "締切はいつですか")
+                .add_user_message(&conversation, &question)
                 .await
                 .unwrap_or_else(|e| panic!("write {i} after the disk was freed: {e:#}"));
         }

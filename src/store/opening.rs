@@ -9,6 +9,7 @@ use super::error::{Conflict, Result, StoreError};
 use super::tickets::insert_system_message;
 use super::{Store, Tx, now};
 use crate::assistant::Citation;
+use crate::text::UserText;
 
 /// A ticket just opened, and the transcript message that told the user.
 #[derive(Debug, Clone, Copy)]
@@ -26,7 +27,7 @@ impl Store {
         conversation: &str,
         reason: &str,
         channel: &str,
-        details: &crate::handoff::Details,
+        details: &crate::handoff::CheckedDetails,
         notice: &str,
     ) -> Result<NewTicket> {
         let mut tx = self.write_transaction().await?;
@@ -64,7 +65,7 @@ impl Store {
             if !record_event(&mut tx, event.channel, event.event_id).await? {
                 return Ok(None);
             }
-            let details = crate::handoff::Details::default();
+            let details = crate::handoff::CheckedDetails::default();
             let opened = insert_ticket(
                 &mut tx,
                 conversation,
@@ -117,7 +118,7 @@ async fn insert_ticket(
     conversation: &str,
     reason: &str,
     channel: &str,
-    details: &crate::handoff::Details,
+    details: &crate::handoff::CheckedDetails,
     notice: &str,
 ) -> Result<Opened> {
     if let Some(open) =
@@ -153,10 +154,10 @@ async fn insert_ticket(
     .bind(conversation)
     .bind(reason)
     .bind(channel)
-    .bind(details.facility_name.as_deref())
+    .bind(details.facility_name.as_ref().map(UserText::as_str))
     .bind(details.facility_code.as_deref())
     .bind(details.contact.as_deref())
-    .bind(details.question.as_deref())
+    .bind(details.question.as_ref().map(UserText::as_str))
     .bind(serde_json::to_string(&sources)?)
     .bind(&at)
     .fetch_one(&mut **tx)

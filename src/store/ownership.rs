@@ -4,6 +4,7 @@
 use super::error::{Conflict, Result, StoreError};
 use super::tickets::{TICKET_COLUMNS, TicketRow, set_state_and_tell, ticket_row};
 use super::{Store, now};
+use crate::text::UserText;
 
 impl Store {
     /// Gives the ticket `agent` owns back to the queue (`waiting`, no owner) and adds
@@ -41,7 +42,7 @@ impl Store {
         ticket: i64,
         agent: &str,
         to: &str,
-        note: Option<&str>,
+        note: Option<&UserText>,
     ) -> Result<()> {
         self.owned(ticket, agent).await?;
         let mut tx = self.write_transaction().await?;
@@ -67,7 +68,7 @@ impl Store {
             )
             .bind(ticket)
             .bind(agent)
-            .bind(note)
+            .bind(note.as_str())
             .bind(now())
             .execute(&mut *tx)
             .await?;

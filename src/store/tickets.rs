@@ -9,6 +9,7 @@ use sqlx::Row;
 
 use super::{Store, StoredMessage, Tx, now};
 use crate::assistant::Citation;
+use crate::text::UserText;
 
 /// A ticket in the queue.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -151,10 +152,11 @@ impl Store {
     }
 
     /// Sets a ticket's priority and tags; `false` if there is no such ticket.
-    pub async fn set_labels(&self, ticket: i64, priority: &str, tags: &[String]) -> Result<bool> {
+    pub async fn set_labels(&self, ticket: i64, priority: &str, tags: &[UserText]) -> Result<bool> {
+        let tags: Vec<&str> = tags.iter().map(UserText::as_str).collect();
         let done = sqlx::query("UPDATE tickets SET priority = $1, tags = $2 WHERE id = $3")
             .bind(priority)
-            .bind(serde_json::to_string(tags)?)
+            .bind(serde_json::to_string(&tags)?)
             .bind(ticket)
             .execute(&self.writer)
             .await?;
@@ -213,7 +215,7 @@ impl Store {
         &self,
         ticket: i64,
         agent: &str,
-        text: &str,
+        text: &UserText,
     ) -> Result<(String, StoredMessage)> {
         let t = self.owned(ticket, agent).await?;
         let at = now();
@@ -222,7 +224,7 @@ impl Store {
              VALUES ($1, 'agent', $2, (SELECT display_name FROM users WHERE name = $3), $4) RETURNING id, author",
         )
         .bind(&t.conversation_id)
-        .bind(text)
+        .bind(text.as_str())
         .bind(agent)
         .bind(&at)
         .fetch_all(&self.writer)
@@ -232,7 +234,7 @@ impl Store {
         let message = StoredMessage {
             id,
             role: "agent".into(),
-            text: text.to_string(),
+            text: text.as_str().to_string(),
             reply_to: None,
             outcome: None,
             writer: None,
@@ -247,14 +249,14 @@ impl Store {
         Ok((t.conversation_id, message))
     }
 
-    pub async fn add_note(&self, ticket: i64, author: &str, text: &str) -> Result<bool> {
+    pub async fn add_note(&self, ticket: i64, author: &str, text: &UserText) -> Result<bool> {
         if self.ticket_row(ticket).await?.is_none() {
             return Ok(false);
         }
         sqlx::query("INSERT INTO ticket_notes (ticket_id, author, text, created_at) VALUES ($1, $2, $3, $4)")
             .bind(ticket)
             .bind(author)
-            .bind(text)
+            .bind(text.as_str())
             .bind(now())
             .execute(&self.writer)
             .await?;

@@ -11,6 +11,9 @@ pub mod csv;
 pub mod dates;
 pub mod facts;
 pub mod privacy;
+pub mod user_text;
+
+pub use user_text::{TextError, UserText};
 
 use askama::filters::Escaper;
 use unicode_normalization::UnicodeNormalization;

@@ -189,6 +189,12 @@ pub fn lines_with_numbers(text: &str) -> Vec<usize> {
     lines
 }
 
+/// Whether a text holds a 12-digit number: where one is refused rather than removed (a
+/// contact, a tag, a display name, a request id).
+pub fn holds_number(text: &str) -> bool {
+    !spans(text).is_empty()
+}
+
 /// Removes every 12-digit number from the text (a space where it stood): what the assistant
 /// reads. Nothing of it remains to be searched, stored or logged.
 pub fn redact(text: &str) -> Redacted {

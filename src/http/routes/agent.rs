@@ -17,6 +17,7 @@ use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
 use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
 use crate::store::StoredMessage;
 use crate::store::tickets::TicketRow;
+use crate::text::{TextError, UserText};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -202,27 +203,24 @@ pub struct TextBody {
 }
 
 /// An agent's reply or note: 1 to [`MAX_AGENT_TEXT`] characters, trimmed.
-pub struct AgentText(String);
+pub struct AgentText(UserText);
 
 impl FromRequest<AppState> for AgentText {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let ApiJson(body) = ApiJson::<TextBody>::from_request(req, state).await?;
-        let text = body.text.trim();
-        if crate::text::has_control(text) {
-            return Err(ApiError::invalid(
+        match UserText::parse(&body.text, MAX_AGENT_TEXT) {
+            Ok(text) => Ok(AgentText(text)),
+            Err(TextError::Control) => Err(ApiError::invalid(
                 "invalid_text",
                 "使えない制御文字が含まれています。文字だけで入力してください。",
-            ));
-        }
-        if crate::text::is_blank(text) || text.chars().count() > MAX_AGENT_TEXT {
-            return Err(ApiError::invalid(
+            )),
+            Err(TextError::Blank | TextError::TooLong { .. }) => Err(ApiError::invalid(
                 "invalid_text",
                 format!("1〜{MAX_AGENT_TEXT}文字で入力してください。"),
-            ));
+            )),
         }
-        Ok(AgentText(text.to_string()))
     }
 }
 

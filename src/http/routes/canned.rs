@@ -15,6 +15,7 @@ use crate::http::auth::{AgentDesk, SignedIn, forbidden};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
 use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
 use crate::store::canned::CannedReply;
+use crate::text::UserText;
 
 /// Longest title of a saved reply.
 const MAX_TITLE: usize = 100;
@@ -82,16 +83,13 @@ fn shortcut(value: &str) -> Result<&str, ApiError> {
 }
 
 /// A title or text, trimmed: not blank, not too long, no control characters.
-fn text<'a>(value: &'a str, name: &str, max: usize) -> Result<&'a str, ApiError> {
-    let value = value.trim();
-    let blank = crate::text::is_blank(value);
-    if blank || value.chars().count() > max || crate::text::has_control(value) {
-        return Err(ApiError::invalid(
+fn text(value: &str, name: &str, max: usize) -> Result<UserText, ApiError> {
+    UserText::parse(value, max).map_err(|_| {
+        ApiError::invalid(
             "invalid_text",
             format!("{name}は1〜{max}文字で、制御文字を含めないでください。"),
-        ));
-    }
-    Ok(value)
+        )
+    })
 }
 
 /// `PUT /agent/api/canned/{shortcut}`: adds or replaces a saved reply (admins).
@@ -117,7 +115,7 @@ pub async fn save(
     let reply = text(&body.text, "本文", MAX_AGENT_TEXT)?;
     let saved = state
         .conversations()
-        .save_canned_reply(shortcut, title, reply, &signed_in.user.name)
+        .save_canned_reply(shortcut, &title, &reply, &signed_in.user.name)
         .await?;
     tracing::info!(shortcut, by = %signed_in.user.name, "saved reply stored");
     Ok(Json(saved).into_response())

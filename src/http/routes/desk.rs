@@ -136,7 +136,7 @@ pub async fn labels(
     tracing::info!(ticket = id, agent = %signed_in.user.name, priority = body.priority.as_str(), "ticket labelled");
     Ok(Json(Labels {
         priority: body.priority,
-        tags,
+        tags: tags.iter().map(|t| t.as_str().to_string()).collect(),
     })
     .into_response())
 }

@@ -37,57 +37,65 @@ fn bad_path(detail: String) -> ApiError {
     .with_detail(detail)
 }
 
-pub(super) fn publish_error(e: PublishError) -> ApiError {
-    match e {
-        PublishError::Invalid(problems) => {
-            let detail = problems
-                .iter()
-                .map(|p| format!("{}:{}: {}", p.path, p.line, p.message))
-                .collect::<Vec<_>>()
-                .join("\n");
-            ApiError::invalid(
-                "invalid_knowledge",
-                format!(
-                    "{}件の問題があるため公開できません。公開中の版はそのままです。",
-                    problems.len()
-                ),
-            )
-            .with_detail(detail)
-        }
-        PublishError::Internal(e) => {
-            tracing::error!("publishing failed: {e:#}");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "publish_failed",
-                "公開に失敗しました。公開中の版はそのままです。",
-            )
-            .with_detail(format!("{e:#}"))
+/// A release not made: the knowledge base's problems (422), or a failure (500); the
+/// release served stays as it was.
+impl From<PublishError> for ApiError {
+    fn from(e: PublishError) -> Self {
+        match e {
+            PublishError::Invalid(problems) => {
+                let detail = problems
+                    .iter()
+                    .map(|p| format!("{}:{}: {}", p.path, p.line, p.message))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                ApiError::invalid(
+                    "invalid_knowledge",
+                    format!(
+                        "{}件の問題があるため公開できません。公開中の版はそのままです。",
+                        problems.len()
+                    ),
+                )
+                .with_detail(detail)
+            }
+            PublishError::Internal(e) => {
+                tracing::error!("publishing failed: {e:#}");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "publish_failed",
+                    "公開に失敗しました。公開中の版はそのままです。",
+                )
+                .with_detail(format!("{e:#}"))
+            }
         }
     }
 }
 
-fn edit_error(e: EditError) -> ApiError {
-    match e {
-        EditError::BadPath(detail) => bad_path(detail),
-        EditError::TooLarge => ApiError::invalid(
-            "too_large",
-            format!("{} KiB 以内にしてください。", MAX_FILE_BYTES / 1024),
-        ),
-        EditError::Control => ApiError::invalid(
-            "invalid_text",
-            "本文に制御文字（NUL など）が含まれています。取り除いてから保存してください。",
-        ),
-        e @ EditError::PersonalNumber(_) => ApiError::invalid("personal_number", e.to_string()),
-        EditError::Blank => ApiError::invalid(
-            "invalid_text",
-            "本文が空です。文書を消すときは削除してください。",
-        ),
-        EditError::UnknownDocument => unknown_document(),
-        EditError::Unreadable(detail) => {
-            ApiError::invalid("unreadable_file", "ファイルを読み取れませんでした。")
-                .with_detail(detail)
+/// A draft not changed: what was wrong with the path or the text (422), an unknown
+/// document (404), or a failure.
+impl From<EditError> for ApiError {
+    fn from(e: EditError) -> Self {
+        match e {
+            EditError::BadPath(detail) => bad_path(detail),
+            EditError::TooLarge => ApiError::invalid(
+                "too_large",
+                format!("{} KiB 以内にしてください。", MAX_FILE_BYTES / 1024),
+            ),
+            EditError::Control => ApiError::invalid(
+                "invalid_text",
+                "本文に制御文字（NUL など）が含まれています。取り除いてから保存してください。",
+            ),
+            e @ EditError::PersonalNumber(_) => ApiError::invalid("personal_number", e.to_string()),
+            EditError::Blank => ApiError::invalid(
+                "invalid_text",
+                "本文が空です。文書を消すときは削除してください。",
+            ),
+            EditError::UnknownDocument => unknown_document(),
+            EditError::Unreadable(detail) => {
+                ApiError::invalid("unreadable_file", "ファイルを読み取れませんでした。")
+                    .with_detail(detail)
+            }
+            EditError::Internal(e) => ApiError::internal(&e),
         }
-        EditError::Internal(e) => ApiError::internal(&e),
     }
 }
 
@@ -196,8 +204,7 @@ pub async fn save(
     let problems = state
         .publisher()
         .save(&path, &body.text, &signed_in.user.name)
-        .await
-        .map_err(edit_error)?;
+        .await?;
     Ok(Json(Saved {
         saved: true,
         problems,
@@ -228,8 +235,7 @@ pub async fn delete(
     state
         .publisher()
         .delete(&path, &signed_in.user.name)
-        .await
-        .map_err(edit_error)?;
+        .await?;
     Ok(Json(Deleted { deleted: true }).into_response())
 }
 
@@ -263,7 +269,7 @@ pub async fn check(
 ) -> Result<Response, ApiError> {
     check_path(&body.path).map_err(|e| bad_path(e.to_string()))?;
     if crate::text::has_control(&body.text) {
-        return Err(edit_error(EditError::Control));
+        return Err(EditError::Control.into());
     }
     let problems = state.publisher().check(&body.path, &body.text).await?;
     Ok(Json(Problems { problems }).into_response())
@@ -300,11 +306,7 @@ pub async fn try_drafts(
 ) -> Result<Response, ApiError> {
     crate::assistant::validate(&body.question)
         .map_err(|e| ApiError::invalid("invalid_message", e.to_string()))?;
-    let (answer, hits) = state
-        .publisher()
-        .try_question(&body.question)
-        .await
-        .map_err(publish_error)?;
+    let (answer, hits) = state.publisher().try_question(&body.question).await?;
     Ok(Json(Tried { answer, hits }).into_response())
 }
 
@@ -354,7 +356,6 @@ pub async fn import(
     let proposed = state
         .publisher()
         .import(&query.name, body.to_vec(), &signed_in.user.name)
-        .await
-        .map_err(edit_error)?;
+        .await?;
     Ok((StatusCode::CREATED, Json(Imported { proposed })).into_response())
 }

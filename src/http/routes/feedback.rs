@@ -3,13 +3,12 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::chat::Handoff;
 
-use crate::conversation::{FeedbackError, Rating};
+use crate::conversation::Rating;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
 use crate::http::openapi::{JsonBodyErrors, RateLimited, ServiceErrors};
@@ -86,30 +85,7 @@ pub async fn feedback(
             rating,
             body.comment.as_deref(),
         )
-        .await
-        .map_err(|e| match e {
-            FeedbackError::CommentControl => ApiError::invalid(
-                "invalid_comment",
-                "コメントに使えない制御文字が含まれています。文字だけで入力してください。",
-            ),
-            FeedbackError::CommentTooLong(chars) => ApiError::invalid(
-                "comment_too_long",
-                format!(
-                    "コメントが長すぎます（{chars}文字）。{}文字以内で入力してください。",
-                    crate::conversation::MAX_COMMENT_CHARS
-                ),
-            ),
-            FeedbackError::NoSuchAnswer => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_message",
-                "評価する回答が見つかりません。",
-            )
-            .with_detail(format!(
-                "no answer {} in session {}",
-                body.message_id, body.session_id
-            )),
-            FeedbackError::Internal(e) => ApiError::internal(&e),
-        })?;
+        .await?;
     Ok(Json(FeedbackResponse {
         recorded: true,
         handoff: offer.then_some(Handoff {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::assistant::Channel;
-use crate::conversation::{HandoffError, State as Conversation};
+use crate::conversation::State as Conversation;
 use crate::handoff::{Details, Reason};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
@@ -102,47 +102,19 @@ pub async fn handoff(
         contact: body.contact,
         question: body.question,
     };
-    match conversations
+    let reply = conversations
         .handoff(body.session_id.as_deref(), Channel::Web, reason, &details)
-        .await
-    {
-        Ok(reply) => Ok((
-            StatusCode::CREATED,
-            Json(HandoffResponse {
-                session_id: reply.session_id,
-                ticket_id: reply.ticket_id,
-                message_id: reply.message_id,
-                state: Conversation::Waiting,
-                message: reply.message,
-                phone: conversations.phone(),
-            }),
-        )
-            .into_response()),
-        Err(HandoffError::Invalid(fields)) => Err(ApiError::invalid(
-            "invalid_details",
-            "入力内容をご確認ください。",
-        )
-        .with_fields(fields)),
-        Err(HandoffError::UnknownSession) => Err(ApiError::unknown_session()),
-        Err(HandoffError::AlreadyOpen(ticket)) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "already_waiting",
-            "すでに担当者への引き継ぎを受け付けています。担当者からの返信をお待ちください。",
-        )
-        .with_ticket(ticket)),
-        Err(HandoffError::Internal(e)) => {
-            tracing::error!("handoff failed: {e:#}");
-            // The database unreachable or full: a 503 (try again later), as chat answers.
-            let (status, code) = if crate::store::is_database_error(&e) {
-                (StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable")
-            } else {
-                (StatusCode::INTERNAL_SERVER_ERROR, "handoff_failed")
-            };
-            Err(ApiError::new(
-                status,
-                code,
-                crate::handoff::failure(conversations.phone().as_deref()),
-            ))
-        }
-    }
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(HandoffResponse {
+            session_id: reply.session_id,
+            ticket_id: reply.ticket_id,
+            message_id: reply.message_id,
+            state: Conversation::Waiting,
+            message: reply.message,
+            phone: conversations.phone(),
+        }),
+    )
+        .into_response())
 }

@@ -12,8 +12,9 @@ use crate::auth::Role;
 use crate::conversation::MAX_AGENT_TEXT;
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
-use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody, refuse_control};
+use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody, control_in, refuse_control};
 use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
+use crate::text::{TextError, UserText};
 
 /// Done (a ticket given back, handed on or reopened).
 #[derive(Serialize, ToSchema)]
@@ -81,23 +82,16 @@ pub async fn transfer(
     ApiJson(body): ApiJson<TransferBody>,
 ) -> Result<Response, ApiError> {
     refuse_control("to", &body.to)?;
-    let note = body
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    if let Some(note) = note {
-        refuse_control("note", note)?;
-        if note.chars().count() > MAX_AGENT_TEXT {
-            return Err(ApiError::invalid(
-                "invalid_text",
-                format!("引き継ぎメモは{MAX_AGENT_TEXT}文字以内で入力してください。"),
-            ));
-        }
-    }
+    let note = UserText::optional(body.note.as_deref(), MAX_AGENT_TEXT).map_err(|e| match e {
+        TextError::TooLong { .. } => ApiError::invalid(
+            "invalid_text",
+            format!("引き継ぎメモは{MAX_AGENT_TEXT}文字以内で入力してください。"),
+        ),
+        TextError::Control | TextError::Blank => control_in("note"),
+    })?;
     state
         .conversations()
-        .transfer(id, &signed_in.user.name, body.to.trim(), note)
+        .transfer(id, &signed_in.user.name, body.to.trim(), note.as_ref())
         .await?;
     tracing::info!(ticket = id, from = %signed_in.user.name, to = %body.to.trim(), "ticket transferred");
     Ok(Json(Done { done: true }).into_response())

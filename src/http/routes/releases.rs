@@ -9,14 +9,14 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
-use super::editor::publish_error;
 use crate::analytics::Report;
 use crate::http::AppState;
 use crate::http::auth::{EditorDesk, SignedIn};
-use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, refuse_control};
+use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, control_in};
 use crate::http::openapi::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
 use crate::publishing::{PendingChanges, ReleaseDiff};
 use crate::store::knowledge::{AuditEntry, Release};
+use crate::text::UserText;
 
 fn unknown_release() -> ApiError {
     ApiError::new(
@@ -83,20 +83,14 @@ pub async fn publish(
     signed_in: SignedIn<EditorDesk>,
     ApiJson(body): ApiJson<PublishBody>,
 ) -> Result<Response, ApiError> {
-    refuse_control("note", &body.note)?;
-    let note = crate::text::privacy::scrub(body.note.trim()).0;
+    let note = UserText::optional(Some(&body.note), usize::MAX).map_err(|_| control_in("note"))?;
     let release = state
         .publisher()
         .publish(
             &signed_in.user.name,
-            if crate::text::is_blank(&note) {
-                "公開"
-            } else {
-                &note
-            },
+            note.as_ref().map_or("公開", UserText::as_str),
         )
-        .await
-        .map_err(publish_error)?;
+        .await?;
     Ok((StatusCode::CREATED, Json(Published { release })).into_response())
 }
 
@@ -178,10 +172,7 @@ pub async fn rollback(
     if !publisher.release_exists(id).await? {
         return Err(unknown_release());
     }
-    let release = publisher
-        .rollback(&signed_in.user.name, id)
-        .await
-        .map_err(publish_error)?;
+    let release = publisher.rollback(&signed_in.user.name, id).await?;
     Ok((StatusCode::CREATED, Json(Published { release })).into_response())
 }
 
