@@ -80,7 +80,7 @@ impl Accounts {
                 let token = new_token();
                 user.csrf = new_token();
                 self.store
-                    .create_session(user.id, &token_hash(&token), &user.csrf, SESSION_HOURS)
+                    .create_session(user.id.0, &token_hash(&token), &user.csrf, SESSION_HOURS)
                     .await?;
                 tracing::info!(user = %user.name, "signed in");
                 SignIn::Ok { token, user }

@@ -3,62 +3,9 @@
 use serde::Serialize;
 
 use super::intent::HandoffReason;
+pub use crate::domain::{Language, Outcome, WriterKind};
 use crate::knowledge::Document;
 use crate::search::Hit;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Answered,
-    Handoff,
-    NoAnswer,
-}
-
-impl Outcome {
-    /// The name used in JSON, the database and metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Answered => "answered",
-            Outcome::Handoff => "handoff",
-            Outcome::NoAnswer => "no_answer",
-        }
-    }
-}
-
-/// Which writer produced the final text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WriterKind {
-    /// A curated FAQ (or form summary) answer, as written.
-    Faq,
-    /// Computed by a rule from the form documents' numbers.
-    Rule,
-    /// Written by the local model from the passages, and verified against them.
-    Model,
-    /// Sentences quoted from a notice section.
-    Extractive,
-    /// The fixed hand-over and no-answer texts.
-    Fixed,
-    /// A reply to a greeting, thanks, a goodbye or a question about Shikaku itself.
-    SmallTalk,
-    /// Two or more questions in one message, each answered by its own writer.
-    Parts,
-}
-
-impl WriterKind {
-    /// The name used in JSON, the database and metrics.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            WriterKind::Faq => "faq",
-            WriterKind::Rule => "rule",
-            WriterKind::Model => "model",
-            WriterKind::Extractive => "extractive",
-            WriterKind::Fixed => "fixed",
-            WriterKind::SmallTalk => "small_talk",
-            WriterKind::Parts => "parts",
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Citation {
@@ -92,16 +39,6 @@ pub struct Answer {
 }
 
 /// The languages Shikaku answers in.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Language {
-    #[default]
-    Ja,
-    En,
-}
-
 impl Answer {
     /// An answer with no handoff reason and nothing removed from the question (the common case).
     pub(super) fn new(

@@ -30,6 +30,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use crate::domain::Channel;
 use crate::knowledge::{Kind, KnowledgeBase};
 use crate::search::{Fusion, Hit, SearchIndex};
 use crate::text::{normalize, privacy};
@@ -39,7 +40,7 @@ pub use builder::Builder;
 pub use compose::{ExtractiveWriter, ModelWriter};
 pub use intent::HandoffReason;
 use question::without_markup;
-pub use question::{Channel, MAX_QUESTION_CHARS, Question, QuestionError, validate};
+pub use question::{MAX_QUESTION_CHARS, Question, QuestionError, validate};
 
 /// How many passages retrieval looks at.
 const CANDIDATES: usize = 8;

@@ -3,31 +3,9 @@
 
 use crate::text::{TextError, UserText};
 use chrono::NaiveDate;
-use serde::Serialize;
 
 /// Longest question accepted, in characters.
 pub const MAX_QUESTION_CHARS: usize = 2000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Cli,
-    Web,
-    Line,
-    Telegram,
-}
-
-impl Channel {
-    /// The name stored with conversations and tickets (the JSON name).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Cli => "cli",
-            Channel::Web => "web",
-            Channel::Line => "line",
-            Channel::Telegram => "telegram",
-        }
-    }
-}
 
 /// One question with its context.
 #[derive(Debug, Clone)]

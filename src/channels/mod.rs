@@ -182,7 +182,7 @@ impl Channels {
             conversations.spawn(adapter.clone().run(conversations.clone()));
         }
         let pruner = conversations.clone();
-        conversations.spawn(async move { pruner.prune_channel_events().await });
+        conversations.spawn(async move { pruner.inbox().prune_channel_events().await });
         let (channels, sweeper) = (self.clone(), conversations.clone());
         conversations.spawn(async move { channels.sweep(&sweeper).await });
     }
@@ -201,7 +201,7 @@ impl Channels {
         let shutdown = conversations.shutdown_token();
         let on: Vec<Channel> = self.adapters.iter().map(|a| a.channel()).collect();
         loop {
-            match conversations.stale_jobs(&on).await {
+            match conversations.inbox().stale_jobs(&on).await {
                 Ok(jobs) => {
                     for job in jobs.iter().take_while(|_| !shutdown.is_cancelled()) {
                         if let Some(adapter) = self.adapter(&job.channel) {
@@ -211,7 +211,7 @@ impl Channels {
                 }
                 Err(e) => tracing::warn!("looking for unanswered channel messages: {e:#}"),
             }
-            match conversations.stale_notices(&on).await {
+            match conversations.inbox().stale_notices(&on).await {
                 Ok(notices) => {
                     for notice in notices.iter().take_while(|_| !shutdown.is_cancelled()) {
                         if let Some(adapter) = self.adapter(&notice.channel) {
@@ -243,7 +243,7 @@ async fn resume(
     job: &crate::store::channels::ChannelJob,
 ) {
     let channel = adapter.channel();
-    let outbound = match conversations.resume_job(channel, job).await {
+    let outbound = match conversations.inbox().resume_job(channel, job).await {
         Ok(None) => return,
         Ok(Some(Resumed::Answered(stored))) => Outbound::Answer {
             text: stored.text,
@@ -280,7 +280,7 @@ async fn resume(
                 "a {} message left unanswered was answered",
                 channel.as_str()
             );
-            conversations.job_done(job.message_id).await;
+            conversations.inbox().job_done(job.message_id).await;
         }
         Err(e) => tracing::warn!(
             message = job.message_id,
@@ -298,7 +298,7 @@ async fn resend(
     notice: &crate::store::channels::OwedNotice,
 ) {
     let channel = adapter.channel().as_str();
-    let owed = match conversations.resume_notice(notice).await {
+    let owed = match conversations.inbox().resume_notice(notice).await {
         Ok(Some(owed)) => owed,
         Ok(None) => return,
         Err(e) => {
@@ -312,7 +312,7 @@ async fn resend(
                 notice = notice.id,
                 "a {channel} notice left unsent was sent"
             );
-            conversations.notice_sent(notice.id).await;
+            conversations.inbox().notice_sent(notice.id).await;
         }
         Err(e) => tracing::warn!(
             notice = notice.id,
@@ -393,6 +393,7 @@ pub async fn take(
     match incoming {
         Incoming::Text(text) => {
             match conversations
+                .inbox()
                 .accept_event(channel, user, event_id, text)
                 .await
             {
@@ -409,6 +410,7 @@ pub async fn take(
             }
         }
         Incoming::Handoff => Ok(conversations
+            .inbox()
             .handoff_for_event(channel, user, event_id)
             .await?
             .map(Work::Notice)),
@@ -470,8 +472,8 @@ impl Work {
 /// sweep, which sends it again.
 async fn sent(conversations: &Conversations, channel: Channel, job: Job, result: Result<()>) {
     match (result, job) {
-        (Ok(()), Job::Answer(message)) => conversations.job_done(message).await,
-        (Ok(()), Job::Notice(id)) => conversations.notice_sent(id).await,
+        (Ok(()), Job::Answer(message)) => conversations.inbox().job_done(message).await,
+        (Ok(()), Job::Notice(id)) => conversations.inbox().notice_sent(id).await,
         (Err(e), _) => tracing::error!(
             "{}: a message was not delivered (tried again later): {e:#}",
             channel.as_str()

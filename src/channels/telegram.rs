@@ -156,6 +156,7 @@ impl Telegram {
                             notice.to_string()
                         };
                         return Ok(conversations
+                            .inbox()
                             .owe_notice(
                                 Channel::Telegram,
                                 &chat.0.to_string(),
@@ -168,6 +169,7 @@ impl Telegram {
                     }
                     None => {
                         return Ok(conversations
+                            .inbox()
                             .owe_notice(Channel::Telegram, &chat.0.to_string(), &id, NOT_TEXT, &[])
                             .await?
                             .map(|owed| (chat, Work::Notice(owed))));

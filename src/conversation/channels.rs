@@ -33,7 +33,20 @@ pub enum Taken {
     Notice(Owed),
 }
 
+/// The messaging channels' inbox: each platform event taken once (stored with its id),
+/// and the durable jobs that answer it, resumed after a crash or a failed send. A view of
+/// the conversation service ([`Conversations::inbox`]).
+#[derive(Clone, Copy)]
+pub struct Inbox<'a>(pub(super) &'a Conversations);
+
 impl Conversations {
+    /// The channels' inbox.
+    pub fn inbox(&self) -> Inbox<'_> {
+        Inbox(self)
+    }
+}
+
+impl Inbox<'_> {
     /// A message that came in a messaging channel's event (`event_id`: LINE's
     /// webhookEventId, Telegram's update_id) from `user`: stored together with the event's
     /// id, so `None` for an event taken before, and with a job to answer it — or, while a
@@ -58,15 +71,16 @@ impl Conversations {
             }
         };
         let event = ChannelEvent {
-            channel: channel.as_str(),
+            channel,
             event_id,
             user_id: user,
         };
         let Some((question_id, owed)) = self
+            .0
             .store
             .add_user_message_once(&conversation, &question, &event, PASSED_ON)
             .await
-            .map_err(|e| self.unavailable(e))?
+            .map_err(|e| self.0.unavailable(e))?
         else {
             return Ok(None);
         };
@@ -81,7 +95,7 @@ impl Conversations {
                 context: None,
             }))),
             Some(id) => {
-                self.desk_message(&conversation).await;
+                self.0.desk_message(&conversation).await;
                 Ok(Some(Taken::Notice(Owed {
                     id,
                     text: PASSED_ON.to_string(),
@@ -103,11 +117,12 @@ impl Conversations {
         suggestions: &[String],
     ) -> anyhow::Result<Option<Owed>> {
         let event = ChannelEvent {
-            channel: channel.as_str(),
+            channel,
             event_id,
             user_id: user,
         };
         Ok(self
+            .0
             .store
             .owe_notice_for_event(&event, text, suggestions)
             .await?
@@ -128,17 +143,18 @@ impl Conversations {
         event_id: &str,
     ) -> anyhow::Result<Option<Owed>> {
         let conversation = self.channel_conversation(channel, user).await?;
-        let confirmation = self.confirmation(&conversation).await?;
+        let confirmation = self.0.confirmation(&conversation).await?;
         let event = ChannelEvent {
-            channel: channel.as_str(),
+            channel,
             event_id,
             user_id: user,
         };
         let Some((opened, id)) = self
+            .0
             .store
             .create_ticket_for_event(
                 &conversation,
-                Reason::RequestedPerson.as_str(),
+                Reason::RequestedPerson,
                 &event,
                 &confirmation,
                 ALREADY_WAITING,
@@ -148,16 +164,16 @@ impl Conversations {
             return Ok(None);
         };
         let text = match opened {
-            Ok(created) => {
+            Some(created) => {
                 tracing::info!(
                     ticket = created.ticket,
                     reason = Reason::RequestedPerson.as_str(),
                     "handoff: ticket opened"
                 );
-                self.desk_event(DeskKind::Ticket, created.ticket).await;
+                self.0.desk_event(DeskKind::Ticket, created.ticket).await;
                 confirmation
             }
-            Err(_) => ALREADY_WAITING.to_string(),
+            None => ALREADY_WAITING.to_string(),
         };
         Ok(Some(Owed {
             id,
@@ -173,6 +189,7 @@ impl Conversations {
         user: &str,
     ) -> anyhow::Result<String> {
         Ok(self
+            .0
             .store
             .channel_conversation(channel.as_str(), user)
             .await?)
@@ -182,6 +199,7 @@ impl Conversations {
     /// conversation, and agents' replies to the old one are reported as not delivered.
     pub async fn forget_channel_user(&self, channel: Channel, user: &str) -> anyhow::Result<()> {
         Ok(self
+            .0
             .store
             .unbind_channel_user(channel.as_str(), user)
             .await?)
@@ -190,13 +208,13 @@ impl Conversations {
     /// Forgets channel event ids older than a week, daily, until shutdown.
     pub async fn prune_channel_events(&self) {
         loop {
-            match self.store.prune_channel_events().await {
+            match self.0.store.prune_channel_events().await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!("forgot {n} channel event ids older than a week"),
                 Err(e) => tracing::warn!("pruning channel event ids: {e:#}"),
             }
             tokio::select! {
-                _ = self.shutdown.cancelled() => return,
+                _ = self.0.shutdown.cancelled() => return,
                 _ = tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)) => {}
             }
         }

@@ -27,12 +27,14 @@ pub enum DeskKind {
     Message,
 }
 
-impl Conversations {
+impl super::Desk<'_> {
     /// What happens at the desk, as it happens.
-    pub fn subscribe_desk(&self) -> broadcast::Receiver<DeskEvent> {
-        self.desk.subscribe()
+    pub fn events(&self) -> broadcast::Receiver<DeskEvent> {
+        self.0.desk.subscribe()
     }
+}
 
+impl Conversations {
     /// Tells the consoles that `ticket` changed, or that its user wrote.
     pub(super) async fn desk_event(&self, kind: DeskKind, ticket: i64) {
         let claimed_by = match self.store.ticket_row(ticket).await {

@@ -1,8 +1,6 @@
 //! 👍/👎 on an answer, with an optional comment; a second 👎 offers a person. The same
 //! on the notice that a person resolved the ticket rates their help.
 
-use serde::Serialize;
-
 use super::Conversations;
 use crate::store::{Rated, StoreError};
 use crate::text::{TextError, UserText};
@@ -10,31 +8,7 @@ use crate::text::{TextError, UserText};
 /// Longest feedback comment accepted.
 pub const MAX_COMMENT_CHARS: usize = 1000;
 
-/// A user's rating of an answer, stored by its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Rating {
-    Up,
-    Down,
-}
-
-impl Rating {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Rating::Up => "up",
-            Rating::Down => "down",
-        }
-    }
-
-    /// `up` or `down`; anything else is `None`.
-    pub fn parse(name: &str) -> Option<Rating> {
-        match name {
-            "up" => Some(Rating::Up),
-            "down" => Some(Rating::Down),
-            _ => None,
-        }
-    }
-}
+pub use crate::domain::Rating;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FeedbackError {
@@ -73,7 +47,7 @@ impl Conversations {
         }
         let rated = self
             .store
-            .set_feedback(session, message_id, rating.as_str(), comment.as_ref())
+            .set_feedback(session, message_id, rating, comment.as_ref())
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => no_such_answer(),
@@ -85,19 +59,5 @@ impl Conversations {
         }
         self.metrics.feedback(rating.as_str());
         Ok(rating == Rating::Down && self.unhelpful_twice(session).await)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ratings_round_trip_and_match_the_json_names() {
-        for r in [Rating::Up, Rating::Down] {
-            assert_eq!(Rating::parse(r.as_str()), Some(r));
-            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
-        }
-        assert_eq!(Rating::parse("meh"), None);
     }
 }

@@ -75,13 +75,7 @@ impl Conversations {
         }
         let created = self
             .store
-            .create_ticket(
-                &session_id,
-                reason.as_str(),
-                channel.as_str(),
-                &details,
-                &message,
-            )
+            .create_ticket(&session_id, reason, channel, &details, &message)
             .await
             .map_err(failed)?;
         tracing::info!(

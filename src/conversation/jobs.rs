@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::channels::Owed;
-use super::{Accepted, Conversations};
+use super::Accepted;
+use super::channels::{Inbox, Owed};
 use crate::assistant::Channel;
 use crate::store::StoredMessage;
 use crate::store::channels::{ChannelJob, OwedNotice};
@@ -31,7 +31,7 @@ pub enum Resumed {
     Answered(StoredMessage),
 }
 
-impl Conversations {
+impl Inbox<'_> {
     /// The jobs of `channels` (those on here) whose worker has not finished them within
     /// [`STALE_AFTER`]: a channel that is off here leaves its jobs to an instance where it
     /// is on, without holding up the others.
@@ -39,7 +39,7 @@ impl Conversations {
         let before =
             (Utc::now() - STALE_AFTER).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
-        Ok(self.store.stale_channel_jobs(&before, &names).await?)
+        Ok(self.0.store.stale_channel_jobs(&before, &names).await?)
     }
 
     /// Takes a stale job of `channel`: what finishes it, or `None` when there is nothing
@@ -61,23 +61,27 @@ impl Conversations {
                 "a {} message was not answered; given up (it is in the transcript)",
                 channel.as_str()
             );
-            self.store.finish_channel_job(id).await?;
+            self.0.store.finish_channel_job(id).await?;
             return Ok(None);
         }
-        if !self.store.claim_channel_job(job).await? {
+        if !self.0.store.claim_channel_job(job).await? {
             return Ok(None);
         }
-        let Some((session_id, text, answer)) = self.store.channel_job_question(id).await? else {
-            self.store.finish_channel_job(id).await?;
+        let Some((session_id, text, answer)) = self.0.store.channel_job_question(id).await? else {
+            self.0.store.finish_channel_job(id).await?;
             return Ok(None);
         };
         if let Some(answer) = answer {
             return Ok(Some(Resumed::Answered(answer)));
         }
-        let state = self.state(&session_id).await?.unwrap_or(super::State::Bot);
+        let state = self
+            .0
+            .state(&session_id)
+            .await?
+            .unwrap_or(super::State::Bot);
         if state.person_owns() {
             // A person took the conversation meanwhile: the message is theirs to answer.
-            self.store.finish_channel_job(id).await?;
+            self.0.store.finish_channel_job(id).await?;
             return Ok(None);
         }
         Ok(Some(Resumed::Answer(Accepted {
@@ -95,7 +99,7 @@ impl Conversations {
         let before =
             (Utc::now() - STALE_AFTER).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
         let names: Vec<&str> = channels.iter().map(|c| c.as_str()).collect();
-        Ok(self.store.stale_owed_notices(&before, &names).await?)
+        Ok(self.0.store.stale_owed_notices(&before, &names).await?)
     }
 
     /// Takes a stale owed notice: what to send, or `None` when another instance took it or
@@ -111,10 +115,10 @@ impl Conversations {
                 "a notice owed to a {} user was not delivered; given up",
                 notice.channel
             );
-            self.store.finish_owed_notice(notice.id).await?;
+            self.0.store.finish_owed_notice(notice.id).await?;
             return Ok(None);
         }
-        if !self.store.claim_owed_notice(notice).await? {
+        if !self.0.store.claim_owed_notice(notice).await? {
             return Ok(None);
         }
         Ok(Some(Owed {
@@ -127,7 +131,7 @@ impl Conversations {
     /// The owed notice `id` was sent. A failure to record it is logged (the sweep would
     /// send it once more).
     pub async fn notice_sent(&self, id: i64) {
-        if let Err(e) = self.store.finish_owed_notice(id).await {
+        if let Err(e) = self.0.store.finish_owed_notice(id).await {
             tracing::warn!(notice = id, "recording a sent notice: {e:#}");
         }
     }
@@ -135,7 +139,7 @@ impl Conversations {
     /// The job of message `message_id` is done: its answer was sent. A failure to record
     /// it is logged (the sweep would send the answer once more).
     pub async fn job_done(&self, message_id: i64) {
-        if let Err(e) = self.store.finish_channel_job(message_id).await {
+        if let Err(e) = self.0.store.finish_channel_job(message_id).await {
             tracing::warn!(message = message_id, "recording a sent answer: {e:#}");
         }
     }

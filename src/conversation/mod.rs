@@ -18,7 +18,6 @@ mod events;
 mod feedback;
 mod handoff;
 mod jobs;
-mod state;
 mod tickets;
 
 use std::future::Future;
@@ -34,15 +33,15 @@ use crate::handoff::hours::BusinessHours;
 use crate::metrics::Metrics;
 use crate::store::{ConversationContext, Store, StoreError, StoredMessage};
 
+pub use crate::domain::State;
 pub use answering::{Offer, Reply, unsaved_notice};
-pub use channels::{Owed, Taken};
+pub use channels::{Inbox, Owed, Taken};
 pub use desk::{DeskEvent, DeskKind};
 pub use feedback::{FeedbackError, MAX_COMMENT_CHARS, Rating};
 pub use handoff::{HandoffError, HandoffReply};
 pub use jobs::{Resumed, STALE_AFTER};
-pub use state::State;
 pub use tickets::{
-    AgentReply, CATEGORIES, Delivery, MAX_AGENT_TEXT, TicketDetail, TicketError, View,
+    AgentReply, CATEGORIES, Delivery, Desk, MAX_AGENT_TEXT, TicketDetail, TicketError, View,
 };
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -246,7 +245,6 @@ impl Conversations {
                     .await
                     .map_err(|e| self.unavailable(e))?;
                 let context = ConversationContext {
-                    state: State::Bot.as_str().to_string(),
                     ..Default::default()
                 };
                 (id, context)
@@ -272,7 +270,7 @@ impl Conversations {
         context: Option<ConversationContext>,
     ) -> Result<Accepted, ChatError> {
         let state = match &context {
-            Some(context) => State::parse(&context.state)?,
+            Some(context) => context.state,
             None => self.state(&session_id).await?.unwrap_or(State::Bot),
         };
         if state.person_owns() {
@@ -293,11 +291,7 @@ impl Conversations {
         if !is_session_id(session) {
             return Ok(None);
         }
-        self.store
-            .conversation_state(session)
-            .await?
-            .map(|s| State::parse(&s))
-            .transpose()
+        Ok(self.store.conversation_state(session).await?)
     }
 
     /// The transcript and the state, or `None` if there is no such conversation.

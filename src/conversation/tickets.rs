@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::handoff::language_of;
 use super::{Conversations, DeskKind, Voice};
 use crate::assistant::{Channel, Citation, Language};
+use crate::domain::UserId;
 use crate::handoff::Priority;
 use crate::store::canned::CannedReply;
 use crate::store::tickets::{Note, TicketRow};
@@ -110,56 +111,43 @@ pub struct AgentReply {
     pub delivery: Option<Delivery>,
 }
 
-/// Which tickets a queue shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Waiting,
-    /// Claimed by the agent who asks, open.
-    Mine,
-    All,
-}
+pub use crate::domain::View;
 
-impl View {
-    pub fn parse(name: &str) -> Option<View> {
-        match name {
-            "waiting" => Some(View::Waiting),
-            "mine" => Some(View::Mine),
-            "all" => Some(View::All),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            View::Waiting => "waiting",
-            View::Mine => "mine",
-            View::All => "all",
-        }
-    }
-}
+/// The agents' desk: the queue, each ticket's operations, the saved replies. A view of the
+/// conversation service ([`Conversations::desk`]): what the desk does changes
+/// conversations, so it shares their store, live streams and channels.
+#[derive(Clone, Copy)]
+pub struct Desk<'a>(pub(super) &'a Conversations);
 
 impl Conversations {
+    /// The desk's operations.
+    pub fn desk(&self) -> Desk<'_> {
+        Desk(self)
+    }
+}
+
+impl Desk<'_> {
     /// The queue; `search` matches the details and the transcript.
     pub async fn tickets(
         &self,
         view: View,
-        agent: i64,
+        agent: UserId,
         search: Option<&str>,
     ) -> anyhow::Result<Vec<TicketRow>> {
         let search = search.map(str::trim).filter(|q| !q.is_empty());
-        Ok(self.store.tickets(view.as_str(), agent, search).await?)
+        Ok(self.0.store.tickets(view, agent, search).await?)
     }
 
     /// How many tickets wait, and how many `agent` owns.
-    pub async fn view_counts(&self, agent: i64) -> anyhow::Result<(i64, i64)> {
-        Ok(self.store.view_counts(agent).await?)
+    pub async fn view_counts(&self, agent: UserId) -> anyhow::Result<(i64, i64)> {
+        Ok(self.0.store.view_counts(agent).await?)
     }
 
     /// The queue as CSV (UTF-8 with BOM for Excel; formula-like cells neutralised).
     pub async fn tickets_csv(
         &self,
         view: View,
-        agent: i64,
+        agent: UserId,
         search: Option<&str>,
     ) -> anyhow::Result<String> {
         let rows = self.tickets(view, agent, search).await?;
@@ -181,9 +169,9 @@ impl Conversations {
         for t in rows {
             sheet.quoted([
                 t.id.to_string(),
-                t.status,
-                t.reason,
-                t.channel,
+                t.status.to_string(),
+                t.reason.to_string(),
+                t.channel.to_string(),
                 t.facility_name.unwrap_or_default(),
                 t.facility_code.unwrap_or_default(),
                 t.contact.unwrap_or_default(),
@@ -199,35 +187,35 @@ impl Conversations {
 
     /// One ticket with its transcript, sources and notes; `None` if there is none.
     pub async fn ticket(&self, id: i64) -> anyhow::Result<Option<TicketDetail>> {
-        let Some(ticket) = self.store.ticket_row(id).await? else {
+        let Some(ticket) = self.0.store.ticket_row(id).await? else {
             return Ok(None);
         };
         let earlier = match ticket.facility_code.as_deref() {
-            Some(code) => self.store.tickets_of_facility(code, id).await?,
+            Some(code) => self.0.store.tickets_of_facility(code, id).await?,
             None => Vec::new(),
         };
         Ok(Some(TicketDetail {
             earlier,
-            sources: self.store.ticket_sources(id).await?,
-            messages: self.store.messages(&ticket.conversation_id).await?,
-            notes: self.store.notes(id).await?,
+            sources: self.0.store.ticket_sources(id).await?,
+            messages: self.0.store.messages(&ticket.conversation_id).await?,
+            notes: self.0.store.notes(id).await?,
             ticket,
         }))
     }
 
     /// Claims a waiting ticket: of two agents exactly one wins. The user is told that a
     /// person took the conversation (in the widget and on their channel).
-    pub async fn claim(&self, ticket: i64, agent: i64) -> Result<(), TicketError> {
+    pub async fn claim(&self, ticket: i64, agent: UserId) -> Result<(), TicketError> {
         let text = self.notice(ticket, Notice::Claimed).await?;
-        let (conversation, notice) = self.store.claim(ticket, agent, text).await?;
+        let (conversation, notice) = self.0.store.claim(ticket, agent, text).await?;
         self.changed(ticket, &conversation, notice, text).await;
         Ok(())
     }
 
     /// Gives the ticket `agent` owns back to the queue; the user is told to wait.
-    pub async fn release(&self, ticket: i64, agent: &str) -> Result<(), TicketError> {
+    pub async fn release(&self, ticket: i64, agent: UserId) -> Result<(), TicketError> {
         let text = self.notice(ticket, Notice::Released).await?;
-        let (conversation, notice) = self.store.release_ticket(ticket, agent, text).await?;
+        let (conversation, notice) = self.0.store.release_ticket(ticket, agent, text).await?;
         self.changed(ticket, &conversation, notice, text).await;
         Ok(())
     }
@@ -237,15 +225,16 @@ impl Conversations {
     pub async fn transfer(
         &self,
         ticket: i64,
-        agent: &str,
+        agent: UserId,
         to: &str,
         note: Option<&UserText>,
     ) -> Result<(), TicketError> {
         let note = note.map(|note| note.headed(&format!("引き継ぎメモ（{to} さんへ）: ")));
-        self.store
+        self.0
+            .store
             .transfer(ticket, agent, to, note.as_ref())
             .await?;
-        self.desk_event(DeskKind::Ticket, ticket).await;
+        self.0.desk_event(DeskKind::Ticket, ticket).await;
         Ok(())
     }
 
@@ -257,12 +246,9 @@ impl Conversations {
         priority: Priority,
         tags: &[UserText],
     ) -> anyhow::Result<bool> {
-        let done = self
-            .store
-            .set_labels(ticket, priority.as_str(), tags)
-            .await?;
+        let done = self.0.store.set_labels(ticket, priority, tags).await?;
         if done {
-            self.desk_event(DeskKind::Ticket, ticket).await;
+            self.0.desk_event(DeskKind::Ticket, ticket).await;
         }
         Ok(done)
     }
@@ -270,14 +256,14 @@ impl Conversations {
     /// Opens a resolved ticket again; the user is told a person will answer.
     pub async fn reopen(&self, ticket: i64) -> Result<(), TicketError> {
         let text = self.notice(ticket, Notice::Reopened).await?;
-        let (conversation, notice) = self.store.reopen(ticket, text).await?;
+        let (conversation, notice) = self.0.store.reopen(ticket, text).await?;
         self.changed(ticket, &conversation, notice, text).await;
         Ok(())
     }
 
     /// The saved replies of the agent console.
     pub async fn canned_replies(&self) -> anyhow::Result<Vec<CannedReply>> {
-        Ok(self.store.canned_replies().await?)
+        Ok(self.0.store.canned_replies().await?)
     }
 
     /// Adds or replaces a saved reply.
@@ -289,6 +275,7 @@ impl Conversations {
         by: &str,
     ) -> anyhow::Result<CannedReply> {
         Ok(self
+            .0
             .store
             .save_canned_reply(shortcut, title, text, by)
             .await?)
@@ -296,12 +283,12 @@ impl Conversations {
 
     /// Removes a saved reply; `false` if there was none.
     pub async fn delete_canned_reply(&self, shortcut: &str) -> anyhow::Result<bool> {
-        Ok(self.store.delete_canned_reply(shortcut).await?)
+        Ok(self.0.store.delete_canned_reply(shortcut).await?)
     }
 
     /// The text of `notice` in the language of the ticket's user.
     async fn notice(&self, ticket: i64, notice: Notice) -> anyhow::Result<&'static str> {
-        let last = self.store.ticket_row(ticket).await?;
+        let last = self.0.store.ticket_row(ticket).await?;
         let language = language_of(last.as_ref().and_then(|t| t.last_user_message.as_deref()));
         Ok(notice.text(language))
     }
@@ -310,14 +297,14 @@ impl Conversations {
     /// `notice`), and the desk sees the ticket change.
     async fn changed(&self, ticket: i64, conversation: &str, notice: i64, text: &str) {
         self.tell(conversation, notice, text).await;
-        self.desk_event(DeskKind::Ticket, ticket).await;
+        self.0.desk_event(DeskKind::Ticket, ticket).await;
     }
 
     /// Sends a notice of the service, stored as message `id`, to the user's open widget
     /// streams and their messaging channel; a failure is logged (it is in the transcript).
     async fn tell(&self, conversation: &str, id: i64, text: &str) {
-        match self.store.message(id).await {
-            Ok(Some((_, message))) => self.publish(conversation, &message).await,
+        match self.0.store.message(id).await {
+            Ok(Some((_, message))) => self.0.publish(conversation, &message).await,
             Ok(None) => {}
             Err(e) => tracing::warn!("reading a notice to send: {e:#}"),
         }
@@ -334,11 +321,11 @@ impl Conversations {
     pub async fn agent_reply(
         &self,
         ticket: i64,
-        agent: &str,
+        agent: UserId,
         text: &UserText,
     ) -> Result<AgentReply, TicketError> {
-        let (conversation, message) = self.store.reply(ticket, agent, text).await?;
-        self.publish(&conversation, &message).await;
+        let (conversation, message) = self.0.store.reply(ticket, agent, text).await?;
+        self.0.publish(&conversation, &message).await;
         let delivery = self
             .deliver_to_channel(
                 &conversation,
@@ -358,7 +345,7 @@ impl Conversations {
         voice: Voice,
         text: &str,
     ) -> Option<Delivery> {
-        let (channel, user) = match self.store.channel_user(conversation).await {
+        let (channel, user) = match self.0.store.channel_user(conversation).await {
             Ok(Some(found)) => found,
             Ok(None) => return None,
             Err(e) => {
@@ -377,7 +364,7 @@ impl Conversations {
                 channel.as_str()
             )));
         };
-        let delivered = match &self.deliver {
+        let delivered = match &self.0.deliver {
             Some(deliver) => deliver.deliver(channel, &user, voice, text).await,
             None => Err(format!(
                 "{} is not configured on this instance",
@@ -395,7 +382,7 @@ impl Conversations {
 
     /// An internal note, never shown to the user. `false`: no such ticket.
     pub async fn note(&self, ticket: i64, author: &str, text: &UserText) -> anyhow::Result<bool> {
-        Ok(self.store.add_note(ticket, author, text).await?)
+        Ok(self.0.store.add_note(ticket, author, text).await?)
     }
 
     /// Resolves the ticket the agent owns, filed under `category` (one of [`CATEGORIES`]);
@@ -403,11 +390,11 @@ impl Conversations {
     pub async fn resolve(
         &self,
         ticket: i64,
-        agent: &str,
+        agent: UserId,
         category: &str,
     ) -> Result<(), TicketError> {
         let text = self.notice(ticket, Notice::Resolved).await?;
-        let (conversation, notice) = self.store.resolve(ticket, agent, category, text).await?;
+        let (conversation, notice) = self.0.store.resolve(ticket, agent, category, text).await?;
         self.changed(ticket, &conversation, notice, text).await;
         Ok(())
     }

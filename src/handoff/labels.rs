@@ -1,31 +1,10 @@
 //! What agents mark a ticket with: a priority (the waiting queue shows urgent ones first) and
 //! a few short tags, which the queue's search finds.
 
-use serde::{Deserialize, Serialize};
-
 use crate::text::UserText;
 use crate::text::privacy::holds_number;
 
-/// Stored with the ticket by its name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Priority {
-    Low,
-    Normal,
-    High,
-    Urgent,
-}
-
-impl Priority {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::Low => "low",
-            Priority::Normal => "normal",
-            Priority::High => "high",
-            Priority::Urgent => "urgent",
-        }
-    }
-}
+pub use crate::domain::Priority;
 
 pub const MAX_TAGS: usize = 8;
 pub const MAX_TAG_CHARS: usize = 20;

@@ -10,6 +10,7 @@ mod headers;
 mod listen;
 pub use listen::bind;
 pub mod openapi;
+pub mod responses;
 mod routes;
 mod sse;
 
@@ -172,7 +173,7 @@ fn all_routes() -> Routes {
             get "/agent/api/users" accounts::users,
             put "/agent/api/users/{name}/disabled" accounts::set_disabled,
             post "/agent/api/users/{name}/password" accounts::reset_password,
-            get "/api/v1/openapi.json" pages::openapi,
+            get "/api/v1/openapi.json" openapi::serve,
         ],
         pages: routes![
             get "/" pages::demo,

@@ -1,18 +1,19 @@
 //! Console accounts: users (argon2id hashes), sign-in with lockout, and signed-in
 //! sessions (only a token's SHA-256 is stored). Same queries on SQLite and PostgreSQL.
 
-use super::error::{Result, StoreError};
+use super::error::{Result, decoded};
 use anyhow::Context;
 use serde::Serialize;
 use sqlx::Row;
 
 use super::{Store, now};
 use crate::auth::Role;
+use crate::domain::UserId;
 
 /// A signed-in user.
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub role: Role,
     /// The session's CSRF token, sent back in `X-CSRF-Token` with every change.
@@ -56,12 +57,6 @@ const UNKNOWN_NAMES_KEPT_HOURS: i64 = 24;
 fn minutes_from_now(minutes: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::minutes(minutes))
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// A role as stored.
-fn role(name: &str) -> Result<Role> {
-    Role::parse(name)
-        .ok_or_else(|| StoreError::fault(format!("unknown role {name:?} in the database")))
 }
 
 impl Store {
@@ -133,9 +128,9 @@ impl Store {
                 .execute(&self.writer)
                 .await?;
             return Ok(Login::Ok(User {
-                id,
+                id: UserId(id),
                 name: name.to_string(),
-                role: role(&row.try_get::<String, _>("role")?)?,
+                role: decoded(&row, "role")?,
                 csrf: String::new(),
             }));
         }
@@ -236,9 +231,9 @@ impl Store {
         .await?;
         row.map(|r| {
             Ok(User {
-                id: r.try_get("id")?,
+                id: UserId(r.try_get("id")?),
                 name: r.try_get("name")?,
-                role: role(&r.try_get::<String, _>("role")?)?,
+                role: decoded(&r, "role")?,
                 csrf: r.try_get("csrf")?,
             })
         })
@@ -266,7 +261,7 @@ impl Store {
                 let locked: Option<String> = r.try_get("locked_until")?;
                 Ok(Account {
                     name: r.try_get("name")?,
-                    role: role(&r.try_get::<String, _>("role")?)?,
+                    role: decoded(r, "role")?,
                     disabled: r.try_get::<Option<String>, _>("disabled_at")?.is_some(),
                     locked: locked.is_some_and(|until| until > now),
                     created_at: r.try_get("created_at")?,

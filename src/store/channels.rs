@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::conversations::{StoredMessage, insert_conversation, insert_user_message};
 use super::{Store, Tx, now};
+use crate::domain::{Channel, Speaker};
 use crate::text::UserText;
 
 /// A channel message still to be answered (see migration 0009).
@@ -43,7 +44,7 @@ pub struct OwedNotice {
 /// A messaging platform's event: its channel, its id there, and the user it came from.
 #[derive(Debug, Clone, Copy)]
 pub struct ChannelEvent<'a> {
-    pub channel: &'a str,
+    pub channel: Channel,
     pub event_id: &'a str,
     pub user_id: &'a str,
 }
@@ -75,7 +76,7 @@ pub(super) async fn owe(
         "INSERT INTO channel_outbox (channel, user_id, text, suggestions, created_at, claimed_at) \
          VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
     )
-    .bind(event.channel)
+    .bind(event.channel.as_str())
     .bind(event.user_id)
     .bind(text)
     .bind(serde_json::to_string(suggestions)?)
@@ -167,7 +168,7 @@ impl Store {
         suggestions: &[String],
     ) -> Result<Option<i64>> {
         let mut tx = self.write_transaction().await?;
-        if !record_event(&mut tx, event.channel, event.event_id).await? {
+        if !record_event(&mut tx, event.channel.as_str(), event.event_id).await? {
             return Ok(None);
         }
         let id = owe(&mut tx, event, text, suggestions).await?;
@@ -188,7 +189,7 @@ impl Store {
         for_agent: &str,
     ) -> Result<Option<(i64, Option<i64>)>> {
         let mut tx = self.write_transaction().await?;
-        if !record_event(&mut tx, event.channel, event.event_id).await? {
+        if !record_event(&mut tx, event.channel.as_str(), event.event_id).await? {
             return Ok(None);
         }
         let id = insert_user_message(&mut *tx, conversation, text).await?;
@@ -198,7 +199,7 @@ impl Store {
              WHERE id = $5 AND state NOT IN ('waiting', 'agent')",
         )
         .bind(id)
-        .bind(event.channel)
+        .bind(event.channel.as_str())
         .bind(event.user_id)
         .bind(now())
         .bind(conversation)
@@ -371,7 +372,7 @@ impl Store {
             .messages(&conversation)
             .await?
             .into_iter()
-            .find(|m| m.role == "assistant" && m.reply_to == Some(message_id));
+            .find(|m| m.role == Speaker::Assistant && m.reply_to == Some(message_id));
         Ok(Some((conversation, question.text, answer)))
     }
 

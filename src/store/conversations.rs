@@ -1,13 +1,14 @@
 //! Conversations, their messages and the feedback on answers; NOTIFY/LISTEN so that a
 //! message written on one instance reaches the users connected to another.
 
-use super::error::{Result, StoreError};
+use super::error::{Result, StoreError, decoded, decoded_optional};
 use serde::Serialize;
 use sqlx::Row;
 
 use super::group_commit::{NewRow, insert_one};
 use super::{Store, now};
-use crate::assistant::{Answer, Citation, Outcome, WriterKind};
+use crate::assistant::{Answer, Citation};
+use crate::domain::{Outcome, Rating, Speaker, State, WriterKind};
 use crate::text::UserText;
 
 /// One message of a transcript, as the API returns it.
@@ -15,25 +16,22 @@ use crate::text::UserText;
 #[schema(as = Message)]
 pub struct StoredMessage {
     pub id: i64,
-    /// Who wrote it: `user`, `assistant`, `agent` or `system` (the table's CHECK).
-    #[schema(schema_with = message_role)]
-    pub role: String,
+    /// Who wrote it (the table's CHECK lists the same names).
+    pub role: Speaker,
     pub text: String,
     /// The user message an answer replies to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<i64>,
-    /// An answer's outcome, by its name.
+    /// An answer's outcome.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Outcome>)]
-    pub outcome: Option<String>,
-    /// An answer's writer, by its name.
+    pub outcome: Option<Outcome>,
+    /// An answer's writer.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<WriterKind>)]
-    pub writer: Option<String>,
+    pub writer: Option<WriterKind>,
     pub citations: Vec<Citation>,
-    /// The user's rating of an answer (or of a person's help): `up` or `down`.
+    /// The user's rating of an answer (or of a person's help).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub feedback: Option<String>,
+    pub feedback: Option<Rating>,
     /// What the user wrote with a 👎 (why the answer did not help).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback_comment: Option<String>,
@@ -53,19 +51,10 @@ pub struct StoredMessage {
     pub created_at: String,
 }
 
-/// The roles a message is stored with.
-fn message_role() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(["user", "assistant", "agent", "system"]))
-        .build()
-}
-
 /// What answering a conversation's next message reads of it ([`Store::conversation_context`]).
 #[derive(Debug, Clone, Default)]
 pub struct ConversationContext {
-    /// `bot`, `waiting`, `agent` or `resolved`.
-    pub state: String,
+    pub state: State,
     /// The last answered question (not small talk), as it was understood, and when its
     /// answer was written (RFC 3339): what a follow-up leans on.
     pub previous: Option<(String, String)>,
@@ -243,16 +232,16 @@ impl Store {
                 let citations: Option<String> = row.try_get("citations")?;
                 Ok(StoredMessage {
                     id: row.try_get("id")?,
-                    role: row.try_get("role")?,
+                    role: decoded(&row, "role")?,
                     text: row.try_get("text")?,
                     reply_to: row.try_get("reply_to")?,
-                    outcome: row.try_get("outcome")?,
-                    writer: row.try_get("writer")?,
+                    outcome: decoded_optional(&row, "outcome")?,
+                    writer: decoded_optional(&row, "writer")?,
                     citations: match citations {
                         Some(json) => serde_json::from_str(&json)?,
                         None => Vec::new(),
                     },
-                    feedback: row.try_get("rating")?,
+                    feedback: decoded_optional(&row, "rating")?,
                     feedback_comment: row.try_get("comment")?,
                     closes_ticket: row.try_get("closes_ticket")?,
                     understood_as: row.try_get("understood_as")?,
@@ -269,10 +258,10 @@ impl Store {
         &self,
         conversation: &str,
         message_id: i64,
-        rating: &str,
+        rating: Rating,
         comment: Option<&UserText>,
     ) -> Result<Rated> {
-        let role: Option<String> = sqlx::query(
+        let role: Option<Speaker> = sqlx::query(
             "SELECT m.role FROM messages m WHERE m.id = $1 AND m.conversation_id = $2 \
              AND (m.role = 'assistant' OR EXISTS (SELECT 1 FROM tickets t WHERE t.resolved_notice = m.id))",
         )
@@ -280,12 +269,12 @@ impl Store {
         .bind(conversation)
         .fetch_optional(&self.pool)
         .await?
-        .map(|row| row.try_get(0))
+        .map(|row| decoded(&row, "role"))
         .transpose()?;
-        let rated = match role.as_deref() {
+        let rated = match role {
             // No answer with that id in that conversation.
             None => return Err(StoreError::NotFound),
-            Some("assistant") => Rated::Answer,
+            Some(Speaker::Assistant) => Rated::Answer,
             Some(_) => Rated::Help,
         };
         sqlx::query(
@@ -294,7 +283,7 @@ impl Store {
              comment = COALESCE(excluded.comment, feedback.comment), created_at = excluded.created_at",
         )
         .bind(message_id)
-        .bind(rating)
+        .bind(rating.as_str())
         .bind(comment.map(UserText::as_str))
         .bind(now())
         .execute(&self.writer)
@@ -304,12 +293,13 @@ impl Store {
 
     /// The conversation's state (`bot`, `waiting`, `agent`, `resolved`), or `None` if there
     /// is no such conversation.
-    pub async fn conversation_state(&self, id: &str) -> Result<Option<String>> {
-        Ok(sqlx::query("SELECT state FROM conversations WHERE id = $1")
+    pub async fn conversation_state(&self, id: &str) -> Result<Option<State>> {
+        sqlx::query("SELECT state FROM conversations WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?
-            .map(|row| row.get::<String, _>(0)))
+            .map(|row| decoded(&row, "state"))
+            .transpose()
     }
 
     /// What answering a conversation's next message reads of it, in one query; `None` if
@@ -344,7 +334,7 @@ impl Store {
         let question: Option<String> = row.try_get(1)?;
         let answered_at: Option<String> = row.try_get(2)?;
         Ok(Some(ConversationContext {
-            state: row.try_get(0)?,
+            state: decoded(&row, "state")?,
             previous: question.zip(answered_at),
             no_answers: row.try_get(3)?,
             downs: row.try_get(4)?,

@@ -31,7 +31,7 @@ pub enum Conflict {
     /// Another agent has the ticket (their sign-in name).
     ClaimedBy(String),
     /// The ticket is not waiting: it is in this state.
-    NotWaiting(String),
+    NotWaiting(crate::domain::State),
     /// The agent does not have the ticket: it must be claimed first.
     NotYours,
     /// Another operation changed the ticket meanwhile.
@@ -79,6 +79,34 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         StoreError::Unavailable(e.into())
     }
+}
+
+/// A stored name that is none of its kind's is a fault, not the database's.
+impl From<crate::domain::UnknownName> for StoreError {
+    fn from(e: crate::domain::UnknownName) -> Self {
+        StoreError::Internal(e.into())
+    }
+}
+
+/// Column `column` of a row, read as the name enum it stores.
+pub(super) fn decoded<T>(row: &sqlx::any::AnyRow, column: &str) -> Result<T>
+where
+    T: std::str::FromStr<Err = crate::domain::UnknownName>,
+{
+    use sqlx::Row;
+    Ok(row.try_get::<String, _>(column)?.parse()?)
+}
+
+/// [`decoded`] of a column that may be NULL.
+pub(super) fn decoded_optional<T>(row: &sqlx::any::AnyRow, column: &str) -> Result<Option<T>>
+where
+    T: std::str::FromStr<Err = crate::domain::UnknownName>,
+{
+    use sqlx::Row;
+    Ok(row
+        .try_get::<Option<String>, _>(column)?
+        .map(|n| n.parse())
+        .transpose()?)
 }
 
 /// A stored JSON value that does not read back is a fault, not the database's.

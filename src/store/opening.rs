@@ -9,6 +9,7 @@ use super::error::{Conflict, Result, StoreError};
 use super::tickets::insert_system_message;
 use super::{Store, Tx, now};
 use crate::assistant::Citation;
+use crate::domain::{Channel, Reason};
 use crate::text::UserText;
 
 /// A ticket just opened, and the transcript message that told the user.
@@ -25,8 +26,8 @@ impl Store {
     pub async fn create_ticket(
         &self,
         conversation: &str,
-        reason: &str,
-        channel: &str,
+        reason: Reason,
+        channel: Channel,
         details: &crate::handoff::CheckedDetails,
         notice: &str,
     ) -> Result<NewTicket> {
@@ -49,20 +50,20 @@ impl Store {
     /// reply owed to its user (`notice` when the ticket is opened, `already_open` when one
     /// was), in one transaction: the platform is told the event arrived only after this,
     /// so a crash loses neither the ticket nor the reply. `None`: the event was taken
-    /// before. The owed reply's id comes with the outcome.
+    /// before; else the ticket opened (`None`: one was open already) and the owed reply's id.
     pub async fn create_ticket_for_event(
         &self,
         conversation: &str,
-        reason: &str,
+        reason: Reason,
         event: &ChannelEvent<'_>,
         notice: &str,
         already_open: &str,
-    ) -> Result<Option<(std::result::Result<NewTicket, i64>, i64)>> {
+    ) -> Result<Option<(Option<NewTicket>, i64)>> {
         // Twice at most: a ticket opened by another request between our check and insert
         // aborts the transaction, and the second try sees it.
         for _ in 0..2 {
             let mut tx = self.write_transaction().await?;
-            if !record_event(&mut tx, event.channel, event.event_id).await? {
+            if !record_event(&mut tx, event.channel.as_str(), event.event_id).await? {
                 return Ok(None);
             }
             let details = crate::handoff::CheckedDetails::default();
@@ -76,8 +77,8 @@ impl Store {
             )
             .await?;
             let (outcome, text) = match opened {
-                Opened::Created(created) => (Ok(created), notice),
-                Opened::AlreadyOpen(id) => (Err(id), already_open),
+                Opened::Created(created) => (Some(created), notice),
+                Opened::AlreadyOpen(_) => (None, already_open),
                 Opened::Raced => continue,
             };
             let owed = owe(&mut tx, event, text, &[]).await?;
@@ -116,8 +117,8 @@ enum Opened {
 async fn insert_ticket(
     tx: &mut Tx<'_>,
     conversation: &str,
-    reason: &str,
-    channel: &str,
+    reason: Reason,
+    channel: Channel,
     details: &crate::handoff::CheckedDetails,
     notice: &str,
 ) -> Result<Opened> {
@@ -152,8 +153,8 @@ async fn insert_ticket(
          VALUES ($1, 'waiting', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(conversation)
-    .bind(reason)
-    .bind(channel)
+    .bind(reason.as_str())
+    .bind(channel.as_str())
     .bind(details.facility_name.as_ref().map(UserText::as_str))
     .bind(details.facility_code.as_deref())
     .bind(details.contact.as_deref())

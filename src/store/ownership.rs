@@ -4,6 +4,7 @@
 use super::error::{Conflict, Result, StoreError};
 use super::tickets::{TICKET_COLUMNS, TicketRow, set_state_and_tell, ticket_row};
 use super::{Store, now};
+use crate::domain::{State, UserId};
 use crate::text::UserText;
 
 impl Store {
@@ -12,24 +13,25 @@ impl Store {
     pub async fn release_ticket(
         &self,
         ticket: i64,
-        agent: &str,
+        agent: UserId,
         notice: &str,
     ) -> Result<(String, i64)> {
         let t = self.owned(ticket, agent).await?;
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE tickets SET status = 'waiting', claimed_by = NULL, claimed_at = NULL \
-             WHERE id = $1 AND status = 'agent' AND claimed_by = (SELECT id FROM users WHERE name = $2)",
+             WHERE id = $1 AND status = 'agent' AND claimed_by = $2",
         )
         .bind(ticket)
-        .bind(agent)
+        .bind(agent.0)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if done == 0 {
             return Err(StoreError::Conflict(Conflict::Changed));
         }
-        let message = set_state_and_tell(&mut tx, &t.conversation_id, "waiting", notice).await?;
+        let message =
+            set_state_and_tell(&mut tx, &t.conversation_id, State::Waiting, notice).await?;
         tx.commit().await?;
         Ok((t.conversation_id, message))
     }
@@ -40,7 +42,7 @@ impl Store {
     pub async fn transfer(
         &self,
         ticket: i64,
-        agent: &str,
+        agent: UserId,
         to: &str,
         note: Option<&UserText>,
     ) -> Result<()> {
@@ -49,13 +51,13 @@ impl Store {
         let done = sqlx::query(
             "UPDATE tickets SET claimed_by = (SELECT id FROM users WHERE name = $1 AND role IN ('agent', 'admin') AND disabled_at IS NULL), \
              claimed_at = $2 \
-             WHERE id = $3 AND status = 'agent' AND claimed_by = (SELECT id FROM users WHERE name = $4) \
+             WHERE id = $3 AND status = 'agent' AND claimed_by = $4 \
              AND EXISTS (SELECT 1 FROM users WHERE name = $1 AND role IN ('agent', 'admin') AND disabled_at IS NULL)",
         )
         .bind(to)
         .bind(now())
         .bind(ticket)
-        .bind(agent)
+        .bind(agent.0)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -64,10 +66,11 @@ impl Store {
         }
         if let Some(note) = note {
             sqlx::query(
-                "INSERT INTO ticket_notes (ticket_id, author, text, created_at) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO ticket_notes (ticket_id, author, text, created_at) \
+                 VALUES ($1, (SELECT name FROM users WHERE id = $2), $3, $4)",
             )
             .bind(ticket)
-            .bind(agent)
+            .bind(agent.0)
             .bind(note.as_str())
             .bind(now())
             .execute(&mut *tx)
@@ -102,7 +105,8 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        let message = set_state_and_tell(&mut tx, &t.conversation_id, "waiting", notice).await?;
+        let message =
+            set_state_and_tell(&mut tx, &t.conversation_id, State::Waiting, notice).await?;
         tx.commit().await?;
         Ok((t.conversation_id, message))
     }

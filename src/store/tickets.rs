@@ -7,8 +7,10 @@ use anyhow::Context;
 use serde::Serialize;
 use sqlx::Row;
 
+use super::error::{decoded, decoded_optional};
 use super::{Store, StoredMessage, Tx, now};
 use crate::assistant::Citation;
+use crate::domain::{Channel, Priority, Rating, Reason, Speaker, State, UserId, View};
 use crate::text::UserText;
 
 /// A ticket in the queue.
@@ -17,31 +19,30 @@ pub struct TicketRow {
     pub id: i64,
     pub conversation_id: String,
     /// `waiting`, `agent` (claimed) or `resolved`.
-    #[schema(value_type = crate::conversation::State)]
-    pub status: String,
-    #[schema(value_type = crate::handoff::Reason)]
-    pub reason: String,
-    #[schema(value_type = crate::assistant::Channel)]
-    pub channel: String,
+    pub status: State,
+    pub reason: Reason,
+    pub channel: Channel,
     pub facility_name: Option<String>,
     pub facility_code: Option<String>,
     pub contact: Option<String>,
     pub question: Option<String>,
+    /// The sign-in name of the agent who has it.
     pub claimed_by: Option<String>,
+    /// Who has it, by id (what the ticket operations compare).
+    #[serde(skip)]
+    pub owner: Option<UserId>,
     pub category: Option<String>,
-    /// `low`, `normal`, `high` or `urgent`: the waiting queue shows urgent ones first.
-    #[schema(value_type = crate::handoff::Priority)]
-    pub priority: String,
+    /// The waiting queue shows urgent ones first.
+    pub priority: Priority,
     /// The agents' tags.
     pub tags: Vec<String>,
     pub created_at: String,
     pub resolved_at: Option<String>,
     /// What the user wrote last (the queue shows it as a preview).
     pub last_user_message: Option<String>,
-    /// Once resolved: how the user rated the person's help, `up` or `down`.
+    /// Once resolved: how the user rated the person's help.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<crate::conversation::Rating>)]
-    pub help_rating: Option<String>,
+    pub help_rating: Option<Rating>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -52,7 +53,7 @@ pub struct Note {
 }
 
 pub(super) const TICKET_COLUMNS: &str = "t.id, t.conversation_id, t.status, t.reason, t.channel, t.facility_name, \
-     t.facility_code, t.contact, t.question, u.name AS claimed_by, t.category, t.priority, t.tags, t.created_at, t.resolved_at, \
+     t.facility_code, t.contact, t.question, u.name AS claimed_by, t.claimed_by AS owner, t.category, t.priority, t.tags, t.created_at, t.resolved_at, \
      (SELECT m.text FROM messages m WHERE m.conversation_id = t.conversation_id AND m.role = 'user' \
       ORDER BY m.id DESC LIMIT 1) AS last_user_message, \
      (SELECT f.rating FROM feedback f WHERE f.message_id = t.resolved_notice) AS help_rating";
@@ -61,21 +62,22 @@ pub(super) fn ticket_row(row: &sqlx::any::AnyRow) -> Result<TicketRow> {
     Ok(TicketRow {
         id: row.try_get("id")?,
         conversation_id: row.try_get("conversation_id")?,
-        status: row.try_get("status")?,
-        reason: row.try_get("reason")?,
-        channel: row.try_get("channel")?,
+        status: decoded(row, "status")?,
+        reason: decoded(row, "reason")?,
+        channel: decoded(row, "channel")?,
         facility_name: row.try_get("facility_name")?,
         facility_code: row.try_get("facility_code")?,
         contact: row.try_get("contact")?,
         question: row.try_get("question")?,
         claimed_by: row.try_get("claimed_by")?,
+        owner: row.try_get::<Option<i64>, _>("owner")?.map(UserId),
         category: row.try_get("category")?,
-        priority: row.try_get("priority")?,
+        priority: decoded(row, "priority")?,
         tags: serde_json::from_str(&row.try_get::<String, _>("tags")?)?,
         created_at: row.try_get("created_at")?,
         resolved_at: row.try_get("resolved_at")?,
         last_user_message: row.try_get("last_user_message")?,
-        help_rating: row.try_get("help_rating")?,
+        help_rating: decoded_optional(row, "help_rating")?,
     })
 }
 
@@ -84,16 +86,16 @@ impl Store {
     /// the details and the transcript. Oldest first for open views, newest first for all.
     pub async fn tickets(
         &self,
-        view: &str,
-        user: i64,
+        view: View,
+        user: UserId,
         search: Option<&str>,
     ) -> Result<Vec<TicketRow>> {
         let filter = match view {
-            "waiting" => "t.status = 'waiting'",
-            "mine" => "t.status = 'agent' AND t.claimed_by = $1",
-            _ => "1 = 1",
+            View::Waiting => "t.status = 'waiting'",
+            View::Mine => "t.status = 'agent' AND t.claimed_by = $1",
+            View::All => "1 = 1",
         };
-        let order = if view == "all" {
+        let order = if view == View::All {
             "t.id DESC"
         } else {
             "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, t.id"
@@ -107,7 +109,7 @@ impl Store {
              ORDER BY {order} LIMIT 500"
         );
         let rows = sqlx::query(&sql)
-            .bind(user)
+            .bind(user.0)
             .bind(pattern)
             .fetch_all(&self.pool)
             .await?;
@@ -115,13 +117,13 @@ impl Store {
     }
 
     /// How many tickets wait, and how many `user` owns: the counts on the console's views.
-    pub async fn view_counts(&self, user: i64) -> Result<(i64, i64)> {
+    pub async fn view_counts(&self, user: UserId) -> Result<(i64, i64)> {
         let row = sqlx::query(
             "SELECT COALESCE(SUM(CASE WHEN status = 'waiting' THEN 1 ELSE 0 END), 0) AS waiting, \
              COALESCE(SUM(CASE WHEN status = 'agent' AND claimed_by = $1 THEN 1 ELSE 0 END), 0) AS mine \
              FROM tickets",
         )
-        .bind(user)
+        .bind(user.0)
         .fetch_one(&self.pool)
         .await?;
         Ok((row.try_get("waiting")?, row.try_get("mine")?))
@@ -152,10 +154,15 @@ impl Store {
     }
 
     /// Sets a ticket's priority and tags; `false` if there is no such ticket.
-    pub async fn set_labels(&self, ticket: i64, priority: &str, tags: &[UserText]) -> Result<bool> {
+    pub async fn set_labels(
+        &self,
+        ticket: i64,
+        priority: Priority,
+        tags: &[UserText],
+    ) -> Result<bool> {
         let tags: Vec<&str> = tags.iter().map(UserText::as_str).collect();
         let done = sqlx::query("UPDATE tickets SET priority = $1, tags = $2 WHERE id = $3")
-            .bind(priority)
+            .bind(priority.as_str())
             .bind(serde_json::to_string(&tags)?)
             .bind(ticket)
             .execute(&self.writer)
@@ -166,12 +173,12 @@ impl Store {
     /// Claims a waiting ticket for `user` (of two agents exactly one wins: the update applies
     /// only while it waits) and adds `notice` (what the user is told) to the
     /// transcript, in one transaction: the conversation and the notice's id.
-    pub async fn claim(&self, ticket: i64, user: i64, notice: &str) -> Result<(String, i64)> {
+    pub async fn claim(&self, ticket: i64, user: UserId, notice: &str) -> Result<(String, i64)> {
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE tickets SET status = 'agent', claimed_by = $1, claimed_at = $2 WHERE id = $3 AND status = 'waiting'",
         )
-        .bind(user)
+        .bind(user.0)
         .bind(now())
         .bind(ticket)
         .execute(&mut *tx)
@@ -192,18 +199,17 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .get(0);
-        let message = set_state_and_tell(&mut tx, &conversation, "agent", notice).await?;
+        let message = set_state_and_tell(&mut tx, &conversation, State::Agent, notice).await?;
         tx.commit().await?;
         Ok((conversation, message))
     }
 
-    /// The open ticket `agent` (a user name) owns, or why not (user names are unique, and
-    /// the row names its owner).
-    pub(super) async fn owned(&self, ticket: i64, agent: &str) -> Result<TicketRow> {
+    /// The open ticket `agent` owns, or why not.
+    pub(super) async fn owned(&self, ticket: i64, agent: UserId) -> Result<TicketRow> {
         let Some(t) = self.ticket_row(ticket).await? else {
             return Err(StoreError::NotFound);
         };
-        if t.status == "agent" && t.claimed_by.as_deref() == Some(agent) {
+        if t.status == State::Agent && t.owner == Some(agent) {
             Ok(t)
         } else {
             Err(StoreError::Conflict(Conflict::NotYours))
@@ -214,18 +220,18 @@ impl Store {
     pub async fn reply(
         &self,
         ticket: i64,
-        agent: &str,
+        agent: UserId,
         text: &UserText,
     ) -> Result<(String, StoredMessage)> {
         let t = self.owned(ticket, agent).await?;
         let at = now();
         let row = sqlx::query(
             "INSERT INTO messages (conversation_id, role, text, author, created_at) \
-             VALUES ($1, 'agent', $2, (SELECT display_name FROM users WHERE name = $3), $4) RETURNING id, author",
+             VALUES ($1, 'agent', $2, (SELECT display_name FROM users WHERE id = $3), $4) RETURNING id, author",
         )
         .bind(&t.conversation_id)
         .bind(text.as_str())
-        .bind(agent)
+        .bind(agent.0)
         .bind(&at)
         .fetch_all(&self.writer)
         .await?;
@@ -233,7 +239,7 @@ impl Store {
         let (id, author) = (row.try_get::<i64, _>("id")?, row.try_get("author")?);
         let message = StoredMessage {
             id,
-            role: "agent".into(),
+            role: Speaker::Agent,
             text: text.as_str().to_string(),
             reply_to: None,
             outcome: None,
@@ -286,7 +292,7 @@ impl Store {
     pub async fn resolve(
         &self,
         ticket: i64,
-        agent: &str,
+        agent: UserId,
         category: &str,
         notice: &str,
     ) -> Result<(String, i64)> {
@@ -300,7 +306,8 @@ impl Store {
         .bind(ticket)
         .execute(&mut *tx)
         .await?;
-        let message = set_state_and_tell(&mut tx, &t.conversation_id, "resolved", notice).await?;
+        let message =
+            set_state_and_tell(&mut tx, &t.conversation_id, State::Resolved, notice).await?;
         // The user rates the person's help on this notice.
         sqlx::query("UPDATE tickets SET resolved_notice = $1 WHERE id = $2")
             .bind(message)
@@ -329,11 +336,11 @@ impl Store {
 pub(super) async fn set_state_and_tell(
     tx: &mut Tx<'_>,
     conversation: &str,
-    state: &str,
+    state: State,
     notice: &str,
 ) -> Result<i64> {
     sqlx::query("UPDATE conversations SET state = $1 WHERE id = $2")
-        .bind(state)
+        .bind(state.as_str())
         .bind(conversation)
         .execute(&mut **tx)
         .await?;

@@ -179,6 +179,7 @@ impl Line {
                     .await
                 }
                 _ => Ok(conversations
+                    .inbox()
                     .owe_notice(Channel::Line, chat, id, NOT_TEXT, &[])
                     .await?
                     .map(Work::Notice)),
@@ -197,6 +198,7 @@ impl Line {
                 _ => Ok(None),
             },
             "follow" => Ok(conversations
+                .inbox()
                 .owe_notice(
                     Channel::Line,
                     chat,
@@ -209,6 +211,7 @@ impl Line {
             "unfollow" => {
                 // Blocked: a later follow starts a new conversation.
                 conversations
+                    .inbox()
                     .forget_channel_user(Channel::Line, chat)
                     .await?;
                 Ok(None)

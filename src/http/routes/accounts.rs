@@ -14,7 +14,7 @@ use crate::auth::Role;
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, AnyDesk, COOKIE, SignedIn, forbidden};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody, refuse_control};
-use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors, ServiceErrors};
+use crate::http::responses::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors, ServiceErrors};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -14,7 +14,7 @@ use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, TicketDetail, TicketError,
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
-use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
+use crate::http::responses::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
 use crate::store::StoredMessage;
 use crate::store::tickets::TicketRow;
 use crate::text::{TextError, UserText};
@@ -78,7 +78,7 @@ fn age_seconds(at: &str) -> i64 {
 fn view(name: Option<&str>, default: View) -> Result<View, ApiError> {
     match name {
         None => Ok(default),
-        Some(name) => View::parse(name).ok_or_else(|| {
+        Some(name) => name.parse::<View>().map_err(|_| {
             ApiError::invalid(
                 "invalid_view",
                 "view は waiting、mine、all のいずれかです。",
@@ -104,6 +104,7 @@ pub async fn tickets(
     let view = view(query.view.as_deref(), View::Waiting)?;
     let rows = state
         .conversations()
+        .desk()
         .tickets(view, signed_in.user.id, query.q.as_deref())
         .await?;
     let tickets: Vec<_> = rows
@@ -113,7 +114,11 @@ pub async fn tickets(
             ticket,
         })
         .collect();
-    let (waiting, mine) = state.conversations().view_counts(signed_in.user.id).await?;
+    let (waiting, mine) = state
+        .conversations()
+        .desk()
+        .view_counts(signed_in.user.id)
+        .await?;
     Ok(Json(Queue {
         view: view.as_str(),
         tickets,
@@ -150,6 +155,7 @@ pub async fn ticket(
 ) -> Result<Response, ApiError> {
     let detail = state
         .conversations()
+        .desk()
         .ticket(id)
         .await?
         .ok_or(TicketError::NoSuchTicket)?;
@@ -180,7 +186,7 @@ pub async fn claim(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
     let user = signed_in.user;
-    state.conversations().claim(id, user.id).await?;
+    state.conversations().desk().claim(id, user.id).await?;
     tracing::info!(ticket = id, agent = %user.name, "ticket claimed");
     Ok(Json(Claimed {
         claimed: true,
@@ -263,7 +269,8 @@ pub async fn reply(
 ) -> Result<Response, ApiError> {
     let reply = state
         .conversations()
-        .agent_reply(id, &signed_in.user.name, &text)
+        .desk()
+        .agent_reply(id, signed_in.user.id, &text)
         .await?;
     let delivery = reply.delivery.map(|delivered| Delivery {
         delivered: delivered.is_ok(),
@@ -300,6 +307,7 @@ pub async fn note(
 ) -> Result<Response, ApiError> {
     if !state
         .conversations()
+        .desk()
         .note(id, &signed_in.user.name, &text)
         .await?
     {
@@ -362,7 +370,8 @@ pub async fn resolve(
     }
     state
         .conversations()
-        .resolve(id, &signed_in.user.name, &body.category)
+        .desk()
+        .resolve(id, signed_in.user.id, &body.category)
         .await?;
     Ok(Json(Resolved { resolved: true }).into_response())
 }
@@ -383,6 +392,7 @@ pub async fn tickets_csv(
     let view = view(query.view.as_deref(), View::All)?;
     let csv = state
         .conversations()
+        .desk()
         .tickets_csv(view, signed_in.user.id, query.q.as_deref())
         .await?;
     Ok((

@@ -13,7 +13,7 @@ use crate::conversation::MAX_AGENT_TEXT;
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn, forbidden};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
-use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
+use crate::http::responses::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
 use crate::store::canned::CannedReply;
 use crate::text::UserText;
 
@@ -34,7 +34,7 @@ pub async fn list(
     State(state): State<AppState>,
     _: SignedIn<AgentDesk>,
 ) -> Result<Response, ApiError> {
-    let canned = state.conversations().canned_replies().await?;
+    let canned = state.conversations().desk().canned_replies().await?;
     Ok(Json(CannedReplies { canned }).into_response())
 }
 
@@ -115,6 +115,7 @@ pub async fn save(
     let reply = text(&body.text, "本文", MAX_AGENT_TEXT)?;
     let saved = state
         .conversations()
+        .desk()
         .save_canned_reply(shortcut, &title, &reply, &signed_in.user.name)
         .await?;
     tracing::info!(shortcut, by = %signed_in.user.name, "saved reply stored");
@@ -139,7 +140,12 @@ pub async fn delete(
         return Err(forbidden());
     }
     let shortcut = shortcut(&path)?;
-    if !state.conversations().delete_canned_reply(shortcut).await? {
+    if !state
+        .conversations()
+        .desk()
+        .delete_canned_reply(shortcut)
+        .await?
+    {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_shortcut",

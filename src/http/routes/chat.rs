@@ -13,7 +13,7 @@ use crate::assistant::{
 };
 use crate::conversation::{Accepted, ChatError, Offer, Reply, State as Conversation};
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
-use crate::http::openapi::{JsonBodyErrors, RateLimited, ServiceErrors};
+use crate::http::responses::{JsonBodyErrors, RateLimited, ServiceErrors};
 use crate::http::{AppState, sse};
 use crate::text::clock::today_in_japan;
 

@@ -15,7 +15,7 @@ use crate::handoff::{MAX_TAG_CHARS, MAX_TAGS, Priority, checked_tags};
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody};
-use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
+use crate::http::responses::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
 use crate::http::sse;
 
 /// `GET /agent/api/events`: what happens at the desk, live.
@@ -29,7 +29,7 @@ use crate::http::sse;
     ))]
 pub async fn events(State(state): State<AppState>, signed_in: SignedIn<AgentDesk>) -> Response {
     let conversations = state.conversations();
-    let mut events = conversations.subscribe_desk();
+    let mut events = conversations.desk().events();
     let shutdown = conversations.shutdown_token();
     let (accounts, session) = (state.accounts().clone(), signed_in.token);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -128,6 +128,7 @@ pub async fn labels(
     let tags = checked_tags(&body.tags).map_err(|m| ApiError::invalid("invalid_tags", m))?;
     if !state
         .conversations()
+        .desk()
         .set_labels(id, body.priority, &tags)
         .await?
     {

@@ -15,7 +15,7 @@ use crate::assistant::Answer;
 use crate::http::AppState;
 use crate::http::auth::{EditorDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
-use crate::http::openapi::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
+use crate::http::responses::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
 use crate::knowledge::Diagnostic;
 use crate::publishing::{
     DocumentTexts, Documents, EditError, MAX_FILE_BYTES, PublishError, TryHit, check_path,

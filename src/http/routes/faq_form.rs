@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::http::AppState;
 use crate::http::auth::{EditorDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ErrorBody};
-use crate::http::openapi::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
+use crate::http::responses::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
 use crate::knowledge::Kind;
 use crate::publishing::EditError;
 use crate::publishing::faq_form::{self, FaqForm};

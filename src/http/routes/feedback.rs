@@ -11,7 +11,7 @@ use super::chat::Handoff;
 use crate::conversation::Rating;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
-use crate::http::openapi::{JsonBodyErrors, RateLimited, ServiceErrors};
+use crate::http::responses::{JsonBodyErrors, RateLimited, ServiceErrors};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -70,7 +70,7 @@ pub async fn feedback(
     ApiJson(body): ApiJson<FeedbackRequest>,
 ) -> Result<Json<FeedbackResponse>, ApiError> {
     refuse_control("session_id", &body.session_id)?;
-    let Some(rating) = Rating::parse(&body.rating) else {
+    let Ok(rating) = body.rating.parse::<Rating>() else {
         return Err(ApiError::invalid(
             "invalid_rating",
             "評価は \"up\"（👍）か \"down\"（👎）で送ってください。",

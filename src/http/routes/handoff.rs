@@ -12,7 +12,7 @@ use crate::conversation::State as Conversation;
 use crate::handoff::{Details, Reason};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
-use crate::http::openapi::{JsonBodyErrors, RateLimited};
+use crate::http::responses::{JsonBodyErrors, RateLimited};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -90,7 +90,7 @@ pub async fn handoff(
     let conversations = state.conversations();
     let reason = match body.reason.as_deref() {
         None => Reason::Button,
-        Some(name) => Reason::parse(name).ok_or_else(|| {
+        Some(name) => name.parse::<Reason>().map_err(|_| {
             let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
             ApiError::invalid("invalid_reason", "引き継ぎの理由が正しくありません。")
                 .with_detail(format!("reason must be one of {}", names.join(", ")))

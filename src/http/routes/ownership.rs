@@ -13,7 +13,7 @@ use crate::conversation::MAX_AGENT_TEXT;
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody, control_in, refuse_control};
-use crate::http::openapi::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
+use crate::http::responses::{AGENT_CONSOLE, ConsoleErrors, JsonBodyErrors};
 use crate::text::{TextError, UserText};
 
 /// Done (a ticket given back, handed on or reopened).
@@ -39,7 +39,8 @@ pub async fn release(
 ) -> Result<Response, ApiError> {
     state
         .conversations()
-        .release(id, &signed_in.user.name)
+        .desk()
+        .release(id, signed_in.user.id)
         .await?;
     tracing::info!(ticket = id, agent = %signed_in.user.name, "ticket released");
     Ok(Json(Done { done: true }).into_response())
@@ -91,7 +92,8 @@ pub async fn transfer(
     })?;
     state
         .conversations()
-        .transfer(id, &signed_in.user.name, body.to.trim(), note.as_ref())
+        .desk()
+        .transfer(id, signed_in.user.id, body.to.trim(), note.as_ref())
         .await?;
     tracing::info!(ticket = id, from = %signed_in.user.name, to = %body.to.trim(), "ticket transferred");
     Ok(Json(Done { done: true }).into_response())
@@ -112,7 +114,7 @@ pub async fn reopen(
     signed_in: SignedIn<AgentDesk>,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<Response, ApiError> {
-    state.conversations().reopen(id).await?;
+    state.conversations().desk().reopen(id).await?;
     tracing::info!(ticket = id, agent = %signed_in.user.name, "ticket reopened");
     Ok(Json(Done { done: true }).into_response())
 }

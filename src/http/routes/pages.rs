@@ -195,17 +195,6 @@ pub async fn editor_console() -> Response {
     console(&Console::Editor)
 }
 
-/// `GET /api/v1/openapi.json`.
-#[utoipa::path(get, path = "/api/v1/openapi.json", summary = "This document",
-    responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json")))]
-pub async fn openapi() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        crate::http::openapi::document(),
-    )
-        .into_response()
-}
-
 /// `GET /kb/{doc_id}`: a document of the knowledge base, each section with its anchor.
 #[utoipa::path(get, path = "/kb/{doc_id}", operation_id = "kb_document",
     summary = "A source document (citation links lead here)",

@@ -13,7 +13,7 @@ use crate::analytics::Report;
 use crate::http::AppState;
 use crate::http::auth::{EditorDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, control_in};
-use crate::http::openapi::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
+use crate::http::responses::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
 use crate::publishing::{PendingChanges, ReleaseDiff};
 use crate::store::knowledge::{AuditEntry, Release};
 use crate::text::UserText;

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::conversation::State;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::openapi::{RateLimited, ServiceErrors};
+use crate::http::responses::{RateLimited, ServiceErrors};
 use crate::http::{AppState, sse};
 use crate::store::StoredMessage;
 

@@ -70,6 +70,11 @@ function statusText(t) {
 
 function open(id) { current = id; shown = null; seen(id); load(id); refreshQueue(); }
 
+/* A ticket's pane. A reply that comes back after the agent opened another ticket (a
+ * refresh still in flight when 「解決して次へ」 moved on) is dropped: the pane shows the
+ * ticket the agent chose, never the one they left. */
 function load(id) {
-  api("GET", "/tickets/" + id).then(render).catch(function (e) { say(e.message); });
+  api("GET", "/tickets/" + id)
+    .then(function (j) { if (j.ticket.id === current) render(j); })
+    .catch(function (e) { if (id === current) say(e.message); });
 }
