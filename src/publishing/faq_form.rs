@@ -55,18 +55,29 @@ pub struct EnglishForm {
     pub answer: String,
 }
 
+/// Why the form cannot take a text or a field (in the editor's words).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FormError {
+    /// A text or a list over its limit: refused, naming the field.
+    #[error("{field} が長すぎます（{max} まで）。")]
+    TooLong { field: &'static str, max: usize },
+    /// Not an FAQ the form can show or write (why): the console keeps the raw file in view.
+    #[error("{0}")]
+    Unreadable(String),
+}
+
 /// What a field may hold at most, as the schema above says: characters of a text, items of
 /// a list. Longer is refused before anything is read.
-fn over(field: &str, length: usize, max: usize) -> Result<(), String> {
+fn over(field: &'static str, length: usize, max: usize) -> Result<(), FormError> {
     if length > max {
-        return Err(format!("{field} が長すぎます（{max} まで）。"));
+        return Err(FormError::TooLong { field, max });
     }
     Ok(())
 }
 
 impl FaqForm {
     /// The first field over its limit, named (Japanese).
-    pub fn within_limits(&self) -> Result<(), String> {
+    pub fn within_limits(&self) -> Result<(), FormError> {
         let chars = |s: &str| s.chars().count();
         let optional = |s: &Option<String>| s.as_deref().map_or(0, chars);
         over("id", chars(&self.id), 200)?;
@@ -90,21 +101,24 @@ impl FaqForm {
 pub const MAX_TEXT: usize = 60_000;
 
 /// A file over [`MAX_TEXT`] is refused, naming it.
-pub fn text_within_limit(text: &str) -> Result<(), String> {
+pub fn text_within_limit(text: &str) -> Result<(), FormError> {
     over("text", text.chars().count(), MAX_TEXT)
 }
 
 /// The front matter's TOML and the body of a knowledge file, or why the form cannot open it.
-fn split(text: &str) -> Result<(&str, &str), String> {
-    let split = front_matter::split(text)
-        .map_err(|(_, message)| format!("{message}（直すまではフォームで開けません。）"))?;
+fn split(text: &str) -> Result<(&str, &str), FormError> {
+    let split = front_matter::split(text).map_err(|(_, message)| {
+        FormError::Unreadable(format!("{message}（直すまではフォームで開けません。）"))
+    })?;
     Ok((split.front, split.body))
 }
 
-fn table(front: &str) -> Result<Table, String> {
-    front
-        .parse::<Table>()
-        .map_err(|e| format!("front matter の TOML を読めないため、フォームで開けません: {e}"))
+fn table(front: &str) -> Result<Table, FormError> {
+    front.parse::<Table>().map_err(|e| {
+        FormError::Unreadable(format!(
+            "front matter の TOML を読めないため、フォームで開けません: {e}"
+        ))
+    })
 }
 
 fn string(table: &Table, key: &str) -> String {
@@ -133,11 +147,13 @@ fn optional(table: &Table, key: &str) -> Option<String> {
 
 /// The form of an FAQ file; an error (Japanese) when the text is not an FAQ the form can
 /// show.
-pub fn read(text: &str) -> Result<FaqForm, String> {
+pub fn read(text: &str) -> Result<FaqForm, FormError> {
     let (front, body) = split(text)?;
     let t = table(front)?;
     if t.get("kind").and_then(Value::as_str) != Some("faq") {
-        return Err("kind = \"faq\" の文書だけをフォームで編集できます。".into());
+        return Err(FormError::Unreadable(
+            "kind = \"faq\" の文書だけをフォームで編集できます。".into(),
+        ));
     }
     let english = match t.get("english") {
         None => None,
@@ -146,7 +162,11 @@ pub fn read(text: &str) -> Result<FaqForm, String> {
             questions: strings(e, "questions"),
             answer: string(e, "answer"),
         }),
-        Some(_) => return Err("[english] が表になっていないため、フォームで開けません。".into()),
+        Some(_) => {
+            return Err(FormError::Unreadable(
+                "[english] が表になっていないため、フォームで開けません。".into(),
+            ));
+        }
     };
     Ok(FaqForm {
         id: string(&t, "id"),
@@ -195,7 +215,7 @@ fn set_optional(t: &mut Table, key: &str, value: &Option<String>) {
 
 /// `text` (an FAQ file, or empty for a new one) with the form's fields written into it;
 /// the front matter's other keys are kept.
-pub fn write(text: &str, form: &FaqForm) -> Result<String, String> {
+pub fn write(text: &str, form: &FaqForm) -> Result<String, FormError> {
     let mut t = if text.trim().is_empty() {
         Table::new()
     } else {
@@ -206,7 +226,9 @@ pub fn write(text: &str, form: &FaqForm) -> Result<String, String> {
         .and_then(Value::as_str)
         .is_some_and(|k| k != "faq")
     {
-        return Err("kind = \"faq\" の文書だけをフォームで編集できます。".into());
+        return Err(FormError::Unreadable(
+            "kind = \"faq\" の文書だけをフォームで編集できます。".into(),
+        ));
     }
     t.insert("id".into(), Value::String(form.id.trim().to_string()));
     t.insert("kind".into(), Value::String("faq".into()));
@@ -231,7 +253,8 @@ pub fn write(text: &str, form: &FaqForm) -> Result<String, String> {
             t.remove("english");
         }
     }
-    let front = toml::to_string(&t).map_err(|e| format!("front matter を書けません: {e}"))?;
+    let front = toml::to_string(&t)
+        .map_err(|e| FormError::Unreadable(format!("front matter を書けません: {e}")))?;
     Ok(format!("+++\n{front}+++\n{}\n", form.answer.trim()))
 }
 
@@ -338,7 +361,13 @@ mod tests {
         let mut form = FaqForm::default();
         assert!(form.within_limits().is_ok());
         form.questions = vec![String::new(); 51];
-        assert!(form.within_limits().unwrap_err().starts_with("questions"));
+        assert_eq!(
+            form.within_limits(),
+            Err(FormError::TooLong {
+                field: "questions",
+                max: 50
+            })
+        );
         form.questions.clear();
         form.english = Some(EnglishForm {
             answer: "a".repeat(20_001),
@@ -347,6 +376,7 @@ mod tests {
         assert!(
             form.within_limits()
                 .unwrap_err()
+                .to_string()
                 .starts_with("english.answer")
         );
         assert!(text_within_limit(&"あ".repeat(MAX_TEXT)).is_ok());
@@ -355,13 +385,19 @@ mod tests {
 
     #[test]
     fn what_is_not_an_faq_is_refused_with_a_reason() {
-        assert!(read("本文だけ").unwrap_err().contains("+++"));
+        assert!(read("本文だけ").unwrap_err().to_string().contains("+++"));
         assert!(
             read("+++\nid = \"n\"\nkind = \"notice\"\n+++\n")
                 .unwrap_err()
+                .to_string()
                 .contains("faq")
         );
-        assert!(read("+++\nid = \n+++\n").unwrap_err().contains("TOML"));
+        assert!(
+            read("+++\nid = \n+++\n")
+                .unwrap_err()
+                .to_string()
+                .contains("TOML")
+        );
         assert!(write("+++\nkind = \"notice\"\n+++\n", &FaqForm::default()).is_err());
     }
 }

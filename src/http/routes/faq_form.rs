@@ -13,17 +13,17 @@ use crate::http::error::{ApiError, ApiJson, ErrorBody};
 use crate::http::responses::{ConsoleErrors, EDITOR_CONSOLE, JsonBodyErrors};
 use crate::knowledge::Kind;
 use crate::publishing::EditError;
-use crate::publishing::faq_form::{self, FaqForm};
+use crate::publishing::faq_form::{self, FaqForm, FormError};
 
 /// A text or list over the schema's limit: refused, naming the field.
-fn too_long(message: String) -> ApiError {
-    ApiError::invalid("too_long", message)
+fn too_long(e: FormError) -> ApiError {
+    ApiError::invalid("too_long", e.to_string())
 }
 
 /// Control characters cannot be stored (the same rule as saving a draft).
-fn control(text: &str) -> Result<(), String> {
+fn control(text: &str) -> Result<(), FormError> {
     if crate::text::has_control(text) {
-        return Err(EditError::Control.to_string());
+        return Err(FormError::Unreadable(EditError::Control.to_string()));
     }
     Ok(())
 }
@@ -65,7 +65,7 @@ pub async fn read(
     let read = control(&body.text).and_then(|()| faq_form::read(&body.text));
     let (form, problem) = match read {
         Ok(form) => (Some(form), None),
-        Err(problem) => (None, Some(problem)),
+        Err(problem) => (None, Some(problem.to_string())),
     };
     Ok(Json(FaqRead { form, problem }).into_response())
 }
@@ -125,7 +125,7 @@ pub async fn write(
         .and_then(|()| faq_form::write(&body.text, form));
     let (text, problem) = match written {
         Ok(text) => (Some(text), None),
-        Err(problem) => (None, Some(problem)),
+        Err(problem) => (None, Some(problem.to_string())),
     };
     Ok(Json(FaqWritten { text, problem }).into_response())
 }
