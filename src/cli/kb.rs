@@ -12,7 +12,7 @@ use crate::search::passage::passages;
 use crate::search::{Analyzer, SearchIndex};
 use crate::settings::Settings;
 use crate::startup::{self, with_store};
-use crate::store::knowledge::{Drafts, Import};
+use crate::store::knowledge::Import;
 
 /// Who the command line acts as in the audit log.
 fn cli_user() -> String {
@@ -89,10 +89,7 @@ pub fn import(settings: &Settings, folder: &Path, publish: bool, note: &str) -> 
     with_store(settings, async |store| {
         let detail = format!("{} files from {}", files.len(), folder.display());
         if publish {
-            let fp = publishing::fingerprint(&files);
-            let release = store
-                .create_release(&files, &fp, &user, "publish", note, Drafts::Replaced)
-                .await?;
+            let release = publishing::publish_files(store, &files, &user, note).await?;
             println!("{detail}: published as release {}", release.id);
         } else {
             store

@@ -45,6 +45,26 @@ pub enum PublishError {
     Internal(#[from] anyhow::Error),
 }
 
+/// Publishes `files` as the next release from outside a running service (`shikaku kb
+/// import --publish`): refused with every problem when the knowledge base does not check,
+/// else recorded with its fingerprint, the drafts replaced by it. Running instances switch
+/// to it and build its index themselves ([`Publisher::follow`]).
+pub async fn publish_files(
+    store: &Store,
+    files: &[KbFile],
+    user: &str,
+    note: &str,
+) -> Result<Release, PublishError> {
+    let (_, problems) = load(files);
+    if !problems.is_empty() {
+        return Err(PublishError::Invalid(problems));
+    }
+    let fp = fingerprint(files);
+    Ok(store
+        .create_release(files, &fp, user, "publish", note, Drafts::Replaced)
+        .await?)
+}
+
 impl From<StoreError> for PublishError {
     fn from(e: StoreError) -> Self {
         PublishError::Internal(e.into())
