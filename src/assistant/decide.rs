@@ -7,6 +7,7 @@ use anyhow::Result;
 use chrono::NaiveDate;
 
 use super::answer::{Answer, Citation, Language, Outcome, WriterKind, citation_of_hit};
+use super::choice::{Bars, Choice, asks_only_whether, choose};
 use super::{Assistant, ExtractiveWriter, rules};
 use crate::judge::Judge;
 use crate::judge::asks::{self, Ask};
@@ -14,12 +15,6 @@ use crate::judge::features::{gives_a_time_of_day, gives_what_is_asked};
 use crate::knowledge::Kind;
 use crate::search::Hit;
 use crate::text::normalize;
-
-/// Retrieval's passage stays the answer when the judge gives it at least this: the judge
-/// vetoes what it is sure does not answer, and otherwise leaves retrieval's choice (its
-/// probabilities on casual wordings of what the sources say run low). Chosen on the
-/// project's own sets (`tests/eval/`) and the shared development sets; see the README.
-const RETRIEVAL_KEPT: f32 = 0.05;
 
 /// How much of the question a passage's words must cover for it to be "on the topic":
 /// then a reply that does not answer names what the sources do not say, and what they do.
@@ -41,103 +36,44 @@ impl Assistant {
         language: Language,
     ) -> Result<Answer> {
         let judged = self.judged(text)?;
-        let probability = |doc: &str, section: Option<&str>| {
-            judged
-                .hits
-                .iter()
-                .zip(&judged.probabilities)
-                .filter(|(h, _)| {
-                    h.passage.doc_id == doc
-                        && (section.is_none() || h.passage.section_id.as_deref() == section)
-                })
-                .map(|(_, p)| *p)
-                .fold(0.0f32, f32::max)
-        };
         let retrieved = self.decide_by_retrieval(text, judged.hits.clone(), today, language)?;
-        let mut ranked: Vec<(&Hit, f32)> = judged
-            .hits
-            .iter()
-            .zip(judged.probabilities.iter().copied())
-            .filter(|(h, _)| {
-                self.kb
-                    .get(&h.passage.doc_id)
-                    .is_none_or(|d| d.valid_on(today))
-            })
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let asks_whether = asks_only_whether(text);
-        // A question that asks how much, when, why or how many is not answered by a
-        // passage that states no amount, date, reason or number, whatever else it shares
-        // with it (「登録に手数料はかかりますか」 → 「まず登録を」).
-        let main_ask = asks::main_ask(text).filter(|a| asks::asks_outright(*a, text));
-        let asks_the_hour = asks::asks_the_hour(text);
-        let may_answer = |passage: &str| {
-            gives_what_is_asked(main_ask, passage)
-                && (!asks_the_hour || gives_a_time_of_day(passage))
+        let bars = Bars {
+            answers: judge.card().threshold,
+            sure: judge.card().sure_threshold,
         };
-        // The judge overrules retrieval's order only when sure; it answers from
-        // retrieval's own first passage when that passage reaches the threshold (retrieval
-        // found it first but could not tell that it answers: 「4月に入ってから申し込めば
-        // ええやろ…自己負担ゼロでいけます？」).
-        let first = judged.hits.first().map(|h| h.ord);
-        let sure = ranked.iter().find(|(h, p)| {
-            let enough = match Some(h.ord) == first {
-                true => judge.answers(*p),
-                false => *p >= judge.card().sure_threshold,
-            };
-            enough && may_answer(&h.passage.text)
-        });
-        match retrieved.outcome {
-            Outcome::Answered => {
-                // The passage retrieval answered from: a rule's and a quote's first source,
-                // an FAQ itself.
-                let from: Option<(String, Option<String>)> = match retrieved.writer {
-                    WriterKind::Faq => retrieved
-                        .citations
-                        .first()
-                        .map(|c| (c.doc_id.clone(), None)),
-                    _ => retrieved
-                        .citations
-                        .first()
-                        .map(|c| (c.doc_id.clone(), c.section_id.clone())),
-                };
-                let from = from.as_ref().map(|(d, s)| (d.as_str(), s.as_deref()));
-                // A rule computed its answer (a date against today, a limit by facility)
-                // for a question that asks what it computes: the judge does not veto it, but
-                // it must give what is asked (a date is not the hour 「何時まで」 asks).
-                let agreed = may_answer(&retrieved.answer)
-                    && (retrieved.writer == WriterKind::Rule
-                        || from.is_none_or(|(doc, section)| {
-                            probability(doc, section) >= RETRIEVAL_KEPT
-                        }));
-                if agreed {
-                    let mut answer = retrieved;
-                    if let Some((doc, section)) = from {
-                        answer.confidence = probability(doc, section);
-                    }
-                    // The FAQ's はい or いいえ is its own question's: it is the user's only
-                    // when they ask whether and the judge finds the FAQ answers them, not
-                    // merely does not veto it (「コピーでも受け付けてもらえますか」 is not
-                    // answered 「はい」 by an FAQ about something else).
-                    if answer.writer == WriterKind::Faq
-                        && !(asks_whether && judge.answers(answer.confidence))
-                    {
-                        answer.answer = without_yes_or_no(&answer.answer);
-                    }
-                    return Ok(answer);
+        let decision = choose(
+            text,
+            &retrieved,
+            &judged.hits,
+            &judged.probabilities,
+            bars,
+            |doc| self.kb.get(doc).is_none_or(|d| d.valid_on(today)),
+        );
+        match decision.choice {
+            Choice::Retrieved {
+                confidence,
+                drop_yes_no,
+            } => {
+                let mut answer = retrieved;
+                if let Some(confidence) = confidence {
+                    answer.confidence = confidence;
                 }
-                match sure {
-                    Some((hit, p)) => {
-                        self.answer_from(hit, *p, &ranked, judge, text, today, language)
-                    }
-                    None => Ok(self.not_what_was_asked(text, &judged.hits, language)),
+                if drop_yes_no {
+                    answer.answer = without_yes_or_no(&answer.answer);
                 }
+                Ok(answer)
             }
-            Outcome::NoAnswer => match sure {
-                Some((hit, p)) => self.answer_from(hit, *p, &ranked, judge, text, today, language),
-                None => Ok(self.not_what_was_asked(text, &judged.hits, language)),
-            },
-            Outcome::Handoff => Ok(retrieved),
+            Choice::Passage { hit, probability } => self.answer_from(
+                hit,
+                probability,
+                &decision.ranked,
+                judge,
+                text,
+                today,
+                language,
+            ),
+            Choice::NotWhatWasAsked => Ok(self.not_what_was_asked(text, &judged.hits, language)),
+            Choice::Handoff => Ok(retrieved),
         }
     }
 
@@ -315,16 +251,6 @@ pub(super) fn rules_may_answer(text: &str) -> bool {
             Ask::Why | Ask::Cost | Ask::Where | Ask::Who | Ask::How | Ask::Duration
         )
     })
-}
-
-/// Whether the question only asks whether something is so (no date, place, amount… asked).
-fn asks_only_whether(text: &str) -> bool {
-    let found = asks::asks(&normalize(text));
-    found[11]
-        && Ask::ALL
-            .iter()
-            .zip(found)
-            .all(|(a, f)| !f || matches!(a, Ask::YesNo | Ask::What | Ask::WhatIf))
 }
 
 /// An FAQ's answer without the はい or いいえ it opens with: the yes or no of the FAQ's own

@@ -8,6 +8,7 @@
 
 mod answer;
 mod builder;
+mod choice;
 pub mod compose;
 mod decide;
 mod echo;
