@@ -55,7 +55,6 @@ impl Conversations {
         reason: Reason,
         details: &Details,
     ) -> Result<HandoffReply, HandoffError> {
-        let number_removed = details.holds_a_number();
         let details = details.checked().map_err(HandoffError::Invalid)?;
         let failed = |error: StoreError| match error {
             StoreError::Conflict(Conflict::AlreadyOpen(id)) => HandoffError::AlreadyOpen(id),
@@ -70,7 +69,7 @@ impl Conversations {
             .map_err(failed)?
             .ok_or(HandoffError::UnknownSession)?;
         let mut message = self.confirmation(&session_id).await.map_err(failed)?;
-        if number_removed {
+        if details.number_removed() {
             message.push_str(NUMBER_REMOVED);
         }
         let created = self

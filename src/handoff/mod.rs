@@ -46,6 +46,16 @@ pub struct CheckedDetails {
     pub question: Option<UserText>,
 }
 
+impl CheckedDetails {
+    /// Whether a 12-digit number was removed from a free-text item (the user is told).
+    pub fn number_removed(&self) -> bool {
+        [&self.facility_name, &self.question]
+            .into_iter()
+            .flatten()
+            .any(UserText::number_removed)
+    }
+}
+
 /// One item the user gave that cannot be used, with what to fix (Japanese, for the form).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
@@ -65,14 +75,6 @@ fn given(value: &Option<String>) -> Option<String> {
 }
 
 impl Details {
-    /// Whether a free-text item holds a 12-digit number (which [`Details::checked`] removes).
-    pub fn holds_a_number(&self) -> bool {
-        [&self.facility_name, &self.question]
-            .into_iter()
-            .flatten()
-            .any(|t| holds_number(t))
-    }
-
     /// The details trimmed and normalised (full-width digits and hyphens made ASCII), or
     /// every problem found.
     pub fn checked(&self) -> Result<CheckedDetails, Vec<FieldError>> {
