@@ -318,7 +318,8 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
     let assistant = Assistant::new(kb.clone(), index);
     let today = today_in_japan();
     let answer = |q: &str| {
-        let _ = assistant.answer(&Question::new(q, today));
+        let question = Question::new(q, today).expect("the benchmark's questions are valid");
+        let _ = assistant.answer(&question);
     };
     row(
         &mut out,
@@ -339,7 +340,8 @@ pub fn run(settings: &Settings, options: &Options) -> Result<String> {
     if let Some(judge) = crate::startup::judge(settings, embedder.as_deref())? {
         let assistant = assistant.judged_by(Some(Arc::new(judge)));
         let answer = |q: &str| {
-            let _ = assistant.answer(&Question::new(q, today));
+            let question = Question::new(q, today).expect("the benchmark's questions are valid");
+            let _ = assistant.answer(&question);
         };
         row(
             &mut out,

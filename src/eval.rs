@@ -205,7 +205,7 @@ pub fn run(assistant: &Assistant, items: &[Item], default_today: NaiveDate) -> R
         let mut previous: Option<String> = None;
         for earlier in &item.history {
             let answer = assistant
-                .answer(&Question::new(earlier, today).after(previous.as_deref()))
+                .answer(&Question::new(earlier, today)?.after(previous.as_deref()))
                 .with_context(|| format!("answering the history of {}", item.id))?;
             if answer.writer != WriterKind::SmallTalk {
                 previous = Some(
@@ -215,7 +215,9 @@ pub fn run(assistant: &Assistant, items: &[Item], default_today: NaiveDate) -> R
                 );
             }
         }
-        let question = Question::new(&item.question, today).after(previous.as_deref());
+        let question = Question::new(&item.question, today)
+            .with_context(|| format!("{} is not a question the assistant accepts", item.id))?
+            .after(previous.as_deref());
         let answer = assistant
             .answer(&question)
             .with_context(|| format!("answering {}", item.id))?;

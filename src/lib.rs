@@ -17,6 +17,7 @@ pub mod bench;
 pub mod channels;
 pub mod cli;
 pub mod conversation;
+pub mod copy;
 pub mod domain;
 pub mod embedding;
 pub mod eval;

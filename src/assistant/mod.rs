@@ -139,7 +139,6 @@ impl Assistant {
         question: &Question<'_>,
         on_token: &mut dyn FnMut(&str),
     ) -> Result<Answer> {
-        validate(question.text)?;
         let redacted = privacy::redact(&without_markup(&normalize(question.text)));
         let text = redacted.text.as_str();
         let previous = question
@@ -155,16 +154,7 @@ impl Assistant {
         answer.answer = echo::guard(&answer.answer, &users, &self.known_contacts);
         if redacted.removed {
             answer.number_removed = true;
-            let notice = match answer.language {
-                Language::Ja => {
-                    "ご質問に12桁の番号が含まれていたため、その番号は読み取らずに削除しました。\
-                     マイナンバー（個人番号）はチャットに入力しないでください。"
-                }
-                Language::En => {
-                    "Your message contained a 12-digit number, which was removed without being \
-                     read. Please do not enter a My Number (individual number) in the chat."
-                }
-            };
+            let notice = crate::copy::text(answer.language, crate::copy::Key::NumberRemoved);
             answer.answer = format!("{notice}\n{}", answer.answer);
         }
         on_token(&answer.answer);

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use super::answer::{Citation, Language, Outcome, WriterKind, citation_of_doc};
 use super::intent::{self, HandoffReason};
 use super::{Answer, Assistant};
+use crate::copy::{self, Key};
 use crate::knowledge::{Document, FaqOutcome, SourceRef};
 use crate::text::dates::{english_date, wareki};
 
@@ -30,18 +31,16 @@ impl Assistant {
         if let Some(deadline) = doc.deadline.as_deref().and_then(|id| self.kb.deadline(id))
             && today > deadline.date
         {
-            text.push_str(&match language {
-                Language::Ja => format!(
-                    "\nなお、この締切（{}）は本日（{}）時点で既に過ぎています。",
-                    wareki(deadline.date),
-                    wareki(today)
-                ),
-                Language::En => format!(
-                    "\nPlease note that this deadline ({}) has already passed as of today ({}).",
-                    english_date(deadline.date),
-                    english_date(today)
-                ),
-            });
+            let (deadline, today) = match language {
+                Language::Ja => (wareki(deadline.date), wareki(today)),
+                Language::En => (english_date(deadline.date), english_date(today)),
+            };
+            text.push('\n');
+            text.push_str(&copy::filled(
+                language,
+                Key::DeadlinePassed,
+                &[("deadline", &deadline), ("today", &today)],
+            ));
         }
         let mut citations = vec![citation_of_doc(doc)];
         citations.extend(self.cite_sources(&doc.sources));
@@ -58,16 +57,13 @@ impl Assistant {
     }
 
     pub(super) fn handoff(&self, reason: HandoffReason, language: Language) -> Answer {
-        let lead = match (reason, language) {
-            (HandoffReason::RequestedPerson, Language::Ja) => "担当者におつなぎします。",
-            (HandoffReason::OwnCase, Language::Ja) => {
-                "個別のお申込みの状況や変更は、シカクではお調べできないため、担当者がご案内します。"
-            }
-            (HandoffReason::RequestedPerson, Language::En) => "I will connect you with a person.",
-            (HandoffReason::OwnCase, Language::En) => {
-                "Shikaku cannot look up or change an individual application, so a person will help you."
-            }
-        };
+        let lead = copy::text(
+            language,
+            match reason {
+                HandoffReason::RequestedPerson => Key::HandoffRequested,
+                HandoffReason::OwnCase => Key::HandoffOwnCase,
+            },
+        );
         let text = format!("{lead}\n{}", self.contact_text(language));
         let citations = self.contact_citation().into_iter().collect();
         Answer {
@@ -77,16 +73,7 @@ impl Assistant {
     }
 
     pub(super) fn no_answer(&self, coverage: f32, language: Language) -> Answer {
-        let lead = match language {
-            Language::Ja => {
-                "申し訳ありません。ご質問の内容は、シカクが参照している資料では確認できませんでした。\
-                 担当者がご案内しますので、お問い合わせください。"
-            }
-            Language::En => {
-                "I'm sorry. I could not find this in the sources Shikaku refers to. \
-                 A person at the call center can help you."
-            }
-        };
+        let lead = copy::text(language, Key::NoAnswer);
         let text = format!("{lead}\n{}", self.contact_text(language));
         let citations = self.contact_citation().into_iter().collect();
         Answer::new(
@@ -135,33 +122,12 @@ impl Assistant {
 /// What Shikaku says to small talk: short, polite, and what it can help with.
 pub(super) fn small_talk_reply(kind: intent::SmallTalk, language: Language) -> String {
     use intent::SmallTalk::*;
-    const HELPS: &str = "顔認証付きカードリーダーの申込みや締切、補助、導入意向調査、ポスターなど、\
-                         オンライン資格確認の資料にあることを出典とともにお答えします。";
-    const HELPS_EN: &str = "I answer questions about online eligibility verification from the \
-                            official sources, with citations: applying for face-recognition card \
-                            readers, deadlines, the subsidy, the survey and posters.";
-    match (kind, language) {
-        (Greeting, Language::Ja) => format!("こんにちは、シカクです。{HELPS}ご質問をどうぞ。"),
-        (Greeting, Language::En) => format!("Hello, this is Shikaku. {HELPS_EN} How can I help?"),
-        (Thanks, Language::Ja) => {
-            "どういたしまして。ほかにもご不明な点があれば、いつでもお尋ねください。".into()
-        }
-        (Thanks, Language::En) => {
-            "You're welcome. If anything else is unclear, please ask at any time.".into()
-        }
-        (Goodbye, Language::Ja) => {
-            "ご利用ありがとうございました。またいつでもお尋ねください。".into()
-        }
-        (Goodbye, Language::En) => {
-            "Thank you for using Shikaku. Please ask again at any time.".into()
-        }
-        (WhoAreYou, Language::Ja) => format!(
-            "シカクは、オンライン資格確認についてお答えするAIチャットボットです。{HELPS}\
-             個別のご相談は担当者におつなぎします。"
-        ),
-        (WhoAreYou, Language::En) => format!(
-            "Shikaku is an AI chatbot that answers questions about online eligibility \
-             verification. {HELPS_EN} For your own case, I can connect you with a person."
-        ),
-    }
+    let key = match kind {
+        Greeting => Key::SmallTalkGreeting,
+        Thanks => Key::SmallTalkThanks,
+        Goodbye => Key::SmallTalkGoodbye,
+        WhoAreYou => Key::SmallTalkWhoAreYou,
+    };
+    let helps = copy::text(language, Key::WhatIAnswer);
+    copy::filled(language, key, &[("helps", helps)])
 }

@@ -19,6 +19,7 @@ use crate::assistant::{Channel, Citation};
 use crate::conversation::{
     Accepted, BoxFuture, ChatError, Conversations, Deliver, Owed, Resumed, Taken, Voice,
 };
+use crate::copy::{self, Key};
 use crate::settings::channels::ChannelsConfig;
 use crate::text::clock::today_in_japan;
 
@@ -179,12 +180,18 @@ impl Channels {
             return;
         }
         for adapter in &self.adapters {
-            conversations.spawn(adapter.clone().run(conversations.clone()));
+            conversations
+                .lifecycle()
+                .spawn(adapter.clone().run(conversations.clone()));
         }
         let pruner = conversations.clone();
-        conversations.spawn(async move { pruner.inbox().prune_channel_events().await });
+        conversations
+            .lifecycle()
+            .spawn(async move { pruner.inbox().prune_channel_events().await });
         let (channels, sweeper) = (self.clone(), conversations.clone());
-        conversations.spawn(async move { channels.sweep(&sweeper).await });
+        conversations
+            .lifecycle()
+            .spawn(async move { channels.sweep(&sweeper).await });
     }
 
     /// The adapter of the channel named `channel`, when it is on here.
@@ -198,7 +205,7 @@ impl Channels {
     /// Answers what a crash or a failed send left unanswered (see `conversation/jobs.rs`):
     /// at start, then every minute until shutdown; only the jobs of the channels on here.
     async fn sweep(&self, conversations: &Conversations) {
-        let shutdown = conversations.shutdown_token();
+        let shutdown = conversations.lifecycle().shutdown_token();
         let on: Vec<Channel> = self.adapters.iter().map(|a| a.channel()).collect();
         loop {
             match conversations.inbox().stale_jobs(&on).await {
@@ -449,7 +456,7 @@ impl Work {
 impl Work {
     /// Writes what this work owes, sends it with the platform's `send`, and marks its job
     /// done once sent: the one path from a taken event to a delivered message on every
-    /// channel. An answer that could not be written is sent as [`render::FAILURE`].
+    /// channel. An answer that could not be written is sent as the catalog's [`Key::Internal`].
     pub async fn deliver<F, Sending>(self, conversations: &Conversations, channel: Channel, send: F)
     where
         F: FnOnce(Outbound) -> Sending,
@@ -460,7 +467,7 @@ impl Work {
             Ok(o) => o,
             Err(e) => {
                 tracing::error!("{}: answering failed: {e:#}", channel.as_str());
-                Outbound::notice(render::FAILURE)
+                Outbound::notice(copy::ja(Key::Internal))
             }
         };
         let result = send(outbound).await;

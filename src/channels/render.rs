@@ -1,25 +1,12 @@
-//! What both messaging channels render the same way: the fixed texts, sources as labels
-//! and links, splitting long texts at sentence ends within a platform's limit (counted in
-//! UTF-16 units, as LINE and Telegram count), quick-reply labels, and secrets masked in
-//! error texts.
+//! What both messaging channels render the same way: sources as labels and links,
+//! splitting long texts at sentence ends within a platform's limit (counted in UTF-16 units,
+//! as LINE and Telegram count), quick-reply labels, and secrets masked in error texts. Their
+//! fixed texts are in the catalog ([`crate::copy`]), in Japanese: a platform does not say
+//! which language its user reads.
 
 use crate::assistant::Citation;
-
-/// The button that asks for a person.
-pub const HANDOFF_LABEL: &str = "担当者につなぐ";
-
-/// What a user is told when the service could not answer at all.
-pub const FAILURE: &str =
-    "申し訳ありません。回答を作成できませんでした。時間をおいてもう一度お試しください。";
-
-/// What the service is, said when a user first arrives (each platform adds its own how-to).
-pub const INTRODUCTION: &str = "シカク（AIアシスタント）です。\
-オンライン資格確認（顔認証付きカードリーダーの申込み、補助金、導入意向調査など）についてのご質問に、\
-厚生労働省のお知らせをもとにお答えします。";
-
-/// The answer to a sticker, an image or anything else that is not text.
-pub const NOT_TEXT: &str =
-    "申し訳ありません。文字のメッセージにだけお答えできます。ご質問を文字で送ってください。";
+use crate::copy::{self, Key};
+use crate::domain::Language;
 
 /// The questions offered as buttons to a user who has not asked yet.
 pub fn starters() -> Vec<String> {
@@ -34,14 +21,12 @@ pub fn backoff(tries: u32) -> std::time::Duration {
     std::time::Duration::from_millis(500 * 4u64.pow(tries.saturating_sub(1)))
 }
 
-/// The heading of an agent's reply, so a user knows a person wrote it.
-pub const AGENT_HEADING: &str = "【担当者からの返信】";
-
-/// [`AGENT_HEADING`] with the name the agent gives users, when they gave one.
+/// The heading of an agent's reply, so a user knows a person wrote it: with the name the
+/// agent gives users, when they gave one.
 pub fn agent_heading(author: Option<&str>) -> String {
     match author {
-        Some(name) => format!("【担当者（{name}）からの返信】"),
-        None => AGENT_HEADING.to_string(),
+        Some(name) => copy::filled(Language::Ja, Key::AgentHeadingNamed, &[("name", name)]),
+        None => copy::ja(Key::AgentHeading).to_string(),
     }
 }
 

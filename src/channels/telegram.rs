@@ -16,12 +16,12 @@ use teloxide::types::{
 };
 use teloxide::{Bot, RequestError};
 
-use super::render::{
-    HANDOFF_LABEL, INTRODUCTION, NOT_TEXT, agent_heading, backoff, sources, split, starters, units,
-};
+use super::render::{agent_heading, backoff, sources, split, starters, units};
 use super::{Adapter, Incoming, Outbound, Received, Webhook, WebhookError, WebhookRequest, Work};
 use crate::assistant::Channel;
 use crate::conversation::{BoxFuture, Conversations};
+use crate::copy::{self, Key};
+use crate::domain::Language;
 use crate::settings::channels::{TelegramConfig, TelegramMode};
 use crate::text::escape_html;
 
@@ -31,12 +31,6 @@ const MAX_TEXT: usize = 4096;
 const POLL_SECONDS: u32 = 25;
 /// Tries of one message on network failures.
 const SEND_TRIES: u32 = 3;
-
-/// `/start`: stands for the greeting, written with [`INTRODUCTION`] and [`HELP`].
-const GREETING: &str = "こんにちは。";
-const HELP: &str = "ご質問をそのまま送ってください。回答には出典のお知らせを添えます。\n\
-/operator … 担当者（コールセンター）に引き継ぎます\n\
-/help … この説明を表示します";
 
 /// Where Telegram posts its updates (webhook mode), with the secret in
 /// `x-telegram-bot-api-secret-token`.
@@ -51,10 +45,11 @@ pub struct Telegram {
     public_url: Option<String>,
 }
 
-/// What a text message asks for: a command (`/help@ShikakuBot` too) or a question.
-fn incoming(text: &str) -> Result<Incoming, &'static str> {
+/// What a text message asks for: a command (`/help@ShikakuBot` too) or a question; `/start`
+/// and `/help` are answered with the catalog's text named.
+fn incoming(text: &str) -> Result<Incoming, Key> {
     let trimmed = text.trim();
-    if trimmed == HANDOFF_LABEL {
+    if trimmed == copy::ja(Key::Handoff) {
         return Ok(Incoming::Handoff);
     }
     let Some(command) = trimmed.strip_prefix('/') else {
@@ -69,8 +64,8 @@ fn incoming(text: &str) -> Result<Incoming, &'static str> {
         .unwrap_or_default();
     match name {
         "operator" => Ok(Incoming::Handoff),
-        "start" => Err(GREETING),
-        _ => Err(HELP),
+        "start" => Err(Key::TelegramWelcome),
+        _ => Err(Key::TelegramHelp),
     }
 }
 
@@ -121,7 +116,7 @@ impl Telegram {
         match self.take(conversations, &update).await {
             Ok(Some(work)) => {
                 let worker = conversations.clone();
-                conversations.spawn(async move {
+                conversations.lifecycle().spawn(async move {
                     self.finish(&worker, vec![work]).await;
                 });
                 Ok(())
@@ -150,11 +145,14 @@ impl Telegram {
                 match message.text().map(incoming) {
                     Some(Ok(incoming)) => (chat, incoming),
                     Some(Err(notice)) => {
-                        let text = if notice == GREETING {
-                            format!("{GREETING}{INTRODUCTION}\n\n{HELP}")
-                        } else {
-                            notice.to_string()
-                        };
+                        let text = copy::filled(
+                            Language::Ja,
+                            notice,
+                            &[
+                                ("introduction", copy::ja(Key::Introduction)),
+                                ("help", copy::ja(Key::TelegramHelp)),
+                            ],
+                        );
                         return Ok(conversations
                             .inbox()
                             .owe_notice(
@@ -170,7 +168,13 @@ impl Telegram {
                     None => {
                         return Ok(conversations
                             .inbox()
-                            .owe_notice(Channel::Telegram, &chat.0.to_string(), &id, NOT_TEXT, &[])
+                            .owe_notice(
+                                Channel::Telegram,
+                                &chat.0.to_string(),
+                                &id,
+                                copy::ja(Key::NotText),
+                                &[],
+                            )
                             .await?
                             .map(|owed| (chat, Work::Notice(owed))));
                     }
@@ -239,8 +243,9 @@ impl Telegram {
             } => {
                 let sources = sources(citations, self.public_url.as_deref());
                 let block = (!sources.is_empty()).then(|| {
-                    let mut plain = "\n\n出典".to_string();
-                    let mut html = "\n\n<b>出典</b>".to_string();
+                    let heading = copy::ja(Key::Sources);
+                    let mut plain = format!("\n\n{heading}");
+                    let mut html = format!("\n\n<b>{heading}</b>");
                     for s in &sources {
                         plain.push_str(&format!("\n・{}", s.label));
                         match &s.url {
@@ -256,7 +261,7 @@ impl Telegram {
                 });
                 let mut buttons = related.clone();
                 if *offer_handoff {
-                    buttons.insert(0, HANDOFF_LABEL.to_string());
+                    buttons.insert(0, copy::ja(Key::Handoff).to_string());
                 }
                 (text.clone(), block, buttons)
             }
@@ -300,7 +305,7 @@ impl Telegram {
         if let Err(e) = self.bot.delete_webhook().await {
             tracing::warn!("Telegram: deleteWebhook: {}", self.masked(&e));
         }
-        let shutdown = conversations.shutdown_token();
+        let shutdown = conversations.lifecycle().shutdown_token();
         let mut offset: i32 = 0;
         loop {
             let request = self
@@ -340,7 +345,7 @@ impl Telegram {
             }
             if !taken.is_empty() {
                 let (telegram, worker) = (self.clone(), conversations.clone());
-                conversations.spawn(async move {
+                conversations.lifecycle().spawn(async move {
                     telegram.finish(&worker, taken).await;
                 });
             }
@@ -450,10 +455,10 @@ mod tests {
     fn commands_and_questions() {
         assert_eq!(incoming("/operator"), Ok(Incoming::Handoff));
         assert_eq!(incoming("/operator@ShikakuBot"), Ok(Incoming::Handoff));
-        assert_eq!(incoming(HANDOFF_LABEL), Ok(Incoming::Handoff));
-        assert_eq!(incoming("/start"), Err(GREETING));
-        assert_eq!(incoming("/help"), Err(HELP));
-        assert_eq!(incoming("/unknown"), Err(HELP));
+        assert_eq!(incoming("担当者につなぐ"), Ok(Incoming::Handoff));
+        assert_eq!(incoming("/start"), Err(Key::TelegramWelcome));
+        assert_eq!(incoming("/help"), Err(Key::TelegramHelp));
+        assert_eq!(incoming("/unknown"), Err(Key::TelegramHelp));
         assert_eq!(
             incoming("締切はいつですか"),
             Ok(Incoming::Text("締切はいつですか".into()))

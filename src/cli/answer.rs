@@ -168,14 +168,21 @@ fn ask_one(
     today: NaiveDate,
     Show { json, explain }: Show,
 ) -> Result<ExitCode> {
-    for (what, text) in [("question", Some(question)), ("--after", after)] {
-        if let Some(Err(e)) = text.map(assistant::validate) {
-            eprintln!("error: {what}: {e}");
+    let question = match (
+        Question::new(question, today),
+        after.map(assistant::validate),
+    ) {
+        (Err(e), _) => {
+            eprintln!("error: question: {e}");
             return Ok(ExitCode::from(2));
         }
-    }
+        (_, Some(Err(e))) => {
+            eprintln!("error: --after: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        (Ok(question), _) => question.after(after),
+    };
     let assistant = startup::assistant(settings)?;
-    let question = Question::new(question, today).after(after);
     let answer = assistant.answer(&question)?;
     let understood = assistant.understand(&question);
     let mut out = std::io::stdout().lock();
@@ -300,9 +307,9 @@ fn batch_line(
                 )
             })?,
     };
-    assistant::validate(question).map_err(|e| (id.clone(), e.to_string()))?;
+    let question = Question::new(question, today).map_err(|e| (id.clone(), e.to_string()))?;
     let answer = assistant
-        .answer(&Question::new(question, today))
+        .answer(&question)
         .map_err(|e| (id.clone(), format!("{e:#}")))?;
     Ok(json!({
         "id": id,

@@ -10,6 +10,8 @@ use chrono::NaiveDate;
 use super::context::recent_question;
 use super::{Accepted, ChatError, Conversations};
 use crate::assistant::{Answer, Assistant, Channel, Outcome, Question, WriterKind, validate};
+use crate::copy::{self, Key};
+use crate::domain::Language;
 
 /// Related questions offered after an answer on a messaging channel.
 const MAX_RELATED: usize = 3;
@@ -154,7 +156,8 @@ async fn answer_off_runtime<F: FnMut(&str) + Send + 'static>(
     mut on_token: F,
 ) -> anyhow::Result<(Answer, F)> {
     tokio::task::spawn_blocking(move || {
-        let question = Question::new(&text, today).after(previous.as_deref());
+        // Validated when the message was accepted (`accept`, `answer_unsaved`).
+        let question = Question::validated(&text, today).after(previous.as_deref());
         let answer = assistant.answer_streaming(&question, &mut on_token)?;
         Ok((answer, on_token))
     })
@@ -164,10 +167,9 @@ async fn answer_off_runtime<F: FnMut(&str) + Send + 'static>(
 
 /// Ends an answer given while the database was down: nothing of it was kept.
 pub fn unsaved_notice(phone: Option<&str>) -> String {
-    match phone {
-        Some(p) => format!(
-            "\n（ただいま会話を保存できないため、この回答は記録されていません。担当者へのご相談は、コールセンター（{p}）へお電話ください。）"
-        ),
-        None => "\n（ただいま会話を保存できないため、この回答は記録されていません。担当者へのご相談は、時間をおいてもう一度お試しください。）".into(),
-    }
+    let notice = match phone {
+        Some(phone) => copy::filled(Language::Ja, Key::UnsavedCall, &[("phone", phone)]),
+        None => copy::ja(Key::UnsavedRetry).to_string(),
+    };
+    format!("\n{notice}")
 }

@@ -5,14 +5,19 @@
 
 use super::{Accepted, ChatError, Conversations, DeskKind, State};
 use crate::assistant::{Channel, validate};
+use crate::copy::{self, Key};
 use crate::handoff::Reason;
 use crate::store::channels::ChannelEvent;
 
 /// Told to a channel user whose message went to the person who owns the conversation.
-const PASSED_ON: &str = "担当者にお伝えしました。担当者からの返信をお待ちください。";
+fn passed_on() -> &'static str {
+    copy::ja(Key::PassedOn)
+}
+
 /// Told to a channel user who asks for a person while a ticket is open.
-const ALREADY_WAITING: &str =
-    "すでに担当者への引き継ぎを受け付けています。担当者からの返信をお待ちください。";
+fn already_waiting() -> &'static str {
+    copy::ja(Key::AlreadyWaiting)
+}
 
 /// A notice owed to a channel user, stored with the event that asked for it: sent by the
 /// event's worker, or by the sweep after a crash (`jobs.rs`).
@@ -78,7 +83,7 @@ impl Inbox<'_> {
         let Some((question_id, owed)) = self
             .0
             .store
-            .add_user_message_once(&conversation, &question, &event, PASSED_ON)
+            .add_user_message_once(&conversation, &question, &event, passed_on())
             .await
             .map_err(|e| self.0.unavailable(e))?
         else {
@@ -98,7 +103,7 @@ impl Inbox<'_> {
                 self.0.desk_message(&conversation).await;
                 Ok(Some(Taken::Notice(Owed {
                     id,
-                    text: PASSED_ON.to_string(),
+                    text: passed_on().to_string(),
                     suggestions: Vec::new(),
                 })))
             }
@@ -157,7 +162,7 @@ impl Inbox<'_> {
                 Reason::RequestedPerson,
                 &event,
                 &confirmation,
-                ALREADY_WAITING,
+                already_waiting(),
             )
             .await?
         else {
@@ -166,14 +171,14 @@ impl Inbox<'_> {
         let text = match opened {
             Some(created) => {
                 tracing::info!(
-                    ticket = created.ticket,
+                    ticket = %created.ticket,
                     reason = Reason::RequestedPerson.as_str(),
                     "handoff: ticket opened"
                 );
                 self.0.desk_event(DeskKind::Ticket, created.ticket).await;
                 confirmation
             }
-            None => ALREADY_WAITING.to_string(),
+            None => already_waiting().to_string(),
         };
         Ok(Some(Owed {
             id,

@@ -7,13 +7,14 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use super::Conversations;
+use crate::domain::TicketId;
 use crate::store::Backend;
 
 /// One thing the agent console should show without being asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeskEvent {
     pub kind: DeskKind,
-    pub ticket: i64,
+    pub ticket: TicketId,
     /// Who owns the ticket now: the agent a user's message is for.
     pub claimed_by: Option<String>,
 }
@@ -36,7 +37,7 @@ impl super::Desk<'_> {
 
 impl Conversations {
     /// Tells the consoles that `ticket` changed, or that its user wrote.
-    pub(super) async fn desk_event(&self, kind: DeskKind, ticket: i64) {
+    pub(super) async fn desk_event(&self, kind: DeskKind, ticket: TicketId) {
         let claimed_by = match self.store.ticket_row(ticket).await {
             Ok(row) => row.and_then(|t| t.claimed_by),
             Err(e) => {

@@ -5,7 +5,7 @@
 
 use tokio::sync::broadcast;
 
-use super::Conversations;
+use super::{Conversations, Lifecycle};
 use crate::store::{Backend, StoredMessage};
 
 impl Conversations {
@@ -32,20 +32,22 @@ impl Conversations {
             }
         }
     }
+}
 
+impl Lifecycle<'_> {
     /// On PostgreSQL: LISTENs for messages written and desk events on any instance and hands
     /// them to this instance's event streams, until shutdown.
     pub async fn relay_notifications(&self) {
-        if self.store.backend != Backend::Postgres {
+        if self.0.store.backend != Backend::Postgres {
             return;
         }
         let mut listener = loop {
-            match self.store.listen().await {
+            match self.0.store.listen().await {
                 Ok(l) => break l,
                 Err(e) => {
                     tracing::warn!("LISTEN failed, retrying: {e:#}");
                     tokio::select! {
-                        _ = self.shutdown.cancelled() => return,
+                        _ = self.0.shutdown.cancelled() => return,
                         _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
                     }
                 }
@@ -53,18 +55,18 @@ impl Conversations {
         };
         loop {
             let notification = tokio::select! {
-                _ = self.shutdown.cancelled() => return,
+                _ = self.0.shutdown.cancelled() => return,
                 n = listener.recv() => n,
             };
             match notification {
-                Ok(n) if n.channel() == "shikaku_desk" => self.relay_desk(n.payload()),
+                Ok(n) if n.channel() == "shikaku_desk" => self.0.relay_desk(n.payload()),
                 Ok(n) => {
                     let Ok(id) = n.payload().parse::<i64>() else {
                         continue;
                     };
-                    match self.store.message(id).await {
+                    match self.0.store.message(id).await {
                         Ok(Some((conversation, message))) => {
-                            let _ = self.events.send((conversation, message));
+                            let _ = self.0.events.send((conversation, message));
                         }
                         Ok(None) => {}
                         Err(e) => tracing::warn!("loading notified message {id}: {e:#}"),

@@ -4,6 +4,7 @@
 use super::{Conversations, DeskKind, NUMBER_REMOVED};
 use crate::assistant::language::{self, Written};
 use crate::assistant::{Channel, Language};
+use crate::domain::TicketId;
 use crate::handoff::{self, Details, FieldError, Reason};
 use crate::store::{Conflict, StoreError};
 use crate::text::clock::now_in_japan;
@@ -24,7 +25,7 @@ pub enum HandoffError {
     #[error("unknown session")]
     UnknownSession,
     #[error("ticket {0} is already open")]
-    AlreadyOpen(i64),
+    AlreadyOpen(TicketId),
     /// Not filed: the store failed (`error` says whether the database was unavailable);
     /// the user is told to try again, or to call `phone`.
     #[error("handoff failed: {error}")]
@@ -38,7 +39,7 @@ pub enum HandoffError {
 #[derive(Debug, Clone)]
 pub struct HandoffReply {
     pub session_id: String,
-    pub ticket_id: i64,
+    pub ticket_id: TicketId,
     pub message_id: i64,
     /// What the user is told (business hours and the phone number).
     pub message: String,
@@ -78,7 +79,7 @@ impl Conversations {
             .await
             .map_err(failed)?;
         tracing::info!(
-            ticket = created.ticket,
+            ticket = %created.ticket,
             reason = reason.as_str(),
             "handoff: ticket opened"
         );

@@ -8,7 +8,8 @@
 //! Around that path: writing the answer (`answering.rs`), handoff (`handoff.rs`) and the
 //! agents' desk (`tickets.rs`), feedback
 //! (`feedback.rs`), live events to the users' open streams (`events.rs`), and the messaging
-//! channels' messages, taken once and answered as durable jobs (`channels.rs`, `jobs.rs`).
+//! channels' messages, taken once and answered as durable jobs (`channels.rs`, `jobs.rs`);
+//! the service's own life — its tasks, shutdown, the database's health — in `lifecycle.rs`.
 
 mod answering;
 mod channels;
@@ -18,6 +19,7 @@ mod events;
 mod feedback;
 mod handoff;
 mod jobs;
+mod lifecycle;
 mod tickets;
 
 use std::future::Future;
@@ -40,6 +42,7 @@ pub use desk::{DeskEvent, DeskKind};
 pub use feedback::{FeedbackError, MAX_COMMENT_CHARS, Rating};
 pub use handoff::{HandoffError, HandoffReply};
 pub use jobs::{Resumed, STALE_AFTER};
+pub use lifecycle::Lifecycle;
 pub use tickets::{
     AgentReply, CATEGORIES, Delivery, Desk, MAX_AGENT_TEXT, TicketDetail, TicketError, View,
 };
@@ -169,39 +172,6 @@ impl Conversations {
 
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
-    }
-
-    /// Runs `work` on the service's tracker: shutdown waits for it.
-    pub fn spawn(&self, work: impl Future<Output = ()> + Send + 'static) {
-        self.tasks.spawn(work);
-    }
-
-    /// Cancelled when the service begins to shut down.
-    pub fn shutdown_token(&self) -> CancellationToken {
-        self.shutdown.clone()
-    }
-
-    /// Stops taking work and waits up to `grace` for the answers being written, then
-    /// closes the database.
-    pub async fn close(&self, grace: std::time::Duration) {
-        self.shutdown.cancel();
-        self.tasks.close();
-        if tokio::time::timeout(grace, self.tasks.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!("shutdown: answers still being written after {grace:?}");
-        }
-        self.store.close().await;
-    }
-
-    /// Whether the database answers (for `/readyz`) and which it is.
-    pub async fn database_ready(&self) -> anyhow::Result<()> {
-        Ok(self.store.ping_write().await?)
-    }
-
-    pub fn database_backend(&self) -> &'static str {
-        self.store.backend.as_str()
     }
 
     /// A failed database call as the user meets it: [`ChatError::Unavailable`] when it is

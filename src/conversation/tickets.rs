@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use super::handoff::language_of;
 use super::{Conversations, DeskKind, Voice};
-use crate::assistant::{Channel, Citation, Language};
-use crate::domain::UserId;
+use crate::assistant::{Channel, Citation};
+use crate::copy::{self, Key};
+use crate::domain::{TicketId, UserId};
 use crate::handoff::Priority;
 use crate::store::canned::CannedReply;
 use crate::store::tickets::{Note, TicketRow};
@@ -23,46 +24,6 @@ pub const CATEGORIES: &[&str] = &[
     "機器・導入",
     "その他",
 ];
-
-/// What the service tells the user when a person takes their conversation, gives it back,
-/// finishes with it or takes it up again: in the conversation's language.
-#[derive(Debug, Clone, Copy)]
-enum Notice {
-    Claimed,
-    Released,
-    Resolved,
-    Reopened,
-}
-
-impl Notice {
-    fn text(self, language: Language) -> &'static str {
-        use Language::{En, Ja};
-        match (self, language) {
-            (Notice::Claimed, Ja) => {
-                "担当者が対応を始めました。このままメッセージをお送りください。"
-            }
-            (Notice::Claimed, En) => {
-                "A member of staff has taken up your conversation. Please go on writing here."
-            }
-            (Notice::Released, Ja) => "担当者が交代します。次の担当者からの返信をお待ちください。",
-            (Notice::Released, En) => {
-                "Another member of staff will take over. Please wait for their reply."
-            }
-            (Notice::Resolved, Ja) => {
-                "担当者の対応が終わりました。ご質問には、引き続きシカクがお答えします。"
-            }
-            (Notice::Resolved, En) => {
-                "The member of staff has finished. Shikaku will answer your questions again."
-            }
-            (Notice::Reopened, Ja) => {
-                "お問い合わせの対応を再開しました。担当者からの返信をお待ちください。"
-            }
-            (Notice::Reopened, En) => {
-                "Your inquiry has been taken up again. Please wait for a reply from a member of staff."
-            }
-        }
-    }
-}
 
 /// Longest agent reply or note.
 pub const MAX_AGENT_TEXT: usize = 4000;
@@ -186,7 +147,7 @@ impl Desk<'_> {
     }
 
     /// One ticket with its transcript, sources and notes; `None` if there is none.
-    pub async fn ticket(&self, id: i64) -> anyhow::Result<Option<TicketDetail>> {
+    pub async fn ticket(&self, id: TicketId) -> anyhow::Result<Option<TicketDetail>> {
         let Some(ticket) = self.0.store.ticket_row(id).await? else {
             return Ok(None);
         };
@@ -205,16 +166,16 @@ impl Desk<'_> {
 
     /// Claims a waiting ticket: of two agents exactly one wins. The user is told that a
     /// person took the conversation (in the widget and on their channel).
-    pub async fn claim(&self, ticket: i64, agent: UserId) -> Result<(), TicketError> {
-        let text = self.notice(ticket, Notice::Claimed).await?;
+    pub async fn claim(&self, ticket: TicketId, agent: UserId) -> Result<(), TicketError> {
+        let text = self.notice(ticket, Key::TicketClaimed).await?;
         let (conversation, notice) = self.0.store.claim(ticket, agent, text).await?;
         self.changed(ticket, &conversation, notice, text).await;
         Ok(())
     }
 
     /// Gives the ticket `agent` owns back to the queue; the user is told to wait.
-    pub async fn release(&self, ticket: i64, agent: UserId) -> Result<(), TicketError> {
-        let text = self.notice(ticket, Notice::Released).await?;
+    pub async fn release(&self, ticket: TicketId, agent: UserId) -> Result<(), TicketError> {
+        let text = self.notice(ticket, Key::TicketReleased).await?;
         let (conversation, notice) = self.0.store.release_ticket(ticket, agent, text).await?;
         self.changed(ticket, &conversation, notice, text).await;
         Ok(())
@@ -224,7 +185,7 @@ impl Desk<'_> {
     /// know (`note`, kept as an internal note before they are told).
     pub async fn transfer(
         &self,
-        ticket: i64,
+        ticket: TicketId,
         agent: UserId,
         to: &str,
         note: Option<&UserText>,
@@ -242,7 +203,7 @@ impl Desk<'_> {
     /// if there is no such ticket.
     pub async fn set_labels(
         &self,
-        ticket: i64,
+        ticket: TicketId,
         priority: Priority,
         tags: &[UserText],
     ) -> anyhow::Result<bool> {
@@ -254,8 +215,8 @@ impl Desk<'_> {
     }
 
     /// Opens a resolved ticket again; the user is told a person will answer.
-    pub async fn reopen(&self, ticket: i64) -> Result<(), TicketError> {
-        let text = self.notice(ticket, Notice::Reopened).await?;
+    pub async fn reopen(&self, ticket: TicketId) -> Result<(), TicketError> {
+        let text = self.notice(ticket, Key::TicketReopened).await?;
         let (conversation, notice) = self.0.store.reopen(ticket, text).await?;
         self.changed(ticket, &conversation, notice, text).await;
         Ok(())
@@ -287,15 +248,15 @@ impl Desk<'_> {
     }
 
     /// The text of `notice` in the language of the ticket's user.
-    async fn notice(&self, ticket: i64, notice: Notice) -> anyhow::Result<&'static str> {
+    async fn notice(&self, ticket: TicketId, notice: Key) -> anyhow::Result<&'static str> {
         let last = self.0.store.ticket_row(ticket).await?;
         let language = language_of(last.as_ref().and_then(|t| t.last_user_message.as_deref()));
-        Ok(notice.text(language))
+        Ok(copy::text(language, notice))
     }
 
     /// After a ticket changed hands or state: the user is told (`text`, stored as message
     /// `notice`), and the desk sees the ticket change.
-    async fn changed(&self, ticket: i64, conversation: &str, notice: i64, text: &str) {
+    async fn changed(&self, ticket: TicketId, conversation: &str, notice: i64, text: &str) {
         self.tell(conversation, notice, text).await;
         self.0.desk_event(DeskKind::Ticket, ticket).await;
     }
@@ -320,7 +281,7 @@ impl Desk<'_> {
     /// pushed on their messaging channel (the result says whether it arrived there).
     pub async fn agent_reply(
         &self,
-        ticket: i64,
+        ticket: TicketId,
         agent: UserId,
         text: &UserText,
     ) -> Result<AgentReply, TicketError> {
@@ -381,7 +342,12 @@ impl Desk<'_> {
     }
 
     /// An internal note, never shown to the user. `false`: no such ticket.
-    pub async fn note(&self, ticket: i64, author: &str, text: &UserText) -> anyhow::Result<bool> {
+    pub async fn note(
+        &self,
+        ticket: TicketId,
+        author: &str,
+        text: &UserText,
+    ) -> anyhow::Result<bool> {
         Ok(self.0.store.add_note(ticket, author, text).await?)
     }
 
@@ -389,11 +355,11 @@ impl Desk<'_> {
     /// the bot answers the user again.
     pub async fn resolve(
         &self,
-        ticket: i64,
+        ticket: TicketId,
         agent: UserId,
         category: &str,
     ) -> Result<(), TicketError> {
-        let text = self.notice(ticket, Notice::Resolved).await?;
+        let text = self.notice(ticket, Key::TicketResolved).await?;
         let (conversation, notice) = self.0.store.resolve(ticket, agent, category, text).await?;
         self.changed(ticket, &conversation, notice, text).await;
         Ok(())

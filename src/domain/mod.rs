@@ -62,6 +62,30 @@ macro_rules! names {
 #[serde(transparent)]
 pub struct UserId(pub i64);
 
+/// A ticket of the call center's queue, by the `tickets` table's id: what the desk's
+/// operations, its events and the API's paths name a ticket by.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    sqlx::Type,
+)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct TicketId(pub i64);
+
+impl std::fmt::Display for TicketId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A name that is none of its kind's (from the database, a request, the command line).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} {name:?}: expected one of {}", expected.join(", "))]

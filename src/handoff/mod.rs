@@ -12,7 +12,8 @@ pub use reason::Reason;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::assistant::Language;
+use crate::copy::{self, Key};
+use crate::domain::Language;
 use crate::knowledge::KnowledgeBase;
 use crate::text::UserText;
 use crate::text::privacy::holds_number;
@@ -63,6 +64,17 @@ pub struct FieldError {
     pub message: String,
 }
 
+impl FieldError {
+    /// `field` refused with the catalog's text `key` (`{max}` filled in).
+    fn new(field: &'static str, key: Key, max: usize) -> Self {
+        let max = max.to_string();
+        FieldError {
+            field,
+            message: copy::filled(Language::Ja, key, &[("max", &max)]),
+        }
+    }
+}
+
 const MAX_NAME: usize = 200;
 const MAX_QUESTION: usize = 2000;
 
@@ -86,11 +98,7 @@ impl Details {
             ("question", &self.question),
         ] {
             if value.as_deref().is_some_and(crate::text::has_control) {
-                errors.push(FieldError {
-                    field,
-                    message: "使えない制御文字が含まれています。文字だけで入力してください。"
-                        .into(),
-                });
+                errors.push(FieldError::new(field, Key::InvalidControl, 0));
             }
         }
         if !errors.is_empty() {
@@ -99,10 +107,11 @@ impl Details {
         // A My Number is never kept: free text loses it, a contact with one is refused.
         let facility_name = UserText::optional(self.facility_name.as_deref(), MAX_NAME)
             .unwrap_or_else(|_| {
-                errors.push(FieldError {
-                    field: "facility_name",
-                    message: format!("医療機関等の名称は{MAX_NAME}文字以内で入力してください。"),
-                });
+                errors.push(FieldError::new(
+                    "facility_name",
+                    Key::InvalidFacilityName,
+                    MAX_NAME,
+                ));
                 None
             });
         let facility_code =
@@ -110,33 +119,27 @@ impl Details {
         if let Some(code) = &facility_code
             && !(code.len() == 7 && code.bytes().all(|b| b.is_ascii_digit()))
         {
-            errors.push(FieldError {
-                field: "facility_code",
-                message: "医療機関等コードは7桁の数字で入力してください。".into(),
-            });
+            errors.push(FieldError::new(
+                "facility_code",
+                Key::InvalidFacilityCode,
+                0,
+            ));
         }
         let contact = given(&self.contact).map(|c| normalize(&c).replace('ー', "-"));
         if contact.as_deref().is_some_and(holds_number) {
-            errors.push(FieldError {
-                field: "contact",
-                message: "連絡先に12桁の番号は入力できません。マイナンバー（個人番号）は入力しないでください。"
-                    .into(),
-            });
+            errors.push(FieldError::new("contact", Key::InvalidContactNumber, 0));
         } else if let Some(c) = &contact
             && !(contacts::is_phone_number(c) || contacts::is_email_address(c))
         {
-            errors.push(FieldError {
-                field: "contact",
-                message: "連絡先は電話番号（例: 03-1234-5678）かメールアドレスで入力してください。"
-                    .into(),
-            });
+            errors.push(FieldError::new("contact", Key::InvalidContact, 0));
         }
         let question =
             UserText::optional(self.question.as_deref(), MAX_QUESTION).unwrap_or_else(|_| {
-                errors.push(FieldError {
-                    field: "question",
-                    message: format!("ご質問は{MAX_QUESTION}文字以内で入力してください。"),
-                });
+                errors.push(FieldError::new(
+                    "question",
+                    Key::InvalidQuestion,
+                    MAX_QUESTION,
+                ));
                 None
             });
         if errors.is_empty() {
@@ -167,61 +170,47 @@ pub fn confirmation(
     phone: Option<&str>,
     language: Language,
 ) -> String {
-    let en = language == Language::En;
     let call = phone
-        .map(|p| {
-            let open = hours.describe(language);
-            if en {
-                format!(" If it is urgent, please call the call center ({p}, {open}).")
-            } else {
-                format!("お急ぎの場合は、コールセンター（{p}、{open}）へお電話ください。")
-            }
+        .map(|phone| {
+            let hours = hours.describe(language);
+            copy::filled(
+                language,
+                Key::HandoffCallHours,
+                &[("phone", phone), ("hours", &hours)],
+            )
         })
         .unwrap_or_default();
     if hours.is_open(now_jst) {
-        return if en {
-            format!(
-                "Your request for a person has been received. Please wait here: a member of staff will reply in this conversation.{call}"
-            )
-        } else {
-            format!(
-                "担当者への引き継ぎを受け付けました。このままお待ちください。担当者からこの会話でご返信します。{call}"
-            )
-        };
+        return copy::filled(language, Key::HandoffAccepted, &[("call", &call)]);
     }
-    let next = hours.next_open(now_jst);
-    if en {
-        let next = next
-            .map(|t| format!("from {} {}", t.format("%A, %B %-d,"), t.format("%-H:%M")))
-            .unwrap_or_else(|| "when the call center next opens".into());
-        format!(
-            "Your request for a person has been received. We are outside business hours now, so a member of staff will reply {next} (Japan time).{call}"
-        )
-    } else {
-        let next = next
-            .map(|t| {
-                format!(
-                    "{}（{}）{}以降",
+    let next = match hours.next_open(now_jst) {
+        Some(t) => {
+            let date = match language {
+                Language::En => format!("{} {}", t.format("%A, %B %-d,"), t.format("%-H:%M")),
+                Language::Ja => format!(
+                    "{}（{}）{}",
                     t.format("%-m月%-d日"),
                     ["月", "火", "水", "木", "金", "土", "日"]
                         [chrono::Datelike::weekday(&t).num_days_from_monday() as usize],
                     t.format("%-H:%M")
-                )
-            })
-            .unwrap_or_else(|| "次の受付時間".into());
-        format!(
-            "担当者への引き継ぎを受け付けました。ただいま受付時間外のため、担当者からのご返信は{next}になります。{call}"
-        )
-    }
+                ),
+            };
+            copy::filled(language, Key::HandoffNextOpen, &[("date", &date)])
+        }
+        None => copy::text(language, Key::HandoffNextOpenUnknown).to_string(),
+    };
+    copy::filled(
+        language,
+        Key::HandoffAcceptedLater,
+        &[("next", &next), ("call", &call)],
+    )
 }
 
 /// What the user is told when the ticket could not be created.
 pub fn failure(phone: Option<&str>) -> String {
     match phone {
-        Some(p) => format!(
-            "申し訳ありません。担当者への引き継ぎを受け付けられませんでした。お手数ですが、コールセンター（{p}）へお電話ください。"
-        ),
-        None => "申し訳ありません。担当者への引き継ぎを受け付けられませんでした。時間をおいてもう一度お試しください。".into(),
+        Some(phone) => copy::filled(Language::Ja, Key::HandoffFailedCall, &[("phone", phone)]),
+        None => copy::ja(Key::HandoffFailedRetry).to_string(),
     }
 }
 

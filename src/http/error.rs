@@ -1,5 +1,6 @@
 //! Every error of the service is JSON — `{"error": {"code", "message", "detail"?}}` — that
-//! says what was wrong, with a short Japanese message the widget can show as it is.
+//! says what was wrong, with a short Japanese message the widget can show as it is: the
+//! catalog's ([`crate::copy`]), whose English the widget shows for the same code.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -12,6 +13,8 @@ use serde::de::DeserializeOwned;
 use utoipa::ToSchema;
 
 use crate::conversation::{ChatError, FeedbackError, HandoffError, MAX_COMMENT_CHARS, TicketError};
+use crate::copy::{self, Key};
+use crate::domain::{Language, TicketId};
 use crate::handoff::FieldError;
 use crate::store::{Conflict, StoreError};
 use crate::text::privacy;
@@ -49,7 +52,7 @@ pub struct ErrorDetail {
     fields: Option<Vec<FieldError>>,
     /// The ticket already open (`already_waiting` of `POST /api/v1/handoff`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    ticket_id: Option<i64>,
+    ticket_id: Option<TicketId>,
 }
 
 impl ApiError {
@@ -89,7 +92,7 @@ impl ApiError {
         self
     }
 
-    pub fn with_ticket(mut self, ticket_id: i64) -> Self {
+    pub fn with_ticket(mut self, ticket_id: TicketId) -> Self {
         self.body.ticket_id = Some(ticket_id);
         self
     }
@@ -98,8 +101,10 @@ impl ApiError {
         ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
-            format!(
-                "短時間に多くのご質問をいただきました。{retry_after}秒ほどおいてから、もう一度お試しください。"
+            copy::filled(
+                Language::Ja,
+                Key::RateLimited,
+                &[("seconds", &retry_after.to_string())],
             ),
         )
     }
@@ -108,7 +113,7 @@ impl ApiError {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "timeout",
-            "回答に時間がかかっています。しばらくしてから会話を開き直すと、回答が表示されます。",
+            copy::ja(Key::Timeout),
         )
     }
 
@@ -116,7 +121,7 @@ impl ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "unknown_session",
-            "この会話は見つかりません。新しい会話を始めてください。",
+            copy::ja(Key::UnknownSession),
         )
     }
 
@@ -124,15 +129,12 @@ impl ApiError {
     /// is told to try again later or to call.
     pub fn storage_unavailable(phone: Option<&str>) -> Self {
         let call = phone
-            .map(|p| format!("お急ぎの場合はコールセンター（{p}）にお問い合わせください。"))
+            .map(|phone| copy::filled(Language::Ja, Key::StorageCall, &[("phone", phone)]))
             .unwrap_or_default();
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "storage_unavailable",
-            format!(
-                "申し訳ありません。ただいまデータを保存・読み出しできないため、お答えできません。\
-                 しばらくしてからもう一度お試しください。{call}"
-            ),
+            copy::filled(Language::Ja, Key::StorageUnavailable, &[("call", &call)]),
         )
     }
 
@@ -147,7 +149,7 @@ impl ApiError {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            "申し訳ありません。回答を作成できませんでした。時間をおいてもう一度お試しください。",
+            copy::ja(Key::Internal),
         )
     }
 }
@@ -184,14 +186,14 @@ impl From<HandoffError> for ApiError {
     fn from(e: HandoffError) -> Self {
         match e {
             HandoffError::Invalid(fields) => {
-                ApiError::invalid("invalid_details", "入力内容をご確認ください。")
+                ApiError::invalid("invalid_details", copy::ja(Key::InvalidDetails))
                     .with_fields(fields)
             }
             HandoffError::UnknownSession => ApiError::unknown_session(),
             HandoffError::AlreadyOpen(ticket) => ApiError::new(
                 StatusCode::CONFLICT,
                 "already_waiting",
-                "すでに担当者への引き継ぎを受け付けています。担当者からの返信をお待ちください。",
+                copy::ja(Key::AlreadyWaiting),
             )
             .with_ticket(ticket),
             HandoffError::Failed { error, phone } => {
@@ -217,14 +219,12 @@ impl From<StoreError> for ApiError {
                 ApiError::storage_unavailable(None)
             }
             StoreError::NotFound => {
-                ApiError::new(StatusCode::NOT_FOUND, "not_found", "見つかりません。")
+                ApiError::new(StatusCode::NOT_FOUND, "not_found", copy::ja(Key::Missing))
             }
-            StoreError::Conflict(why) => ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "ほかの操作と重なりました。画面を読み込み直してください。",
-            )
-            .with_detail(why.to_string()),
+            StoreError::Conflict(why) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", copy::ja(Key::Conflict))
+                    .with_detail(why.to_string())
+            }
             StoreError::Internal(e) => ApiError::internal(&e),
         }
     }
@@ -234,14 +234,18 @@ impl From<StoreError> for ApiError {
 impl From<FeedbackError> for ApiError {
     fn from(e: FeedbackError) -> Self {
         match e {
-            FeedbackError::CommentControl => ApiError::invalid(
-                "invalid_comment",
-                "コメントに使えない制御文字が含まれています。文字だけで入力してください。",
-            ),
+            FeedbackError::CommentControl => {
+                ApiError::invalid("invalid_comment", copy::ja(Key::InvalidComment))
+            }
             FeedbackError::CommentTooLong(chars) => ApiError::invalid(
                 "comment_too_long",
-                format!(
-                    "コメントが長すぎます（{chars}文字）。{MAX_COMMENT_CHARS}文字以内で入力してください。"
+                copy::filled(
+                    Language::Ja,
+                    Key::CommentTooLong,
+                    &[
+                        ("chars", &chars.to_string()),
+                        ("max", &MAX_COMMENT_CHARS.to_string()),
+                    ],
                 ),
             ),
             FeedbackError::NoSuchAnswer {
@@ -250,7 +254,7 @@ impl From<FeedbackError> for ApiError {
             } => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "unknown_message",
-                "評価する回答が見つかりません。",
+                copy::ja(Key::UnknownMessage),
             )
             .with_detail(format!("no answer {message_id} in session {session}")),
             FeedbackError::Internal(e) => ApiError::internal(&e),
@@ -290,22 +294,18 @@ impl From<TicketError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         let (code, message) = match &rejection {
-            JsonRejection::JsonDataError(_) => {
-                ("invalid_request", "リクエストの項目が正しくありません。")
+            JsonRejection::JsonDataError(_) => ("invalid_request", Key::InvalidRequest),
+            JsonRejection::JsonSyntaxError(_) => ("invalid_json", Key::InvalidJson),
+            JsonRejection::MissingJsonContentType(_) => {
+                ("unsupported_media_type", Key::UnsupportedMediaType)
             }
-            JsonRejection::JsonSyntaxError(_) => {
-                ("invalid_json", "リクエストがJSONとして読めません。")
-            }
-            JsonRejection::MissingJsonContentType(_) => (
-                "unsupported_media_type",
-                "Content-Type: application/json で送ってください。",
-            ),
             _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                ("too_large", "リクエストが大きすぎます。")
+                ("too_large", Key::TooLarge)
             }
-            _ => ("invalid_request", "リクエストを読み取れません。"),
+            _ => ("invalid_request", Key::UnreadableRequest),
         };
-        ApiError::new(rejection.status(), code, message).with_detail(rejection.body_text())
+        ApiError::new(rejection.status(), code, copy::ja(message))
+            .with_detail(rejection.body_text())
     }
 }
 
@@ -367,7 +367,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_request",
-                "リクエストの項目が正しくありません。",
+                copy::ja(Key::InvalidRequest),
             )
             .with_detail(detail)
         };
@@ -421,7 +421,7 @@ pub fn refuse_control(field: &str, value: &str) -> Result<(), ApiError> {
 pub fn control_in(field: &str) -> ApiError {
     ApiError::invalid(
         "invalid_text",
-        format!("{field} に制御文字（NUL など）が含まれています。文字だけで入力してください。"),
+        copy::filled(Language::Ja, Key::InvalidText, &[("field", field)]),
     )
 }
 
@@ -429,16 +429,12 @@ fn bad_parameter(detail: String) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "invalid_request",
-        "URL のパラメータが正しくありません。",
+        copy::ja(Key::BadParameter),
     )
     .with_detail(detail)
 }
 
 /// `404` for a path the service does not have.
 pub async fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "ページが見つかりません。",
-    )
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", copy::ja(Key::NotFound))
 }

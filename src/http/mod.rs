@@ -21,8 +21,8 @@ use anyhow::Result;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, header};
-use axum::routing::{MethodRouter, delete, get, post, put};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 
 use crate::accounts::Accounts;
 use crate::channels::Channels;
@@ -104,116 +104,130 @@ impl AppState {
     }
 }
 
-/// One route: its method and path (as axum writes them) and its handler.
-struct Route {
-    /// Read by the API document's test.
-    #[cfg_attr(not(test), allow(dead_code))]
-    method: &'static str,
-    path: &'static str,
-    handler: MethodRouter<AppState>,
+/// Handlers that share their middleware, each routed at the method and path its
+/// `#[utoipa::path]` annotation names and documented by the same annotation: one list
+/// makes both the router and the API document.
+type Group = OpenApiRouter<AppState>;
+
+/// `group![handler, …]`: a [`Group`] of these handlers.
+macro_rules! group {
+    ($($handler:path),* $(,)?) => {{
+        let group = Group::new();
+        $(let group = add(group, utoipa_axum::routes!($handler));)*
+        group
+    }};
 }
 
-/// `routes![post "/path" handler, …]`: the method is named once, for axum and the document.
-macro_rules! routes {
-    ($($method:ident $path:literal $handler:path),* $(,)?) => {
-        vec![$(Route { method: stringify!($method), path: $path, handler: $method($handler) }),*]
-    };
+/// `group` with a handler: routed at its annotation's path, where axum's `{*rest}` takes
+/// the rest of the path, and documented there as `{rest}`. Several methods of one path
+/// merge.
+fn add(mut group: Group, (schemas, paths, handler): UtoipaMethodRouter<AppState>) -> Group {
+    let openapi = group.get_openapi_mut();
+    openapi
+        .components
+        .get_or_insert_with(Default::default)
+        .schemas
+        .extend(schemas);
+    let mut documented = utoipa::openapi::path::Paths::new();
+    let mut routed = Vec::new();
+    for (path, item) in paths.paths {
+        documented.paths.insert(path.replace("{*", "{"), item);
+        routed.push(path);
+    }
+    openapi.paths.merge(documented);
+    routed
+        .iter()
+        .fold(group, |group, path| group.route(path, handler.clone()))
 }
 
 /// Every route but the channels' webhooks (mounted per adapter), grouped by the middleware
-/// they share. [`router`] mounts them and nothing else; the API document's test checks
-/// that each one is documented.
+/// they share. [`router`] mounts them; [`openapi::document`] documents them.
 struct Routes {
     /// Make the assistant work (and sign-in): rate limited, time limited.
-    limited: Vec<Route>,
+    limited: Group,
     /// Streams: rate limited, no time limit.
-    streams: Vec<Route>,
+    streams: Group,
     /// The JSON API: time limited; with `limited` and `streams` under the body limit and CORS.
-    api: Vec<Route>,
+    api: Group,
     /// Pages and health.
-    pages: Vec<Route>,
+    pages: Group,
     /// The editor console's API: time limited, larger bodies.
-    editor: Vec<Route>,
+    editor: Group,
     /// The editor's import: time limited, the largest bodies.
-    import: Vec<Route>,
+    import: Group,
 }
 
 fn all_routes() -> Routes {
     Routes {
-        limited: routes![
-            post "/api/v1/chat" chat::chat,
-            post "/api/v1/feedback" feedback::feedback,
-            post "/api/v1/handoff" handoff::handoff,
-            post "/agent/api/login" accounts::login,
+        limited: group![
+            chat::chat,
+            feedback::feedback,
+            handoff::handoff,
+            accounts::login
         ],
-        streams: routes![
-            post "/api/v1/chat/stream" chat::chat_stream,
-            get "/api/v1/sessions/{id}/events" sessions::events,
-            get "/agent/api/events" desk::events,
+        streams: group![chat::chat_stream, sessions::events, desk::events],
+        api: group![
+            sessions::messages,
+            accounts::me,
+            agent::tickets,
+            agent::tickets_csv,
+            agent::ticket,
+            agent::claim,
+            agent::reply,
+            agent::note,
+            agent::resolve,
+            ownership::release,
+            ownership::transfer,
+            ownership::reopen,
+            desk::labels,
+            ownership::agents,
+            canned::list,
+            canned::save,
+            canned::delete,
+            accounts::logout,
+            accounts::users,
+            accounts::set_disabled,
+            accounts::reset_password,
+            openapi::serve,
         ],
-        api: routes![
-            get "/api/v1/sessions/{id}/messages" sessions::messages,
-            get "/agent/api/me" accounts::me,
-            get "/agent/api/tickets" agent::tickets,
-            get "/agent/api/tickets.csv" agent::tickets_csv,
-            get "/agent/api/tickets/{id}" agent::ticket,
-            post "/agent/api/tickets/{id}/claim" agent::claim,
-            post "/agent/api/tickets/{id}/reply" agent::reply,
-            post "/agent/api/tickets/{id}/notes" agent::note,
-            post "/agent/api/tickets/{id}/resolve" agent::resolve,
-            post "/agent/api/tickets/{id}/release" ownership::release,
-            post "/agent/api/tickets/{id}/transfer" ownership::transfer,
-            post "/agent/api/tickets/{id}/reopen" ownership::reopen,
-            put "/agent/api/tickets/{id}/labels" desk::labels,
-            get "/agent/api/agents" ownership::agents,
-            get "/agent/api/canned" canned::list,
-            put "/agent/api/canned/{shortcut}" canned::save,
-            delete "/agent/api/canned/{shortcut}" canned::delete,
-            post "/agent/api/logout" accounts::logout,
-            get "/agent/api/users" accounts::users,
-            put "/agent/api/users/{name}/disabled" accounts::set_disabled,
-            post "/agent/api/users/{name}/password" accounts::reset_password,
-            get "/api/v1/openapi.json" openapi::serve,
+        pages: group![
+            pages::demo,
+            pages::widget,
+            pages::asset_file,
+            pages::document,
+            pages::agent_console,
+            pages::editor_console,
+            health::healthz,
+            health::readyz,
+            health::metrics,
         ],
-        pages: routes![
-            get "/" pages::demo,
-            get "/widget.js" pages::widget,
-            get "/assets/{file}" pages::asset_file,
-            get "/kb/{doc_id}" pages::document,
-            get "/agent" pages::agent_console,
-            get "/admin" pages::editor_console,
-            get "/healthz" health::healthz,
-            get "/readyz" health::readyz,
-            get "/metrics" health::metrics,
+        editor: group![
+            editor::me,
+            editor::documents,
+            editor::document,
+            editor::save,
+            editor::delete,
+            editor::check,
+            editor::try_drafts,
+            faq_form::read,
+            faq_form::write,
+            faq_form::sections,
+            releases::pending,
+            releases::publish,
+            releases::releases,
+            releases::diff,
+            releases::rollback,
+            releases::audit,
+            releases::analytics,
+            releases::analytics_csv,
         ],
-        editor: routes![
-            get "/admin/api/me" editor::me,
-            get "/admin/api/documents" editor::documents,
-            get "/admin/api/documents/{*path}" editor::document,
-            put "/admin/api/documents/{*path}" editor::save,
-            delete "/admin/api/documents/{*path}" editor::delete,
-            post "/admin/api/check" editor::check,
-            post "/admin/api/try" editor::try_drafts,
-            post "/admin/api/faq/read" faq_form::read,
-            post "/admin/api/faq/write" faq_form::write,
-            get "/admin/api/sections" faq_form::sections,
-            get "/admin/api/drafts/changes" releases::pending,
-            post "/admin/api/publish" releases::publish,
-            get "/admin/api/releases" releases::releases,
-            get "/admin/api/releases/{id}/diff" releases::diff,
-            post "/admin/api/releases/{id}/rollback" releases::rollback,
-            get "/admin/api/audit" releases::audit,
-            get "/admin/api/analytics" releases::analytics,
-            get "/admin/api/analytics.csv" releases::analytics_csv,
-        ],
-        import: routes![post "/admin/api/import" editor::import],
+        import: group![editor::import],
     }
 }
 
 impl Routes {
-    /// Method and path of every route.
-    #[cfg(test)]
-    fn all(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+    /// The routes' operations, as the API document shows them.
+    fn documented() -> utoipa::openapi::OpenApi {
         let Routes {
             limited,
             streams,
@@ -221,19 +235,17 @@ impl Routes {
             pages,
             editor,
             import,
-        } = self;
-        [limited, streams, api, pages, editor, import]
+        } = all_routes();
+        [streams, api, pages, editor, import]
             .into_iter()
-            .flatten()
-            .map(|route| (route.method, route.path))
+            .fold(limited, Group::merge)
+            .into_openapi()
     }
 }
 
-/// A router with these routes (several methods of one path merge).
-fn mount(routes: Vec<Route>) -> Router<AppState> {
-    routes.into_iter().fold(Router::new(), |router, route| {
-        router.route(route.path, route.handler)
-    })
+/// The router of a group (its document is [`Routes::documented`]'s).
+fn mount(group: Group) -> Router<AppState> {
+    group.into()
 }
 
 /// Every route of the service.
@@ -319,17 +331,20 @@ pub async fn serve_until(
 ) -> Result<()> {
     let conversations = state.conversations.clone();
     let relay = conversations.clone();
-    tokio::spawn(async move { relay.relay_notifications().await });
+    tokio::spawn(async move { relay.lifecycle().relay_notifications().await });
     state.channels.start(&conversations);
-    let (publisher, shutdown) = (state.publisher.clone(), conversations.shutdown_token());
+    let (publisher, shutdown) = (
+        state.publisher.clone(),
+        conversations.lifecycle().shutdown_token(),
+    );
     tokio::spawn(async move { publisher.follow(shutdown).await });
-    let streams = conversations.shutdown_token();
+    let streams = conversations.lifecycle().shutdown_token();
     listen::serve(listener, router(state), async move {
         stop.await;
         streams.cancel();
     })
     .await;
-    conversations.close(SHUTDOWN_GRACE).await;
+    conversations.lifecycle().close(SHUTDOWN_GRACE).await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -226,13 +226,12 @@ impl Publisher {
         &self,
         question: &str,
     ) -> Result<(Answer, Vec<TryHit>), PublishError> {
+        let today = crate::text::clock::today_in_japan();
+        Question::new(question, today)?;
         let assistant = self.draft_assistant().await?;
         let question = question.to_string();
         let (answer, hits) = tokio::task::spawn_blocking(move || {
-            let answer = assistant.answer(&Question::new(
-                &question,
-                crate::text::clock::today_in_japan(),
-            ))?;
+            let answer = assistant.answer(&Question::validated(&question, today))?;
             let hits = assistant.retrieve_for(&question)?;
             anyhow::Ok((answer, hits))
         })

@@ -41,6 +41,9 @@ pub const MAX_FILE_BYTES: usize = 256 * 1024;
 pub enum PublishError {
     #[error("the knowledge base has {} problem(s)", .0.len())]
     Invalid(Vec<Diagnostic>),
+    /// A question to try the drafts with that the assistant does not accept.
+    #[error(transparent)]
+    Question(#[from] crate::assistant::QuestionError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }

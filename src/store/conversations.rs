@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::group_commit::{NewRow, insert_one};
 use super::{Store, now};
 use crate::assistant::{Answer, Citation};
-use crate::domain::{Outcome, Rating, Speaker, State, WriterKind};
+use crate::domain::{Outcome, Rating, Speaker, State, TicketId, WriterKind};
 use crate::text::UserText;
 
 /// One message of a transcript, as the API returns it.
@@ -42,7 +42,7 @@ pub struct StoredMessage {
     /// On the notice that a person finished with the conversation: the ticket they
     /// resolved. The user may rate their help on it (`POST /api/v1/feedback`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub closes_ticket: Option<i64>,
+    pub closes_ticket: Option<TicketId>,
     /// On an agent's reply: the name the agent gives users, when they gave one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub author: Option<String>,

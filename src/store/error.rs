@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::domain::TicketId;
+
 /// A store operation's error.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -43,7 +45,7 @@ pub enum Conflict {
     /// The conversation already has another open ticket.
     AnotherOpen,
     /// The conversation has this ticket open already.
-    AlreadyOpen(i64),
+    AlreadyOpen(TicketId),
 }
 
 impl fmt::Display for Conflict {

@@ -9,13 +9,13 @@ use super::error::{Conflict, Result, StoreError};
 use super::tickets::insert_system_message;
 use super::{Store, Tx, now};
 use crate::assistant::Citation;
-use crate::domain::{Channel, Reason};
+use crate::domain::{Channel, Reason, TicketId};
 use crate::text::UserText;
 
 /// A ticket just opened, and the transcript message that told the user.
 #[derive(Debug, Clone, Copy)]
 pub struct NewTicket {
-    pub ticket: i64,
+    pub ticket: TicketId,
     pub message: i64,
 }
 
@@ -91,14 +91,14 @@ impl Store {
         )))
     }
 
-    async fn open_ticket_id(&self, conversation: &str) -> Result<i64> {
+    async fn open_ticket_id(&self, conversation: &str) -> Result<TicketId> {
         Ok(sqlx::query(
             "SELECT id FROM tickets WHERE conversation_id = $1 AND status <> 'resolved'",
         )
         .bind(conversation)
         .fetch_one(&self.pool)
         .await?
-        .get::<i64, _>(0))
+        .get::<TicketId, _>(0))
     }
 }
 
@@ -106,7 +106,7 @@ impl Store {
 enum Opened {
     Created(NewTicket),
     /// A ticket of the conversation is open already.
-    AlreadyOpen(i64),
+    AlreadyOpen(TicketId),
     /// Another request opened one between the check and the insert (the unique index on
     /// open tickets): the transaction is spoilt, drop it.
     Raced,
@@ -128,7 +128,7 @@ async fn insert_ticket(
             .fetch_optional(&mut **tx)
             .await?
     {
-        return Ok(Opened::AlreadyOpen(open.get::<i64, _>(0)));
+        return Ok(Opened::AlreadyOpen(open.get::<TicketId, _>(0)));
     }
     // The sources the bot gave in this conversation, for the agent.
     let mut sources: Vec<Citation> = Vec::new();
@@ -174,5 +174,8 @@ async fn insert_ticket(
         .execute(&mut **tx)
         .await?;
     let message = insert_system_message(tx, conversation, notice).await?;
-    Ok(Opened::Created(NewTicket { ticket, message }))
+    Ok(Opened::Created(NewTicket {
+        ticket: TicketId(ticket),
+        message,
+    }))
 }

@@ -4,7 +4,7 @@
 use super::error::{Conflict, Result, StoreError};
 use super::tickets::{TICKET_COLUMNS, TicketRow, set_state_and_tell, ticket_row};
 use super::{Store, now};
-use crate::domain::{State, UserId};
+use crate::domain::{State, TicketId, UserId};
 use crate::text::UserText;
 
 impl Store {
@@ -12,7 +12,7 @@ impl Store {
     /// `notice` to the transcript, in one transaction: the conversation and the notice's id.
     pub async fn release_ticket(
         &self,
-        ticket: i64,
+        ticket: TicketId,
         agent: UserId,
         notice: &str,
     ) -> Result<(String, i64)> {
@@ -41,7 +41,7 @@ impl Store {
     /// owner never finds the ticket without it.
     pub async fn transfer(
         &self,
-        ticket: i64,
+        ticket: TicketId,
         agent: UserId,
         to: &str,
         note: Option<&UserText>,
@@ -83,7 +83,7 @@ impl Store {
     /// Opens a resolved ticket again (`waiting`, no owner) and adds `notice` to the
     /// transcript, in one transaction: the conversation and the notice's id. Refused when
     /// the conversation has another open ticket. The help is rated again once resolved again.
-    pub async fn reopen(&self, ticket: i64, notice: &str) -> Result<(String, i64)> {
+    pub async fn reopen(&self, ticket: TicketId, notice: &str) -> Result<(String, i64)> {
         let Some(t) = self.ticket_row(ticket).await? else {
             return Err(StoreError::NotFound);
         };
@@ -112,7 +112,11 @@ impl Store {
     }
 
     /// The other tickets of the same 医療機関等コード, newest first (the clinic's history).
-    pub async fn tickets_of_facility(&self, code: &str, except: i64) -> Result<Vec<TicketRow>> {
+    pub async fn tickets_of_facility(
+        &self,
+        code: &str,
+        except: TicketId,
+    ) -> Result<Vec<TicketRow>> {
         let sql = format!(
             "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.claimed_by \
              WHERE t.facility_code = $1 AND t.id <> $2 ORDER BY t.id DESC LIMIT 20"

@@ -10,13 +10,13 @@ use sqlx::Row;
 use super::error::{decoded, decoded_optional};
 use super::{Store, StoredMessage, Tx, now};
 use crate::assistant::Citation;
-use crate::domain::{Channel, Priority, Rating, Reason, Speaker, State, UserId, View};
+use crate::domain::{Channel, Priority, Rating, Reason, Speaker, State, TicketId, UserId, View};
 use crate::text::UserText;
 
 /// A ticket in the queue.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketRow {
-    pub id: i64,
+    pub id: TicketId,
     pub conversation_id: String,
     /// `waiting`, `agent` (claimed) or `resolved`.
     pub status: State,
@@ -129,7 +129,7 @@ impl Store {
         Ok((row.try_get("waiting")?, row.try_get("mine")?))
     }
 
-    pub async fn ticket_row(&self, id: i64) -> Result<Option<TicketRow>> {
+    pub async fn ticket_row(&self, id: TicketId) -> Result<Option<TicketRow>> {
         let sql = format!(
             "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.claimed_by WHERE t.id = $1"
         );
@@ -156,7 +156,7 @@ impl Store {
     /// Sets a ticket's priority and tags; `false` if there is no such ticket.
     pub async fn set_labels(
         &self,
-        ticket: i64,
+        ticket: TicketId,
         priority: Priority,
         tags: &[UserText],
     ) -> Result<bool> {
@@ -173,7 +173,12 @@ impl Store {
     /// Claims a waiting ticket for `user` (of two agents exactly one wins: the update applies
     /// only while it waits) and adds `notice` (what the user is told) to the
     /// transcript, in one transaction: the conversation and the notice's id.
-    pub async fn claim(&self, ticket: i64, user: UserId, notice: &str) -> Result<(String, i64)> {
+    pub async fn claim(
+        &self,
+        ticket: TicketId,
+        user: UserId,
+        notice: &str,
+    ) -> Result<(String, i64)> {
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE tickets SET status = 'agent', claimed_by = $1, claimed_at = $2 WHERE id = $3 AND status = 'waiting'",
@@ -205,7 +210,7 @@ impl Store {
     }
 
     /// The open ticket `agent` owns, or why not.
-    pub(super) async fn owned(&self, ticket: i64, agent: UserId) -> Result<TicketRow> {
+    pub(super) async fn owned(&self, ticket: TicketId, agent: UserId) -> Result<TicketRow> {
         let Some(t) = self.ticket_row(ticket).await? else {
             return Err(StoreError::NotFound);
         };
@@ -219,7 +224,7 @@ impl Store {
     /// An agent's reply in the user's conversation; with the conversation's id.
     pub async fn reply(
         &self,
-        ticket: i64,
+        ticket: TicketId,
         agent: UserId,
         text: &UserText,
     ) -> Result<(String, StoredMessage)> {
@@ -255,7 +260,7 @@ impl Store {
         Ok((t.conversation_id, message))
     }
 
-    pub async fn add_note(&self, ticket: i64, author: &str, text: &UserText) -> Result<bool> {
+    pub async fn add_note(&self, ticket: TicketId, author: &str, text: &UserText) -> Result<bool> {
         if self.ticket_row(ticket).await?.is_none() {
             return Ok(false);
         }
@@ -269,7 +274,7 @@ impl Store {
         Ok(true)
     }
 
-    pub async fn notes(&self, ticket: i64) -> Result<Vec<Note>> {
+    pub async fn notes(&self, ticket: TicketId) -> Result<Vec<Note>> {
         let rows = sqlx::query(
             "SELECT author, text, created_at FROM ticket_notes WHERE ticket_id = $1 ORDER BY id",
         )
@@ -291,7 +296,7 @@ impl Store {
     /// transaction: the conversation and the notice's id.
     pub async fn resolve(
         &self,
-        ticket: i64,
+        ticket: TicketId,
         agent: UserId,
         category: &str,
         notice: &str,
@@ -319,7 +324,7 @@ impl Store {
     }
 
     /// The citations the bot had given before the ticket was opened.
-    pub async fn ticket_sources(&self, id: i64) -> Result<Vec<Citation>> {
+    pub async fn ticket_sources(&self, id: TicketId) -> Result<Vec<Citation>> {
         let row = sqlx::query("SELECT sources FROM tickets WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)

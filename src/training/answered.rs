@@ -44,7 +44,7 @@ pub fn as_answered(
     let mut by_register: BTreeMap<String, SplitFigures> = BTreeMap::new();
     for q in held_out {
         bar.inc(1);
-        let answer = assistant.answer(&crate::assistant::Question::new(&q.question, today))?;
+        let answer = assistant.answer(&crate::assistant::Question::new(&q.question, today)?)?;
         let f = match splits.of(q) {
             Split::ByQuestion => &mut figures.by_question,
             Split::ByFaq => &mut figures.by_faq,

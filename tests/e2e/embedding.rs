@@ -163,7 +163,7 @@ fn where_to_send_the_form_is_not_answered_with_where_to_get_it() {
     let (assistant, _dir) = hybrid_assistant();
     let today = NaiveDate::from_ymd_opt(2021, 3, 1).unwrap();
     let answer = assistant
-        .answer(&Question::new("紙の申請書はどこに送りますか", today))
+        .answer(&Question::new("紙の申請書はどこに送りますか", today).unwrap())
         .unwrap();
     assert_eq!(
         answer.citations[0].doc_id, "faq-form-addressee",
@@ -185,7 +185,9 @@ fn a_question_about_one_facility_never_gets_another_s_figure() {
             "faq-units-hospital",
         ),
     ] {
-        let answer = assistant.answer(&Question::new(question, today)).unwrap();
+        let answer = assistant
+            .answer(&Question::new(question, today).unwrap())
+            .unwrap();
         assert!(
             !answer.citations.iter().any(|c| c.doc_id == wrong),
             "{question}: {answer:?}"
@@ -199,7 +201,7 @@ fn an_english_question_is_answered_only_when_meaning_agrees_with_words() {
     let today = NaiveDate::from_ymd_opt(2021, 3, 1).unwrap();
     // Glossary words alone point at the paper deadline FAQ; its meaning does not.
     let answer = assistant
-        .answer(&Question::new("Can we send it by mail instead?", today))
+        .answer(&Question::new("Can we send it by mail instead?", today).unwrap())
         .unwrap();
     assert!(
         answer.writer != WriterKind::Faq

@@ -129,7 +129,11 @@ fn a_deadline_said_to_be_extended_is_corrected_from_the_sources() {
     let kb = Arc::new(bundled());
     let (assistant, _dir) = assistant(&kb);
     let today = NaiveDate::from_ymd_opt(2021, 3, 10).unwrap();
-    let ask = |text: &str| assistant.answer(&Question::new(text, today)).unwrap();
+    let ask = |text: &str| {
+        assistant
+            .answer(&Question::new(text, today).unwrap())
+            .unwrap()
+    };
     let premise = ask("締切って4月末まで延長されたんですよね？");
     assert!(
         premise.answer.contains("延長されたという記載はありません"),
@@ -160,7 +164,9 @@ fn every_faq_is_found_by_its_own_title() {
     let today = NaiveDate::from_ymd_opt(2021, 3, 1).unwrap();
     let mut misses = Vec::new();
     for doc in kb.docs().iter().filter(|d| d.kind == Kind::Faq) {
-        let answer = assistant.answer(&Question::new(&doc.title, today)).unwrap();
+        let answer = assistant
+            .answer(&Question::new(&doc.title, today).unwrap())
+            .unwrap();
         let cites_itself = answer.citations.iter().any(|c| c.doc_id == doc.id);
         // A rule may answer a deadline or unit question from the same form data.
         let by_rule = answer.writer == shikaku::assistant::WriterKind::Rule;

@@ -404,7 +404,7 @@ fn only_the_final_answer_reaches_on_token() {
         let assistant = assistant_with_model(env);
         for (text, today) in &questions {
             let mut pieces: Vec<String> = Vec::new();
-            let question = shikaku::assistant::Question::new(text, *today);
+            let question = shikaku::assistant::Question::new(text, *today).unwrap();
             let answer = assistant
                 .answer_streaming(&question, &mut |piece| pieces.push(piece.to_string()))
                 .unwrap();

@@ -47,7 +47,7 @@ fn today() -> NaiveDate {
 
 fn ask_after(previous: Option<&str>, text: &str) -> Answer {
     assistant()
-        .answer(&Question::new(text, today()).after(previous))
+        .answer(&Question::new(text, today()).unwrap().after(previous))
         .unwrap()
 }
 

@@ -15,13 +15,13 @@ use sha2::Sha256;
 mod events;
 
 use crate::assistant::Channel;
-use crate::channels::render::{
-    HANDOFF_LABEL, INTRODUCTION, NOT_TEXT, agent_heading, backoff, label, sources, split, starters,
-};
+use crate::channels::render::{agent_heading, backoff, label, sources, split, starters};
 use crate::channels::{
     Adapter, Incoming, Outbound, Received, Webhook, WebhookError, WebhookRequest, Work,
 };
 use crate::conversation::{BoxFuture, Conversations};
+use crate::copy::{self, Key};
+use crate::domain::Language;
 use crate::settings::channels::LineConfig;
 use events::{Event, HANDOFF_DATA, Message, WebhookBody};
 
@@ -36,9 +36,6 @@ const MAX_LABEL: usize = 20;
 const LOADING_SECONDS: u32 = 20;
 /// Tries of a push (same retry key: LINE sends it once).
 const PUSH_TRIES: u32 = 3;
-
-/// After the introduction, on a new follow.
-const HOW_TO: &str = "担当者をご希望のときは「担当者と話したい」と送ってください。";
 
 /// Where LINE posts its events, signed in `x-line-signature`.
 pub const WEBHOOK: Webhook = Webhook {
@@ -141,7 +138,7 @@ impl Line {
         }
         if !taken.is_empty() {
             let worker = conversations.clone();
-            conversations.spawn(async move {
+            conversations.lifecycle().spawn(async move {
                 self.finish(&worker, taken, received).await;
             });
         }
@@ -180,7 +177,7 @@ impl Line {
                 }
                 _ => Ok(conversations
                     .inbox()
-                    .owe_notice(Channel::Line, chat, id, NOT_TEXT, &[])
+                    .owe_notice(Channel::Line, chat, id, copy::ja(Key::NotText), &[])
                     .await?
                     .map(Work::Notice)),
             },
@@ -203,7 +200,11 @@ impl Line {
                     Channel::Line,
                     chat,
                     id,
-                    &format!("友だち追加ありがとうございます。{INTRODUCTION}{HOW_TO}"),
+                    &copy::filled(
+                        Language::Ja,
+                        Key::LineWelcome,
+                        &[("introduction", copy::ja(Key::Introduction))],
+                    ),
                     &starters(),
                 )
                 .await?
@@ -351,7 +352,7 @@ impl Line {
                 let mut text = text.clone();
                 let sources = sources(citations, self.public_url.as_deref());
                 if !sources.is_empty() {
-                    text.push_str("\n\n出典：");
+                    text.push_str(&format!("\n\n{}：", copy::ja(Key::Sources)));
                     for s in sources {
                         text.push_str(&format!("\n・{}", s.label));
                         if let Some(url) = s.url {
@@ -364,8 +365,8 @@ impl Line {
                     quick.insert(
                         0,
                         json!({"type": "action", "action": {
-                            "type": "postback", "label": HANDOFF_LABEL, "data": HANDOFF_DATA,
-                            "displayText": "担当者につないでください"}}),
+                            "type": "postback", "label": copy::ja(Key::Handoff), "data": HANDOFF_DATA,
+                            "displayText": copy::ja(Key::HandoffRequest)}}),
                     );
                 }
                 (text, quick)

@@ -37,7 +37,7 @@ fn signatures_are_checked_against_the_raw_body() {
 
 #[test]
 fn an_agent_reply_is_marked_as_a_person_and_split() {
-    use crate::channels::render::AGENT_HEADING;
+    const AGENT_HEADING: &str = "【担当者からの返信】";
     let line = line();
     let text = "ご確認ありがとうございます。".repeat(500);
     let messages = line.messages(&Outbound::Agent {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 use crate::conversation::{CATEGORIES, MAX_AGENT_TEXT, TicketDetail, TicketError, View};
+use crate::domain::TicketId;
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
@@ -151,7 +152,7 @@ pub enum TicketErrors {
 pub async fn ticket(
     State(state): State<AppState>,
     _: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
 ) -> Result<Response, ApiError> {
     let detail = state
         .conversations()
@@ -183,11 +184,11 @@ pub struct Claimed {
 pub async fn claim(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
 ) -> Result<Response, ApiError> {
     let user = signed_in.user;
     state.conversations().desk().claim(id, user.id).await?;
-    tracing::info!(ticket = id, agent = %user.name, "ticket claimed");
+    tracing::info!(ticket = %id, agent = %user.name, "ticket claimed");
     Ok(Json(Claimed {
         claimed: true,
         by: user.name,
@@ -264,7 +265,7 @@ pub struct Delivery {
 pub async fn reply(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
     AgentText(text): AgentText,
 ) -> Result<Response, ApiError> {
     let reply = state
@@ -302,7 +303,7 @@ pub struct Noted {
 pub async fn note(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
     AgentText(text): AgentText,
 ) -> Result<Response, ApiError> {
     if !state
@@ -359,7 +360,7 @@ pub struct Resolved {
 pub async fn resolve(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> Result<Response, ApiError> {
     if !CATEGORIES.contains(&body.category.as_str()) {

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 
 use super::agent::TicketErrors;
 use crate::conversation::TicketError;
+use crate::domain::TicketId;
 use crate::handoff::{MAX_TAG_CHARS, MAX_TAGS, Priority, checked_tags};
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
@@ -30,7 +31,7 @@ use crate::http::sse;
 pub async fn events(State(state): State<AppState>, signed_in: SignedIn<AgentDesk>) -> Response {
     let conversations = state.conversations();
     let mut events = conversations.desk().events();
-    let shutdown = conversations.shutdown_token();
+    let shutdown = conversations.lifecycle().shutdown_token();
     let (accounts, session) = (state.accounts().clone(), signed_in.token);
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
@@ -122,7 +123,7 @@ pub struct Labels {
 pub async fn labels(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
     ApiJson(body): ApiJson<LabelsBody>,
 ) -> Result<Response, ApiError> {
     let tags = checked_tags(&body.tags).map_err(|m| ApiError::invalid("invalid_tags", m))?;
@@ -134,7 +135,7 @@ pub async fn labels(
     {
         return Err(TicketError::NoSuchTicket.into());
     }
-    tracing::info!(ticket = id, agent = %signed_in.user.name, priority = body.priority.as_str(), "ticket labelled");
+    tracing::info!(ticket = %id, agent = %signed_in.user.name, priority = body.priority.as_str(), "ticket labelled");
     Ok(Json(Labels {
         priority: body.priority,
         tags: tags.iter().map(|t| t.as_str().to_string()).collect(),

@@ -57,6 +57,7 @@ impl From<PublishError> for ApiError {
                 )
                 .with_detail(detail)
             }
+            PublishError::Question(e) => ApiError::invalid("invalid_message", e.to_string()),
             PublishError::Internal(e) => {
                 tracing::error!("publishing failed: {e:#}");
                 ApiError::new(
@@ -132,7 +133,7 @@ pub async fn documents(
 }
 
 /// `GET /admin/api/documents/{*path}`: the draft and the published text.
-#[utoipa::path(get, path = "/admin/api/documents/{path}", operation_id = "draft",
+#[utoipa::path(get, path = "/admin/api/documents/{*path}", operation_id = "draft",
     summary = "A draft and its published text", description = EDITOR_CONSOLE,
     security(("session" = [])), params(DraftPath),
     responses(
@@ -185,7 +186,7 @@ pub struct Saved {
 
 /// `PUT /admin/api/documents/{*path}`: saves the draft (problems do not stop a save, only
 /// a publish) and returns its problems.
-#[utoipa::path(put, path = "/admin/api/documents/{path}",
+#[utoipa::path(put, path = "/admin/api/documents/{*path}",
     summary = "Save a draft ({text}); problems do not stop a save, only a publish",
     description = EDITOR_CONSOLE, security(("session" = [], "csrf" = [])), params(DraftPath),
     request_body = TextBody,
@@ -219,7 +220,7 @@ pub struct Deleted {
 }
 
 /// `DELETE /admin/api/documents/{*path}`.
-#[utoipa::path(delete, path = "/admin/api/documents/{path}", summary = "Delete a draft",
+#[utoipa::path(delete, path = "/admin/api/documents/{*path}", summary = "Delete a draft",
     description = EDITOR_CONSOLE, security(("session" = [], "csrf" = [])), params(DraftPath),
     responses(
         (status = 200, description = "Deleted", body = Deleted),
@@ -304,8 +305,6 @@ pub async fn try_drafts(
     _: SignedIn<EditorDesk>,
     ApiJson(body): ApiJson<TryBody>,
 ) -> Result<Response, ApiError> {
-    crate::assistant::validate(&body.question)
-        .map_err(|e| ApiError::invalid("invalid_message", e.to_string()))?;
     let (answer, hits) = state.publisher().try_question(&body.question).await?;
     Ok(Json(Tried { answer, hits }).into_response())
 }

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::chat::Handoff;
 
 use crate::conversation::Rating;
+use crate::copy::{self, Key};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
 use crate::http::responses::{JsonBodyErrors, RateLimited, ServiceErrors};
@@ -71,11 +72,10 @@ pub async fn feedback(
 ) -> Result<Json<FeedbackResponse>, ApiError> {
     refuse_control("session_id", &body.session_id)?;
     let Ok(rating) = body.rating.parse::<Rating>() else {
-        return Err(ApiError::invalid(
-            "invalid_rating",
-            "評価は \"up\"（👍）か \"down\"（👎）で送ってください。",
-        )
-        .with_detail(format!("rating: {:?}", body.rating)));
+        return Err(
+            ApiError::invalid("invalid_rating", copy::ja(Key::InvalidRating))
+                .with_detail(format!("rating: {:?}", body.rating)),
+        );
     };
     let offer = state
         .conversations()

@@ -9,6 +9,8 @@ use utoipa::ToSchema;
 
 use crate::assistant::Channel;
 use crate::conversation::State as Conversation;
+use crate::copy::{self, Key};
+use crate::domain::TicketId;
 use crate::handoff::{Details, Reason};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
@@ -56,7 +58,7 @@ pub struct HandoffRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HandoffResponse {
     session_id: String,
-    ticket_id: i64,
+    ticket_id: TicketId,
     /// The stored confirmation.
     message_id: i64,
     /// `waiting`.
@@ -92,7 +94,7 @@ pub async fn handoff(
         None => Reason::Button,
         Some(name) => name.parse::<Reason>().map_err(|_| {
             let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
-            ApiError::invalid("invalid_reason", "引き継ぎの理由が正しくありません。")
+            ApiError::invalid("invalid_reason", copy::ja(Key::InvalidReason))
                 .with_detail(format!("reason must be one of {}", names.join(", ")))
         })?,
     };

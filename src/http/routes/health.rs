@@ -47,6 +47,7 @@ impl ProbeCache {
         }
         let result = state
             .conversations()
+            .lifecycle()
             .database_ready()
             .await
             .map_err(|e| format!("{e:#}"));
@@ -179,7 +180,7 @@ pub async fn readyz(State(state): State<AppState>, headers: HeaderMap) -> Respon
                 Ok(()) => "ok".to_string(),
                 Err(e) => format!("error: {e}"),
             }),
-            database_backend: Some(conversations.database_backend()),
+            database_backend: Some(conversations.lifecycle().database_backend()),
             model: Some(ModelStatus::of(
                 assistant.model_name(),
                 state.models.generator.as_deref(),

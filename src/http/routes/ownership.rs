@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use super::agent::TicketErrors;
 use crate::auth::Role;
 use crate::conversation::MAX_AGENT_TEXT;
+use crate::domain::TicketId;
 use crate::http::AppState;
 use crate::http::auth::{AgentDesk, SignedIn};
 use crate::http::error::{ApiError, ApiJson, ApiPath, ErrorBody, control_in, refuse_control};
@@ -35,14 +36,14 @@ pub struct Done {
 pub async fn release(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
 ) -> Result<Response, ApiError> {
     state
         .conversations()
         .desk()
         .release(id, signed_in.user.id)
         .await?;
-    tracing::info!(ticket = id, agent = %signed_in.user.name, "ticket released");
+    tracing::info!(ticket = %id, agent = %signed_in.user.name, "ticket released");
     Ok(Json(Done { done: true }).into_response())
 }
 
@@ -79,7 +80,7 @@ pub struct TransferBody {
 pub async fn transfer(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
     ApiJson(body): ApiJson<TransferBody>,
 ) -> Result<Response, ApiError> {
     refuse_control("to", &body.to)?;
@@ -95,7 +96,7 @@ pub async fn transfer(
         .desk()
         .transfer(id, signed_in.user.id, body.to.trim(), note.as_ref())
         .await?;
-    tracing::info!(ticket = id, from = %signed_in.user.name, to = %body.to.trim(), "ticket transferred");
+    tracing::info!(ticket = %id, from = %signed_in.user.name, to = %body.to.trim(), "ticket transferred");
     Ok(Json(Done { done: true }).into_response())
 }
 
@@ -112,10 +113,10 @@ pub async fn transfer(
 pub async fn reopen(
     State(state): State<AppState>,
     signed_in: SignedIn<AgentDesk>,
-    ApiPath(id): ApiPath<i64>,
+    ApiPath(id): ApiPath<TicketId>,
 ) -> Result<Response, ApiError> {
     state.conversations().desk().reopen(id).await?;
-    tracing::info!(ticket = id, agent = %signed_in.user.name, "ticket reopened");
+    tracing::info!(ticket = %id, agent = %signed_in.user.name, "ticket reopened");
     Ok(Json(Done { done: true }).into_response())
 }
 

@@ -18,14 +18,16 @@ use crate::knowledge::{Document, Kind, KnowledgeBase, Section};
 
 /// A script joined from its parts, each a piece of one function body in order, inside one
 /// function scope in strict mode, so that its names stay its own on the portal's page:
-/// after a shared script (`after`), and with a style sheet as `STYLE` (`style`: a template
-/// literal, so the sheet holds no backtick, `${` or backslash; a test checks).
+/// after a shared script (`after`), with a style sheet as `STYLE` (`style`: a template
+/// literal, so the sheet holds no backtick, `${` or backslash; a test checks), and with the
+/// catalogs of [`crate::copy`] as `TEXTS` (`texts`: JSON is a JavaScript expression).
 macro_rules! scoped {
-    ($(after $shared:literal;)? $(style $css:literal;)? $($part:literal),+ $(,)?) => {
+    ($(after $shared:literal;)? $(style $css:literal;)? $(texts $ja:literal, $en:literal;)? $($part:literal),+ $(,)?) => {
         concat!(
             $(include_str!($shared),)?
             "(function () {\n\"use strict\";\n",
             $("var STYLE = `", include_str!($css), "`;\n",)?
+            $("var TEXTS = {\"ja\": ", include_str!($ja), ", \"en\": ", include_str!($en), "};\n",)?
             $(include_str!($part),)+
             "})();\n"
         )
@@ -34,6 +36,7 @@ macro_rules! scoped {
 
 const WIDGET_JS: &str = scoped!(
     style "../assets/widget/style.css";
+    texts "../../copy/ja.json", "../../copy/en.json";
     "../assets/widget/settings.js",
     "../assets/widget/texts.js",
     "../assets/widget/dom.js",

@@ -76,7 +76,7 @@ pub async fn events(
         return Err(ApiError::unknown_session());
     }
     let mut events = conversations.subscribe();
-    let shutdown = conversations.shutdown_token();
+    let shutdown = conversations.lifecycle().shutdown_token();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(async move {
         loop {

@@ -126,7 +126,7 @@ Chat.prototype.stream = function (text, node, state) {
           return self.stream(text, node, state);
         }
         var error = e.error || {};
-        var err = new Error(serverMessage(error.code, error.message, t("serverError", r.status)));
+        var err = new Error(serverMessage(error.code, error.message, t("serverError", r.status), r.headers.get("Retry-After")));
         err.api = true;
         throw err;
       });

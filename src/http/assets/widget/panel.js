@@ -149,7 +149,7 @@ Chat.prototype.setLanguage = function (lang) {
   var root = this.root;
   Object.keys(MARKS).forEach(function (attr) {
     Array.prototype.forEach.call(root.querySelectorAll("[" + MARKS[attr] + "]"), function (node) {
-      put(node, attr, t(node.getAttribute(MARKS[attr])));
+      put(node, attr, t(node.getAttribute(MARKS[attr]), node.getAttribute(MARKED_ARG)));
       node.setAttribute("lang", lang);
     });
   });

@@ -95,7 +95,7 @@ Chat.prototype.handoffForm = function (reason, byUser) {
   var inputs = {};
   FIELDS.forEach(function (f) {
     var id = "handoff-" + f[0];
-    form.appendChild(fixed(el("label", { "for": id }), "field_" + f[0]));
+    form.appendChild(fixed(el("label", { "for": id }), keyOf("field_" + f[0])));
     var input = el(f[1], { id: id, name: f[0], maxlength: f[0] === "question" ? "2000" : "200" });
     /* Enter moves to the next field: only the button sends (a question typed here by
      * mistake must not become a ticket). */
@@ -128,6 +128,7 @@ Chat.prototype.handoffForm = function (reason, byUser) {
       if (v) body[f[0]] = v;
       var err = form.querySelector("#handoff-" + f[0] + "-err");
       err.removeAttribute(MARKS.text);
+      err.removeAttribute(MARKED_ARG);
       err.textContent = "";
     });
     submit.disabled = true;
@@ -148,10 +149,10 @@ Chat.prototype.handoffForm = function (reason, byUser) {
           res.body.error.fields.forEach(function (f) {
             var err = form.querySelector("#handoff-" + f.field + "-err");
             if (!err) return;
-            var key = "invalid_" + f.field;
+            var key = keyOf("invalid_" + f.field), max = inputs[f.field] && inputs[f.field].maxLength;
             if (!TEXTS.ja[key]) err.textContent = f.message;
-            else if (language === "ja") { err.textContent = f.message || t(key); err.setAttribute(MARKS.text, key); }
-            else fixed(err, key);
+            else if (language === "ja") { err.textContent = f.message || t(key, max); err.setAttribute(MARKS.text, key); err.setAttribute(MARKED_ARG, max); }
+            else fixed(err, key, "text", max);
           });
           var first = res.body.error.fields[0];
           if (first && inputs[first.field]) inputs[first.field].focus();
