@@ -17,9 +17,11 @@ use anyhow::Result;
 
 use crate::assistant::{Channel, Citation};
 use crate::conversation::{
-    Accepted, BoxFuture, ChatError, Conversations, Deliver, Owed, Resumed, Taken, Voice,
+    Accepted, BoxFuture, ChatError, Conversations, Deliver, Owed, Resumed, Taken, Undelivered,
+    Voice,
 };
 use crate::copy::{self, Key};
+use crate::domain::MessageId;
 use crate::settings::channels::ChannelsConfig;
 use crate::text::clock::today_in_japan;
 
@@ -263,7 +265,7 @@ async fn resume(
                 Ok(outbound) => outbound,
                 Err(e) => {
                     tracing::warn!(
-                        message = job.message_id,
+                        message = %job.message_id,
                         "answering a {} message again failed: {e:#}",
                         channel.as_str()
                     );
@@ -273,7 +275,7 @@ async fn resume(
         }
         Err(e) => {
             tracing::warn!(
-                message = job.message_id,
+                message = %job.message_id,
                 "taking up a {} message: {e:#}",
                 channel.as_str()
             );
@@ -283,14 +285,14 @@ async fn resume(
     match adapter.push(&job.user_id, &outbound).await {
         Ok(()) => {
             tracing::info!(
-                message = job.message_id,
+                message = %job.message_id,
                 "a {} message left unanswered was answered",
                 channel.as_str()
             );
             conversations.inbox().job_done(job.message_id).await;
         }
         Err(e) => tracing::warn!(
-            message = job.message_id,
+            message = %job.message_id,
             "pushing a {} answer failed, tried again later: {e:#}",
             channel.as_str()
         ),
@@ -345,13 +347,10 @@ impl Deliver for Channels {
         user: &'a str,
         voice: Voice,
         text: &'a str,
-    ) -> BoxFuture<'a, Result<(), String>> {
+    ) -> BoxFuture<'a, Result<(), Undelivered>> {
         Box::pin(async move {
             let Some(adapter) = self.adapters.iter().find(|a| a.channel() == channel) else {
-                return Err(format!(
-                    "{} is not configured on this instance",
-                    channel.as_str()
-                ));
+                return Err(Undelivered::NotConfigured(channel));
             };
             let outbound = match voice {
                 Voice::Agent { author } => Outbound::Agent {
@@ -363,7 +362,7 @@ impl Deliver for Channels {
             adapter
                 .push(user, &outbound)
                 .await
-                .map_err(|e| format!("{e:#}"))
+                .map_err(|e| Undelivered::Failed(format!("{e:#}")))
         })
     }
 }
@@ -381,7 +380,7 @@ pub enum Work {
 #[derive(Debug, Clone, Copy)]
 pub enum Job {
     /// The question's job (`channel_jobs`).
-    Answer(i64),
+    Answer(MessageId),
     /// The owed notice (`channel_outbox`).
     Notice(i64),
 }

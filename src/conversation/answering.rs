@@ -11,7 +11,7 @@ use super::context::recent_question;
 use super::{Accepted, ChatError, Conversations};
 use crate::assistant::{Answer, Assistant, Channel, Outcome, Question, WriterKind, validate};
 use crate::copy::{self, Key};
-use crate::domain::Language;
+use crate::domain::{Language, MessageId};
 
 /// Related questions offered after an answer on a messaging channel.
 const MAX_RELATED: usize = 3;
@@ -29,10 +29,10 @@ pub enum Offer {
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub session_id: String,
-    pub question_id: i64,
+    pub question_id: MessageId,
     /// The stored answer; `None` when the database could not store it (the answer's text
     /// then says so: [`unsaved_notice`]).
-    pub message_id: Option<i64>,
+    pub message_id: Option<MessageId>,
     pub answer: Answer,
     /// Whether to offer a person.
     pub offer: Option<Offer>,

@@ -6,6 +6,7 @@
 use tokio::sync::broadcast;
 
 use super::{Conversations, Lifecycle};
+use crate::domain::MessageId;
 use crate::store::{Backend, StoredMessage};
 
 impl Conversations {
@@ -61,7 +62,7 @@ impl Lifecycle<'_> {
             match notification {
                 Ok(n) if n.channel() == "shikaku_desk" => self.0.relay_desk(n.payload()),
                 Ok(n) => {
-                    let Ok(id) = n.payload().parse::<i64>() else {
+                    let Ok(id) = n.payload().parse::<i64>().map(MessageId) else {
                         continue;
                     };
                     match self.0.store.message(id).await {

@@ -2,6 +2,7 @@
 //! on the notice that a person resolved the ticket rates their help.
 
 use super::Conversations;
+use crate::domain::MessageId;
 use crate::store::{Rated, StoreError};
 use crate::text::{TextError, UserText};
 
@@ -19,7 +20,10 @@ pub enum FeedbackError {
     CommentControl,
     /// No answer `message_id` in conversation `session`.
     #[error("no answer {message_id} in session {session}")]
-    NoSuchAnswer { message_id: i64, session: String },
+    NoSuchAnswer {
+        message_id: MessageId,
+        session: String,
+    },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -30,7 +34,7 @@ impl Conversations {
     pub async fn feedback(
         &self,
         session: &str,
-        message_id: i64,
+        message_id: MessageId,
         rating: Rating,
         comment: Option<&str>,
     ) -> Result<bool, FeedbackError> {

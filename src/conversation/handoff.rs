@@ -4,7 +4,7 @@
 use super::{Conversations, DeskKind, NUMBER_REMOVED};
 use crate::assistant::language::{self, Written};
 use crate::assistant::{Channel, Language};
-use crate::domain::TicketId;
+use crate::domain::{MessageId, TicketId};
 use crate::handoff::{self, Details, FieldError, Reason};
 use crate::store::{Conflict, StoreError};
 use crate::text::clock::now_in_japan;
@@ -40,7 +40,7 @@ pub enum HandoffError {
 pub struct HandoffReply {
     pub session_id: String,
     pub ticket_id: TicketId,
-    pub message_id: i64,
+    pub message_id: MessageId,
     /// What the user is told (business hours and the phone number).
     pub message: String,
 }

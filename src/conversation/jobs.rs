@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use super::Accepted;
 use super::channels::{Inbox, Owed};
 use crate::assistant::Channel;
+use crate::domain::MessageId;
 use crate::store::StoredMessage;
 use crate::store::channels::{ChannelJob, OwedNotice};
 
@@ -56,7 +57,7 @@ impl Inbox<'_> {
             .unwrap_or(TimeDelta::MAX);
         if job.attempts >= MAX_ATTEMPTS || age > MAX_AGE {
             tracing::error!(
-                message = id,
+                message = %id,
                 attempts = job.attempts,
                 "a {} message was not answered; given up (it is in the transcript)",
                 channel.as_str()
@@ -138,9 +139,9 @@ impl Inbox<'_> {
 
     /// The job of message `message_id` is done: its answer was sent. A failure to record
     /// it is logged (the sweep would send the answer once more).
-    pub async fn job_done(&self, message_id: i64) {
+    pub async fn job_done(&self, message_id: MessageId) {
         if let Err(e) = self.0.store.finish_channel_job(message_id).await {
-            tracing::warn!(message = message_id, "recording a sent answer: {e:#}");
+            tracing::warn!(message = %message_id, "recording a sent answer: {e:#}");
         }
     }
 }

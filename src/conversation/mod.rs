@@ -31,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::assistant::{Assistant, Channel, QuestionError, validate};
+use crate::domain::MessageId;
 use crate::handoff::hours::BusinessHours;
 use crate::metrics::Metrics;
 use crate::store::{ConversationContext, Store, StoreError, StoredMessage};
@@ -44,7 +45,8 @@ pub use handoff::{HandoffError, HandoffReply};
 pub use jobs::{Resumed, STALE_AFTER};
 pub use lifecycle::Lifecycle;
 pub use tickets::{
-    AgentReply, CATEGORIES, Delivery, Desk, MAX_AGENT_TEXT, TicketDetail, TicketError, View,
+    AgentReply, CATEGORIES, Delivery, Desk, MAX_AGENT_TEXT, TicketDetail, TicketError, Undelivered,
+    View,
 };
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -68,7 +70,7 @@ pub trait Deliver: Send + Sync {
         user: &'a str,
         voice: Voice,
         text: &'a str,
-    ) -> BoxFuture<'a, Result<(), String>>;
+    ) -> BoxFuture<'a, Result<(), Undelivered>>;
 }
 
 /// Whether `session` can name a conversation (their ids are UUIDs): anything else is
@@ -123,7 +125,7 @@ pub enum ChatError {
 #[derive(Debug, Clone)]
 pub struct Accepted {
     pub session_id: String,
-    pub question_id: i64,
+    pub question_id: MessageId,
     /// `bot`, or `waiting`/`agent` when a person owns the conversation: then the bot stays
     /// silent and the message is for the agent.
     pub state: State,
@@ -234,7 +236,7 @@ impl Conversations {
     pub(super) async fn accepted(
         &self,
         session_id: String,
-        question_id: i64,
+        question_id: MessageId,
         channel: Channel,
         text: &str,
         context: Option<ConversationContext>,

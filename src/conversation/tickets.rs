@@ -8,7 +8,7 @@ use super::handoff::language_of;
 use super::{Conversations, DeskKind, Voice};
 use crate::assistant::{Channel, Citation};
 use crate::copy::{self, Key};
-use crate::domain::{TicketId, UserId};
+use crate::domain::{MessageId, TicketId, UserId};
 use crate::handoff::Priority;
 use crate::store::canned::CannedReply;
 use crate::store::tickets::{Note, TicketRow};
@@ -62,7 +62,22 @@ pub struct TicketDetail {
 }
 
 /// Whether an agent's reply reached a messaging-channel user.
-pub type Delivery = Result<(), String>;
+pub type Delivery = Result<(), Undelivered>;
+
+/// Why an agent's reply (or the service's notice) did not reach a messaging-channel user:
+/// the agent reads it beside the reply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Undelivered {
+    #[error("{0} is not configured on this instance")]
+    NotConfigured(Channel),
+    #[error("the user has left {0} (blocked or unfollowed the account)")]
+    UserLeft(Channel),
+    /// The platform refused it or could not be reached (its own words).
+    #[error("{0}")]
+    Failed(String),
+    #[error("internal error")]
+    Internal,
+}
 
 /// An agent's reply, stored; `delivery` is `None` for the widget (it gets the reply over
 /// its event stream).
@@ -256,14 +271,14 @@ impl Desk<'_> {
 
     /// After a ticket changed hands or state: the user is told (`text`, stored as message
     /// `notice`), and the desk sees the ticket change.
-    async fn changed(&self, ticket: TicketId, conversation: &str, notice: i64, text: &str) {
+    async fn changed(&self, ticket: TicketId, conversation: &str, notice: MessageId, text: &str) {
         self.tell(conversation, notice, text).await;
         self.0.desk_event(DeskKind::Ticket, ticket).await;
     }
 
     /// Sends a notice of the service, stored as message `id`, to the user's open widget
     /// streams and their messaging channel; a failure is logged (it is in the transcript).
-    async fn tell(&self, conversation: &str, id: i64, text: &str) {
+    async fn tell(&self, conversation: &str, id: MessageId, text: &str) {
         match self.0.store.message(id).await {
             Ok(Some((_, message))) => self.0.publish(conversation, &message).await,
             Ok(None) => {}
@@ -311,26 +326,18 @@ impl Desk<'_> {
             Ok(None) => return None,
             Err(e) => {
                 tracing::error!("looking up the reply's channel: {e:#}");
-                return Some(Err("internal error".into()));
+                return Some(Err(Undelivered::Internal));
             }
         };
-        let channel = match channel.as_str() {
-            "line" => Channel::Line,
-            "telegram" => Channel::Telegram,
-            _ => return None,
-        };
+        if !matches!(channel, Channel::Line | Channel::Telegram) {
+            return None;
+        }
         let Some(user) = user else {
-            return Some(Err(format!(
-                "the user has left {} (blocked or unfollowed the account)",
-                channel.as_str()
-            )));
+            return Some(Err(Undelivered::UserLeft(channel)));
         };
         let delivered = match &self.0.deliver {
             Some(deliver) => deliver.deliver(channel, &user, voice, text).await,
-            None => Err(format!(
-                "{} is not configured on this instance",
-                channel.as_str()
-            )),
+            None => Err(Undelivered::NotConfigured(channel)),
         };
         if let Err(e) = &delivered {
             tracing::warn!(

@@ -86,6 +86,31 @@ impl std::fmt::Display for TicketId {
     }
 }
 
+/// A message of a conversation (a question, an answer, a person's reply, a notice), by
+/// the `messages` table's id: what an answer replies to, what a rating names, what a
+/// channel's job answers.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    sqlx::Type,
+)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct MessageId(pub i64);
+
+impl std::fmt::Display for MessageId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A name that is none of its kind's (from the database, a request, the command line).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} {name:?}: expected one of {}", expected.join(", "))]

@@ -2,18 +2,18 @@
 //! webhook events and updates already taken (LINE redelivers, Telegram may repeat an
 //! update after a restart), so that none is answered twice and none is lost.
 
-use super::error::{Result, StoreError};
+use super::error::{Result, StoreError, decoded};
 use sqlx::Row;
 
 use super::conversations::{StoredMessage, insert_conversation, insert_user_message};
 use super::{Store, Tx, now};
-use crate::domain::{Channel, Speaker};
+use crate::domain::{Channel, MessageId, Speaker};
 use crate::text::UserText;
 
 /// A channel message still to be answered (see migration 0009).
 #[derive(Debug, Clone)]
 pub struct ChannelJob {
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub channel: String,
     pub user_id: String,
     /// When a worker last took it (RFC 3339).
@@ -136,7 +136,7 @@ impl Store {
     pub async fn channel_user(
         &self,
         conversation: &str,
-    ) -> Result<Option<(String, Option<String>)>> {
+    ) -> Result<Option<(Channel, Option<String>)>> {
         let row = sqlx::query(
             "SELECT c.channel, u.user_id FROM conversations c \
              LEFT JOIN channel_users u ON u.conversation_id = c.id WHERE c.id = $1",
@@ -144,7 +144,8 @@ impl Store {
         .bind(conversation)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(row.map(|r| (r.get(0), r.get(1))))
+        row.map(|r| Ok((decoded(&r, "channel")?, r.try_get("user_id")?)))
+            .transpose()
     }
 
     /// Forgets which conversation a user is in (they blocked the bot): coming back opens a
@@ -187,7 +188,7 @@ impl Store {
         text: &UserText,
         event: &ChannelEvent<'_>,
         for_agent: &str,
-    ) -> Result<Option<(i64, Option<i64>)>> {
+    ) -> Result<Option<(MessageId, Option<i64>)>> {
         let mut tx = self.write_transaction().await?;
         if !record_event(&mut tx, event.channel.as_str(), event.event_id).await? {
             return Ok(None);
@@ -349,7 +350,7 @@ impl Store {
     }
 
     /// The job of message `message_id` is done (answered and sent, or given up).
-    pub async fn finish_channel_job(&self, message_id: i64) -> Result<()> {
+    pub async fn finish_channel_job(&self, message_id: MessageId) -> Result<()> {
         let mut tx = self.write_transaction().await?;
         sqlx::query("DELETE FROM channel_jobs WHERE message_id = $1")
             .bind(message_id)
@@ -363,7 +364,7 @@ impl Store {
     /// already stored for it, if one was (a crash or a failed send came after it).
     pub async fn channel_job_question(
         &self,
-        message_id: i64,
+        message_id: MessageId,
     ) -> Result<Option<(String, String, Option<StoredMessage>)>> {
         let Some((conversation, question)) = self.message(message_id).await? else {
             return Ok(None);

@@ -8,20 +8,20 @@ use sqlx::Row;
 use super::group_commit::{NewRow, insert_one};
 use super::{Store, now};
 use crate::assistant::{Answer, Citation};
-use crate::domain::{Outcome, Rating, Speaker, State, TicketId, WriterKind};
+use crate::domain::{MessageId, Outcome, Rating, Speaker, State, TicketId, WriterKind};
 use crate::text::UserText;
 
 /// One message of a transcript, as the API returns it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = Message)]
 pub struct StoredMessage {
-    pub id: i64,
+    pub id: MessageId,
     /// Who wrote it (the table's CHECK lists the same names).
     pub role: Speaker,
     pub text: String,
     /// The user message an answer replies to.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reply_to: Option<i64>,
+    pub reply_to: Option<MessageId>,
     /// An answer's outcome.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
@@ -78,9 +78,10 @@ pub(super) async fn insert_user_message<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     conversation: &str,
     text: &UserText,
-) -> Result<i64> {
+) -> Result<MessageId> {
     insert_one(executor, &NewRow::question(conversation, text))
         .await?
+        .map(MessageId)
         .ok_or_else(|| StoreError::fault("no id came back"))
 }
 
@@ -96,7 +97,7 @@ pub(super) async fn insert_conversation<'e>(
 
 impl Store {
     /// One message by id, with its conversation.
-    pub async fn message(&self, id: i64) -> Result<Option<(String, StoredMessage)>> {
+    pub async fn message(&self, id: MessageId) -> Result<Option<(String, StoredMessage)>> {
         let Some(row) = sqlx::query("SELECT conversation_id FROM messages WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -125,7 +126,7 @@ impl Store {
     }
 
     /// On PostgreSQL, tells every instance that a message was written (NOTIFY).
-    pub async fn notify_message(&self, id: i64) -> Result<()> {
+    pub async fn notify_message(&self, id: MessageId) -> Result<()> {
         sqlx::query("SELECT pg_notify('shikaku_messages', $1)")
             .bind(id.to_string())
             .execute(&self.pool)
@@ -185,10 +186,11 @@ impl Store {
 
     /// Stores what the user asked (already stripped of any 12-digit number) and gives its
     /// id once it is committed.
-    pub async fn add_user_message(&self, conversation: &str, text: &UserText) -> Result<i64> {
+    pub async fn add_user_message(&self, conversation: &str, text: &UserText) -> Result<MessageId> {
         self.commits
             .write(NewRow::question(conversation, text))
             .await?
+            .map(MessageId)
             .ok_or_else(|| StoreError::fault("no id came back"))
     }
 
@@ -197,13 +199,13 @@ impl Store {
     pub async fn add_answer(
         &self,
         conversation: &str,
-        reply_to: i64,
+        reply_to: MessageId,
         answer: &Answer,
-    ) -> Result<i64> {
+    ) -> Result<MessageId> {
         self.commits
             .write(NewRow::Answer {
                 conversation: conversation.to_string(),
-                reply_to,
+                reply_to: reply_to.0,
                 text: answer.answer.clone(),
                 outcome: answer.outcome.as_str(),
                 writer: answer.writer.as_str(),
@@ -213,6 +215,7 @@ impl Store {
                 at: now(),
             })
             .await?
+            .map(MessageId)
             .ok_or_else(|| StoreError::fault("no id came back"))
     }
 
@@ -257,7 +260,7 @@ impl Store {
     pub async fn set_feedback(
         &self,
         conversation: &str,
-        message_id: i64,
+        message_id: MessageId,
         rating: Rating,
         comment: Option<&UserText>,
     ) -> Result<Rated> {

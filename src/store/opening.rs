@@ -9,14 +9,14 @@ use super::error::{Conflict, Result, StoreError};
 use super::tickets::insert_system_message;
 use super::{Store, Tx, now};
 use crate::assistant::Citation;
-use crate::domain::{Channel, Reason, TicketId};
+use crate::domain::{Channel, MessageId, Reason, TicketId};
 use crate::text::UserText;
 
 /// A ticket just opened, and the transcript message that told the user.
 #[derive(Debug, Clone, Copy)]
 pub struct NewTicket {
     pub ticket: TicketId,
-    pub message: i64,
+    pub message: MessageId,
 }
 
 impl Store {

@@ -10,7 +10,9 @@ use sqlx::Row;
 use super::error::{decoded, decoded_optional};
 use super::{Store, StoredMessage, Tx, now};
 use crate::assistant::Citation;
-use crate::domain::{Channel, Priority, Rating, Reason, Speaker, State, TicketId, UserId, View};
+use crate::domain::{
+    Channel, MessageId, Priority, Rating, Reason, Speaker, State, TicketId, UserId, View,
+};
 use crate::text::UserText;
 
 /// A ticket in the queue.
@@ -178,7 +180,7 @@ impl Store {
         ticket: TicketId,
         user: UserId,
         notice: &str,
-    ) -> Result<(String, i64)> {
+    ) -> Result<(String, MessageId)> {
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE tickets SET status = 'agent', claimed_by = $1, claimed_at = $2 WHERE id = $3 AND status = 'waiting'",
@@ -241,7 +243,7 @@ impl Store {
         .fetch_all(&self.writer)
         .await?;
         let row = row.first().context("no id came back")?;
-        let (id, author) = (row.try_get::<i64, _>("id")?, row.try_get("author")?);
+        let (id, author) = (row.try_get("id")?, row.try_get("author")?);
         let message = StoredMessage {
             id,
             role: Speaker::Agent,
@@ -300,7 +302,7 @@ impl Store {
         agent: UserId,
         category: &str,
         notice: &str,
-    ) -> Result<(String, i64)> {
+    ) -> Result<(String, MessageId)> {
         let t = self.owned(ticket, agent).await?;
         let mut tx = self.write_transaction().await?;
         sqlx::query(
@@ -343,7 +345,7 @@ pub(super) async fn set_state_and_tell(
     conversation: &str,
     state: State,
     notice: &str,
-) -> Result<i64> {
+) -> Result<MessageId> {
     sqlx::query("UPDATE conversations SET state = $1 WHERE id = $2")
         .bind(state.as_str())
         .bind(conversation)
@@ -357,7 +359,7 @@ pub(super) async fn insert_system_message(
     tx: &mut Tx<'_>,
     conversation: &str,
     text: &str,
-) -> Result<i64> {
+) -> Result<MessageId> {
     Ok(sqlx::query(
         "INSERT INTO messages (conversation_id, role, text, created_at) VALUES ($1, 'system', $2, $3) RETURNING id",
     )
@@ -366,5 +368,5 @@ pub(super) async fn insert_system_message(
     .bind(now())
     .fetch_one(&mut **tx)
     .await?
-    .get::<i64, _>(0))
+    .get::<MessageId, _>(0))
 }

@@ -275,7 +275,7 @@ pub async fn reply(
         .await?;
     let delivery = reply.delivery.map(|delivered| Delivery {
         delivered: delivered.is_ok(),
-        error: delivered.err(),
+        error: delivered.err().map(|why| why.to_string()),
     });
     let body = AgentReply {
         message: reply.message,

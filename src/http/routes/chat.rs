@@ -12,6 +12,7 @@ use crate::assistant::{
     Answer, Channel, Citation, Language, Outcome, WriterKind, intent::HandoffReason,
 };
 use crate::conversation::{Accepted, ChatError, Offer, Reply, State as Conversation};
+use crate::domain::MessageId;
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
 use crate::http::responses::{JsonBodyErrors, RateLimited, ServiceErrors};
 use crate::http::{AppState, sse};
@@ -50,10 +51,10 @@ pub struct ChatResponse {
     session_id: Option<String>,
     /// The stored user message (absent when it could not be stored).
     #[serde(skip_serializing_if = "Option::is_none")]
-    question_id: Option<i64>,
+    question_id: Option<MessageId>,
     /// The stored answer, which feedback refers to (absent when `saved` is false).
     #[serde(skip_serializing_if = "Option::is_none")]
-    message_id: Option<i64>,
+    message_id: Option<MessageId>,
     /// False while the database cannot store messages: the answer was given from memory,
     /// nothing of the exchange was kept, and its text ends by saying so (with the call
     /// center's number); there is nothing to rate or hand over.
@@ -138,7 +139,7 @@ async fn from_memory(
 pub struct Forwarded {
     session_id: String,
     /// The stored message.
-    question_id: i64,
+    question_id: MessageId,
     /// `waiting` or `agent`.
     state: Conversation,
     /// Always true.
@@ -158,7 +159,7 @@ fn forwarded(accepted: &Accepted) -> Forwarded {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StreamSession {
     session_id: String,
-    question_id: i64,
+    question_id: MessageId,
 }
 
 /// The stream's `token` event: a piece of the final answer's text (never an unverified

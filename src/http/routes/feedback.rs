@@ -10,6 +10,7 @@ use super::chat::Handoff;
 
 use crate::conversation::Rating;
 use crate::copy::{self, Key};
+use crate::domain::MessageId;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
 use crate::http::responses::{JsonBodyErrors, RateLimited, ServiceErrors};
@@ -22,7 +23,7 @@ pub struct FeedbackRequest {
     /// The answer's `message_id`, or the `id` of the notice that closed a ticket
     /// (`closes_ticket`): that rates the person's help.
     #[serde(deserialize_with = "whole_number")]
-    message_id: i64,
+    message_id: MessageId,
     /// "up" (👍) or "down" (👎).
     #[schema(value_type = Rating)]
     rating: String,
@@ -35,7 +36,7 @@ pub struct FeedbackRequest {
 }
 
 /// A whole number, also when written `5.0`: JSON Schema counts it as an integer.
-fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<MessageId, D::Error> {
     use serde::Deserialize;
     let number = serde_json::Number::deserialize(deserializer)?;
     number
@@ -46,6 +47,7 @@ fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64
                 .filter(|f| f.fract() == 0.0 && f.abs() <= 2f64.powi(53))
                 .map(|f| f as i64)
         })
+        .map(MessageId)
         .ok_or_else(|| serde::de::Error::custom(format!("expected a whole number, got {number}")))
 }
 

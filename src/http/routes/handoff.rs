@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use crate::assistant::Channel;
 use crate::conversation::State as Conversation;
 use crate::copy::{self, Key};
-use crate::domain::TicketId;
+use crate::domain::{MessageId, TicketId};
 use crate::handoff::{Details, Reason};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
@@ -60,7 +60,7 @@ pub struct HandoffResponse {
     session_id: String,
     ticket_id: TicketId,
     /// The stored confirmation.
-    message_id: i64,
+    message_id: MessageId,
     /// `waiting`.
     state: Conversation,
     /// When a person will reply (business hours), and the call center's number.
