@@ -1,26 +1,58 @@
 //! What Shikaku says in fixed words, one catalog per language: `ja.json` and `en.json`.
 //!
 //! The same files serve the API's error messages, the messaging channels' notices, the
-//! assistant's fixed answers and the widget (which gets them whole as `TEXTS`), so a
-//! sentence is written once. A text may hold placeholders such as `{phone}`, filled by
-//! [`filled`]; a unit test holds both catalogs to the same keys and the same placeholders.
-//! The consoles' staff-facing words are Japanese only and stay with their routes.
+//! assistant's fixed answers and the widget, so a sentence is written once. Each has two
+//! sections: `widget`, the texts the widget reads (it receives them as `TEXTS`, and nothing
+//! else), and `service`, those only the service says. A text may hold placeholders such as
+//! `{phone}`, filled by [`filled`]; unit tests hold both catalogs to the same sections,
+//! names and placeholders. The consoles' staff-facing words are Japanese only and stay with
+//! their routes.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
+
+use serde::Deserialize;
 
 use crate::domain::Language;
 
-// The widget includes the same files (`scoped!` in `http/routes/pages.rs`).
-const JA_JSON: &str = include_str!("ja.json");
-const EN_JSON: &str = include_str!("en.json");
+/// One catalog file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Catalog {
+    /// What the widget reads (the service may say it too).
+    widget: BTreeMap<String, String>,
+    /// What only the service says.
+    service: BTreeMap<String, String>,
+}
 
-static CATALOGS: LazyLock<[HashMap<String, String>; 2]> =
-    LazyLock::new(|| [parse(JA_JSON, "ja.json"), parse(EN_JSON, "en.json")]);
+static CATALOGS: LazyLock<[Catalog; 2]> = LazyLock::new(|| {
+    [
+        parse(include_str!("ja.json"), "ja.json"),
+        parse(include_str!("en.json"), "en.json"),
+    ]
+});
 
-fn parse(json: &str, file: &str) -> HashMap<String, String> {
+fn parse(json: &str, file: &str) -> Catalog {
     // Compiled in, and held whole by the unit tests below: a broken catalog never ships.
     serde_json::from_str(json).unwrap_or_else(|e| panic!("src/copy/{file}: {e}"))
+}
+
+fn catalog(language: Language) -> &'static Catalog {
+    &CATALOGS[match language {
+        Language::Ja => 0,
+        Language::En => 1,
+    }]
+}
+
+/// The widget's texts in both languages, as the object it reads as `TEXTS` (a JSON object
+/// is a JavaScript expression). The same bytes every time: the widget is served under a
+/// hash of its content.
+pub fn for_the_widget() -> String {
+    let texts = serde_json::json!({
+        "ja": catalog(Language::Ja).widget,
+        "en": catalog(Language::En).widget,
+    });
+    texts.to_string()
 }
 
 macro_rules! keys {
@@ -120,12 +152,11 @@ keys! {
 
 /// The text of `key` in `language`, as written (placeholders and all).
 pub fn text(language: Language, key: Key) -> &'static str {
-    let catalog = &CATALOGS[match language {
-        Language::Ja => 0,
-        Language::En => 1,
-    }];
+    let catalog = catalog(language);
     catalog
+        .service
         .get(key.name())
+        .or_else(|| catalog.widget.get(key.name()))
         .map(String::as_str)
         .unwrap_or_else(|| panic!("{} is missing from the {language} catalog", key.name()))
 }
@@ -147,7 +178,7 @@ pub fn ja(key: Key) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
 
     use super::*;
 
@@ -162,15 +193,36 @@ mod tests {
     #[test]
     fn both_catalogs_have_the_same_texts_with_the_same_placeholders() {
         let [ja, en] = &*CATALOGS;
-        let names = |c: &HashMap<String, String>| c.keys().cloned().collect::<BTreeSet<_>>();
-        assert_eq!(names(ja), names(en));
-        for (name, text) in ja {
-            assert!(
-                !text.trim().is_empty() && !en[name].trim().is_empty(),
-                "{name}"
-            );
-            assert_eq!(placeholders(text), placeholders(&en[name]), "{name}");
+        let names = |c: &BTreeMap<String, String>| c.keys().cloned().collect::<BTreeSet<_>>();
+        for (ja, en) in [(&ja.widget, &en.widget), (&ja.service, &en.service)] {
+            assert_eq!(names(ja), names(en));
+            for (name, text) in ja {
+                assert!(
+                    !text.trim().is_empty() && !en[name].trim().is_empty(),
+                    "{name}"
+                );
+                assert_eq!(placeholders(text), placeholders(&en[name]), "{name}");
+            }
         }
+        let both: Vec<_> = names(&ja.widget)
+            .intersection(&names(&ja.service))
+            .cloned()
+            .collect();
+        assert!(both.is_empty(), "in both sections: {both:?}");
+    }
+
+    #[test]
+    fn the_widget_gets_its_own_texts_and_no_others() {
+        let texts: serde_json::Value =
+            serde_json::from_str(&for_the_widget()).expect("the widget's texts are JSON");
+        assert_eq!(texts["ja"]["handoff"], "担当者につなぐ");
+        assert_eq!(texts["en"]["sourcesCount"], "{n} sources");
+        assert!(texts["ja"].get("telegramHelp").is_none());
+        assert_eq!(
+            for_the_widget(),
+            for_the_widget(),
+            "the same bytes every time"
+        );
     }
 
     #[test]

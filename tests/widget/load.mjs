@@ -1,13 +1,13 @@
 // Loads parts of the widget's script (src/http/assets/widget/) into a fresh scope, as the
-// service joins them (with the catalogs of src/copy/ as `TEXTS`), so that their pure
-// functions can be tested without a browser.
+// service joins them (with the `widget` sections of the catalogs in src/copy/ as `TEXTS`),
+// so that their pure functions can be tested without a browser.
 import { readFileSync, readdirSync } from "node:fs";
 import vm from "node:vm";
 
 const parts = new URL("../../src/http/assets/widget/", import.meta.url);
 const copy = new URL("../../src/copy/", import.meta.url);
 
-/** The catalogs, by language, as the widget receives them. */
+/** The catalogs, by language: `{widget, service}` each. */
 export const catalogs = () => ({
   ja: JSON.parse(readFileSync(new URL("ja.json", copy), "utf8")),
   en: JSON.parse(readFileSync(new URL("en.json", copy), "utf8")),
@@ -19,7 +19,8 @@ export const sources = () =>
 
 /** The names the parts define (their top-level `var`s and functions), as one object. */
 export function load(files, globals = {}) {
-  const scope = vm.createContext({ TEXTS: catalogs(), ...globals });
+  const { ja, en } = catalogs();
+  const scope = vm.createContext({ TEXTS: { ja: ja.widget, en: en.widget }, ...globals });
   for (const file of files) vm.runInContext(readFileSync(new URL(file, parts), "utf8"), scope, { filename: file });
   return scope;
 }

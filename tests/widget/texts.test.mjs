@@ -38,17 +38,20 @@ function topLevelArguments(text, at) {
 const texts = () => load(["texts.js"], { opts: { title: null } });
 
 test("every text is written in both languages, with the same placeholders", () => {
-  const { ja, en } = catalogs();
-  assert.deepEqual(Object.keys(en).sort(), Object.keys(ja).sort());
+  const catalog = catalogs();
   const placeholders = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
-  for (const key of Object.keys(ja)) {
-    assert.ok(ja[key].trim() && en[key].trim(), key);
-    assert.deepEqual(placeholders(en[key]), placeholders(ja[key]), key);
+  for (const section of ["widget", "service"]) {
+    const [ja, en] = [catalog.ja[section], catalog.en[section]];
+    assert.deepEqual(Object.keys(en).sort(), Object.keys(ja).sort(), section);
+    for (const key of Object.keys(ja)) {
+      assert.ok(ja[key].trim() && en[key].trim(), key);
+      assert.deepEqual(placeholders(en[key]), placeholders(ja[key]), key);
+    }
   }
 });
 
-test("every text the widget names is in the catalogs", () => {
-  const { ja } = catalogs();
+test("every text the widget names is in the catalogs' widget section (all it receives)", () => {
+  const ja = catalogs().ja.widget;
   const named = namedKeys(sources());
   assert.ok(named.size > 30, `only ${named.size} names found: the scan no longer reads the parts`);
   for (const key of named) assert.ok(key in ja, key);

@@ -18,34 +18,39 @@ use crate::knowledge::{Document, Kind, KnowledgeBase, Section};
 
 /// A script joined from its parts, each a piece of one function body in order, inside one
 /// function scope in strict mode, so that its names stay its own on the portal's page:
-/// after a shared script (`after`), with a style sheet as `STYLE` (`style`: a template
-/// literal, so the sheet holds no backtick, `${` or backslash; a test checks), and with the
-/// catalogs of [`crate::copy`] as `TEXTS` (`texts`: JSON is a JavaScript expression).
+/// after a shared script (`after`).
 macro_rules! scoped {
-    ($(after $shared:literal;)? $(style $css:literal;)? $(texts $ja:literal, $en:literal;)? $($part:literal),+ $(,)?) => {
+    ($(after $shared:literal;)? $($part:literal),+ $(,)?) => {
         concat!(
             $(include_str!($shared),)?
             "(function () {\n\"use strict\";\n",
-            $("var STYLE = `", include_str!($css), "`;\n",)?
-            $("var TEXTS = {\"ja\": ", include_str!($ja), ", \"en\": ", include_str!($en), "};\n",)?
             $(include_str!($part),)+
             "})();\n"
         )
     };
 }
 
-const WIDGET_JS: &str = scoped!(
-    style "../assets/widget/style.css";
-    texts "../../copy/ja.json", "../../copy/en.json";
-    "../assets/widget/settings.js",
-    "../assets/widget/texts.js",
-    "../assets/widget/dom.js",
-    "../assets/widget/panel.js",
-    "../assets/widget/unread.js",
-    "../assets/widget/messages.js",
-    "../assets/widget/person.js",
-    "../assets/widget/ask.js",
-    "../assets/widget/mount.js",
+/// The widget as served: its parts in one function scope in strict mode, with its style
+/// sheet as `STYLE` (a template literal, so the sheet holds no backtick, `${` or backslash;
+/// a test checks) and its texts from the catalogs as `TEXTS` ([`crate::copy`]).
+fn widget_js() -> String {
+    format!(
+        "(function () {{\n\"use strict\";\nvar STYLE = `{WIDGET_STYLE}`;\nvar TEXTS = {};\n{WIDGET_PARTS}}})();\n",
+        crate::copy::for_the_widget()
+    )
+}
+
+const WIDGET_STYLE: &str = include_str!("../assets/widget/style.css");
+const WIDGET_PARTS: &str = concat!(
+    include_str!("../assets/widget/settings.js"),
+    include_str!("../assets/widget/texts.js"),
+    include_str!("../assets/widget/dom.js"),
+    include_str!("../assets/widget/panel.js"),
+    include_str!("../assets/widget/unread.js"),
+    include_str!("../assets/widget/messages.js"),
+    include_str!("../assets/widget/person.js"),
+    include_str!("../assets/widget/ask.js"),
+    include_str!("../assets/widget/mount.js"),
 );
 const PAGE_CSS: &str = include_str!("../assets/page.css");
 const FAVICON: &str = include_str!("../assets/favicon.svg");
@@ -79,13 +84,14 @@ struct Asset {
     /// The name it is served under (`page-HASH.css`).
     file_name: String,
     content_type: &'static str,
-    body: &'static str,
+    body: String,
     /// First 16 hex digits of the body's SHA-256.
     hash: String,
 }
 
 impl Asset {
-    fn new(name: &'static str, content_type: &'static str, body: &'static str) -> Asset {
+    fn new(name: &'static str, content_type: &'static str, body: impl Into<String>) -> Asset {
+        let body = body.into();
         let (stem, extension) = name
             .rsplit_once('.')
             .expect("an asset's name has an extension");
@@ -105,7 +111,7 @@ const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
 static ASSETS: LazyLock<[Asset; 5]> = LazyLock::new(|| {
     [
-        Asset::new("widget.js", JAVASCRIPT, WIDGET_JS),
+        Asset::new("widget.js", JAVASCRIPT, widget_js()),
         Asset::new("page.css", "text/css; charset=utf-8", PAGE_CSS),
         Asset::new("agent.js", JAVASCRIPT, AGENT_JS),
         Asset::new("admin.js", JAVASCRIPT, ADMIN_JS),
@@ -134,14 +140,14 @@ pub async fn demo(State(state): State<AppState>) -> Response {
     ))
 }
 
-fn served(asset: &Asset, cache: &'static str) -> Response {
+fn served(asset: &'static Asset, cache: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, asset.content_type.to_string()),
             (header::CACHE_CONTROL, cache.to_string()),
             (header::ETAG, format!("\"{}\"", asset.hash)),
         ],
-        asset.body,
+        asset.body.as_str(),
     )
         .into_response()
 }
@@ -402,7 +408,9 @@ mod tests {
         for forbidden in ["`", "${", "\\"] {
             assert!(!css.contains(forbidden), "style.css holds {forbidden}");
         }
-        assert!(WIDGET_JS.starts_with("(function () {\n\"use strict\";\nvar STYLE = `"));
-        assert!(WIDGET_JS.ends_with("})();\n"));
+        let widget = widget_js();
+        assert!(widget.starts_with("(function () {\n\"use strict\";\nvar STYLE = `"));
+        assert!(widget.contains("`;\nvar TEXTS = {"));
+        assert!(widget.ends_with("})();\n"));
     }
 }
