@@ -56,59 +56,47 @@ macro_rules! names {
     };
 }
 
-/// A console user (an agent, an editor, an admin), by the `users` table's id: what every
-/// operation on a ticket names its actor by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(transparent)]
-pub struct UserId(pub i64);
+/// Makes each id: a row's id as its own type, so that a ticket's id cannot be passed where
+/// a message's is meant. Serde and sqlx see the number itself (`transparent`): the JSON
+/// and the columns are unchanged, and the store binds and reads the id as it is.
+macro_rules! ids {
+    ($($(#[$doc:meta])* $name:ident;)+) => {$(
+        $(#[$doc])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            serde::Serialize,
+            serde::Deserialize,
+            utoipa::ToSchema,
+            sqlx::Type,
+        )]
+        #[serde(transparent)]
+        #[sqlx(transparent)]
+        pub struct $name(pub i64);
 
-/// A ticket of the call center's queue, by the `tickets` table's id: what the desk's
-/// operations, its events and the API's paths name a ticket by.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    utoipa::ToSchema,
-    sqlx::Type,
-)]
-#[serde(transparent)]
-#[sqlx(transparent)]
-pub struct TicketId(pub i64);
-
-impl std::fmt::Display for TicketId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )+};
 }
 
-/// A message of a conversation (a question, an answer, a person's reply, a notice), by
-/// the `messages` table's id: what an answer replies to, what a rating names, what a
-/// channel's job answers.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    serde::Serialize,
-    serde::Deserialize,
-    utoipa::ToSchema,
-    sqlx::Type,
-)]
-#[serde(transparent)]
-#[sqlx(transparent)]
-pub struct MessageId(pub i64);
-
-impl std::fmt::Display for MessageId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
+ids! {
+    /// A console user (an agent, an editor, an admin), by the `users` table's id: what
+    /// every operation on a ticket names its actor by.
+    UserId;
+    /// A ticket of the call center's queue, by the `tickets` table's id: what the desk's
+    /// operations, its events and the API's paths name a ticket by.
+    TicketId;
+    /// A message of a conversation (a question, an answer, a person's reply, a notice), by
+    /// the `messages` table's id: what an answer replies to, what a rating names, what a
+    /// channel's job answers.
+    MessageId;
 }
 
 /// A name that is none of its kind's (from the database, a request, the command line).
