@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 
 use crate::auth::Role;
 use crate::search::{Fusion, dictionary};
-use crate::settings::{self, ServiceArgs};
+use crate::settings::{self, BadValue, ServiceArgs};
 use crate::training;
 
 #[derive(Parser)]
@@ -358,8 +358,8 @@ impl Cli {
 }
 
 /// `--fusion K,WEIGHT`: reciprocal rank fusion with word weight 1.
-fn fusion(value: &str) -> Result<Fusion, String> {
-    let bad = || format!("--fusion: expected K,WEIGHT (two non-negative numbers), got {value:?}");
+fn fusion(value: &str) -> Result<Fusion, BadValue> {
+    let bad = || BadValue::new("--fusion", "K,WEIGHT (two non-negative numbers)", value);
     let (k, dense) = value.split_once(',').ok_or_else(bad)?;
     let (k, dense): (f32, f32) = (
         k.trim().parse().map_err(|_| bad())?,

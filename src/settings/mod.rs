@@ -279,49 +279,76 @@ pub fn service_from(vars: &[(&str, &str)]) -> Result<(Settings, ServiceSettings)
     Ok((parsed.args.resolve(), parsed.service.load_with(lookup)?))
 }
 
-fn addr(value: &str) -> Result<SocketAddr, String> {
+/// A setting's value that is not what it must be: which setting, what it expects, and
+/// what it got (never shown for a secret).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{setting}: expected {expected}{}", got.as_ref().map(|g| format!(", got {g:?}")).unwrap_or_default())]
+pub struct BadValue {
+    pub setting: &'static str,
+    pub expected: &'static str,
+    pub got: Option<String>,
+}
+
+impl BadValue {
+    pub fn new(setting: &'static str, expected: &'static str, got: &str) -> Self {
+        BadValue {
+            setting,
+            expected,
+            got: Some(got.to_string()),
+        }
+    }
+}
+
+fn addr(value: &str) -> Result<SocketAddr, BadValue> {
     value
         .trim()
         .parse()
-        .map_err(|_| format!("SHIKAKU_ADDR (--addr): expected HOST:PORT, got {value:?}"))
+        .map_err(|_| BadValue::new("SHIKAKU_ADDR (--addr)", "HOST:PORT", value))
 }
 
-fn rate_limit(value: &str) -> Result<u32, String> {
-    value.trim().parse().map_err(|_| {
-        format!("SHIKAKU_RATE_LIMIT: expected requests per minute (0 = off), got {value:?}")
-    })
+fn rate_limit(value: &str) -> Result<u32, BadValue> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| BadValue::new("SHIKAKU_RATE_LIMIT", "requests per minute (0 = off)", value))
 }
 
-fn streams(value: &str) -> Result<usize, String> {
+fn streams(value: &str) -> Result<usize, BadValue> {
     match value.trim().parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!(
-            "SHIKAKU_MAX_STREAMS / SHIKAKU_MAX_STREAMS_PER_CLIENT: expected a number of streams (1 or more), got {value:?}"
+        _ => Err(BadValue::new(
+            "SHIKAKU_MAX_STREAMS / SHIKAKU_MAX_STREAMS_PER_CLIENT",
+            "a number of streams (1 or more)",
+            value,
         )),
     }
 }
 
-fn metrics_token(value: &str) -> Result<Secret, String> {
+fn metrics_token(value: &str) -> Result<Secret, BadValue> {
     let value = value.trim();
     if value.chars().count() < 16 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(
-            "SHIKAKU_METRICS_TOKEN: expected 16 or more characters without spaces".to_string(),
-        );
+        return Err(BadValue {
+            setting: "SHIKAKU_METRICS_TOKEN",
+            expected: "16 or more characters without spaces",
+            got: None,
+        });
     }
     Ok(Secret::new(value))
 }
 
-fn proxies(value: &str) -> Result<usize, String> {
+fn proxies(value: &str) -> Result<usize, BadValue> {
     match value.trim().parse::<usize>() {
         Ok(n) if n <= 8 => Ok(n),
-        _ => Err(format!(
-            "SHIKAKU_TRUST_PROXY: expected the number of reverse proxies in front (0 to 8), got {value:?}"
+        _ => Err(BadValue::new(
+            "SHIKAKU_TRUST_PROXY",
+            "the number of reverse proxies in front (0 to 8)",
+            value,
         )),
     }
 }
 
 /// An origin as browsers send it: `https://host[:port]`, nothing after.
-fn origin(origin: &str) -> Result<HeaderValue, String> {
+fn origin(origin: &str) -> Result<HeaderValue, BadValue> {
     let origin = origin.trim();
     let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
         && !origin
@@ -329,7 +356,11 @@ fn origin(origin: &str) -> Result<HeaderValue, String> {
             .map(|(_, rest)| rest.is_empty() || rest.contains('/'))
             .unwrap_or(true);
     let refused = || {
-        format!("SHIKAKU_CORS_ORIGINS: {origin:?} is not an origin like https://portal.example.jp")
+        BadValue::new(
+            "SHIKAKU_CORS_ORIGINS",
+            "an origin like https://portal.example.jp",
+            origin,
+        )
     };
     if !ok {
         return Err(refused());
