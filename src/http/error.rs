@@ -356,7 +356,15 @@ pub async fn with_call_center(
 
 /// `Json` whose rejections are [`ApiError`]s. The body must be a JSON object, as the API
 /// document says: serde would otherwise read a struct from an array (`[null, null]`).
+/// A field in [`OWN_CODES`] that is refused gets its own code.
 pub struct ApiJson<T>(pub T);
+
+/// Request fields whose refusal has a code of its own (the widget and the API document name
+/// them), with the catalog's words for it.
+const OWN_CODES: &[(&str, &str, Key)] = &[
+    ("rating", "invalid_rating", Key::InvalidRating),
+    ("reason", "invalid_reason", Key::InvalidReason),
+];
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
@@ -374,9 +382,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         if !value.is_object() {
             return Err(invalid("the body must be a JSON object".to_string()));
         }
-        serde_json::from_value(value)
+        serde_path_to_error::deserialize(value)
             .map(ApiJson)
-            .map_err(|e| invalid(e.to_string()))
+            .map_err(|e| {
+                let field = e.path().to_string();
+                match OWN_CODES.iter().find(|(name, ..)| *name == field) {
+                    Some(&(_, code, key)) => {
+                        ApiError::invalid(code, copy::ja(key)).with_detail(e.to_string())
+                    }
+                    None => invalid(e.to_string()),
+                }
+            })
     }
 }
 

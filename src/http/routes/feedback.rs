@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use super::chat::Handoff;
 
 use crate::conversation::Rating;
-use crate::copy::{self, Key};
 use crate::domain::MessageId;
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
@@ -25,8 +24,7 @@ pub struct FeedbackRequest {
     #[serde(deserialize_with = "whole_number")]
     message_id: MessageId,
     /// "up" (👍) or "down" (👎).
-    #[schema(value_type = Rating)]
-    rating: String,
+    rating: Rating,
     #[serde(default)]
     #[schema(
         max_length = 1000,
@@ -73,18 +71,12 @@ pub async fn feedback(
     ApiJson(body): ApiJson<FeedbackRequest>,
 ) -> Result<Json<FeedbackResponse>, ApiError> {
     refuse_control("session_id", &body.session_id)?;
-    let Ok(rating) = body.rating.parse::<Rating>() else {
-        return Err(
-            ApiError::invalid("invalid_rating", copy::ja(Key::InvalidRating))
-                .with_detail(format!("rating: {:?}", body.rating)),
-        );
-    };
     let offer = state
         .conversations()
         .feedback(
             &body.session_id,
             body.message_id,
-            rating,
+            body.rating,
             body.comment.as_deref(),
         )
         .await?;

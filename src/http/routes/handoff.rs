@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 
 use crate::assistant::Channel;
 use crate::conversation::State as Conversation;
-use crate::copy::{self, Key};
 use crate::domain::{MessageId, TicketId};
 use crate::handoff::{Details, Reason};
 use crate::http::AppState;
@@ -50,8 +49,7 @@ pub struct HandoffRequest {
     question: Option<String>,
     /// What started it (default `button`).
     #[serde(default)]
-    #[schema(value_type = Option<Reason>)]
-    reason: Option<String>,
+    reason: Option<Reason>,
 }
 
 /// A ticket was opened: what the user is told.
@@ -90,14 +88,7 @@ pub async fn handoff(
 ) -> Result<Response, ApiError> {
     refuse_control("session_id", body.session_id.as_deref().unwrap_or_default())?;
     let conversations = state.conversations();
-    let reason = match body.reason.as_deref() {
-        None => Reason::Button,
-        Some(name) => name.parse::<Reason>().map_err(|_| {
-            let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
-            ApiError::invalid("invalid_reason", copy::ja(Key::InvalidReason))
-                .with_detail(format!("reason must be one of {}", names.join(", ")))
-        })?,
-    };
+    let reason = body.reason.unwrap_or(Reason::Button);
     let details = Details {
         facility_name: body.facility_name,
         facility_code: body.facility_code,
