@@ -9,16 +9,6 @@ use crate::copy::{self, Key};
 use crate::handoff::Reason;
 use crate::store::channels::ChannelEvent;
 
-/// Told to a channel user whose message went to the person who owns the conversation.
-fn passed_on() -> &'static str {
-    copy::ja(Key::PassedOn)
-}
-
-/// Told to a channel user who asks for a person while a ticket is open.
-fn already_waiting() -> &'static str {
-    copy::ja(Key::AlreadyWaiting)
-}
-
 /// A notice owed to a channel user, stored with the event that asked for it: sent by the
 /// event's worker, or by the sweep after a crash (`jobs.rs`).
 #[derive(Debug, Clone)]
@@ -83,7 +73,7 @@ impl Inbox<'_> {
         let Some((question_id, owed)) = self
             .0
             .store
-            .add_user_message_once(&conversation, &question, &event, passed_on())
+            .add_user_message_once(&conversation, &question, &event, copy::ja(Key::PassedOn))
             .await
             .map_err(|e| self.0.unavailable(e))?
         else {
@@ -103,7 +93,7 @@ impl Inbox<'_> {
                 self.0.desk_message(&conversation).await;
                 Ok(Some(Taken::Notice(Owed {
                     id,
-                    text: passed_on().to_string(),
+                    text: copy::ja(Key::PassedOn).to_string(),
                     suggestions: Vec::new(),
                 })))
             }
@@ -162,7 +152,7 @@ impl Inbox<'_> {
                 Reason::RequestedPerson,
                 &event,
                 &confirmation,
-                already_waiting(),
+                copy::ja(Key::AlreadyWaiting),
             )
             .await?
         else {
@@ -178,7 +168,7 @@ impl Inbox<'_> {
                 self.0.desk_event(DeskKind::Ticket, created.ticket).await;
                 confirmation
             }
-            None => already_waiting().to_string(),
+            None => copy::ja(Key::AlreadyWaiting).to_string(),
         };
         Ok(Some(Owed {
             id,

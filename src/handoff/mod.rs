@@ -65,12 +65,19 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    /// `field` refused with the catalog's text `key` (`{max}` filled in).
-    fn new(field: &'static str, key: Key, max: usize) -> Self {
-        let max = max.to_string();
+    /// `field` refused with the catalog's text `key`.
+    fn new(field: &'static str, key: Key) -> Self {
         FieldError {
             field,
-            message: copy::filled(Language::Ja, key, &[("max", &max)]),
+            message: copy::ja(key).to_string(),
+        }
+    }
+
+    /// `field` refused as longer than `max` characters (the text's `{max}`).
+    fn too_long(field: &'static str, key: Key, max: usize) -> Self {
+        FieldError {
+            field,
+            message: copy::filled(Language::Ja, key, &[("max", &max.to_string())]),
         }
     }
 }
@@ -98,7 +105,7 @@ impl Details {
             ("question", &self.question),
         ] {
             if value.as_deref().is_some_and(crate::text::has_control) {
-                errors.push(FieldError::new(field, Key::InvalidControl, 0));
+                errors.push(FieldError::new(field, Key::InvalidControl));
             }
         }
         if !errors.is_empty() {
@@ -107,7 +114,7 @@ impl Details {
         // A My Number is never kept: free text loses it, a contact with one is refused.
         let facility_name = UserText::optional(self.facility_name.as_deref(), MAX_NAME)
             .unwrap_or_else(|_| {
-                errors.push(FieldError::new(
+                errors.push(FieldError::too_long(
                     "facility_name",
                     Key::InvalidFacilityName,
                     MAX_NAME,
@@ -119,23 +126,19 @@ impl Details {
         if let Some(code) = &facility_code
             && !(code.len() == 7 && code.bytes().all(|b| b.is_ascii_digit()))
         {
-            errors.push(FieldError::new(
-                "facility_code",
-                Key::InvalidFacilityCode,
-                0,
-            ));
+            errors.push(FieldError::new("facility_code", Key::InvalidFacilityCode));
         }
         let contact = given(&self.contact).map(|c| normalize(&c).replace('ー', "-"));
         if contact.as_deref().is_some_and(holds_number) {
-            errors.push(FieldError::new("contact", Key::InvalidContactNumber, 0));
+            errors.push(FieldError::new("contact", Key::InvalidContactNumber));
         } else if let Some(c) = &contact
             && !(contacts::is_phone_number(c) || contacts::is_email_address(c))
         {
-            errors.push(FieldError::new("contact", Key::InvalidContact, 0));
+            errors.push(FieldError::new("contact", Key::InvalidContact));
         }
         let question =
             UserText::optional(self.question.as_deref(), MAX_QUESTION).unwrap_or_else(|_| {
-                errors.push(FieldError::new(
+                errors.push(FieldError::too_long(
                     "question",
                     Key::InvalidQuestion,
                     MAX_QUESTION,

@@ -21,7 +21,7 @@ pub struct FeedbackRequest {
     session_id: String,
     /// The answer's `message_id`, or the `id` of the notice that closed a ticket
     /// (`closes_ticket`): that rates the person's help.
-    #[serde(deserialize_with = "whole_number")]
+    #[serde(deserialize_with = "whole_message_id")]
     message_id: MessageId,
     /// "up" (👍) or "down" (👎).
     rating: Rating,
@@ -33,8 +33,11 @@ pub struct FeedbackRequest {
     comment: Option<String>,
 }
 
-/// A whole number, also when written `5.0`: JSON Schema counts it as an integer.
-fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<MessageId, D::Error> {
+/// A message id: a whole number, also when written `5.0` (JSON Schema counts it as an
+/// integer).
+fn whole_message_id<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<MessageId, D::Error> {
     use serde::Deserialize;
     let number = serde_json::Number::deserialize(deserializer)?;
     number
