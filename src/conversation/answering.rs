@@ -11,7 +11,7 @@ use super::context::recent_question;
 use super::{Accepted, ChatError, Conversations};
 use crate::assistant::{Answer, Assistant, Channel, Outcome, Question, WriterKind, validate};
 use crate::copy::{self, Key};
-use crate::domain::{Language, MessageId};
+use crate::domain::{ConversationId, Language, MessageId};
 
 /// Related questions offered after an answer on a messaging channel.
 const MAX_RELATED: usize = 3;
@@ -28,7 +28,7 @@ pub enum Offer {
 /// The stored answer to an accepted message, and what goes with it.
 #[derive(Debug, Clone)]
 pub struct Reply {
-    pub session_id: String,
+    pub session_id: ConversationId,
     pub question_id: MessageId,
     /// The stored answer; `None` when the database could not store it (the answer's text
     /// then says so: [`unsaved_notice`]).

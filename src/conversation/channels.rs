@@ -6,6 +6,7 @@
 use super::{Accepted, ChatError, Conversations, DeskKind, State};
 use crate::assistant::{Channel, validate};
 use crate::copy::{self, Key};
+use crate::domain::ConversationId;
 use crate::handoff::Reason;
 use crate::store::channels::ChannelEvent;
 
@@ -182,12 +183,8 @@ impl Inbox<'_> {
         &self,
         channel: Channel,
         user: &str,
-    ) -> anyhow::Result<String> {
-        Ok(self
-            .0
-            .store
-            .channel_conversation(channel.as_str(), user)
-            .await?)
+    ) -> anyhow::Result<ConversationId> {
+        Ok(self.0.store.channel_conversation(channel, user).await?)
     }
 
     /// The user left the channel (blocked, unfollowed): a later contact starts a new

@@ -3,6 +3,7 @@
 //! the message when it is accepted ([`crate::store::Store::conversation_context`]), or here.
 
 use super::Conversations;
+use crate::domain::ConversationId;
 use crate::store::ConversationContext;
 
 /// How long after an answer a message may still lean on its question (「診療所は？」).
@@ -11,7 +12,7 @@ const FOLLOW_UP_WITHIN: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
 impl Conversations {
     /// What answering reads of a conversation; a failed read leans on nothing and counts
     /// nothing.
-    pub(super) async fn context(&self, session: &str) -> ConversationContext {
+    pub(super) async fn context(&self, session: &ConversationId) -> ConversationContext {
         match self.store.conversation_context(session).await {
             Ok(found) => found.unwrap_or_default(),
             Err(e) => {
@@ -23,7 +24,7 @@ impl Conversations {
 
     /// Whether the bot could not help twice in this conversation (no answer, or 👎); a
     /// failed count offers nothing.
-    pub(super) async fn unhelpful_twice(&self, session: &str) -> bool {
+    pub(super) async fn unhelpful_twice(&self, session: &ConversationId) -> bool {
         let context = self.context(session).await;
         context.no_answers + context.downs >= 2
     }

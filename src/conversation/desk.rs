@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use super::Conversations;
-use crate::domain::TicketId;
+use crate::domain::{ConversationId, TicketId};
 use crate::store::Backend;
 
 /// One thing the agent console should show without being asked.
@@ -54,7 +54,7 @@ impl Conversations {
     }
 
     /// Tells the consoles that the user wrote in `conversation`, when it has an open ticket.
-    pub(super) async fn desk_message(&self, conversation: &str) {
+    pub(super) async fn desk_message(&self, conversation: &ConversationId) {
         match self.store.open_ticket(conversation).await {
             Ok(Some(t)) => {
                 self.send_desk(DeskEvent {

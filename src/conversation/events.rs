@@ -6,21 +6,19 @@
 use tokio::sync::broadcast;
 
 use super::{Conversations, Lifecycle};
-use crate::domain::MessageId;
+use crate::domain::{ConversationId, MessageId};
 use crate::store::{Backend, StoredMessage};
 
 impl Conversations {
     /// Messages written into conversations by people (agents), as they happen.
-    pub fn subscribe(&self) -> broadcast::Receiver<(String, StoredMessage)> {
+    pub fn subscribe(&self) -> broadcast::Receiver<(ConversationId, StoredMessage)> {
         self.events.subscribe()
     }
 
     /// Sends a stored message to the user's open event streams.
-    pub(super) async fn publish(&self, conversation: &str, message: &StoredMessage) {
+    pub(super) async fn publish(&self, conversation: &ConversationId, message: &StoredMessage) {
         let local = || {
-            let _ = self
-                .events
-                .send((conversation.to_string(), message.clone()));
+            let _ = self.events.send((conversation.clone(), message.clone()));
         };
         match self.store.backend {
             Backend::Sqlite => local(),

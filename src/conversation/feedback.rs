@@ -2,7 +2,7 @@
 //! on the notice that a person resolved the ticket rates their help.
 
 use super::Conversations;
-use crate::domain::MessageId;
+use crate::domain::{ConversationId, MessageId};
 use crate::store::{Rated, StoreError};
 use crate::text::{TextError, UserText};
 
@@ -22,7 +22,7 @@ pub enum FeedbackError {
     #[error("no answer {message_id} in session {session}")]
     NoSuchAnswer {
         message_id: MessageId,
-        session: String,
+        session: ConversationId,
     },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -33,7 +33,7 @@ impl Conversations {
     /// it). `Ok(true)`: offer a person (the bot could not help twice in this conversation).
     pub async fn feedback(
         &self,
-        session: &str,
+        session: &ConversationId,
         message_id: MessageId,
         rating: Rating,
         comment: Option<&str>,
@@ -44,11 +44,8 @@ impl Conversations {
         })?;
         let no_such_answer = || FeedbackError::NoSuchAnswer {
             message_id,
-            session: session.to_string(),
+            session: session.clone(),
         };
-        if !super::is_session_id(session) {
-            return Err(no_such_answer());
-        }
         let rated = self
             .store
             .set_feedback(session, message_id, rating, comment.as_ref())

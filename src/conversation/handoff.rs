@@ -4,7 +4,7 @@
 use super::{Conversations, DeskKind, NUMBER_REMOVED};
 use crate::assistant::language::{self, Written};
 use crate::assistant::{Channel, Language};
-use crate::domain::{MessageId, TicketId};
+use crate::domain::{ConversationId, MessageId, TicketId};
 use crate::handoff::{self, Details, FieldError, Reason};
 use crate::store::{Conflict, StoreError};
 use crate::text::clock::now_in_japan;
@@ -38,7 +38,7 @@ pub enum HandoffError {
 /// A ticket that was created and confirmed to the user.
 #[derive(Debug, Clone)]
 pub struct HandoffReply {
-    pub session_id: String,
+    pub session_id: ConversationId,
     pub ticket_id: TicketId,
     pub message_id: MessageId,
     /// What the user is told (business hours and the phone number).
@@ -51,7 +51,7 @@ impl Conversations {
     /// Once this returns `Ok`, the ticket is committed.
     pub async fn handoff(
         &self,
-        session: Option<&str>,
+        session: Option<&ConversationId>,
         channel: Channel,
         reason: Reason,
         details: &Details,
@@ -94,7 +94,10 @@ impl Conversations {
 
     /// What a user who hands over is told (business hours, the call center's number), in
     /// the language they wrote last.
-    pub(super) async fn confirmation(&self, session_id: &str) -> Result<String, StoreError> {
+    pub(super) async fn confirmation(
+        &self,
+        session_id: &ConversationId,
+    ) -> Result<String, StoreError> {
         let language = language_of(self.store.last_user_text(session_id).await?.as_deref());
         Ok(handoff::confirmation(
             &self.hours,

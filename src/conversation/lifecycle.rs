@@ -7,6 +7,7 @@ use std::future::Future;
 use tokio_util::sync::CancellationToken;
 
 use super::Conversations;
+use crate::store::StoreError;
 
 /// The conversation service's lifecycle, seen from `serve`, the channels and the health
 /// routes.
@@ -45,8 +46,8 @@ impl Lifecycle<'_> {
     }
 
     /// Whether the database answers (for `/readyz`).
-    pub async fn database_ready(&self) -> anyhow::Result<()> {
-        Ok(self.0.store.ping_write().await?)
+    pub async fn database_ready(&self) -> Result<(), StoreError> {
+        self.0.store.ping_write().await
     }
 
     /// Which database it is (`sqlite`, `postgres`).

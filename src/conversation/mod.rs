@@ -31,7 +31,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::assistant::{Assistant, Channel, QuestionError, validate};
-use crate::domain::MessageId;
+use crate::domain::{ConversationId, MessageId};
 use crate::handoff::hours::BusinessHours;
 use crate::metrics::Metrics;
 use crate::store::{ConversationContext, Store, StoreError, StoredMessage};
@@ -73,12 +73,6 @@ pub trait Deliver: Send + Sync {
     ) -> BoxFuture<'a, Result<(), Undelivered>>;
 }
 
-/// Whether `session` can name a conversation (their ids are UUIDs): anything else is
-/// unknown without asking the database, which a NUL would fail on PostgreSQL.
-pub(crate) fn is_session_id(session: &str) -> bool {
-    uuid::Uuid::try_parse(session).is_ok()
-}
-
 /// Told to the user whose free text held a 12-digit number.
 pub(crate) const NUMBER_REMOVED: &str =
     "\n（ご入力の12桁の番号は削除しました。マイナンバー（個人番号）は入力しないでください。）";
@@ -96,7 +90,7 @@ pub struct Conversations {
     /// The messaging channels, when any is on.
     deliver: Option<Arc<dyn Deliver>>,
     /// Messages for users' open event streams (agents' replies), by conversation.
-    events: tokio::sync::broadcast::Sender<(String, StoredMessage)>,
+    events: tokio::sync::broadcast::Sender<(ConversationId, StoredMessage)>,
     /// What the agent consoles hear ([`desk`]).
     desk: tokio::sync::broadcast::Sender<DeskEvent>,
     /// Cancelled when the service shuts down: open event streams and channel work end, so
@@ -124,7 +118,7 @@ pub enum ChatError {
 /// A message that has been checked and stored, waiting for its answer.
 #[derive(Debug, Clone)]
 pub struct Accepted {
-    pub session_id: String,
+    pub session_id: ConversationId,
     pub question_id: MessageId,
     /// `bot`, or `waiting`/`agent` when a person owns the conversation: then the bot stays
     /// silent and the message is for the agent.
@@ -192,7 +186,7 @@ impl Conversations {
     /// message (any 12-digit number removed first: a My Number is never stored).
     pub async fn accept(
         &self,
-        session: Option<&str>,
+        session: Option<&ConversationId>,
         channel: Channel,
         text: &str,
     ) -> Result<Accepted, ChatError> {
@@ -200,7 +194,6 @@ impl Conversations {
         // What answering will read of an existing conversation is read with the query
         // that finds it.
         let (session_id, context) = match session {
-            Some(id) if !is_session_id(id) => return Err(ChatError::UnknownSession),
             Some(id) => {
                 let context = self
                     .store
@@ -208,12 +201,12 @@ impl Conversations {
                     .await
                     .map_err(|e| self.unavailable(e))?
                     .ok_or(ChatError::UnknownSession)?;
-                (id.to_string(), context)
+                (id.clone(), context)
             }
             None => {
                 let id = self
                     .store
-                    .create_conversation(channel.as_str())
+                    .create_conversation(channel)
                     .await
                     .map_err(|e| self.unavailable(e))?;
                 let context = ConversationContext {
@@ -235,7 +228,7 @@ impl Conversations {
     /// agents' consoles hear of it when a person owns the conversation.
     pub(super) async fn accepted(
         &self,
-        session_id: String,
+        session_id: ConversationId,
         question_id: MessageId,
         channel: Channel,
         text: &str,
@@ -259,17 +252,14 @@ impl Conversations {
     }
 
     /// The conversation's state, or `None` if there is no such conversation.
-    pub async fn state(&self, session: &str) -> anyhow::Result<Option<State>> {
-        if !is_session_id(session) {
-            return Ok(None);
-        }
+    pub async fn state(&self, session: &ConversationId) -> anyhow::Result<Option<State>> {
         Ok(self.store.conversation_state(session).await?)
     }
 
     /// The transcript and the state, or `None` if there is no such conversation.
     pub async fn transcript(
         &self,
-        session: &str,
+        session: &ConversationId,
     ) -> anyhow::Result<Option<(State, Vec<StoredMessage>)>> {
         let Some(state) = self.state(session).await? else {
             return Ok(None);
@@ -278,24 +268,19 @@ impl Conversations {
     }
 
     /// Whether a conversation exists.
-    pub async fn exists(&self, session: &str) -> Result<bool, StoreError> {
-        if !is_session_id(session) {
-            return Ok(false);
-        }
+    pub async fn exists(&self, session: &ConversationId) -> Result<bool, StoreError> {
         self.store.conversation_exists(session).await
     }
 
     /// The conversation `session` names (`None` if there is none), or a new one.
     async fn conversation(
         &self,
-        session: Option<&str>,
+        session: Option<&ConversationId>,
         channel: Channel,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Option<ConversationId>, StoreError> {
         match session {
-            Some(id) => Ok(self.exists(id).await?.then(|| id.to_string())),
-            None => Ok(Some(
-                self.store.create_conversation(channel.as_str()).await?,
-            )),
+            Some(id) => Ok(self.exists(id).await?.then(|| id.clone())),
+            None => Ok(Some(self.store.create_conversation(channel).await?)),
         }
     }
 }

@@ -8,7 +8,7 @@ use super::handoff::language_of;
 use super::{Conversations, DeskKind, Voice};
 use crate::assistant::{Channel, Citation};
 use crate::copy::{self, Key};
-use crate::domain::{MessageId, TicketId, UserId};
+use crate::domain::{ConversationId, MessageId, TicketId, UserId};
 use crate::handoff::Priority;
 use crate::store::canned::CannedReply;
 use crate::store::tickets::{Note, TicketRow};
@@ -271,14 +271,20 @@ impl Desk<'_> {
 
     /// After a ticket changed hands or state: the user is told (`text`, stored as message
     /// `notice`), and the desk sees the ticket change.
-    async fn changed(&self, ticket: TicketId, conversation: &str, notice: MessageId, text: &str) {
+    async fn changed(
+        &self,
+        ticket: TicketId,
+        conversation: &ConversationId,
+        notice: MessageId,
+        text: &str,
+    ) {
         self.tell(conversation, notice, text).await;
         self.0.desk_event(DeskKind::Ticket, ticket).await;
     }
 
     /// Sends a notice of the service, stored as message `id`, to the user's open widget
     /// streams and their messaging channel; a failure is logged (it is in the transcript).
-    async fn tell(&self, conversation: &str, id: MessageId, text: &str) {
+    async fn tell(&self, conversation: &ConversationId, id: MessageId, text: &str) {
         match self.0.store.message(id).await {
             Ok(Some((_, message))) => self.0.publish(conversation, &message).await,
             Ok(None) => {}
@@ -317,7 +323,7 @@ impl Desk<'_> {
     /// Pushes `text` to the conversation's messaging-channel user; `None` for the widget.
     async fn deliver_to_channel(
         &self,
-        conversation: &str,
+        conversation: &ConversationId,
         voice: Voice,
         text: &str,
     ) -> Option<Delivery> {

@@ -99,6 +99,41 @@ ids! {
     MessageId;
 }
 
+// Only `random` and `parse` make one outside the store (which reads back the ids it wrote,
+// `transparent`), so a text that is not a UUID never reaches a query: a NUL would fail it
+// on PostgreSQL. The doc comment below is the API document's description.
+/// A conversation, by the random UUID it was opened with (the widget's `session_id`): what
+/// a channel's user, a ticket and every message belong to. A text that is not a UUID
+/// names no conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct ConversationId(String);
+
+impl ConversationId {
+    /// A new conversation's id.
+    pub fn random() -> Self {
+        ConversationId(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// The id `text` names, as it was sent, or `None` when it is not a UUID.
+    pub fn parse(text: &str) -> Option<Self> {
+        uuid::Uuid::try_parse(text)
+            .is_ok()
+            .then(|| ConversationId(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ConversationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A name that is none of its kind's (from the database, a request, the command line).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {kind} {name:?}: expected one of {}", expected.join(", "))]
@@ -308,5 +343,20 @@ mod tests {
         assert_eq!(Language::default(), Language::Ja);
         assert!(State::Agent.person_owns() && !State::Resolved.person_owns());
         assert!(Role::Admin.answers_tickets() && Role::Admin.edits_knowledge());
+    }
+
+    #[test]
+    fn a_conversation_id_is_a_uuid_or_nothing() {
+        let id = ConversationId::random();
+        assert_eq!(ConversationId::parse(id.as_str()), Some(id.clone()));
+        assert_eq!(serde_json::to_value(&id).unwrap(), id.as_str());
+        for text in [
+            "",
+            "no-such-session",
+            "\0",
+            "00000000-0000-0000-0000-00000000000",
+        ] {
+            assert_eq!(ConversationId::parse(text), None, "{text:?}");
+        }
     }
 }

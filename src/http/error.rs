@@ -14,10 +14,10 @@ use utoipa::ToSchema;
 
 use crate::conversation::{ChatError, FeedbackError, HandoffError, MAX_COMMENT_CHARS, TicketError};
 use crate::copy::{self, Key};
-use crate::domain::{Language, TicketId};
+use crate::domain::{ConversationId, Language, MessageId, TicketId};
 use crate::handoff::FieldError;
 use crate::store::{Conflict, StoreError};
-use crate::text::privacy;
+use crate::text::privacy::Shown;
 
 /// An error response: `{"error": {"code", "message", "detail"?}}`.
 #[derive(Debug)]
@@ -43,11 +43,14 @@ pub struct ErrorDetail {
     /// What was wrong, for programs (e.g. `invalid_message`, `rate_limited`).
     code: &'static str,
     /// Japanese, for users: the widget shows it as it is.
-    message: String,
+    #[schema(value_type = String)]
+    message: Shown,
     /// For developers (e.g. the JSON parser's complaint).
     #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<String>,
-    /// The details to fix (`invalid_details` of `POST /api/v1/handoff`).
+    #[schema(value_type = Option<String>)]
+    detail: Option<Shown>,
+    /// The details to fix (`invalid_details` of `POST /api/v1/handoff`): the catalog's
+    /// words, which quote nothing that was sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<Vec<FieldError>>,
     /// The ticket already open (`already_waiting` of `POST /api/v1/handoff`).
@@ -61,7 +64,7 @@ impl ApiError {
             status,
             body: ErrorDetail {
                 code,
-                message: message.into(),
+                message: Shown::new(&message.into()),
                 detail: None,
                 fields: None,
                 ticket_id: None,
@@ -79,11 +82,11 @@ impl ApiError {
     }
 
     pub fn message(&self) -> &str {
-        &self.body.message
+        self.body.message.as_str()
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
-        self.body.detail = Some(detail.into());
+        self.body.detail = Some(Shown::new(&detail.into()));
         self
     }
 
@@ -123,6 +126,16 @@ impl ApiError {
             "unknown_session",
             copy::ja(Key::UnknownSession),
         )
+    }
+
+    /// 404 `unknown_message`: no answer `message_id` in the conversation `session`.
+    pub fn unknown_message(message_id: MessageId, session: &str) -> Self {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_message",
+            copy::ja(Key::UnknownMessage),
+        )
+        .with_detail(format!("no answer {message_id} in session {session}"))
     }
 
     /// 503 `storage_unavailable`: the database cannot be reached or written now; the user
@@ -251,12 +264,7 @@ impl From<FeedbackError> for ApiError {
             FeedbackError::NoSuchAnswer {
                 message_id,
                 session,
-            } => ApiError::new(
-                StatusCode::NOT_FOUND,
-                "unknown_message",
-                copy::ja(Key::UnknownMessage),
-            )
-            .with_detail(format!("no answer {message_id} in session {session}")),
+            } => ApiError::unknown_message(message_id, session.as_str()),
             FeedbackError::Internal(e) => ApiError::internal(&e),
         }
     }
@@ -310,19 +318,9 @@ impl From<JsonRejection> for ApiError {
 }
 
 impl IntoResponse for ApiError {
-    /// The error as JSON. No 12-digit number leaves in it: a refusal that names what was
-    /// wrong (a tag, a JSON parser's complaint that quotes the value) never echoes a My
-    /// Number back to the sender.
+    /// The error as JSON: its texts are [`Shown`], so no 12-digit number leaves in it.
     fn into_response(self) -> Response {
-        let scrub = |text: &str| privacy::scrub(text).0;
-        let mut body = self.body;
-        body.message = scrub(&body.message);
-        body.detail = body.detail.as_deref().map(scrub);
-        if let Some(fields) = &mut body.fields {
-            for field in fields {
-                field.message = scrub(&field.message);
-            }
-        }
+        let body = self.body;
         let unavailable = body.code == "storage_unavailable";
         let mut response = (self.status, Json(ErrorBody { error: body })).into_response();
         if unavailable {
@@ -431,6 +429,24 @@ pub fn refuse_control(field: &str, value: &str) -> Result<(), ApiError> {
         return Err(control_in(field));
     }
     Ok(())
+}
+
+/// The conversation a request names by its `session_id`: 404 `unknown_session` when the
+/// text is not a conversation's id (a UUID), without asking the database.
+pub fn conversation_named(session_id: &str) -> Result<ConversationId, ApiError> {
+    ConversationId::parse(session_id).ok_or_else(ApiError::unknown_session)
+}
+
+/// The conversation a request continues (`None`: it starts one): a `session_id` with a
+/// control character is refused (422), one that names no conversation too (404).
+pub fn continued_conversation(
+    session_id: Option<&str>,
+) -> Result<Option<ConversationId>, ApiError> {
+    let Some(session_id) = session_id else {
+        return Ok(None);
+    };
+    refuse_control("session_id", session_id)?;
+    conversation_named(session_id).map(Some)
 }
 
 /// The 422 of [`refuse_control`], for a text already found to hold a control character.

@@ -50,7 +50,7 @@ pub struct Generation {
 
 pub enum Event {
     Token(String),
-    Done(Result<Generation, String>),
+    Done(anyhow::Result<Generation>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,9 +86,7 @@ impl Generator {
             .spawn(move || {
                 for job in rx {
                     let result = run(&model, &job.prompt, &job.params, &job.events);
-                    let _ = job
-                        .events
-                        .send(Event::Done(result.map_err(|e| format!("{e:#}"))));
+                    let _ = job.events.send(Event::Done(result));
                 }
             })
             .expect("spawning the model worker");
@@ -131,7 +129,7 @@ impl Generator {
         for event in rx {
             match event {
                 Event::Token(piece) => on_token(&piece),
-                Event::Done(result) => return result.map_err(anyhow::Error::msg),
+                Event::Done(result) => return result,
             }
         }
         anyhow::bail!("the model worker stopped before finishing")

@@ -376,7 +376,7 @@ mod tests {
 
     /// Parses `args` alone: the variables of the process running the tests (a developer's
     /// `SHIKAKU_DICT`, say) are not read.
-    fn parse(args: &[&str]) -> Result<(Settings, ServiceArgs), String> {
+    fn parse(args: &[&str]) -> Result<(Settings, ServiceArgs), clap::Error> {
         let mut all = vec!["shikaku"];
         all.extend_from_slice(args);
         Service::command()
@@ -384,7 +384,6 @@ mod tests {
             .try_get_matches_from(all)
             .and_then(|matches| Service::from_arg_matches(&matches))
             .map(|c| (c.args.resolve(), c.service))
-            .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -428,8 +427,10 @@ mod tests {
                 "unsupported database URL",
             ),
         ] {
-            let e = parse(args).err().unwrap_or_default();
-            assert!(e.contains(says), "{args:?}: {e}");
+            let Err(e) = parse(args) else {
+                panic!("{args:?} was taken");
+            };
+            assert!(e.to_string().contains(says), "{args:?}: {e}");
         }
     }
 

@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use super::conversations::{StoredMessage, insert_conversation, insert_user_message};
 use super::{Store, Tx, now};
-use crate::domain::{Channel, MessageId, Speaker};
+use crate::domain::{Channel, ConversationId, MessageId, Speaker};
 use crate::text::UserText;
 
 /// A channel message still to be answered (see migration 0009).
@@ -91,7 +91,11 @@ const EVENT_MEMORY: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
 impl Store {
     /// The conversation of `user_id` on `channel`, opened on first contact.
-    pub async fn channel_conversation(&self, channel: &str, user_id: &str) -> Result<String> {
+    pub async fn channel_conversation(
+        &self,
+        channel: Channel,
+        user_id: &str,
+    ) -> Result<ConversationId> {
         if let Some(id) = self.bound_conversation(channel, user_id).await? {
             return Ok(id);
         }
@@ -101,7 +105,7 @@ impl Store {
             "INSERT INTO channel_users (channel, user_id, conversation_id, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (channel, user_id) DO NOTHING",
         )
-        .bind(channel)
+        .bind(channel.as_str())
         .bind(user_id)
         .bind(&id)
         .bind(now())
@@ -120,11 +124,15 @@ impl Store {
         Ok(id)
     }
 
-    async fn bound_conversation(&self, channel: &str, user_id: &str) -> Result<Option<String>> {
+    async fn bound_conversation(
+        &self,
+        channel: Channel,
+        user_id: &str,
+    ) -> Result<Option<ConversationId>> {
         let row = sqlx::query(
             "SELECT conversation_id FROM channel_users WHERE channel = $1 AND user_id = $2",
         )
-        .bind(channel)
+        .bind(channel.as_str())
         .bind(user_id)
         .fetch_optional(&self.pool)
         .await?;
@@ -135,7 +143,7 @@ impl Store {
     /// conversation; no user for the widget, or when the user left the channel (unfollowed).
     pub async fn channel_user(
         &self,
-        conversation: &str,
+        conversation: &ConversationId,
     ) -> Result<Option<(Channel, Option<String>)>> {
         let row = sqlx::query(
             "SELECT c.channel, u.user_id FROM conversations c \
@@ -184,7 +192,7 @@ impl Store {
     /// the bot is to answer it). A crash can lose none of them without the others.
     pub async fn add_user_message_once(
         &self,
-        conversation: &str,
+        conversation: &ConversationId,
         text: &UserText,
         event: &ChannelEvent<'_>,
         for_agent: &str,
@@ -365,7 +373,7 @@ impl Store {
     pub async fn channel_job_question(
         &self,
         message_id: MessageId,
-    ) -> Result<Option<(String, String, Option<StoredMessage>)>> {
+    ) -> Result<Option<(ConversationId, String, Option<StoredMessage>)>> {
         let Some((conversation, question)) = self.message(message_id).await? else {
             return Ok(None);
         };

@@ -8,7 +8,9 @@ use sqlx::Row;
 use super::group_commit::{NewRow, insert_one};
 use super::{Store, now};
 use crate::assistant::{Answer, Citation};
-use crate::domain::{MessageId, Outcome, Rating, Speaker, State, TicketId, WriterKind};
+use crate::domain::{
+    Channel, ConversationId, MessageId, Outcome, Rating, Speaker, State, TicketId, WriterKind,
+};
 use crate::text::UserText;
 
 /// One message of a transcript, as the API returns it.
@@ -76,7 +78,7 @@ pub enum Rated {
 /// one statement, which also marks the conversation updated (migration 0013's trigger).
 pub(super) async fn insert_user_message<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    conversation: &str,
+    conversation: &ConversationId,
     text: &UserText,
 ) -> Result<MessageId> {
     insert_one(executor, &NewRow::question(conversation, text))
@@ -88,8 +90,8 @@ pub(super) async fn insert_user_message<'e>(
 /// A new conversation's id (a random UUID).
 pub(super) async fn insert_conversation<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
-    channel: &str,
-) -> Result<String> {
+    channel: Channel,
+) -> Result<ConversationId> {
     let (id, row) = NewRow::conversation(channel);
     insert_one(executor, &row).await?;
     Ok(id)
@@ -97,7 +99,7 @@ pub(super) async fn insert_conversation<'e>(
 
 impl Store {
     /// One message by id, with its conversation.
-    pub async fn message(&self, id: MessageId) -> Result<Option<(String, StoredMessage)>> {
+    pub async fn message(&self, id: MessageId) -> Result<Option<(ConversationId, StoredMessage)>> {
         let Some(row) = sqlx::query("SELECT conversation_id FROM messages WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -105,7 +107,7 @@ impl Store {
         else {
             return Ok(None);
         };
-        let conversation: String = row.try_get(0)?;
+        let conversation: ConversationId = row.try_get(0)?;
         let found = self
             .messages(&conversation)
             .await?
@@ -115,7 +117,7 @@ impl Store {
     }
 
     /// What the user wrote last in a conversation (the language notices are written in).
-    pub async fn last_user_text(&self, conversation: &str) -> Result<Option<String>> {
+    pub async fn last_user_text(&self, conversation: &ConversationId) -> Result<Option<String>> {
         let row = sqlx::query(
             "SELECT text FROM messages WHERE conversation_id = $1 AND role = 'user' ORDER BY id DESC LIMIT 1",
         )
@@ -170,13 +172,13 @@ impl Store {
     }
 
     /// A new conversation's id, once it is committed ([`group_commit`](super::group_commit)).
-    pub async fn create_conversation(&self, channel: &str) -> Result<String> {
+    pub async fn create_conversation(&self, channel: Channel) -> Result<ConversationId> {
         let (id, row) = NewRow::conversation(channel);
         self.commits.write(row).await?;
         Ok(id)
     }
 
-    pub async fn conversation_exists(&self, id: &str) -> Result<bool> {
+    pub async fn conversation_exists(&self, id: &ConversationId) -> Result<bool> {
         let row = sqlx::query("SELECT 1 FROM conversations WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -186,7 +188,11 @@ impl Store {
 
     /// Stores what the user asked (already stripped of any 12-digit number) and gives its
     /// id once it is committed.
-    pub async fn add_user_message(&self, conversation: &str, text: &UserText) -> Result<MessageId> {
+    pub async fn add_user_message(
+        &self,
+        conversation: &ConversationId,
+        text: &UserText,
+    ) -> Result<MessageId> {
         self.commits
             .write(NewRow::question(conversation, text))
             .await?
@@ -198,13 +204,13 @@ impl Store {
     /// committed.
     pub async fn add_answer(
         &self,
-        conversation: &str,
+        conversation: &ConversationId,
         reply_to: MessageId,
         answer: &Answer,
     ) -> Result<MessageId> {
         self.commits
             .write(NewRow::Answer {
-                conversation: conversation.to_string(),
+                conversation: conversation.clone(),
                 reply_to: reply_to.0,
                 text: answer.answer.clone(),
                 outcome: answer.outcome.as_str(),
@@ -220,7 +226,7 @@ impl Store {
     }
 
     /// The transcript, oldest first, with the feedback given on each answer.
-    pub async fn messages(&self, conversation: &str) -> Result<Vec<StoredMessage>> {
+    pub async fn messages(&self, conversation: &ConversationId) -> Result<Vec<StoredMessage>> {
         let rows = sqlx::query(
             "SELECT m.id, m.role, m.text, m.reply_to, m.outcome, m.writer, m.citations, m.understood_as, m.author, m.created_at, f.rating, f.comment, \
              (SELECT t.id FROM tickets t WHERE t.resolved_notice = m.id) AS closes_ticket \
@@ -259,7 +265,7 @@ impl Store {
     /// resolved the conversation's ticket (their help); giving it again replaces it.
     pub async fn set_feedback(
         &self,
-        conversation: &str,
+        conversation: &ConversationId,
         message_id: MessageId,
         rating: Rating,
         comment: Option<&UserText>,
@@ -296,7 +302,7 @@ impl Store {
 
     /// The conversation's state (`bot`, `waiting`, `agent`, `resolved`), or `None` if there
     /// is no such conversation.
-    pub async fn conversation_state(&self, id: &str) -> Result<Option<State>> {
+    pub async fn conversation_state(&self, id: &ConversationId) -> Result<Option<State>> {
         sqlx::query("SELECT state FROM conversations WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
@@ -307,7 +313,10 @@ impl Store {
 
     /// What answering a conversation's next message reads of it, in one query; `None` if
     /// there is no such conversation.
-    pub async fn conversation_context(&self, id: &str) -> Result<Option<ConversationContext>> {
+    pub async fn conversation_context(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<ConversationContext>> {
         // The last answered question (not small talk): what a follow-up leans on.
         const LAST_ANSWER: &str = "FROM messages a JOIN messages u ON u.id = a.reply_to \
              WHERE a.conversation_id = c.id AND a.role = 'assistant' \

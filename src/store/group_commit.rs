@@ -14,6 +14,7 @@
 //! in its own transaction, so one caller's failure is never another's.
 
 use super::error::{Result, StoreError};
+use crate::domain::{Channel, ConversationId};
 use crate::text::UserText;
 use anyhow::Context;
 use sqlx::{AnyPool, Row};
@@ -33,17 +34,17 @@ const QUEUE: usize = 4096;
 #[derive(Debug)]
 pub(super) enum NewRow {
     Conversation {
-        id: String,
-        channel: String,
+        id: ConversationId,
+        channel: Channel,
         at: String,
     },
     Question {
-        conversation: String,
+        conversation: ConversationId,
         text: String,
         at: String,
     },
     Answer {
-        conversation: String,
+        conversation: ConversationId,
         reply_to: i64,
         text: String,
         outcome: &'static str,
@@ -65,20 +66,20 @@ enum Kind {
 
 impl NewRow {
     /// A new conversation on `channel`, with its id (a random UUID).
-    pub(super) fn conversation(channel: &str) -> (String, NewRow) {
-        let id = uuid::Uuid::new_v4().to_string();
+    pub(super) fn conversation(channel: Channel) -> (ConversationId, NewRow) {
+        let id = ConversationId::random();
         let row = NewRow::Conversation {
             id: id.clone(),
-            channel: channel.to_string(),
+            channel,
             at: super::now(),
         };
         (id, row)
     }
 
     /// A user's message, as [`UserText`] keeps it (no 12-digit number).
-    pub(super) fn question(conversation: &str, text: &UserText) -> NewRow {
+    pub(super) fn question(conversation: &ConversationId, text: &UserText) -> NewRow {
         NewRow::Question {
-            conversation: conversation.to_string(),
+            conversation: conversation.clone(),
             text: text.as_str().to_string(),
             at: super::now(),
         }
@@ -146,7 +147,9 @@ fn bind<'q>(
     row: &'q NewRow,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     match row {
-        NewRow::Conversation { id, channel, at } => query.bind(id).bind(channel).bind(at).bind(at),
+        NewRow::Conversation { id, channel, at } => {
+            query.bind(id).bind(channel.as_str()).bind(at).bind(at)
+        }
         NewRow::Question {
             conversation,
             text,

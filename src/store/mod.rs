@@ -331,7 +331,10 @@ mod full_disk_tests {
         let _tmpfs = Tmpfs(dir.path().to_path_buf());
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let store = Store::open(&url).await.unwrap();
-        let conversation = store.create_conversation("web").await.unwrap();
+        let conversation = store
+            .create_conversation(crate::domain::Channel::Web)
+            .await
+            .unwrap();
         // Fill the disk but for a little. Within the first second, before the log is first
         // restarted (`restart_the_log`): a restarted log's file has room that small writes
         // reuse, and then a full disk still takes them (readiness rightly says so).

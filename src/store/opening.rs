@@ -9,7 +9,7 @@ use super::error::{Conflict, Result, StoreError};
 use super::tickets::insert_system_message;
 use super::{Store, Tx, now};
 use crate::assistant::Citation;
-use crate::domain::{Channel, MessageId, Reason, TicketId};
+use crate::domain::{Channel, ConversationId, MessageId, Reason, TicketId};
 use crate::text::UserText;
 
 /// A ticket just opened, and the transcript message that told the user.
@@ -25,7 +25,7 @@ impl Store {
     /// ticket is open already.
     pub async fn create_ticket(
         &self,
-        conversation: &str,
+        conversation: &ConversationId,
         reason: Reason,
         channel: Channel,
         details: &crate::handoff::CheckedDetails,
@@ -53,7 +53,7 @@ impl Store {
     /// before; else the ticket opened (`None`: one was open already) and the owed reply's id.
     pub async fn create_ticket_for_event(
         &self,
-        conversation: &str,
+        conversation: &ConversationId,
         reason: Reason,
         event: &ChannelEvent<'_>,
         notice: &str,
@@ -91,7 +91,7 @@ impl Store {
         )))
     }
 
-    async fn open_ticket_id(&self, conversation: &str) -> Result<TicketId> {
+    async fn open_ticket_id(&self, conversation: &ConversationId) -> Result<TicketId> {
         Ok(sqlx::query(
             "SELECT id FROM tickets WHERE conversation_id = $1 AND status <> 'resolved'",
         )
@@ -116,7 +116,7 @@ enum Opened {
 /// `notice` to the transcript, in `tx`.
 async fn insert_ticket(
     tx: &mut Tx<'_>,
-    conversation: &str,
+    conversation: &ConversationId,
     reason: Reason,
     channel: Channel,
     details: &crate::handoff::CheckedDetails,

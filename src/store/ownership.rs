@@ -4,7 +4,7 @@
 use super::error::{Conflict, Result, StoreError};
 use super::tickets::{TICKET_COLUMNS, TicketRow, set_state_and_tell, ticket_row};
 use super::{Store, now};
-use crate::domain::{MessageId, State, TicketId, UserId};
+use crate::domain::{ConversationId, MessageId, State, TicketId, UserId};
 use crate::text::UserText;
 
 impl Store {
@@ -15,7 +15,7 @@ impl Store {
         ticket: TicketId,
         agent: UserId,
         notice: &str,
-    ) -> Result<(String, MessageId)> {
+    ) -> Result<(ConversationId, MessageId)> {
         let t = self.owned(ticket, agent).await?;
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
@@ -83,7 +83,11 @@ impl Store {
     /// Opens a resolved ticket again (`waiting`, no owner) and adds `notice` to the
     /// transcript, in one transaction: the conversation and the notice's id. Refused when
     /// the conversation has another open ticket. The help is rated again once resolved again.
-    pub async fn reopen(&self, ticket: TicketId, notice: &str) -> Result<(String, MessageId)> {
+    pub async fn reopen(
+        &self,
+        ticket: TicketId,
+        notice: &str,
+    ) -> Result<(ConversationId, MessageId)> {
         let Some(t) = self.ticket_row(ticket).await? else {
             return Err(StoreError::NotFound);
         };

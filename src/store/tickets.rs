@@ -11,7 +11,8 @@ use super::error::{decoded, decoded_optional};
 use super::{Store, StoredMessage, Tx, now};
 use crate::assistant::Citation;
 use crate::domain::{
-    Channel, MessageId, Priority, Rating, Reason, Speaker, State, TicketId, UserId, View,
+    Channel, ConversationId, MessageId, Priority, Rating, Reason, Speaker, State, TicketId, UserId,
+    View,
 };
 use crate::text::UserText;
 
@@ -19,7 +20,7 @@ use crate::text::UserText;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TicketRow {
     pub id: TicketId,
-    pub conversation_id: String,
+    pub conversation_id: ConversationId,
     /// `waiting`, `agent` (claimed) or `resolved`.
     pub status: State,
     pub reason: Reason,
@@ -143,7 +144,7 @@ impl Store {
     }
 
     /// The open ticket of a conversation, if there is one.
-    pub async fn open_ticket(&self, conversation: &str) -> Result<Option<TicketRow>> {
+    pub async fn open_ticket(&self, conversation: &ConversationId) -> Result<Option<TicketRow>> {
         let sql = format!(
             "SELECT {TICKET_COLUMNS} FROM tickets t LEFT JOIN users u ON u.id = t.claimed_by \
              WHERE t.conversation_id = $1 AND t.status <> 'resolved'"
@@ -180,7 +181,7 @@ impl Store {
         ticket: TicketId,
         user: UserId,
         notice: &str,
-    ) -> Result<(String, MessageId)> {
+    ) -> Result<(ConversationId, MessageId)> {
         let mut tx = self.write_transaction().await?;
         let done = sqlx::query(
             "UPDATE tickets SET status = 'agent', claimed_by = $1, claimed_at = $2 WHERE id = $3 AND status = 'waiting'",
@@ -201,11 +202,12 @@ impl Store {
                 }),
             });
         }
-        let conversation: String = sqlx::query("SELECT conversation_id FROM tickets WHERE id = $1")
-            .bind(ticket)
-            .fetch_one(&mut *tx)
-            .await?
-            .get(0);
+        let conversation: ConversationId =
+            sqlx::query("SELECT conversation_id FROM tickets WHERE id = $1")
+                .bind(ticket)
+                .fetch_one(&mut *tx)
+                .await?
+                .get(0);
         let message = set_state_and_tell(&mut tx, &conversation, State::Agent, notice).await?;
         tx.commit().await?;
         Ok((conversation, message))
@@ -229,7 +231,7 @@ impl Store {
         ticket: TicketId,
         agent: UserId,
         text: &UserText,
-    ) -> Result<(String, StoredMessage)> {
+    ) -> Result<(ConversationId, StoredMessage)> {
         let t = self.owned(ticket, agent).await?;
         let at = now();
         let row = sqlx::query(
@@ -302,7 +304,7 @@ impl Store {
         agent: UserId,
         category: &str,
         notice: &str,
-    ) -> Result<(String, MessageId)> {
+    ) -> Result<(ConversationId, MessageId)> {
         let t = self.owned(ticket, agent).await?;
         let mut tx = self.write_transaction().await?;
         sqlx::query(
@@ -342,7 +344,7 @@ impl Store {
 /// the notice's id.
 pub(super) async fn set_state_and_tell(
     tx: &mut Tx<'_>,
-    conversation: &str,
+    conversation: &ConversationId,
     state: State,
     notice: &str,
 ) -> Result<MessageId> {
@@ -357,7 +359,7 @@ pub(super) async fn set_state_and_tell(
 /// What the service tells the user (a ticket opened, taken, resolved), in the transcript.
 pub(super) async fn insert_system_message(
     tx: &mut Tx<'_>,
-    conversation: &str,
+    conversation: &ConversationId,
     text: &str,
 ) -> Result<MessageId> {
     Ok(sqlx::query(

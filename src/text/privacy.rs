@@ -208,6 +208,24 @@ pub fn scrub(text: &str) -> (String, bool) {
     (r.text, r.removed)
 }
 
+/// A text the service sends back to whoever called it, which may quote what they sent (an
+/// error's message or detail: a JSON parser's complaint quotes the value, a refusal names
+/// the tag). Made only by [`Shown::new`], which replaces every 12-digit number: a refusal
+/// never echoes a My Number back, whoever builds it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct Shown(String);
+
+impl Shown {
+    pub fn new(text: &str) -> Shown {
+        Shown(replace(text, REMOVED).text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 fn replace(text: &str, with: &str) -> Redacted {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
@@ -307,6 +325,20 @@ mod tests {
             assert!(left < 12, "{s:?} → {text:?}");
             assert!(!text.contains("4962"), "{s:?} → {text:?}");
         }
+    }
+
+    #[test]
+    fn a_shown_text_never_echoes_a_number() {
+        let shown = Shown::new("invalid value: string \"8731-4962-0587\", expected up or down");
+        assert_eq!(
+            shown.as_str(),
+            "invalid value: string \"［番号削除］\", expected up or down"
+        );
+        assert_eq!(
+            serde_json::to_value(&shown).unwrap(),
+            serde_json::json!(shown.as_str())
+        );
+        assert_eq!(Shown::new("0120-95-0178").as_str(), "0120-95-0178");
     }
 
     #[test]

@@ -12,8 +12,8 @@ use crate::assistant::{
     Answer, Channel, Citation, Language, Outcome, WriterKind, intent::HandoffReason,
 };
 use crate::conversation::{Accepted, ChatError, Offer, Reply, State as Conversation};
-use crate::domain::MessageId;
-use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
+use crate::domain::{ConversationId, MessageId};
+use crate::http::error::{ApiError, ApiJson, ErrorBody, continued_conversation};
 use crate::http::responses::{JsonBodyErrors, RateLimited, ServiceErrors};
 use crate::http::{AppState, sse};
 use crate::text::clock::today_in_japan;
@@ -48,7 +48,7 @@ pub struct Handoff {
 pub struct ChatResponse {
     /// Absent only when nothing could be saved (`saved` false) and no session was given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    session_id: Option<String>,
+    session_id: Option<ConversationId>,
     /// The stored user message (absent when it could not be stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     question_id: Option<MessageId>,
@@ -97,7 +97,7 @@ impl From<Reply> for ChatResponse {
 impl ChatResponse {
     /// An answer given from memory while the database cannot store messages (a stored
     /// one adds its ids: `From<Reply>`).
-    fn unsaved(session_id: Option<String>, answer: Answer) -> Self {
+    fn unsaved(session_id: Option<ConversationId>, answer: Answer) -> Self {
         ChatResponse {
             session_id,
             question_id: None,
@@ -120,7 +120,8 @@ impl ChatResponse {
 async fn from_memory(
     state: &AppState,
     error: ChatError,
-    request: &ChatRequest,
+    session: Option<ConversationId>,
+    message: &str,
     on_token: impl FnMut(&str) + Send + 'static,
 ) -> Result<ChatResponse, ApiError> {
     let ChatError::Unavailable { error, .. } = error else {
@@ -129,15 +130,15 @@ async fn from_memory(
     tracing::error!("the database cannot store messages; answering from memory: {error:#}");
     let answer = state
         .conversations()
-        .answer_unsaved(&request.message, today_in_japan(), on_token)
+        .answer_unsaved(message, today_in_japan(), on_token)
         .await?;
-    Ok(ChatResponse::unsaved(request.session_id.clone(), answer))
+    Ok(ChatResponse::unsaved(session, answer))
 }
 
 /// A message for the agent who owns (or will own) the conversation: stored, not answered.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Forwarded {
-    session_id: String,
+    session_id: ConversationId,
     /// The stored message.
     question_id: MessageId,
     /// `waiting` or `agent`.
@@ -158,7 +159,7 @@ fn forwarded(accepted: &Accepted) -> Forwarded {
 /// The stream's `session` event: the ids to find the answer by if the stream drops.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StreamSession {
-    session_id: String,
+    session_id: ConversationId,
     question_id: MessageId,
 }
 
@@ -191,14 +192,17 @@ pub async fn chat(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
-    refuse_control("session_id", body.session_id.as_deref().unwrap_or_default())?;
+    let session = continued_conversation(body.session_id.as_deref())?;
     let conversations = state.conversations();
     let accepted = match conversations
-        .accept(body.session_id.as_deref(), Channel::Web, &body.message)
+        .accept(session.as_ref(), Channel::Web, &body.message)
         .await
     {
         Ok(accepted) => accepted,
-        Err(e) => return Ok(Json(from_memory(&state, e, &body, |_| {}).await?).into_response()),
+        Err(e) => {
+            let response = from_memory(&state, e, session, &body.message, |_| {}).await?;
+            return Ok(Json(response).into_response());
+        }
     };
     if accepted.for_agent() {
         return Ok((StatusCode::ACCEPTED, Json(forwarded(&accepted))).into_response());
@@ -228,7 +232,7 @@ pub async fn chat_stream(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ChatRequest>,
 ) -> Result<Response, ApiError> {
-    refuse_control("session_id", body.session_id.as_deref().unwrap_or_default())?;
+    let session = continued_conversation(body.session_id.as_deref())?;
     let conversations = state.conversations().clone();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let on_token = {
@@ -239,13 +243,13 @@ pub async fn chat_stream(
         }
     };
     let accepted = match conversations
-        .accept(body.session_id.as_deref(), Channel::Web, &body.message)
+        .accept(session.as_ref(), Channel::Web, &body.message)
         .await
     {
         Ok(accepted) => accepted,
         Err(e) => {
             // Nothing was stored: no `session` event, the answer from memory.
-            let response = from_memory(&state, e, &body, on_token).await?;
+            let response = from_memory(&state, e, session, &body.message, on_token).await?;
             let _ = tx.send(sse::event("done", json!(response)));
             drop(tx);
             return Ok(sse::response(rx));

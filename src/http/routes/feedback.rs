@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::chat::Handoff;
 
 use crate::conversation::Rating;
-use crate::domain::MessageId;
+use crate::domain::{ConversationId, MessageId};
 use crate::http::AppState;
 use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
 use crate::http::responses::{JsonBodyErrors, RateLimited, ServiceErrors};
@@ -74,10 +74,12 @@ pub async fn feedback(
     ApiJson(body): ApiJson<FeedbackRequest>,
 ) -> Result<Json<FeedbackResponse>, ApiError> {
     refuse_control("session_id", &body.session_id)?;
+    let session = ConversationId::parse(&body.session_id)
+        .ok_or_else(|| ApiError::unknown_message(body.message_id, &body.session_id))?;
     let offer = state
         .conversations()
         .feedback(
-            &body.session_id,
+            &session,
             body.message_id,
             body.rating,
             body.comment.as_deref(),

@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 
 use crate::assistant::Channel;
 use crate::conversation::State as Conversation;
-use crate::domain::{MessageId, TicketId};
+use crate::domain::{ConversationId, MessageId, TicketId};
 use crate::handoff::{Details, Reason};
 use crate::http::AppState;
-use crate::http::error::{ApiError, ApiJson, ErrorBody, refuse_control};
+use crate::http::error::{ApiError, ApiJson, ErrorBody, continued_conversation};
 use crate::http::responses::{JsonBodyErrors, RateLimited};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,7 +55,7 @@ pub struct HandoffRequest {
 /// A ticket was opened: what the user is told.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HandoffResponse {
-    session_id: String,
+    session_id: ConversationId,
     ticket_id: TicketId,
     /// The stored confirmation.
     message_id: MessageId,
@@ -86,7 +86,7 @@ pub async fn handoff(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<HandoffRequest>,
 ) -> Result<Response, ApiError> {
-    refuse_control("session_id", body.session_id.as_deref().unwrap_or_default())?;
+    let session = continued_conversation(body.session_id.as_deref())?;
     let conversations = state.conversations();
     let reason = body.reason.unwrap_or(Reason::Button);
     let details = Details {
@@ -96,7 +96,7 @@ pub async fn handoff(
         question: body.question,
     };
     let reply = conversations
-        .handoff(body.session_id.as_deref(), Channel::Web, reason, &details)
+        .handoff(session.as_ref(), Channel::Web, reason, &details)
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -1,5 +1,6 @@
 //! Health, readiness and metrics.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::Json;
@@ -11,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::http::AppState;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::store::StoreError;
 
 /// `GET /healthz`: the process is alive.
 #[utoipa::path(get, path = "/healthz", summary = "The process is alive",
@@ -31,14 +33,17 @@ pub struct ConfiguredModels {
 /// anyone) calling it in a loop must not make the database write on every call.
 const PROBE_EVERY: Duration = Duration::from_secs(2);
 
+/// What a database probe found: shared by the callers that reuse it.
+type Probe = Result<(), Arc<StoreError>>;
+
 /// The last database probe: when, and what it found.
 #[derive(Default)]
-pub struct ProbeCache(tokio::sync::Mutex<Option<(Instant, Result<(), String>)>>);
+pub struct ProbeCache(tokio::sync::Mutex<Option<(Instant, Probe)>>);
 
 impl ProbeCache {
     /// The database's state, probed at most every [`PROBE_EVERY`]: callers in between wait
     /// for the probe under way, or get the last one.
-    async fn database(&self, state: &AppState) -> Result<(), String> {
+    async fn database(&self, state: &AppState) -> Probe {
         let mut last = self.0.lock().await;
         if let Some((at, result)) = last.as_ref()
             && at.elapsed() < PROBE_EVERY
@@ -50,7 +55,7 @@ impl ProbeCache {
             .lifecycle()
             .database_ready()
             .await
-            .map_err(|e| format!("{e:#}"));
+            .map_err(Arc::new);
         *last = Some((Instant::now(), result.clone()));
         result
     }

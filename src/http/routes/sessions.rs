@@ -11,7 +11,8 @@ use tokio::sync::broadcast::error::RecvError;
 use utoipa::ToSchema;
 
 use crate::conversation::State;
-use crate::http::error::{ApiError, ErrorBody};
+use crate::domain::ConversationId;
+use crate::http::error::{ApiError, ErrorBody, conversation_named};
 use crate::http::responses::{RateLimited, ServiceErrors};
 use crate::http::{AppState, sse};
 use crate::store::StoredMessage;
@@ -19,7 +20,7 @@ use crate::store::StoredMessage;
 /// A conversation's transcript.
 #[derive(Serialize, ToSchema)]
 pub struct Transcript {
-    session_id: String,
+    session_id: ConversationId,
     /// Who owns the conversation.
     state: State,
     /// Oldest first.
@@ -39,6 +40,7 @@ pub async fn messages(
     extract::State(state): extract::State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let id = conversation_named(&id)?;
     let (conversation_state, messages) = state
         .conversations()
         .transcript(&id)
@@ -71,6 +73,7 @@ pub async fn events(
     extract::State(state): extract::State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let id = conversation_named(&id)?;
     let conversations = state.conversations();
     if !conversations.exists(&id).await? {
         return Err(ApiError::unknown_session());
