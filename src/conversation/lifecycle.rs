@@ -7,7 +7,7 @@ use std::future::Future;
 use tokio_util::sync::CancellationToken;
 
 use super::Conversations;
-use crate::store::StoreError;
+use crate::store::{Backend, StoreError};
 
 /// The conversation service's lifecycle, seen from `serve`, the channels and the health
 /// routes.
@@ -51,7 +51,7 @@ impl Lifecycle<'_> {
     }
 
     /// Which database it is (`sqlite`, `postgres`).
-    pub fn database_backend(&self) -> &'static str {
-        self.0.store.backend.as_str()
+    pub fn database_backend(&self) -> Backend {
+        self.0.store.backend
     }
 }

@@ -37,8 +37,9 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("src/store/mi
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
     sqlx::migrate!("src/store/migrations/postgres");
 
-/// Which database a URL names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which database a URL names: the one the service stores in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Backend {
     Sqlite,
     Postgres,
@@ -299,6 +300,24 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
         self.writer.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backend_is_named_by_its_url_and_sent_by_its_name() {
+        assert_eq!(
+            Backend::of("sqlite://d/shikaku.db").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(Backend::of("postgresql://db/x").unwrap(), Backend::Postgres);
+        assert!(Backend::of("mysql://db/x").is_err());
+        for backend in [Backend::Sqlite, Backend::Postgres] {
+            assert_eq!(serde_json::to_value(backend).unwrap(), backend.as_str());
+        }
     }
 }
 

@@ -25,29 +25,17 @@ use crate::text::{TextError, UserText};
 pub struct QueueQuery {
     /// `waiting` (default for the list), `mine` or `all` (default for the CSV).
     #[serde(default)]
-    #[param(value_type = Option<QueueView>)]
+    #[param(value_type = Option<View>)]
     view: Option<String>,
     /// Searches the details and the transcript.
     #[serde(default)]
     q: Option<String>,
 }
 
-/// Which tickets a queue shows.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum QueueView {
-    Waiting,
-    /// Claimed by the agent who asks, open.
-    Mine,
-    All,
-}
-
 /// A queue.
 #[derive(Serialize, ToSchema)]
 pub struct Queue {
-    #[schema(value_type = QueueView)]
-    view: &'static str,
+    view: View,
     tickets: Vec<QueuedTicket>,
     /// What the views hold now, whichever is shown (the search aside).
     counts: ViewCounts,
@@ -121,7 +109,7 @@ pub async fn tickets(
         .view_counts(signed_in.user.id)
         .await?;
     Ok(Json(Queue {
-        view: view.as_str(),
+        view,
         tickets,
         counts: ViewCounts { waiting, mine },
     })

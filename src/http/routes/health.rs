@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::http::AppState;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::store::StoreError;
+use crate::store::{Backend, StoreError};
 
 /// `GET /healthz`: the process is alive.
 #[utoipa::path(get, path = "/healthz", summary = "The process is alive",
@@ -73,8 +73,7 @@ pub struct Readiness {
     #[serde(skip_serializing_if = "Option::is_none")]
     database: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<DatabaseBackend>)]
-    database_backend: Option<&'static str>,
+    database_backend: Option<Backend>,
     /// The language model that writes drafts.
     #[serde(skip_serializing_if = "Option::is_none")]
     model: Option<ModelStatus>,
@@ -130,15 +129,6 @@ impl ModelStatus {
             (None, None) => ModelStatus::Off,
         }
     }
-}
-
-/// The database the service stores in.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-#[allow(dead_code)]
-pub enum DatabaseBackend {
-    Sqlite,
-    Postgres,
 }
 
 /// Whether the caller may see the service's details: a monitor with the metrics token
