@@ -139,7 +139,7 @@ impl Inbox<'_> {
         event_id: &str,
     ) -> anyhow::Result<Option<Owed>> {
         let conversation = self.channel_conversation(channel, user).await?;
-        let confirmation = self.0.confirmation(&conversation).await?;
+        let confirmation = self.0.confirmation(&conversation, false).await?;
         let event = ChannelEvent {
             channel,
             event_id,

@@ -1,9 +1,10 @@
 //! Handing a conversation to the call center: a ticket with the details the user chose to
 //! give, committed with what they are told. The desk takes it from there (`tickets.rs`).
 
-use super::{Conversations, DeskKind, NUMBER_REMOVED};
+use super::{Conversations, DeskKind};
 use crate::assistant::language::{self, Written};
 use crate::assistant::{Channel, Language};
+use crate::copy::{self, Key};
 use crate::domain::{ConversationId, MessageId, TicketId};
 use crate::handoff::{self, Details, FieldError, Reason};
 use crate::store::{Conflict, StoreError};
@@ -69,10 +70,10 @@ impl Conversations {
             .await
             .map_err(failed)?
             .ok_or(HandoffError::UnknownSession)?;
-        let mut message = self.confirmation(&session_id).await.map_err(failed)?;
-        if details.number_removed() {
-            message.push_str(NUMBER_REMOVED);
-        }
+        let message = self
+            .confirmation(&session_id, details.number_removed())
+            .await
+            .map_err(failed)?;
         let created = self
             .store
             .create_ticket(&session_id, reason, channel, &details, &message)
@@ -93,17 +94,24 @@ impl Conversations {
     }
 
     /// What a user who hands over is told (business hours, the call center's number), in
-    /// the language they wrote last.
+    /// the language they wrote last; with the note that a 12-digit number they gave in the
+    /// details was removed, when one was.
     pub(super) async fn confirmation(
         &self,
         session_id: &ConversationId,
+        number_removed: bool,
     ) -> Result<String, StoreError> {
         let language = language_of(self.store.last_user_text(session_id).await?.as_deref());
-        Ok(handoff::confirmation(
+        let mut message = handoff::confirmation(
             &self.hours,
             now_in_japan(),
             self.phone().as_deref(),
             language,
-        ))
+        );
+        if number_removed {
+            message.push('\n');
+            message.push_str(copy::text(language, Key::DetailsNumberRemoved));
+        }
+        Ok(message)
     }
 }

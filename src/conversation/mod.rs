@@ -73,10 +73,6 @@ pub trait Deliver: Send + Sync {
     ) -> BoxFuture<'a, Result<(), Undelivered>>;
 }
 
-/// Told to the user whose free text held a 12-digit number.
-pub(crate) const NUMBER_REMOVED: &str =
-    "\n（ご入力の12桁の番号は削除しました。マイナンバー（個人番号）は入力しないでください。）";
-
 #[derive(Clone)]
 pub struct Conversations {
     /// The serving assistant: publishing a knowledge release swaps it; a question in

@@ -17,6 +17,7 @@ use tracing::Instrument;
 
 use super::AppState;
 use super::error::ApiError;
+use crate::copy::{self, Key};
 
 const REQUEST_ID: &str = "x-request-id";
 
@@ -69,11 +70,7 @@ pub async fn no_control_in_url(req: Request, next: Next) -> Response {
     let uri = req.uri();
     let decoded = percent_decoded(uri.path()) + &percent_decoded(uri.query().unwrap_or(""));
     if decoded.chars().any(char::is_control) {
-        return ApiError::invalid(
-            "invalid_request",
-            "URL に制御文字（NUL など）が含まれています。",
-        )
-        .into_response();
+        return ApiError::invalid("invalid_request", copy::ja(Key::ControlInUrl)).into_response();
     }
     next.run(req).await
 }
@@ -224,7 +221,7 @@ pub async fn stream_slot(State(state): State<AppState>, req: Request, next: Next
         let mut response = ApiError::new(
             axum::http::StatusCode::TOO_MANY_REQUESTS,
             "too_many_streams",
-            "同時に開いている接続が多すぎます。ほかの画面を閉じてから、もう一度お試しください。",
+            copy::ja(Key::TooManyStreams),
         )
         .into_response();
         response
